@@ -1,0 +1,117 @@
+# perfcollector: one entry point.
+#   make          build everything (release: -O2) into build/
+#   make run      install missing packages, then collect this host for a few seconds and summarise
+#   make test     install missing packages, build with ASan/UBSan into build/san, run every test
+#   make bench    run the benchmarks in bench/ (figures, not pass/fail)
+#   make fuzz     build the libFuzzer targets in tests/fuzz (clang)
+#   make vmlinux  regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
+#   make format   clang-format every C file in place
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+BUILD ?= build
+SANFLAGS :=
+OPT := -O2
+endif
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+PKGS := libbpf libssh libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
+	-D_GNU_SOURCE -Iinclude -I$(BUILD)/bpf $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(SANFLAGS)
+LDLIBS := $(PKG_LIBS) -lelf -lz -lm
+
+BPF_SRC := $(wildcard bpf/*.bpf.c)
+BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKEL := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
+
+LIB_SRC := $(wildcard userspace/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libpc.a
+
+# Programs: userspace/<daemon>/ and tools/<tool>/, one directory each.
+PROG_DIRS := $(wildcard userspace/*/) $(wildcard tools/*/)
+PROGS := $(foreach d,$(PROG_DIRS),$(BUILD)/bin/$(notdir $(patsubst %/,%,$(d))))
+# Compatibility names: pcc is perfcollectord, pcprocess is perfjournal (they look at argv[0]).
+ALIASES := $(BUILD)/bin/pcc $(BUILD)/bin/pcprocess
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/test/%)
+TEST_COMMON := $(wildcard tests/common/*.c)
+
+.PHONY: all run test bench fuzz vmlinux format deps clean
+all: $(PROGS) $(ALIASES) $(TEST_BIN)
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run.sh $(BUILD)/bin
+
+test: deps
+	@$(MAKE) --no-print-directory SAN=1 all
+	@tests/run.sh build/san
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh $(BUILD)/bin
+
+# --- BPF: object, then skeleton header included by userspace/bpf_*.c
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/pc/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# --- library
+$(BUILD)/obj/%.o: %.c $(wildcard include/pc/*.h) $(BPF_SKEL) | $(BUILD)/obj
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# --- programs: every .c in the program's directory, linked with the library
+define prog_rule
+$(BUILD)/bin/$(notdir $(patsubst %/,%,$(1))): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)*.c)) $(LIB) | $(BUILD)/bin
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach d,$(PROG_DIRS),$(eval $(call prog_rule,$(d))))
+
+$(BUILD)/bin/pcc: $(BUILD)/bin/perfcollectord
+	ln -sf perfcollectord $@
+$(BUILD)/bin/pcprocess: $(BUILD)/bin/perfjournal
+	ln -sf perfjournal $@
+
+# --- tests: one cmocka binary per tests/test_*.c
+$(BUILD)/test/%: tests/%.c $(TEST_COMMON) $(LIB) | $(BUILD)/test
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(TEST_COMMON) $(LIB) $(LDLIBS) -lcmocka
+
+fuzz:
+	@$(MAKE) --no-print-directory -C tests/fuzz
+
+vmlinux:
+	@mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+
+$(BUILD)/bpf $(BUILD)/obj $(BUILD)/bin $(BUILD)/test:
+	@mkdir -p $@
+
+clean:
+	rm -rf build

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One tick of one host: the /proc readers, the eBPF sampler (when it loads)
+ * and the collector's own cost, put together into a pc_sample. Shared by
+ * every mode of perfcollectord (local file, pcc file, SSH server).
+ */
+#ifndef PC_SAMPLER_H
+#define PC_SAMPLER_H
+
+#include <stdint.h>
+
+#include "pc/proc.h"
+#include "pc/sample.h"
+
+#define PC_SAMPLER_NO_BPF (1u << 0)
+
+struct pc_sampler;
+
+/*
+ * Open the sources. Degrades rather than fails: what could not be opened is
+ * described by sampler__missing() (to be logged once). NULL only when even
+ * /proc cannot be read (errno set).
+ */
+struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host, uint32_t run);
+/* Fill s (reset first) for the tick whose deadline is deadline_ns. */
+int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_ns);
+/* Mark the next sample as following a gap of count samples lost for reason. */
+void sampler__gap(struct pc_sampler *sp, uint64_t count, enum pc_gap_reason reason);
+/* A sentence per missing source ("eBPF: not root; /proc/pressure: ENOENT"), or "". */
+const char *sampler__missing(const struct pc_sampler *sp);
+/* The procfs underneath, for verbatim text (pcc mode). */
+struct procfs *sampler__procfs(struct pc_sampler *sp);
+/* The first parse problem seen so far, or NULL. */
+const char *sampler__first_parse_error(const struct pc_sampler *sp);
+void sampler__close(struct pc_sampler *sp);
+
+#endif

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the Debian packages perfcollector builds, tests and benchmarks with, when missing.
+# Fast when everything is there (one dpkg-query); needs root (or sudo) otherwise.
+set -euo pipefail
+pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libssh-dev libsodium-dev
+      libcmocka-dev pkg-config iproute2 openssh-client sysstat atop stress-ng fio python3)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/* local.c: perfcollectord's local mode: the sampling loop into a native collection file. */
+#include <errno.h>
+#include <string.h>
+
+#include "collectord.h"
+#include "pc/collection.h"
+#include "pc/log.h"
+#include "pc/sysinfo.h"
+#include "pc/ticker.h"
+
+static int write_sample(void *ctx, struct pc_sampler *sp, const struct pc_sample *s)
+{
+	(void)sp;
+	return coll__append(ctx, s);
+}
+
+static int sync_coll(void *ctx)
+{
+	return coll__sync(ctx);
+}
+
+int cd_run_local(const struct cd_opts *o)
+{
+	struct pc_sysinfo si;
+	struct pc_coll *c;
+	struct cd_writer w = { write_sample, sync_coll, NULL };
+	int status, ret;
+
+	if (pc_sysinfo_read(&si, o->root))
+		log_warn("reading system information");
+	si.host = o->host;
+	si.run = o->run;
+	si.interval_ns = o->interval_ns;
+	si.start_ns = pc_now_real();
+	c = coll__create(o->output, &si);
+	if (!c) {
+		log_warn("cannot create %s", o->output);
+		return 1;
+	}
+	w.ctx = c;
+	status = cd_loop(o, &w);
+	ret = coll__close(c);
+	if (ret) {
+		log_warnx("closing %s: %s", o->output, strerror(-ret));
+		status = 1;
+	}
+	return status;
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * perfcollectord: the collector. This file owns option handling: the long
+ * flags, ~/.perfcollectord/perfcollectord.conf, and pcc compatibility (run
+ * as "pcc" or with PCC_* variables set, it takes its settings from
+ * PCC_MODE / PCC_DURATION / PCC_FREQUENCY / PCC_COLLECTION and writes pcc's
+ * JSON lines). Local mode is the default whenever no processor is configured.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collectord.h"
+#include "pc/config.h"
+#include "pc/log.h"
+#include "pc/sampler.h"
+
+volatile sig_atomic_t cd_stop;
+
+static const struct option longopts[] = {
+	{ "mode", required_argument, NULL, 'm' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "frequency", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "host", required_argument, NULL, 'H' },
+	{ "run", required_argument, NULL, 'R' },
+	{ "no-bpf", no_argument, NULL, 'B' },
+	{ "root", required_argument, NULL, 'r' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: perfcollectord [--mode=local|pcc] [--frequency=1s] [--duration=10m]\n"
+		"                      [--output=FILE] [--host=N] [--run=N] [--no-bpf] [-v]\n"
+		"  --frequency   sampling interval, 10ms to 1h (Go syntax: 100ms, 1s, 1m)\n"
+		"  --duration    how long to collect; samples = duration / frequency;\n"
+		"                0 or absent: until SIGINT/SIGTERM\n"
+		"  --output      collection file (default ~/.perfcollectord/data/HOST-TIME.pcol;\n"
+		"                pcc mode: JSON lines)\n"
+		"  --mode        local: native collection file; pcc: pcc's JSON lines\n"
+		"  --no-bpf      do not load the eBPF programs (/proc only)\n"
+		"  --config      configuration file (default ~/.perfcollectord/perfcollectord.conf)\n"
+		"As pcc: PCC_MODE=local PCC_DURATION=10m PCC_FREQUENCY=1s PCC_COLLECTION=FILE pcc\n");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cd_stop = 1;
+}
+
+uint64_t cd_sample_count(const struct cd_opts *o)
+{
+	if (!o->duration_ns)
+		return 0;
+	return o->duration_ns / o->interval_ns ? o->duration_ns / o->interval_ns : 1;
+}
+
+static void parse_interval(const char *flag, const char *v, uint64_t *out)
+{
+	int r = pc_parse_duration(v, out);
+
+	if (r)
+		fatalx("%s=%s: not a duration (use e.g. 100ms, 1s, 5m)", flag, v);
+	if (*out < 10000000ULL || *out > 3600000000000ULL)
+		fatalx("%s=%s: the interval must be between 10ms and 1h", flag, v);
+}
+
+static void parse_duration(const char *flag, const char *v, uint64_t *out)
+{
+	if (pc_parse_duration(v, out))
+		fatalx("%s=%s: not a duration (use e.g. 30s, 10m, 24h)", flag, v);
+}
+
+static void parse_u32(const char *flag, const char *v, uint32_t *out)
+{
+	uint64_t x;
+
+	if (pc_parse_u64(v, UINT32_MAX, &x))
+		fatalx("%s=%s: not a number between 0 and %u", flag, v, UINT32_MAX);
+	*out = (uint32_t)x;
+}
+
+/* pcc's settings come from the environment; any PCC_* set selects pcc mode. */
+static int pcc_env(struct cd_opts *o, int as_pcc)
+{
+	const char *mode = getenv("PCC_MODE"), *dur = getenv("PCC_DURATION");
+	const char *freq = getenv("PCC_FREQUENCY"), *coll = getenv("PCC_COLLECTION");
+
+	if (!as_pcc && !mode && !dur && !freq && !coll)
+		return 0;
+	if (mode && strcmp(mode, "local"))
+		fatalx("PCC_MODE=%s: this collector writes local collection files only; "
+		       "trickle mode (streaming to a pcd server with an API key) is not supported. "
+		       "Set PCC_MODE=local or leave it unset",
+		       mode);
+	if (!coll || !*coll)
+		fatalx("PCC_COLLECTION is not set: name the JSON file to write, "
+		       "e.g. PCC_COLLECTION=~/loadtest.json");
+	if (!dur || !*dur)
+		fatalx("PCC_DURATION is not set: say how long to collect, e.g. PCC_DURATION=10m");
+	o->mode = CD_PCC;
+	o->output = coll;
+	parse_duration("PCC_DURATION", dur, &o->duration_ns);
+	if (!o->duration_ns)
+		fatalx("PCC_DURATION=%s: must be longer than 0", dur);
+	o->interval_ns = 1000000000ULL;
+	if (freq && *freq)
+		parse_interval("PCC_FREQUENCY", freq, &o->interval_ns);
+	return 1;
+}
+
+static char *default_output(void)
+{
+	static char path[PATH_MAX];
+	char host[64] = "host", stamp[32], dir[PATH_MAX];
+	const char *home = getenv("HOME");
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!home || !*home)
+		fatalx("--output is not set and HOME is not set: say where to write");
+	gethostname(host, sizeof(host) - 1);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
+	snprintf(dir, sizeof(dir), "%s/.perfcollectord", home);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/.perfcollectord/data", home);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		fatal("cannot create %s", dir);
+	if (snprintf(path, sizeof(path), "%s/%s-%s.pcol", dir, host, stamp) >= (int)sizeof(path))
+		fatalx("HOME is too long for a path: %s", home);
+	return path;
+}
+
+int main(int argc, char **argv)
+{
+	struct cd_opts o = { .mode = CD_LOCAL, .interval_ns = 1000000000ULL };
+	const char *config = NULL, *prog = basename(argv[0]);
+	char err[512] = "", **av;
+	int ac, c, as_pcc = !strcmp(prog, "pcc");
+	struct sigaction sa;
+
+	log_init(argv[0], 0);
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--config=", 9))
+			config = argv[i] + 9;
+	if (pc_config_argv("perfcollectord", config, longopts, argc, argv, &ac, &av, err,
+			   sizeof(err)))
+		fatalx("%s", err);
+	while ((c = getopt_long(ac, av, "hvq", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (!strcmp(optarg, "local"))
+				o.mode = CD_LOCAL;
+			else if (!strcmp(optarg, "pcc"))
+				o.mode = CD_PCC;
+			else
+				fatalx("--mode=%s: unknown mode (local or pcc)", optarg);
+			break;
+		case 'd':
+			parse_duration("--duration", optarg, &o.duration_ns);
+			break;
+		case 'f':
+			parse_interval("--frequency", optarg, &o.interval_ns);
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'H':
+			parse_u32("--host", optarg, &o.host);
+			break;
+		case 'R':
+			parse_u32("--run", optarg, &o.run);
+			break;
+		case 'B':
+			o.sampler_flags |= PC_SAMPLER_NO_BPF;
+			break;
+		case 'r':
+			o.root = optarg;
+			break;
+		case 'c':
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < ac)
+		fatalx("unexpected argument '%s' (flags are --name=value)", av[optind]);
+	pcc_env(&o, as_pcc);
+	log_init(argv[0], o.verbose);
+	if (!o.output)
+		o.output = default_output();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: the sleep must return */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	c = o.mode == CD_PCC ? cd_run_pcc(&o) : cd_run_local(&o);
+	pc_config_free(ac, av);
+	return c;
+}

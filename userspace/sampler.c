@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sampler.c: takes one sample of this host (see sampler.h). Owns the
+ * collector's self-measurement row: CPU from getrusage, RSS from
+ * /proc/self/statm (kept open, pread), lateness and duration of the tick.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "pc/bpf_sampler.h"
+#include "pc/sampler.h"
+#include "pc/ticker.h"
+
+struct pc_sampler {
+	struct procfs *pf;
+	struct bpf_sampler *bpf;
+	int statm_fd;
+	long page_kb;
+	uint32_t host, run;
+	uint64_t seq;
+	uint64_t missed;
+	uint64_t parse_errors;
+	uint64_t gap_count;
+	enum pc_gap_reason gap_reason;
+	struct pc_perr perr;
+	char first_perr[sizeof(((struct pc_perr *)0)->first)];
+	char missing[1024];
+};
+
+static void add_missing(struct pc_sampler *sp, const char *what, const char *why)
+{
+	size_t n = strlen(sp->missing);
+
+	if (!why || !*why)
+		return;
+	snprintf(sp->missing + n, sizeof(sp->missing) - n, "%s%s: %s", n ? "; " : "", what, why);
+}
+
+struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host, uint32_t run)
+{
+	struct pc_sampler *sp = calloc(1, sizeof(*sp));
+	char why[512] = "";
+
+	if (!sp)
+		return NULL;
+	sp->host = host;
+	sp->run = run;
+	sp->pf = procfs__open(root, 0);
+	if (!sp->pf) {
+		int err = errno;
+		free(sp);
+		errno = err;
+		return NULL;
+	}
+	add_missing(sp, "/proc", procfs__missing(sp->pf));
+	if (flags & PC_SAMPLER_NO_BPF) {
+		add_missing(sp, "eBPF", "disabled by --no-bpf");
+	} else {
+		sp->bpf = bpf_sampler__open(0, why, sizeof(why));
+		if (!sp->bpf)
+			add_missing(sp, "eBPF (exact CPU busy time, run-queue and block latency, "
+					"cgroup CPU, short-lived processes)",
+				    why[0] ? why : strerror(errno));
+		else
+			add_missing(sp, "eBPF", bpf_sampler__missing(sp->bpf));
+	}
+	sp->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	sp->page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	return sp;
+}
+
+static uint64_t rss_kb(struct pc_sampler *sp)
+{
+	char buf[128];
+	ssize_t n;
+	char *p;
+
+	if (sp->statm_fd < 0)
+		return 0;
+	n = pread(sp->statm_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strchr(buf, ' '); /* size, then resident */
+	return p ? strtoull(p + 1, NULL, 10) * (uint64_t)sp->page_kb : 0;
+}
+
+static uint64_t tv_ns(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
+}
+
+int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_ns)
+{
+	uint64_t t0 = pc_now_real(), *self;
+	struct rusage ru;
+	int ret;
+
+	pc_sample_reset(s);
+	s->time_ns = deadline_ns;
+	s->taken_ns = t0;
+	s->host = sp->host;
+	s->run = sp->run;
+	s->seq = sp->seq++;
+	if (sp->gap_count) {
+		s->flags |= PC_SF_GAP_BEFORE;
+		s->gap_reason = sp->gap_reason;
+		s->gap_count = sp->gap_count;
+		sp->gap_count = 0;
+	}
+	sp->perr.count = 0;
+	ret = procfs__read(sp->pf, s, &sp->perr);
+	if (ret)
+		return ret;
+	if (sp->perr.count) {
+		if (!sp->parse_errors)
+			memcpy(sp->first_perr, sp->perr.first, sizeof(sp->first_perr));
+		sp->parse_errors += sp->perr.count;
+	}
+	self = pc_table_add(&s->t[PC_G_SELF], "self");
+	if (!self)
+		return -ENOMEM;
+	if (sp->bpf) {
+		ret = bpf_sampler__read(sp->bpf, s);
+		if (ret)
+			return ret;
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	self[PC_SELF_UTIME_NS] = tv_ns(ru.ru_utime);
+	self[PC_SELF_STIME_NS] = tv_ns(ru.ru_stime);
+	self[PC_SELF_RSS_KB] = rss_kb(sp);
+	self[PC_SELF_LATENCY_NS] = t0 > deadline_ns ? t0 - deadline_ns : 0;
+	self[PC_SELF_MISSED] = sp->missed;
+	self[PC_SELF_PARSE_ERRORS] = sp->parse_errors;
+	self[PC_SELF_DURATION_NS] = pc_now_real() - t0;
+	return 0;
+}
+
+void sampler__gap(struct pc_sampler *sp, uint64_t count, enum pc_gap_reason reason)
+{
+	if (!count)
+		return;
+	sp->gap_count += count;
+	sp->gap_reason = reason;
+	if (reason == PC_GAP_OVERRUN)
+		sp->missed += count;
+	sp->seq += count; /* lost samples keep their sequence numbers */
+}
+
+const char *sampler__missing(const struct pc_sampler *sp)
+{
+	return sp->missing;
+}
+
+struct procfs *sampler__procfs(struct pc_sampler *sp)
+{
+	return sp->pf;
+}
+
+const char *sampler__first_parse_error(const struct pc_sampler *sp)
+{
+	return sp->parse_errors ? sp->first_perr : NULL;
+}
+
+void sampler__close(struct pc_sampler *sp)
+{
+	if (!sp)
+		return;
+	if (sp->bpf)
+		bpf_sampler__close(sp->bpf);
+	procfs__close(sp->pf);
+	if (sp->statm_fd >= 0)
+		close(sp->statm_fd);
+	free(sp);
+}

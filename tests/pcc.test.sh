@@ -6,8 +6,8 @@ bin=${PC_BIN:?}
 tmp=$(mktemp -d /tmp/pc-pcc.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# The seed's exact command: 4 samples of 500 ms, run as "pcc".
-PCC_MODE=local PCC_DURATION=2s PCC_FREQUENCY=500ms PCC_COLLECTION="$tmp/load.json" \
+# The seed's command: 4 samples of 1 s, run as "pcc".
+PCC_MODE=local PCC_DURATION=4s PCC_FREQUENCY=1s PCC_COLLECTION="$tmp/load.json" \
 	"$bin/pcc" 2>"$tmp/err"
 grep -q 'collecting' "$tmp/err"
 python3 - "$tmp/load.json" <<'PY'
@@ -33,7 +33,7 @@ for i, l in enumerate(lines):
             assert list(r) == ["mount_point", "block_size", "blocks_total", "blocks_free", "blocks_available"]
     if d["subsystem"] == "/proc/meminfo":
         assert "MemTotal:" in d["measurement"]
-assert stamps == sorted(stamps), "timestamps go backwards"
+assert all(b > a for a, b in zip(stamps, stamps[1:])), "timestamps must increase"
 assert all(isinstance(t, int) for t in stamps)
 print("pcc file ok:", len(lines), "lines, timestamps", stamps)
 PY
@@ -47,8 +47,14 @@ rows=$(grep -c '^[0-9]*,-1,' "$tmp/csv/proc/stat")
 [ "$rows" -eq 3 ] || { echo "want 3 all-CPU rows from 4 samples, got $rows"; exit 1; }
 
 # PCC_MODE unset still collects locally (the seed's trap: it must not default to trickle)
-PCC_DURATION=1s PCC_FREQUENCY=500ms PCC_COLLECTION="$tmp/unset.json" "$bin/pcc" 2>/dev/null
+PCC_DURATION=2s PCC_FREQUENCY=1s PCC_COLLECTION="$tmp/unset.json" "$bin/pcc" 2>/dev/null
 [ "$(wc -l <"$tmp/unset.json")" -eq 10 ]
+
+# Sub-second intervals cannot be told apart in pcc's whole-second timestamps: refused, named.
+if PCC_DURATION=2s PCC_FREQUENCY=500ms PCC_COLLECTION="$tmp/sub.json" "$bin/pcc" 2>"$tmp/err"; then
+	echo "PCC_FREQUENCY=500ms must be refused"; exit 1
+fi
+grep -q 'PCC_FREQUENCY=500ms: .*whole seconds' "$tmp/err"
 
 # A mode we cannot serve: a clear error naming the setting, before anything starts
 if PCC_MODE=trickle PCC_DURATION=1s PCC_COLLECTION="$tmp/t.json" "$bin/pcc" 2>"$tmp/err"; then

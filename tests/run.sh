@@ -22,9 +22,10 @@ for t in "$build"/test/test_*; do
 	"$t" >"$log/out" 2>&1
 	rc=$?
 	cat "$log/out"
-	p=$(grep -c '^\[       OK \]' "$log/out")
-	s=$(grep '^\[  SKIPPED \]' "$log/out" | grep -vc 'test(s)')
-	f=$(grep '^\[  FAILED  \]' "$log/out" | grep -vc 'test(s)')
+	# cmocka's closing lines: "[  PASSED  ] N test(s).", "[  SKIPPED ] N test(s), listed below:", ...
+	count() { sed -n "s/^\[  $1 *\] \([0-9]*\) test(s).*/\1/p" "$log/out" | head -1; }
+	p=$(count PASSED) s=$(count SKIPPED) f=$(count FAILED)
+	p=${p:-0} s=${s:-0} f=${f:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1 # crashed or sanitizer abort outside a test
 		echo "!! $name exited with $rc"

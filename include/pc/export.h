@@ -11,6 +11,8 @@
  *    seed's table: ISO 8601, %, MB, bytes/s, ops/s, pkt/s).
  *  - json: one object of computed values per interval, one per line.
  *  - summary: averages and peaks for a person (make run).
+ *  - raw: every sample as stored, raw counters, one JSON object per line
+ *    (pc_json_write_sample; docs/FORMAT.md).
  */
 #ifndef PC_EXPORT_H
 #define PC_EXPORT_H
@@ -20,7 +22,7 @@
 #include "pc/sample.h"
 #include "pc/sysinfo.h"
 
-enum pc_export_mode { PC_EXPORT_CSV, PC_EXPORT_JSON, PC_EXPORT_SUMMARY };
+enum pc_export_mode { PC_EXPORT_CSV, PC_EXPORT_JSON, PC_EXPORT_SUMMARY, PC_EXPORT_RAW };
 
 struct pc_export;
 

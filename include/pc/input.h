@@ -26,6 +26,8 @@ int input__next(struct pc_input *in, struct pc_sample *s);
 const char *input__error(const struct pc_input *in);
 /* Lines/records skipped as damaged or unknown, for the end-of-run report. */
 unsigned long input__skipped(const struct pc_input *in);
+/* The first skipped line/record in words ("f.json line 7: ..."); "" when none. */
+const char *input__skip_reason(const struct pc_input *in);
 void input__close(struct pc_input *in);
 
 #endif

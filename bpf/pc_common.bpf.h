@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by the BPF programs: the log2 histogram bucket, the
+ * one way a histogram is updated, and the task fields whose layout changed
+ * across kernel versions (read with CO-RE field checks, never version
+ * constants).
+ */
+#ifndef PC_COMMON_BPF_H
+#define PC_COMMON_BPF_H
+
+#include "pc/bpf_shared.h"
+
+/* Pre-5.14 kernels name the state field "state" and make it a long. */
+struct task_struct___o {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+/* Bucket of v: floor(log2(v)), 0 for 0 and 1, capped at the last bucket. */
+static __always_inline __u32 pcb_log2(__u64 v)
+{
+	__u32 r = 0;
+
+	/* Unrolled binary search: a bounded, branch-light loop-free form. */
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	if (v >> 1)
+		r += 1;
+	return r < PCB_HIST_BUCKETS ? r : PCB_HIST_BUCKETS - 1;
+}
+
+static __always_inline void pcb_hist_add(struct pcb_hist *h, __u64 us)
+{
+	__u32 b = pcb_log2(us);
+
+	/* The bound check again, in a form the verifier sees on the index. */
+	if (b >= PCB_HIST_BUCKETS)
+		return;
+	h->slot[b]++;
+	h->count++;
+	h->sum_us += us;
+}
+
+#endif

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * sched: what the scheduler knows exactly and /proc/stat only samples in
+ * ticks. On every context switch it adds the time since the previous switch
+ * to the CPU's busy nanoseconds (unless the idle task was running) and to
+ * the cgroup of the task that ran, and times run-queue latency from wakeup
+ * (or preemption) to run into a log2 histogram, as libbpf-tools' runqlat
+ * measures it. The switch path does one per-CPU array lookup and one
+ * task-storage lookup; the cgroup hash is touched only when the cgroup
+ * running on a CPU changes (the time of the current one is kept pending in
+ * the per-CPU element). tp_btf programs (direct field loads) are used where
+ * the kernel has them; the raw_tp twins (CO-RE probe reads, a hash keyed by
+ * pid instead of task storage) are the fallback, chosen at load time.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "pc_common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Tunables, fixed at load (the verifier prunes the branches they switch off). */
+const volatile bool want_cgroup = true;
+const volatile bool want_runq = true;
+const volatile __u32 targ_tgid = 0; /* time only this process' wakeups (tests); 0 = all */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pcb_cpu);
+} cpus SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PCB_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u64);
+} cgroups SEC(".maps");
+
+/* When a task became runnable: task storage under tp_btf ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} wake_ts SEC(".maps");
+
+/* ... a hash keyed by pid under raw_tp (untyped task pointers cannot use task storage). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PCB_MAX_QUEUED);
+	__type(key, __u32);
+	__type(value, __u64);
+} wake_pid SEC(".maps");
+
+static __always_inline struct pcb_cpu *this_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpus, &zero);
+}
+
+/* Read a task field: a direct load under tp_btf, a CO-RE probe read under raw_tp. */
+#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
+
+static __always_inline bool task_running(bool btf, struct task_struct *t)
+{
+	struct task_struct___o *o = (void *)t;
+
+	/* TASK_RUNNING is 0 in every kernel; the field's name and width are not. */
+	if (bpf_core_field_exists(t->__state))
+		return RD(btf, t, __state) == 0;
+	return RD(btf, o, state) == 0;
+}
+
+/* Move the CPU's pending cgroup time into the map. */
+static __always_inline void cgroup_flush(struct pcb_cpu *c)
+{
+	__u64 id = c->cg_id, delta = c->cg_pending, *v;
+
+	if (!delta)
+		return;
+	c->cg_pending = 0;
+	v = bpf_map_lookup_elem(&cgroups, &id);
+	if (v) {
+		*v += delta;
+		return;
+	}
+	if (!bpf_map_update_elem(&cgroups, &id, &delta, BPF_NOEXIST))
+		return;
+	/* Another CPU may have created it meanwhile; else the map is full. */
+	v = bpf_map_lookup_elem(&cgroups, &id);
+	if (v)
+		*v += delta;
+	else
+		c->cg_full += delta;
+}
+
+static __always_inline void cgroup_add(bool btf, struct task_struct *prev, struct pcb_cpu *c,
+				       __u64 delta)
+{
+	/*
+	 * prev's cgroup v2 id (at sched_switch current is still prev). Under
+	 * tp_btf the same pointer walk as bpf_get_current_cgroup_id as plain
+	 * loads, saving a helper call on the hottest path.
+	 */
+	__u64 id = btf ? prev->cgroups->dfl_cgrp->kn->id : bpf_get_current_cgroup_id();
+
+	if (id != c->cg_id) {
+		cgroup_flush(c);
+		c->cg_id = id;
+	}
+	c->cg_pending += delta;
+}
+
+static __always_inline void stamp(bool btf, struct task_struct *p, __u32 pid, __u32 tgid, __u64 now)
+{
+	__u64 *ts;
+
+	if (!pid || (targ_tgid && tgid != targ_tgid))
+		return;
+	if (btf) {
+		ts = bpf_task_storage_get(&wake_ts, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (ts) {
+			*ts = now;
+			return;
+		}
+	} else if (!bpf_map_update_elem(&wake_pid, &pid, &now, BPF_ANY)) {
+		return;
+	}
+	struct pcb_cpu *c = this_cpu();
+
+	if (c)
+		c->q_full++;
+}
+
+static __always_inline void runq_done(bool btf, struct pcb_cpu *c, struct task_struct *next,
+				      __u32 pid, __u64 now)
+{
+	__u64 *ts, t;
+
+	if (btf)
+		ts = bpf_task_storage_get(&wake_ts, next, 0, 0);
+	else
+		ts = bpf_map_lookup_elem(&wake_pid, &pid);
+	if (!ts)
+		return;
+	t = *ts;
+	if (btf)
+		*ts = 0;
+	else
+		bpf_map_delete_elem(&wake_pid, &pid);
+	if (!t || now < t)
+		return;
+	pcb_hist_add(&c->runq, (now - t) / 1000);
+}
+
+static __always_inline void on_switch(bool btf, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 now = bpf_ktime_get_ns(), delta;
+	__u32 prev_pid = RD(btf, prev, pid), next_pid = RD(btf, next, pid);
+	struct pcb_cpu *c = this_cpu();
+
+	if (!c)
+		return;
+	delta = c->last_ns && now > c->last_ns ? now - c->last_ns : 0;
+	c->switches++;
+	c->last_ns = now;
+	c->curr_busy = next_pid != 0;
+	if (prev_pid && delta) {
+		c->busy_ns += delta;
+		if (want_cgroup)
+			cgroup_add(btf, prev, c, delta);
+	}
+	if (!want_runq)
+		return;
+	/* A preempted task goes straight back on the run queue: it waits from now. */
+	if (prev_pid && task_running(btf, prev))
+		stamp(btf, prev, prev_pid, RD(btf, prev, tgid), now);
+	if (next_pid)
+		runq_done(btf, c, next, next_pid, now);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(pc_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch(true, prev, next);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(pc_wakeup_btf, struct task_struct *p)
+{
+	if (want_runq)
+		stamp(true, p, p->pid, p->tgid, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(pc_wakeup_new_btf, struct task_struct *p)
+{
+	if (want_runq)
+		stamp(true, p, p->pid, p->tgid, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(pc_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch(false, prev, next);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(pc_wakeup_raw, struct task_struct *p)
+{
+	if (want_runq)
+		stamp(false, p, BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(pc_wakeup_new_raw, struct task_struct *p)
+{
+	if (want_runq)
+		stamp(false, p, BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), bpf_ktime_get_ns());
+	return 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The plain structs the BPF programs (the bpf/ directory) and the sampler
+ * (userspace/bpf_*.c) share: map values and ring-buffer events. Fixed-width
+ * types only and no libc, because this header is compiled both by clang
+ * -target bpf (with vmlinux.h, which defines __u64 and friends) and by the
+ * userspace compiler (with linux/types.h). Layouts are the ABI between the
+ * two halves: change both together.
+ */
+#ifndef PC_BPF_SHARED_H
+#define PC_BPF_SHARED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* log2 buckets, bucket i counts [2^i, 2^(i+1)) us; equal to PC_HIST_BUCKETS. */
+#define PCB_HIST_BUCKETS 27
+
+/* Capacities of the hash maps; an update beyond them is counted, not lost silently. */
+#define PCB_MAX_CGROUPS	  4096
+#define PCB_MAX_DISKS	  256
+#define PCB_MAX_INFLIGHT  16384 /* block requests between issue and completion */
+#define PCB_MAX_QUEUED	  16384 /* woken tasks waiting to run (raw_tp fallback only) */
+#define PCB_RINGBUF_BYTES (256 * 1024)
+
+struct pcb_hist {
+	__u64 slot[PCB_HIST_BUCKETS];
+	__u64 count;
+	__u64 sum_us;
+};
+
+/* sched: one per CPU (per-CPU array, key 0). */
+struct pcb_cpu {
+	__u64 busy_ns;	 /* non-idle task time, summed at each switch */
+	__u64 switches;	 /* context switches */
+	__u64 last_ns;	 /* bpf_ktime_get_ns() of the last switch on this CPU */
+	__u64 curr_busy; /* 1 if the task switched in at last_ns is not the idle task */
+	__u64 cg_full;	 /* cgroup map full: CPU time not attributed to any cgroup */
+	__u64 q_full;	 /* wakeup not timed: the run-queue start map was full */
+	/*
+	 * CPU time of cgroup cg_id not yet added to the cgroup map: the map is
+	 * only touched when the cgroup running on this CPU changes, so the
+	 * reader adds cg_pending to cg_id's total itself.
+	 */
+	__u64 cg_id;
+	__u64 cg_pending;
+	struct pcb_hist runq; /* run-queue latency of tasks switched in on this CPU */
+};
+
+/* blk: per-CPU hash keyed by dev_t (MKDEV as the kernel encodes it: major << 20 | minor). */
+struct pcb_disk {
+	struct pcb_hist lat;
+	__u64 rd_ios;
+	__u64 rd_bytes;
+	__u64 wr_ios;
+	__u64 wr_bytes;
+};
+
+/* blk: per-CPU array key 0; requests the program could not time. */
+struct pcb_blk_err {
+	__u64 inflight_full; /* issue not recorded: in-flight map full */
+	__u64 disks_full;    /* completion not counted: disk map full */
+};
+
+/* proc: ring-buffer event, one per exec and per task exit. */
+enum pcb_event_type { PCB_EV_EXEC = 1, PCB_EV_EXIT = 2 };
+
+struct pcb_event {
+	__u32 type;
+	__u32 pid;  /* thread id */
+	__u32 tgid; /* process id */
+	__u32 ppid;
+	__u64 cgroup_id; /* cgroup v2 id */
+	__u64 cpu_ns;	 /* exit: the task's total CPU time (sum_exec_runtime) */
+	__u64 ts_ns;	 /* bpf_ktime_get_ns() */
+	char comm[16];
+};
+
+/* proc: per-CPU array key 0. */
+struct pcb_proc_stats {
+	__u64 rb_drops; /* failed ring-buffer reserves */
+};
+
+#endif

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bpf_read.c: each tick, drain the eBPF sampler's maps into a sample. Per-CPU
+ * values are summed here (the kernel side never shares a counter between
+ * CPUs); hash maps are read with batch lookups where the kernel has them and
+ * key by key where it does not; cgroup ids and disk dev_t become names via
+ * bpf_names.c. Everything written is a cumulative raw counter. A map that
+ * cannot be read is logged once and skipped, never fatal.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_internal.h"
+#include "pc/log.h"
+
+#define CHUNK	      64	    /* entries per batch lookup */
+#define COST_EVERY_NS 1000000000ull /* BPF stats and error counters: at most this often */
+
+/* Bits of b->warned: what was already logged once. */
+enum {
+	W_CPUS = 1u << 0,
+	W_CG = 1u << 2,
+	W_BLK = 1u << 3,
+	W_COST = 1u << 4,
+	W_CGFULL = 1u << 5,
+	W_QFULL = 1u << 6,
+	W_BLKERR = 1u << 7,
+	W_EVENT = 1u << 8,
+};
+
+static void warn_once(struct bpf_sampler *b, unsigned bit, const char *what, int err)
+{
+	if (b->warned & bit)
+		return;
+	b->warned |= bit;
+	log_warnx("eBPF: %s%s%s", what, err ? ": " : "", err ? strerror(err) : "");
+}
+
+static size_t vsize_max(void)
+{
+	size_t m = sizeof(struct pcb_disk);
+
+	if (sizeof(struct pcb_cpu) > m)
+		m = sizeof(struct pcb_cpu);
+	if (sizeof(struct pcb_hist) > m)
+		m = sizeof(struct pcb_hist);
+	return m;
+}
+
+int bpf_read__init(struct bpf_sampler *b)
+{
+	int n = libbpf_num_possible_cpus();
+
+	if (n <= 0)
+		return n < 0 ? n : -EINVAL;
+	b->ncpu = n;
+	b->busy_prev = calloc((size_t)n, sizeof(*b->busy_prev));
+	b->keys = calloc(CHUNK, sizeof(uint64_t));
+	b->vals = calloc((size_t)CHUNK * (size_t)n, vsize_max());
+	b->names = bpf_names__new(NULL);
+	if (!b->busy_prev || !b->keys || !b->vals || !b->names)
+		return -ENOMEM;
+	return 0;
+}
+
+void bpf_read__fini(struct bpf_sampler *b)
+{
+	free(b->busy_prev);
+	free(b->keys);
+	free(b->vals);
+	free(b->cglast);
+	b->cglast = NULL;
+	bpf_names__free(b->names);
+	b->busy_prev = b->keys = b->vals = NULL;
+	b->names = NULL;
+}
+
+int bpf_read__event(void *ctx, void *data, size_t len)
+{
+	struct bpf_sampler *b = ctx;
+	struct pcb_event ev;
+
+	if (len < sizeof(ev)) {
+		warn_once(b, W_EVENT, "short ring-buffer event", 0);
+		return 0;
+	}
+	memcpy(&ev, data, sizeof(ev));
+	if (ev.type == PCB_EV_EXEC) {
+		b->execs++;
+	} else if (ev.type == PCB_EV_EXIT) {
+		b->exits++;
+		b->exit_cpu_ns += ev.cpu_ns;
+	}
+	return 0;
+}
+
+/* Called once per entry with the per-CPU values of one key (ncpu values of vsz bytes). */
+typedef int (*entry_fn)(struct bpf_sampler *b, const void *key, const void *vals,
+			struct pc_sample *s);
+
+/* Key-by-key walk, for kernels without batch ops; bounded by max_entries. */
+static int dump_walk(struct bpf_sampler *b, int fd, __u32 max, entry_fn fn, struct pc_sample *s)
+{
+	uint64_t key, next;
+	void *prev = NULL;
+	int err;
+
+	for (__u32 i = 0; i < max && !bpf_map_get_next_key(fd, prev, &next); i++) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, b->vals))
+			continue; /* deleted meanwhile */
+		err = fn(b, &key, b->vals, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Every entry of a per-CPU hash map; vsz is the per-CPU value size (a multiple of 8). */
+static int dump(struct bpf_sampler *b, const struct bpf_map *map, entry_fn fn, struct pc_sample *s)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t ksz = bpf_map__key_size(map), stride = bpf_map__value_size(map) * (size_t)b->ncpu;
+	int fd = bpf_map__fd(map), err, rc;
+	uint64_t in = 0, out = 0;
+	void *inp = NULL;
+	__u32 count;
+
+	if (ksz > sizeof(uint64_t) || bpf_map__value_size(map) > vsize_max())
+		return -EINVAL;
+	for (;;) {
+		count = CHUNK;
+		err = bpf_map_lookup_batch(fd, inp, &out, b->keys, b->vals, &count, &opts);
+		if (err < 0 && err != -ENOENT) {
+			/* No batch ops here (or a bucket larger than a chunk): walk instead. */
+			if (!inp && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP ||
+				     err == -ENOSPC))
+				return dump_walk(b, fd, bpf_map__max_entries(map), fn, s);
+			return err;
+		}
+		for (__u32 i = 0; i < count && i < CHUNK; i++) {
+			rc = fn(b, (char *)b->keys + i * ksz, (char *)b->vals + i * stride, s);
+			if (rc)
+				return rc;
+		}
+		if (err == -ENOENT)
+			return 0;
+		in = out;
+		inp = &in;
+	}
+}
+
+/* A cgroup's row: keyed by its path, or by its id once it is gone. */
+static int cg_row(struct bpf_sampler *b, struct pc_sample *s, uint64_t id, uint64_t ns)
+{
+	char key[PC_KEY_MAX];
+	const char *path;
+	uint64_t *row;
+	size_t len;
+
+	path = bpf_names__cgroup(b->names, id);
+	if (!path) {
+		/* Gone: reported once more under its id, then dropped from the map. */
+		snprintf(key, sizeof(key), "cgroup-id:%" PRIu64, id);
+		if (b->ndead < PC_BPF_MAX_DEAD)
+			b->dead[b->ndead++] = id;
+	} else if ((len = strlen(path)) >= sizeof(key)) {
+		/* Keep the distinctive tail of an over-long path. */
+		snprintf(key, sizeof(key), "...%s", path + len - (sizeof(key) - 4));
+	} else {
+		memcpy(key, path, len + 1);
+	}
+	row = pc_table_add(&s->t[PC_G_BPF_CGROUP], key);
+	if (!row)
+		return -errno;
+	row[PC_CG_ID] = id;
+	row[PC_CG_CPU_NS] = ns;
+	return 0;
+}
+
+static int cg_entry(struct bpf_sampler *b, const void *k, const void *v, struct pc_sample *s)
+{
+	const uint64_t *ns = v;
+	uint64_t id, sum = 0;
+
+	memcpy(&id, k, sizeof(id));
+	for (int c = 0; c < b->ncpu; c++)
+		sum += ns[c];
+	return cg_row(b, s, id, sum);
+}
+
+/* Add the time still pending in a CPU's element to its cgroup's row. */
+static int cg_pending(struct bpf_sampler *b, struct pc_sample *s, uint64_t id, uint64_t ns)
+{
+	struct pc_table *t = &s->t[PC_G_BPF_CGROUP];
+
+	for (uint32_t r = b->cg_first; r < t->nrows; r++) {
+		uint64_t *row = pc_table_row(t, r);
+
+		if (row[PC_CG_ID] == id) {
+			row[PC_CG_CPU_NS] += ns;
+			return 0;
+		}
+	}
+	return cg_row(b, s, id, ns);
+}
+
+static int cmp_last(const void *a, const void *b)
+{
+	const struct cg_last *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * A read can catch a CPU's element mid-update (id of one cgroup, pending
+ * time of another): never report less than last tick, so that no counter
+ * goes back; the next flush catches up.
+ */
+static int cg_clamp(struct bpf_sampler *b, struct pc_sample *s)
+{
+	struct pc_table *t = &s->t[PC_G_BPF_CGROUP];
+	uint32_t n = t->nrows - b->cg_first;
+	struct cg_last *next;
+
+	for (uint32_t r = b->cg_first; r < t->nrows; r++) {
+		uint64_t *row = pc_table_row(t, r);
+		struct cg_last key = {.id = row[PC_CG_ID]}, *old;
+
+		old =
+		    b->ncglast ? bsearch(&key, b->cglast, b->ncglast, sizeof(key), cmp_last) : NULL;
+		if (old && row[PC_CG_CPU_NS] < old->ns)
+			row[PC_CG_CPU_NS] = old->ns;
+	}
+	next = realloc(b->cglast, (n ? n : 1) * sizeof(*next));
+	if (!next)
+		return -ENOMEM;
+	b->cglast = next;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t *row = pc_table_row(t, b->cg_first + i);
+
+		next[i].id = row[PC_CG_ID];
+		next[i].ns = row[PC_CG_CPU_NS];
+	}
+	qsort(next, n, sizeof(*next), cmp_last);
+	b->ncglast = n;
+	return 0;
+}
+
+static void hist_sum(uint64_t *row, const struct pcb_hist *h)
+{
+	for (int i = 0; i < PCB_HIST_BUCKETS; i++)
+		row[PC_RUNQ_B0 + i] += h->slot[i];
+	row[PC_RUNQ_COUNT] += h->count;
+	row[PC_RUNQ_SUM_US] += h->sum_us;
+}
+
+_Static_assert(PCB_HIST_BUCKETS == PC_HIST_BUCKETS, "histogram buckets");
+_Static_assert((int)PC_BLK_COUNT == (int)PC_RUNQ_COUNT && (int)PC_BLK_SUM_US == (int)PC_RUNQ_SUM_US,
+	       "runq and blk histograms share a layout");
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
+{
+	const struct pcb_cpu *pc = b->vals;
+	uint64_t cg_full = 0, q_full = 0, now, busy, *row;
+	__u32 zero = 0;
+	char key[16];
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->sched->maps.cpus), &zero, b->vals)) {
+		warn_once(b, W_CPUS, "cannot read the per-CPU busy map", errno);
+		return 0;
+	}
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: the running task's time so far counts too. */
+	now = mono_ns();
+	for (int c = 0; c < b->ncpu; c++) {
+		cg_full += pc[c].cg_full;
+		q_full += pc[c].q_full;
+		if (b->sched->rodata->want_cgroup && pc[c].cg_pending &&
+		    cg_pending(b, s, pc[c].cg_id, pc[c].cg_pending))
+			return -ENOMEM;
+		if (!pc[c].switches)
+			continue; /* possible but never online */
+		busy = pc[c].busy_ns;
+		if (pc[c].curr_busy && pc[c].last_ns && now > pc[c].last_ns)
+			busy += now - pc[c].last_ns;
+		/* A read racing a switch can see busy_ns and last_ns from different updates. */
+		if (busy < b->busy_prev[c])
+			busy = b->busy_prev[c];
+		b->busy_prev[c] = busy;
+		snprintf(key, sizeof(key), "%d", c);
+		row = pc_table_add(&s->t[PC_G_BPF_CPU], key);
+		if (!row)
+			return -errno;
+		row[PC_BCPU_BUSY_NS] = busy;
+		row[PC_BCPU_SWITCHES] = pc[c].switches;
+	}
+	if (cg_full)
+		warn_once(b, W_CGFULL,
+			  "cgroup map full: some CPU time is not attributed to a cgroup", 0);
+	if (q_full)
+		warn_once(b, W_QFULL, "run-queue map full: some wakeups were not timed", 0);
+	if (!b->sched->rodata->want_runq)
+		return 0;
+	row = pc_table_add(&s->t[PC_G_BPF_RUNQ], "runq");
+	if (!row)
+		return -errno;
+	for (int c = 0; c < b->ncpu; c++)
+		hist_sum(row, &pc[c].runq);
+	return 0;
+}
+
+static int read_cgroups(struct bpf_sampler *b, struct pc_sample *s)
+{
+	int fd = bpf_map__fd(b->sched->maps.cgroups), err;
+
+	b->ndead = 0;
+	err = dump(b, b->sched->maps.cgroups, cg_entry, s);
+	if (err == -ENOMEM)
+		return err;
+	if (err)
+		warn_once(b, W_CG, "cannot read the cgroup CPU map", -err);
+	for (unsigned i = 0; i < b->ndead; i++)
+		bpf_map_delete_elem(fd, &b->dead[i]);
+	return 0;
+}
+
+static int blk_entry(struct bpf_sampler *b, const void *k, const void *v, struct pc_sample *s)
+{
+	const struct pcb_disk *d = v;
+	char key[PC_KEY_MAX];
+	const char *name;
+	uint64_t *row;
+	uint32_t dev;
+
+	memcpy(&dev, k, sizeof(dev));
+	name = bpf_names__disk(b->names, dev);
+	if (name)
+		snprintf(key, sizeof(key), "%s", name);
+	else
+		snprintf(key, sizeof(key), "dev:%u:%u", dev >> 20, dev & ((1u << 20) - 1));
+	row = pc_table_add(&s->t[PC_G_BPF_BLK], key);
+	if (!row)
+		return -errno;
+	for (int c = 0; c < b->ncpu; c++) {
+		hist_sum(row, &d[c].lat);
+		row[PC_BLK_RD_IOS] += d[c].rd_ios;
+		row[PC_BLK_RD_BYTES] += d[c].rd_bytes;
+		row[PC_BLK_WR_IOS] += d[c].wr_ios;
+		row[PC_BLK_WR_BYTES] += d[c].wr_bytes;
+	}
+	return 0;
+}
+
+static int read_blk(struct bpf_sampler *b, struct pc_sample *s)
+{
+	const struct pcb_blk_err *e = b->vals;
+	uint64_t lost = 0;
+	__u32 zero = 0;
+	int err;
+
+	err = dump(b, b->blk->maps.disks, blk_entry, s);
+	if (err == -ENOMEM)
+		return err;
+	if (err)
+		warn_once(b, W_BLK, "cannot read the block I/O map", -err);
+	/* Error counters only matter for a warning: looked at once a second. */
+	if (b->cost_at && mono_ns() - b->cost_at < COST_EVERY_NS)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(b->blk->maps.blk_err), &zero, b->vals))
+		for (int c = 0; c < b->ncpu; c++)
+			lost += e[c].inflight_full + e[c].disks_full;
+	if (lost)
+		warn_once(b, W_BLKERR, "block maps full: some I/Os were not timed", 0);
+	return 0;
+}
+
+static uint64_t rb_drops(struct bpf_sampler *b)
+{
+	const struct pcb_proc_stats *st = b->vals;
+	uint64_t n = 0;
+	__u32 zero = 0;
+
+	if (!b->proc || bpf_map_lookup_elem(bpf_map__fd(b->proc->maps.proc_stats), &zero, b->vals))
+		return 0;
+	for (int c = 0; c < b->ncpu; c++)
+		n += st[c].rb_drops;
+	return n;
+}
+
+static int read_proc(struct bpf_sampler *b, struct pc_sample *s)
+{
+	uint64_t *row;
+
+	/* Events are counted by bpf_read__event as they are consumed. */
+	ring_buffer__consume(b->rb);
+	row = pc_table_add(&s->t[PC_G_BPF_PROC], "proc");
+	if (!row)
+		return -errno;
+	row[PC_PROC_EXECS] = b->execs;
+	row[PC_PROC_EXITS] = b->exits;
+	row[PC_PROC_EXIT_CPU_NS] = b->exit_cpu_ns;
+	return 0;
+}
+
+static void read_self(struct bpf_sampler *b, struct pc_sample *s)
+{
+	struct bpf_prog_cost cost[16];
+	int i = pc_table_find(&s->t[PC_G_SELF], "self"), n;
+	uint64_t *row, ns = 0, cnt = 0, now;
+
+	if (i < 0)
+		return;
+	row = pc_table_row(&s->t[PC_G_SELF], (uint32_t)i);
+	if (!row || s->t[PC_G_SELF].ncols < PC_SELF_NCOLS)
+		return;
+	/*
+	 * One syscall per program: at sub-second ticks that would be most of
+	 * the read's own cost, so the totals (and the drop counter) are
+	 * refreshed once a second; a tick in between repeats the last values,
+	 * which stay cumulative.
+	 */
+	now = mono_ns();
+	if (!b->cost_at || now - b->cost_at >= COST_EVERY_NS) {
+		n = bpf_sampler__costs(b, cost, 16);
+		if (n < 0)
+			warn_once(b, W_COST, "cannot read BPF program statistics", -n);
+		for (int k = 0; k < n && k < 16; k++) {
+			ns += cost[k].run_ns;
+			cnt += cost[k].run_cnt;
+		}
+		b->cost_ns = ns;
+		b->cost_cnt = cnt;
+		b->drops = rb_drops(b);
+		b->cost_at = now;
+	}
+	row[PC_SELF_BPF_RUN_NS] = b->cost_ns;
+	row[PC_SELF_BPF_RUN_CNT] = b->cost_cnt;
+	row[PC_SELF_RB_DROPS] = b->drops;
+}
+
+int bpf_sampler__read(struct bpf_sampler *b, struct pc_sample *s)
+{
+	int err = 0;
+
+	if (!b || !s)
+		return -EINVAL;
+	bpf_names__tick(b->names);
+	if (b->sched) {
+		/*
+		 * The cgroup map before the CPUs' pending time: a flush in between
+		 * then makes this tick short by the flushed time (caught up next
+		 * tick), never long.
+		 */
+		b->cg_first = s->t[PC_G_BPF_CGROUP].nrows;
+		if (b->sched->rodata->want_cgroup)
+			err = read_cgroups(b, s);
+		if (!err)
+			err = read_cpus(b, s);
+		if (!err && b->sched->rodata->want_cgroup)
+			err = cg_clamp(b, s);
+	}
+	if (!err && b->blk)
+		err = read_blk(b, s);
+	if (!err && b->proc)
+		err = read_proc(b, s);
+	if (!err)
+		read_self(b, s);
+	return err;
+}

@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: MIT
+/*
+ * codec_bin.c: the binary sample codec of include/pc/codec.h and the binary
+ * sysinfo record (docs/FORMAT.md, "Binary sample encoding"). A stream starts
+ * with a key frame (absolute values, every key spelled out); each following
+ * delta frame omits groups identical to the previous sample, does not repeat
+ * a table's keys when they are unchanged, and stores every counter as a
+ * zigzag varint of its difference from the same row (matched by key) of the
+ * previous sample, with runs of zero differences collapsed into one token.
+ * Groups carry their byte length so a reader skips groups it does not know;
+ * columns beyond the reader's are decoded and dropped. The decoder checks
+ * every length against what is left of its input before using it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pc/codec.h"
+
+#define PC_CODEC_VERSION 1
+#define FRAME_KEY	 0
+#define FRAME_DELTA	 1
+#define KEYS_SAME	 0 /* same keys, same order as the previous sample */
+#define KEYS_LISTED	 1
+#define MAX_COLS	 256
+#define MAX_ROWS	 (1u << 20)
+#define SYSINFO_VERSION	 1
+
+_Static_assert(PC_G_MAX < 128, "group count must fit a one-byte varint");
+
+/* --- writing */
+
+static int put_u8(struct pc_buf *b, uint8_t v)
+{
+	return pc_buf_put(b, &v, 1);
+}
+
+/* LEB128 of v into dst (room for 10 bytes); returns its length. */
+static size_t uv_enc(uint8_t *dst, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		dst[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	dst[n++] = (uint8_t)v;
+	return n;
+}
+
+static int put_uv(struct pc_buf *b, uint64_t v)
+{
+	uint8_t tmp[10];
+
+	return pc_buf_put(b, tmp, uv_enc(tmp, v));
+}
+
+/*
+ * A tagged varint: bit 0 of the first byte is a flag, bits 1-6 the low six
+ * bits of v, bit 7 "more"; following bytes are plain LEB128. Carries a full
+ * u64 beside the flag (6 + 9 * 7 bits).
+ */
+static int put_tv(struct pc_buf *b, int flag, uint64_t v)
+{
+	uint8_t tmp[11];
+	size_t n = 1;
+
+	tmp[0] = (uint8_t)((flag ? 1 : 0) | (v & 0x3f) << 1);
+	v >>= 6;
+	if (v)
+		tmp[0] |= 0x80;
+	while (v) {
+		tmp[n] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			tmp[n] |= 0x80;
+		n++;
+	}
+	return pc_buf_put(b, tmp, n);
+}
+
+static uint64_t zigzag(uint64_t diff)
+{
+	return (diff << 1) ^ (uint64_t)((int64_t)diff >> 63);
+}
+
+static uint64_t unzigzag(uint64_t z)
+{
+	return (z >> 1) ^ (0 - (z & 1));
+}
+
+/* Row of prev matching key: the same index when it matches, else the first. */
+static const uint64_t *match_row(const struct pc_table *prev, uint32_t i, const char *key)
+{
+	int r;
+
+	if (!prev)
+		return NULL;
+	if (i < prev->nrows && !strcmp(prev->key[i], key))
+		return prev->val + (size_t)i * prev->ncols;
+	r = pc_table_find(prev, key);
+	return r < 0 ? NULL : prev->val + (size_t)r * prev->ncols;
+}
+
+static int same_keys(const struct pc_table *a, const struct pc_table *b)
+{
+	if (a->nrows != b->nrows)
+		return 0;
+	for (uint32_t i = 0; i < a->nrows; i++)
+		if (strcmp(a->key[i], b->key[i]))
+			return 0;
+	return 1;
+}
+
+static int same_table(const struct pc_table *a, const struct pc_table *b)
+{
+	return a->ncols == b->ncols && same_keys(a, b) &&
+	       (!a->nrows ||
+		!memcmp(a->val, b->val, (size_t)a->nrows * a->ncols * sizeof(uint64_t)));
+}
+
+static int enc_cells(const struct pc_table *t, const struct pc_table *prev, struct pc_buf *out)
+{
+	uint64_t run = 0;
+	int err;
+
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		const uint64_t *row = t->val + (size_t)r * t->ncols;
+		const uint64_t *p = match_row(prev, r, t->key[r]);
+
+		for (unsigned c = 0; c < t->ncols; c++) {
+			uint64_t base = p && c < prev->ncols ? p[c] : 0;
+			uint64_t diff = row[c] - base; /* mod 2^64: exact both ways */
+
+			if (!diff) {
+				run++;
+				continue;
+			}
+			if (run && (err = put_tv(out, 1, run - 1)))
+				return err;
+			run = 0;
+			if ((err = put_tv(out, 0, zigzag(diff))))
+				return err;
+		}
+	}
+	return run ? put_tv(out, 1, run - 1) : 0;
+}
+
+static int enc_keys(const struct pc_table *t, struct pc_buf *out)
+{
+	const char *last = "";
+	int err;
+
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		const char *k = t->key[r];
+		size_t len = strnlen(k, PC_KEY_MAX), pre = 0;
+
+		if (!len || len == PC_KEY_MAX)
+			return -EINVAL;
+		while (last[pre] && last[pre] == k[pre])
+			pre++;
+		if ((err = put_uv(out, pre)) || (err = put_uv(out, len - pre)) ||
+		    (err = pc_buf_put(out, k + pre, len - pre)))
+			return err;
+		last = k;
+	}
+	return 0;
+}
+
+/* Group body: ncols, nrows, key mode, keys, cells. prev is NULL in key frames. */
+static int enc_table(const struct pc_table *t, const struct pc_table *prev, struct pc_buf *out)
+{
+	int keys_same = prev && t->nrows && same_keys(t, prev);
+	int err;
+
+	if (t->ncols > MAX_COLS || t->nrows > MAX_ROWS)
+		return -E2BIG;
+	if ((err = put_uv(out, t->ncols)) || (err = put_uv(out, t->nrows)) ||
+	    (err = put_u8(out, keys_same ? KEYS_SAME : KEYS_LISTED)))
+		return err;
+	if (!keys_same && (err = enc_keys(t, out)))
+		return err;
+	return enc_cells(t, prev, out);
+}
+
+/* Group number, byte length, body; the length is moved in front once known. */
+static int enc_group(unsigned g, const struct pc_table *t, const struct pc_table *prev,
+		     struct pc_buf *out)
+{
+	uint8_t lb[10];
+	size_t at, blen, n;
+	int err;
+
+	if ((err = put_uv(out, g)))
+		return err;
+	at = out->len;
+	if ((err = enc_table(t, prev, out)))
+		return err;
+	blen = out->len - at;
+	n = uv_enc(lb, blen);
+	if ((err = pc_buf_reserve(out, n)))
+		return err;
+	memmove(out->p + at + n, out->p + at, blen);
+	memcpy(out->p + at, lb, n);
+	out->len += n;
+	return 0;
+}
+
+static int enc_header(const struct pc_sample *s, const struct pc_sample *prev, struct pc_buf *out)
+{
+	uint8_t h[1 + 8 * 10];
+	size_t n = 1;
+
+	n += uv_enc(h + n, prev ? zigzag(s->time_ns - prev->time_ns) : s->time_ns);
+	n += uv_enc(h + n, zigzag(s->taken_ns - s->time_ns));
+	n += uv_enc(h + n, s->host);
+	n += uv_enc(h + n, s->run);
+	n += uv_enc(h + n, prev ? zigzag(s->seq - prev->seq) : s->seq);
+	n += uv_enc(h + n, s->flags);
+	n += uv_enc(h + n, s->gap_reason);
+	n += uv_enc(h + n, s->gap_count);
+	h[0] = (uint8_t)(n - 1); /* at most 80: a one-byte varint */
+	return pc_buf_put(out, h, n);
+}
+
+void pc_enc_init(struct pc_enc *e)
+{
+	pc_sample_init(&e->prev);
+	e->have_prev = 0;
+}
+
+void pc_enc_reset(struct pc_enc *e)
+{
+	e->have_prev = 0;
+}
+
+void pc_enc_free(struct pc_enc *e)
+{
+	pc_sample_free(&e->prev);
+	e->have_prev = 0;
+}
+
+int pc_enc_sample(struct pc_enc *e, const struct pc_sample *s, struct pc_buf *out)
+{
+	const struct pc_sample *prev = e->have_prev ? &e->prev : NULL;
+	size_t start = out->len, count_at;
+	unsigned ngroups = 0;
+	int err;
+
+	if ((err = put_u8(out, PC_CODEC_VERSION)) ||
+	    (err = put_u8(out, prev ? FRAME_DELTA : FRAME_KEY)) || (err = enc_header(s, prev, out)))
+		goto cleanup;
+	count_at = out->len;
+	if ((err = put_u8(out, 0)))
+		goto cleanup;
+	for (unsigned g = 0; g < PC_G_MAX; g++) {
+		const struct pc_table *t = &s->t[g];
+
+		/* Key frames omit empty groups; delta frames omit unchanged ones. */
+		if (prev ? same_table(t, &prev->t[g]) : !t->nrows)
+			continue;
+		if ((err = enc_group(g, t, prev ? &prev->t[g] : NULL, out)))
+			goto cleanup;
+		ngroups++;
+	}
+	out->p[count_at] = (uint8_t)ngroups;
+	if ((err = pc_sample_copy(&e->prev, s)))
+		goto cleanup;
+	e->have_prev = 1;
+	return 0;
+cleanup:
+	out->len = start;
+	/* e->prev may be half-copied: the next sample must be a key frame. */
+	e->have_prev = 0;
+	return err;
+}
+
+/* --- reading */
+
+struct rd {
+	const uint8_t *p;
+	size_t end, off; /* offsets are from the start of the frame */
+	char *err;
+	size_t errlen;
+};
+
+static int rd_fail(struct rd *r, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int rd_fail(struct rd *r, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!r->err)
+		return -EINVAL;
+	n = snprintf(r->err, r->errlen, "byte %zu: ", off);
+	if (n > 0 && (size_t)n < r->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(r->err + n, r->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int get_u8(struct rd *r, uint8_t *v, const char *what)
+{
+	if (r->off >= r->end)
+		return rd_fail(r, r->off, "truncated %s", what);
+	*v = r->p[r->off++];
+	return 0;
+}
+
+static int get_uv(struct rd *r, uint64_t *v, const char *what)
+{
+	size_t at = r->off;
+	uint64_t x = 0;
+
+	for (unsigned shift = 0;; shift += 7) {
+		uint8_t b;
+
+		if (r->off >= r->end)
+			return rd_fail(r, at, "truncated %s", what);
+		b = r->p[r->off++];
+		if (shift == 63 && b > 1)
+			return rd_fail(r, at, "%s: varint exceeds 64 bits", what);
+		x |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+	}
+	*v = x;
+	return 0;
+}
+
+static int get_tv(struct rd *r, int *flag, uint64_t *v, const char *what)
+{
+	size_t at = r->off;
+	uint8_t b;
+	uint64_t x;
+
+	if (r->off >= r->end)
+		return rd_fail(r, at, "truncated %s", what);
+	b = r->p[r->off++];
+	*flag = b & 1;
+	x = (b >> 1) & 0x3f;
+	for (unsigned shift = 6; b & 0x80; shift += 7) {
+		if (r->off >= r->end)
+			return rd_fail(r, at, "truncated %s", what);
+		b = r->p[r->off++];
+		if (shift > 63 || (shift == 62 && b > 3))
+			return rd_fail(r, at, "%s: varint exceeds 64 bits", what);
+		x |= (uint64_t)(b & 0x7f) << shift;
+	}
+	*v = x;
+	return 0;
+}
+
+/* A varint that must fit max; what names it in the error. */
+static int get_uv_max(struct rd *r, uint64_t *v, uint64_t max, const char *what)
+{
+	size_t at = r->off;
+	int err = get_uv(r, v, what);
+
+	if (!err && *v > max)
+		return rd_fail(r, at, "%s %llu exceeds %llu", what, (unsigned long long)*v,
+			       (unsigned long long)max);
+	return err;
+}
+
+/* A length that must fit in what is left of the input after it. */
+static int get_len(struct rd *r, uint64_t *v, const char *what)
+{
+	size_t at = r->off;
+	int err = get_uv(r, v, what);
+
+	if (!err && *v > r->end - r->off)
+		return rd_fail(r, at, "%s %llu exceeds the %zu bytes left", what,
+			       (unsigned long long)*v, r->end - r->off);
+	return err;
+}
+
+static int dec_keys(struct rd *r, struct pc_table *t, uint64_t nrows, unsigned g)
+{
+	char key[PC_KEY_MAX] = "";
+	size_t klen = 0;
+
+	for (uint64_t i = 0; i < nrows; i++) {
+		size_t at = r->off;
+		uint64_t pre, suf;
+		int err;
+
+		if ((err = get_uv_max(r, &pre, klen, "key prefix length")) ||
+		    (err = get_uv_max(r, &suf, PC_KEY_MAX - 1 - pre, "key length")))
+			return err;
+		if (!pre && !suf)
+			return rd_fail(r, at, "group %u row %llu: empty key", g,
+				       (unsigned long long)i);
+		if (suf > r->end - r->off)
+			return rd_fail(r, at, "group %u row %llu: key of %llu bytes, %zu left", g,
+				       (unsigned long long)i, (unsigned long long)suf,
+				       r->end - r->off);
+		if (memchr(r->p + r->off, 0, suf))
+			return rd_fail(r, at, "group %u row %llu: NUL byte in key", g,
+				       (unsigned long long)i);
+		memcpy(key + pre, r->p + r->off, suf);
+		klen = pre + suf;
+		key[klen] = 0;
+		r->off += suf;
+		if (!pc_table_add(t, key))
+			return -errno;
+	}
+	return 0;
+}
+
+static int dec_cells(struct rd *r, struct pc_table *t, const struct pc_table *prev, unsigned wcols,
+		     unsigned g)
+{
+	uint64_t left = (uint64_t)t->nrows * wcols, run = 0;
+
+	for (uint32_t i = 0; i < t->nrows; i++) {
+		uint64_t *row = t->val + (size_t)i * t->ncols;
+		const uint64_t *p = match_row(prev, i, t->key[i]);
+
+		for (unsigned c = 0; c < wcols; c++, left--) {
+			uint64_t diff = 0, v = 0;
+			size_t at = r->off;
+			int flag = 0, err;
+
+			if (run) {
+				run--;
+			} else {
+				if ((err = get_tv(r, &flag, &v, "counter")))
+					return err;
+				if (flag && v >= left)
+					return rd_fail(r, at,
+						       "group %u: run of %llu zero deltas, %llu "
+						       "counters left",
+						       g, (unsigned long long)v + 1,
+						       (unsigned long long)left);
+				if (flag)
+					run = v;
+				else
+					diff = unzigzag(v);
+			}
+			if (c < t->ncols)
+				row[c] = (p && c < prev->ncols ? p[c] : 0) + diff;
+		}
+	}
+	return 0;
+}
+
+static int dec_group(struct rd *r, unsigned g, struct pc_table *t, const struct pc_table *prev)
+{
+	uint64_t wcols, nrows;
+	size_t at = r->off;
+	uint8_t mode = 0;
+	int err;
+
+	if ((err = get_uv_max(r, &wcols, MAX_COLS, "column count")) ||
+	    (err = get_uv_max(r, &nrows, MAX_ROWS, "row count")) ||
+	    (err = get_u8(r, &mode, "key mode")))
+		return err;
+	t->nrows = 0;
+	if (mode == KEYS_SAME) {
+		if (!prev)
+			return rd_fail(r, at, "group %u: key frame refers to previous keys", g);
+		if (nrows != prev->nrows)
+			return rd_fail(r, at,
+				       "group %u: %llu rows with the previous keys, which "
+				       "were %u",
+				       g, (unsigned long long)nrows, prev->nrows);
+		for (uint32_t i = 0; i < prev->nrows; i++)
+			if (!pc_table_add(t, prev->key[i]))
+				return -errno;
+	} else if (mode == KEYS_LISTED) {
+		/* Each key takes at least two bytes: refuse before allocating. */
+		if (nrows > (r->end - r->off) / 2)
+			return rd_fail(r, at, "group %u: %llu rows in %zu bytes", g,
+				       (unsigned long long)nrows, r->end - r->off);
+		if ((err = dec_keys(r, t, nrows, g)))
+			return err;
+	} else {
+		return rd_fail(r, r->off - 1, "group %u: key mode %u", g, mode);
+	}
+	return dec_cells(r, t, prev, (unsigned)wcols, g);
+}
+
+static int dec_header(struct rd *r, struct pc_sample *s, const struct pc_sample *prev)
+{
+	uint64_t hlen, v[8];
+	struct rd h;
+	int err;
+	static const char *const names[8] = {"time_ns", "taken_ns", "host",	  "run",
+					     "seq",	"flags",    "gap_reason", "gap_count"};
+
+	if ((err = get_len(r, &hlen, "header length")))
+		return err;
+	h = *r;
+	h.end = r->off + hlen;
+	for (int i = 0; i < 8; i++)
+		if ((err = get_uv(&h, &v[i], names[i])))
+			return err;
+	for (int i = 2; i < 8; i++)
+		if (i != 4 && i != 7 && v[i] > UINT32_MAX)
+			return rd_fail(r, r->off, "%s %llu exceeds 32 bits", names[i],
+				       (unsigned long long)v[i]);
+	r->off = h.end; /* later versions may append fields */
+	s->time_ns = prev ? prev->time_ns + unzigzag(v[0]) : v[0];
+	s->taken_ns = s->time_ns + unzigzag(v[1]);
+	s->host = (uint32_t)v[2];
+	s->run = (uint32_t)v[3];
+	s->seq = prev ? prev->seq + unzigzag(v[4]) : v[4];
+	s->flags = (uint32_t)v[5];
+	s->gap_reason = (uint32_t)v[6];
+	s->gap_count = v[7];
+	return 0;
+}
+
+void pc_dec_init(struct pc_dec *d)
+{
+	pc_sample_init(&d->prev);
+	d->have_prev = 0;
+	d->err[0] = 0;
+}
+
+void pc_dec_reset(struct pc_dec *d)
+{
+	d->have_prev = 0;
+	d->err[0] = 0;
+}
+
+void pc_dec_free(struct pc_dec *d)
+{
+	pc_sample_free(&d->prev);
+	d->have_prev = 0;
+}
+
+long pc_dec_sample(struct pc_dec *d, const uint8_t *p, size_t len, struct pc_sample *s)
+{
+	struct rd r = {.p = p, .end = len, .err = d->err, .errlen = sizeof(d->err)};
+	const struct pc_sample *prev;
+	uint8_t ver = 0, kind = 0;
+	uint64_t ngroups;
+	uint32_t seen = 0;
+	int err;
+
+	_Static_assert(PC_G_MAX <= 32, "seen is a 32-bit mask");
+	d->err[0] = 0;
+	if ((err = get_u8(&r, &ver, "format version")))
+		return err;
+	if (ver != PC_CODEC_VERSION)
+		return rd_fail(&r, 0, "format version %u, this reader knows %u", ver,
+			       PC_CODEC_VERSION);
+	if ((err = get_u8(&r, &kind, "frame kind")))
+		return err;
+	if (kind != FRAME_KEY && kind != FRAME_DELTA)
+		return rd_fail(&r, 1, "frame kind %u", kind);
+	if (kind == FRAME_DELTA && !d->have_prev) {
+		snprintf(d->err, sizeof(d->err), "byte 1: delta frame without a previous sample");
+		return -EPROTO;
+	}
+	prev = kind == FRAME_DELTA ? &d->prev : NULL;
+	if (prev) {
+		if ((err = pc_sample_copy(s, prev)))
+			return err;
+	} else {
+		pc_sample_reset(s);
+	}
+	if ((err = dec_header(&r, s, prev)))
+		return err;
+	if ((err = get_uv_max(&r, &ngroups, (r.end - r.off) / 2, "group count")))
+		return err;
+	for (uint64_t i = 0; i < ngroups; i++) {
+		uint64_t g, glen;
+		size_t at = r.off;
+		struct rd body;
+
+		if ((err = get_uv(&r, &g, "group number")) ||
+		    (err = get_len(&r, &glen, "group length")))
+			return err;
+		if (g >= PC_G_MAX) { /* a newer writer's group: skip it */
+			r.off += glen;
+			continue;
+		}
+		if (seen & (1u << g))
+			return rd_fail(&r, at, "group %llu twice", (unsigned long long)g);
+		seen |= 1u << g;
+		body = r;
+		body.end = r.off + glen;
+		if ((err = dec_group(&body, (unsigned)g, &s->t[g], prev ? &prev->t[g] : NULL)))
+			return err;
+		r.off += glen; /* bytes past the cells are a newer writer's: skipped */
+	}
+	if ((err = pc_sample_copy(&d->prev, s))) {
+		d->have_prev = 0;
+		return err;
+	}
+	d->have_prev = 1;
+	return (long)r.off;
+}
+
+/* --- sysinfo record: version, body length, then fields in order */
+
+static int put_str(struct pc_buf *b, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	int err = put_uv(b, n);
+
+	return err ? err : pc_buf_put(b, s, n);
+}
+
+int pc_sysinfo_encode(const struct pc_sysinfo *si, struct pc_buf *out)
+{
+	struct pc_buf b = {0};
+	int err;
+
+	if ((err = put_str(&b, si->hostname, sizeof(si->hostname) - 1)) ||
+	    (err = put_str(&b, si->kernel, sizeof(si->kernel) - 1)) ||
+	    (err = put_str(&b, si->machine, sizeof(si->machine) - 1)) ||
+	    (err = put_str(&b, si->cpu_model, sizeof(si->cpu_model) - 1)) ||
+	    (err = put_uv(&b, si->ncpu)) || (err = put_uv(&b, si->cores)) ||
+	    (err = put_uv(&b, si->sockets)) || (err = put_uv(&b, si->cpu_mhz_x1000)) ||
+	    (err = put_uv(&b, si->mem_total_kb)) || (err = put_uv(&b, si->user_hz)) ||
+	    (err = put_uv(&b, si->page_size)) || (err = put_uv(&b, si->interval_ns)) ||
+	    (err = put_uv(&b, si->start_ns)) || (err = put_uv(&b, si->host)) ||
+	    (err = put_uv(&b, si->run)))
+		goto cleanup;
+	if ((err = put_u8(out, SYSINFO_VERSION)) || (err = put_uv(out, b.len)) ||
+	    (err = pc_buf_put(out, b.p, b.len)))
+		goto cleanup;
+cleanup:
+	pc_buf_free(&b);
+	return err;
+}
+
+static int get_str(struct rd *r, char *dst, size_t size, const char *what)
+{
+	uint64_t n;
+	int err = get_uv_max(r, &n, size - 1, what);
+
+	if (err)
+		return err;
+	if (n > r->end - r->off)
+		return rd_fail(r, r->off, "%s: %llu bytes, %zu left", what, (unsigned long long)n,
+			       r->end - r->off);
+	memcpy(dst, r->p + r->off, n);
+	dst[n] = 0;
+	r->off += n;
+	return 0;
+}
+
+long pc_sysinfo_decode(const uint8_t *p, size_t len, struct pc_sysinfo *si)
+{
+	struct rd r = {.p = p, .end = len};
+	uint64_t blen, v[11];
+	uint8_t ver = 0;
+	int err;
+
+	memset(si, 0, sizeof(*si));
+	if ((err = get_u8(&r, &ver, "version")))
+		return err;
+	if (ver != SYSINFO_VERSION)
+		return -EINVAL;
+	if ((err = get_len(&r, &blen, "length")))
+		return err;
+	r.end = r.off + blen;
+	if ((err = get_str(&r, si->hostname, sizeof(si->hostname), "hostname")) ||
+	    (err = get_str(&r, si->kernel, sizeof(si->kernel), "kernel")) ||
+	    (err = get_str(&r, si->machine, sizeof(si->machine), "machine")) ||
+	    (err = get_str(&r, si->cpu_model, sizeof(si->cpu_model), "cpu_model")))
+		return err;
+	for (int i = 0; i < 11; i++)
+		if ((err = get_uv(&r, &v[i], "field")))
+			return err;
+	/* 64-bit fields: mem_total_kb, interval_ns, start_ns; the rest are u32. */
+	for (int i = 0; i < 11; i++)
+		if (i != 4 && i != 7 && i != 8 && v[i] > UINT32_MAX)
+			return -EINVAL;
+	si->ncpu = (uint32_t)v[0];
+	si->cores = (uint32_t)v[1];
+	si->sockets = (uint32_t)v[2];
+	si->cpu_mhz_x1000 = (uint32_t)v[3];
+	si->mem_total_kb = v[4];
+	si->user_hz = (uint32_t)v[5];
+	si->page_size = (uint32_t)v[6];
+	si->interval_ns = v[7];
+	si->start_ns = v[8];
+	si->host = (uint32_t)v[9];
+	si->run = (uint32_t)v[10];
+	return (long)r.end;
+}

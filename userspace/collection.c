@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: MIT
+/*
+ * collection.c: native collection files (include/pc/collection.h,
+ * docs/FORMAT.md "Collection file"). A header (magic, version, the binary
+ * sysinfo record, CRC-checked) is followed by frames [u32 length][u32 crc32]
+ * [binary sample], all one encoder stream. Every COLL_KEY_INTERVAL-th frame is
+ * a key frame so that a damaged frame costs at most the frames up to the next
+ * key. The writer emits each frame with a single write(2); on a failed write it
+ * cuts the file back to the last whole frame. The reader reports a torn tail or
+ * a damaged frame with its byte offset, then resumes at the next key frame it
+ * can verify.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "pc/collection.h"
+
+#define COLL_MAGIC	  "PCCOLL1\n"
+#define COLL_VERSION	  1
+#define COLL_HDR	  20 /* magic, u32 version, u32 sysinfo length, u32 crc */
+#define COLL_FRAME_HDR	  8
+#define COLL_FRAME_MAX	  (64u << 20)
+#define COLL_KEY_INTERVAL 64
+#define COLL_SYSINFO_MAX  65536
+
+struct pc_coll {
+	int fd;
+	int writing;
+	char *path;
+	struct pc_sysinfo si;
+	struct pc_enc enc;
+	struct pc_dec dec;
+	struct pc_buf buf;
+	uint64_t frames; /* written, or read */
+	off_t off;	 /* writer: end of the last whole frame; reader: next frame */
+	off_t size;	 /* reader: file size at open */
+	int werr;	 /* first write error */
+	int resync;	 /* reader: skipping to the next key frame */
+	char err[256];
+};
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint32_t crc(const uint8_t *p, size_t n)
+{
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n);
+}
+
+static int set_err(struct pc_coll *c, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int set_err(struct pc_coll *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(c->err, sizeof(c->err), "%s: ", c->path);
+
+	if (n > 0 && (size_t)n < sizeof(c->err)) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, sizeof(c->err) - n, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static struct pc_coll *coll_new(const char *path)
+{
+	struct pc_coll *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->path = strdup(path);
+	if (!c->path) {
+		free(c);
+		return NULL;
+	}
+	c->fd = -1;
+	pc_enc_init(&c->enc);
+	pc_dec_init(&c->dec);
+	return c;
+}
+
+static void coll_free(struct pc_coll *c)
+{
+	pc_enc_free(&c->enc);
+	pc_dec_free(&c->dec);
+	pc_buf_free(&c->buf);
+	free(c->path);
+	free(c);
+}
+
+/* Write all of p with one write(2) when the kernel allows; 0 or negative errno. */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+struct pc_coll *coll__create(const char *path, const struct pc_sysinfo *si)
+{
+	struct pc_coll *c = coll_new(path);
+	uint8_t *h;
+	int err;
+
+	if (!c)
+		return NULL;
+	c->writing = 1;
+	c->si = *si;
+	if ((err = pc_buf_reserve(&c->buf, COLL_HDR)))
+		goto cleanup;
+	c->buf.len = COLL_HDR;
+	if ((err = pc_sysinfo_encode(si, &c->buf)))
+		goto cleanup;
+	h = c->buf.p;
+	memcpy(h, COLL_MAGIC, 8);
+	put_le32(h + 8, COLL_VERSION);
+	put_le32(h + 12, (uint32_t)(c->buf.len - COLL_HDR));
+	put_le32(h + 16, crc(h + COLL_HDR, c->buf.len - COLL_HDR));
+	c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (c->fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if ((err = write_all(c->fd, c->buf.p, c->buf.len)))
+		goto cleanup;
+	c->off = (off_t)c->buf.len;
+	return c;
+cleanup:
+	if (c->fd >= 0)
+		close(c->fd);
+	coll_free(c);
+	errno = -err;
+	return NULL;
+}
+
+int coll__append(struct pc_coll *c, const struct pc_sample *s)
+{
+	size_t n;
+	int err;
+
+	if (!c->writing)
+		return -EBADF;
+	if (c->frames % COLL_KEY_INTERVAL == 0)
+		pc_enc_reset(&c->enc);
+	c->buf.len = 0;
+	if ((err = pc_buf_reserve(&c->buf, COLL_FRAME_HDR)))
+		return err;
+	c->buf.len = COLL_FRAME_HDR;
+	if ((err = pc_enc_sample(&c->enc, s, &c->buf)))
+		return err;
+	n = c->buf.len - COLL_FRAME_HDR;
+	if (n > COLL_FRAME_MAX) {
+		pc_enc_reset(&c->enc);
+		return -E2BIG;
+	}
+	put_le32(c->buf.p, (uint32_t)n);
+	put_le32(c->buf.p + 4, crc(c->buf.p + COLL_FRAME_HDR, n));
+	err = write_all(c->fd, c->buf.p, c->buf.len);
+	if (err) {
+		/* Drop the partial frame; the next sample must not depend on this one. */
+		if (ftruncate(c->fd, c->off) == 0)
+			lseek(c->fd, c->off, SEEK_SET);
+		pc_enc_reset(&c->enc);
+		if (!c->werr)
+			c->werr = err;
+		return err;
+	}
+	c->off += (off_t)c->buf.len;
+	c->frames++;
+	return 0;
+}
+
+int coll__sync(struct pc_coll *c)
+{
+	if (c->fd < 0)
+		return -EBADF;
+	return fsync(c->fd) ? -errno : 0;
+}
+
+/* Read exactly n bytes at off; 0, or -ENODATA when the file ends first. */
+static int read_at(struct pc_coll *c, off_t off, size_t n)
+{
+	size_t got = 0;
+	int err;
+
+	c->buf.len = 0;
+	if ((err = pc_buf_reserve(&c->buf, n)))
+		return err;
+	while (got < n) {
+		ssize_t r = pread(c->fd, c->buf.p + got, n - got, off + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ENODATA;
+		got += (size_t)r;
+	}
+	c->buf.len = n;
+	return 0;
+}
+
+struct pc_coll *coll__open(const char *path)
+{
+	struct pc_coll *c = coll_new(path);
+	struct stat st;
+	uint32_t ver, silen;
+	long used;
+	int err;
+
+	if (!c)
+		return NULL;
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0 || fstat(c->fd, &st)) {
+		err = -errno;
+		set_err(c, err, "%s", strerror(errno));
+		goto cleanup;
+	}
+	c->size = st.st_size;
+	err = read_at(c, 0, COLL_HDR);
+	if (err || !coll__is_native(c->buf.p, c->buf.len)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	ver = get_le32(c->buf.p + 8);
+	silen = get_le32(c->buf.p + 12);
+	if (ver != COLL_VERSION || silen > COLL_SYSINFO_MAX) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	{
+		uint32_t want = get_le32(c->buf.p + 16);
+
+		if ((err = read_at(c, COLL_HDR, silen)) || crc(c->buf.p, silen) != want) {
+			err = -EINVAL;
+			goto cleanup;
+		}
+	}
+	used = pc_sysinfo_decode(c->buf.p, silen, &c->si);
+	if (used < 0) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	c->off = COLL_HDR + (off_t)silen;
+	return c;
+cleanup:
+	if (c->fd >= 0)
+		close(c->fd);
+	coll_free(c);
+	errno = -err;
+	return NULL;
+}
+
+const struct pc_sysinfo *coll__sysinfo(const struct pc_coll *c)
+{
+	return &c->si;
+}
+
+/*
+ * After damage: find the next offset holding a whole frame whose CRC checks
+ * and that is a key frame (version 1, kind 0). Returns 1 found, 0 none.
+ */
+static int find_key(struct pc_coll *c, off_t from)
+{
+	const size_t chunk = 1 << 16;
+
+	for (off_t at = from; at + COLL_FRAME_HDR <= c->size;) {
+		size_t avail = (size_t)(c->size - at) < chunk + COLL_FRAME_HDR + 2
+				   ? (size_t)(c->size - at)
+				   : chunk + COLL_FRAME_HDR + 2;
+		size_t i;
+
+		if (read_at(c, at, avail))
+			return 0;
+		for (i = 0; i + COLL_FRAME_HDR + 2 <= avail && i < chunk; i++) {
+			const uint8_t *h = c->buf.p + i;
+			uint32_t len = get_le32(h), want = get_le32(h + 4);
+			off_t fo = at + (off_t)i;
+
+			if (len < 2 || len > COLL_FRAME_MAX || h[8] != 1 || h[9] != 0 ||
+			    (off_t)len > c->size - fo - COLL_FRAME_HDR)
+				continue;
+			{
+				struct pc_buf save = c->buf;
+				int ok;
+
+				c->buf = (struct pc_buf){0};
+				ok = !read_at(c, fo + COLL_FRAME_HDR, len) &&
+				     crc(c->buf.p, len) == want;
+				pc_buf_free(&c->buf);
+				c->buf = save;
+				if (ok) {
+					c->off = fo;
+					return 1;
+				}
+			}
+		}
+		at += (off_t)i;
+		if (i == 0)
+			break;
+	}
+	c->off = c->size;
+	return 0;
+}
+
+int coll__next(struct pc_coll *c, struct pc_sample *s)
+{
+	uint32_t len, want, got;
+	off_t at;
+	long used;
+	int err;
+
+	if (c->writing)
+		return -EBADF;
+	for (;;) {
+		at = c->off;
+		if (at >= c->size)
+			return 0;
+		if (c->size - at < COLL_FRAME_HDR) {
+			c->off = c->size;
+			return set_err(c, -EBADMSG,
+				       "torn tail at byte offset %lld: %lld bytes, a frame header "
+				       "needs %d",
+				       (long long)at, (long long)(c->size - at), COLL_FRAME_HDR);
+		}
+		if ((err = read_at(c, at, COLL_FRAME_HDR)))
+			return set_err(c, err, "byte offset %lld: %s", (long long)at,
+				       strerror(-err));
+		len = get_le32(c->buf.p);
+		want = get_le32(c->buf.p + 4);
+		if (len > COLL_FRAME_MAX || (off_t)len > c->size - at - COLL_FRAME_HDR) {
+			int tail = len <= COLL_FRAME_MAX;
+
+			c->dec.have_prev = 0;
+			find_key(c, at + 1);
+			if (tail && c->off == c->size)
+				return set_err(c, -EBADMSG,
+					       "torn tail at byte offset %lld: frame of %u bytes, "
+					       "%lld left",
+					       (long long)at, len,
+					       (long long)(c->size - at - COLL_FRAME_HDR));
+			return set_err(c, -EBADMSG,
+				       "damaged frame at byte offset %lld: length %u; %s",
+				       (long long)at, len,
+				       c->off < c->size ? "resuming at the next key frame"
+							: "nothing readable after it");
+		}
+		if ((err = read_at(c, at + COLL_FRAME_HDR, len)))
+			return set_err(c, err, "byte offset %lld: %s", (long long)at,
+				       strerror(-err));
+		got = crc(c->buf.p, len);
+		if (got != want) {
+			/* The last frame of the file: a write the crash did not finish. */
+			int last = at + COLL_FRAME_HDR + (off_t)len == c->size;
+
+			pc_dec_reset(&c->dec);
+			find_key(c, at + 1);
+			return set_err(
+			    c, -EBADMSG, "%s at byte offset %lld: crc 0x%08x, stored 0x%08x; %s",
+			    last ? "torn tail" : "damaged frame", (long long)at, got, want,
+			    c->off < c->size ? "resuming at the next key frame"
+					     : "nothing readable after it");
+		}
+		c->off = at + COLL_FRAME_HDR + (off_t)len;
+		used = pc_dec_sample(&c->dec, c->buf.p, len, s);
+		if (used == -EPROTO && c->resync)
+			continue; /* a delta after damage: wait for a key frame */
+		if (used < 0) {
+			c->resync = 1;
+			pc_dec_reset(&c->dec);
+			return set_err(c, (int)used, "frame at byte offset %lld: %s", (long long)at,
+				       c->dec.err[0] ? c->dec.err : strerror((int)-used));
+		}
+		c->resync = 0;
+		c->frames++;
+		return 1;
+	}
+}
+
+const char *coll__error(const struct pc_coll *c)
+{
+	return c->err;
+}
+
+int coll__close(struct pc_coll *c)
+{
+	int err;
+
+	if (!c)
+		return 0;
+	err = c->werr;
+	if (c->fd >= 0 && close(c->fd) && !err && c->writing)
+		err = -errno;
+	coll_free(c);
+	return err;
+}
+
+int coll__is_native(const void *p, size_t len)
+{
+	return len >= 8 && !memcmp(p, COLL_MAGIC, 8);
+}

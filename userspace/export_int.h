@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * export_int.h: what the exporters (userspace/export_*.c) share and nobody
+ * else needs: the export object, the per-mode operations the dispatcher
+ * calls, and the one implementation of every derived quantity (sar's CPU
+ * percentages, kbmemused, disk and interface rates, the whole-disk rule,
+ * percentiles of a log2 histogram), the number formatter and the output
+ * files that appear only when complete (temp name + rename).
+ */
+#ifndef PC_EXPORT_INT_H
+#define PC_EXPORT_INT_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pc/export.h"
+#include "pc/sample.h"
+#include "pc/sysinfo.h"
+
+struct pc_export;
+
+struct exp_ops {
+	int (*open)(struct pc_export *x, char *err, size_t errlen);
+	/* Every sample in order, the first included (optional). */
+	int (*sample)(struct pc_export *x, const struct pc_sample *s);
+	/* One interval prev -> cur of itv seconds (> 0); NULL for modes without intervals. */
+	int (*interval)(struct pc_export *x, const struct pc_sample *prev,
+			const struct pc_sample *cur, double itv);
+	/* Make the output final; 0 or negative errno with err filled. */
+	int (*commit)(struct pc_export *x, char *err, size_t errlen);
+	/* Throw away everything written; must leave earlier outputs untouched. */
+	void (*abort)(struct pc_export *x);
+};
+
+struct pc_export {
+	enum pc_export_mode mode;
+	const struct exp_ops *ops;
+	struct pc_sysinfo si;
+	char out[PATH_MAX];
+	struct pc_sample prev;
+	int have_prev;
+	uint64_t nsamples, nintervals;
+	uint64_t first_ns, last_ns;
+	unsigned long skipped; /* samples not after their predecessor */
+	void *priv;
+};
+
+extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops;
+
+/* A file that gets its final name only when complete ("-" = stdout). */
+struct exp_file {
+	char path[PATH_MAX];
+	char tmp[PATH_MAX];
+	FILE *f;
+	int is_stdout;
+};
+int exp_file_open(struct exp_file *ef, const char *path, char *err, size_t errlen);
+int exp_file_commit(struct exp_file *ef, char *err, size_t errlen);
+void exp_file_abort(struct exp_file *ef);
+/* mkdir -p; 0 or negative errno with err naming the directory. */
+int exp_mkdirs(const char *dir, char *err, size_t errlen);
+
+/* Go's shortest round-trip formatting ("0", "100", "24153.6"); NaN/Inf as "NaN". */
+char *exp_fmt(char buf[40], double v);
+void exp_putd(FILE *f, double v);
+/* A CSV field: as is, or RFC 4180-quoted when it holds , " CR or LF (mount points may). */
+void exp_put_csv(FILE *f, const char *s);
+/* 2026-01-09T16:46:10.000Z */
+char *exp_iso8601(char buf[32], uint64_t time_ns);
+
+/* Row of prev with the same key as row `row` of cur (same index tried first); NULL if none. */
+const uint64_t *exp_prev_row(const struct pc_table *prev, const struct pc_table *cur, uint32_t row);
+
+/* sar -u / -P ALL for one CPU row of cur. 0, -ENOENT (no previous row) or -ERANGE (went back). */
+struct exp_cpu {
+	double usr, nice, sys, iowait, steal, idle;
+};
+int exp_cpu(const struct pc_table *prev, const struct pc_table *cur, uint32_t row,
+	    struct exp_cpu *o);
+
+/* sar -r from one meminfo table; -ENOENT without MemTotal. */
+struct exp_mem {
+	uint64_t total, free, avail, buffers, cached, slab, commit, swap_total, active, inact,
+	    dirty, used;
+	double pct_used, pct_commit;
+};
+int exp_mem(const struct pc_table *mem, struct exp_mem *o);
+
+/* sar -d per second; -ENOENT when the device is new (no previous row). */
+struct exp_disk {
+	double tps, rtps, wtps, dtps, rsect, wsect, dsect;
+};
+int exp_disk(const struct pc_table *prev, const struct pc_table *cur, uint32_t row, double itv,
+	     struct exp_disk *o);
+/* Current rd_ios+wr_ios+dc_ios == 0: sar leaves the device out. */
+int exp_disk_idle(const struct pc_table *cur, uint32_t row);
+/* A whole disk (not a partition, loop, ram, zram, dm- or md device): see docs/EXPORT.md. */
+int exp_disk_whole(const struct pc_table *cur, uint32_t row);
+
+/* sar -n DEV per second; -ENOENT when the interface is new. */
+struct exp_net {
+	double rxpck, txpck, rxbyt, txbyt, rxcmp, txcmp, rxmcst, ifutil;
+};
+int exp_net(const struct pc_table *prev, const struct pc_table *cur, uint32_t row, double itv,
+	    struct exp_net *o);
+
+/* Percentile q (0..1) of a log2 histogram (bucket i = [2^i, 2^(i+1)) us); 0 when empty. */
+double exp_hist_pct(const uint64_t *bucket, unsigned n, double q);
+
+/* host.csv: one row's values (NaN = not available), shared with summary mode. */
+enum {
+	H_CPU_USER,
+	H_CPU_SYSTEM,
+	H_CPU_IOWAIT,
+	H_CPU_IDLE,
+	H_CPU_STEAL,
+	H_MEM_TOTAL,
+	H_MEM_USED,
+	H_MEM_AVAIL,
+	H_MEM_BUFFERS,
+	H_MEM_CACHED,
+	H_DISK_RD_BYTES,
+	H_DISK_WR_BYTES,
+	H_DISK_RD_OPS,
+	H_DISK_WR_OPS,
+	H_NET_RX_BYTES,
+	H_NET_TX_BYTES,
+	H_NET_RX_PKTS,
+	H_NET_TX_PKTS,
+	H_NCOLS
+};
+void exp_host_compute(const struct pc_sample *prev, const struct pc_sample *cur, double itv,
+		      double v[H_NCOLS]);
+void exp_host_header(FILE *f);
+void exp_host_row(FILE *f, uint64_t time_ns, const double v[H_NCOLS]);
+
+#endif

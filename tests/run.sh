@@ -6,7 +6,8 @@ set -uo pipefail
 build=${1:-build/san}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-export PC_BIN="$root/$build/bin" PC_FIXTURES="$root/tests/fixtures"
+case $build in /*) ;; *) build="$root/$build" ;; esac
+export PC_BIN="$build/bin" PC_FIXTURES="$root/tests/fixtures"
 export PC_SHARED_FIXTURES="${PC_SHARED_FIXTURES:-$(cd "$root/.." && pwd)/shared/fixtures}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1"
 export PATH="$PC_BIN:$PATH"

@@ -410,6 +410,30 @@ double exp_hist_pct(const uint64_t *bucket, unsigned n, double q)
 	return ldexp(1, (int)n);
 }
 
+void exp_hist(const uint64_t *prev, const uint64_t *cur, unsigned b0, unsigned count, unsigned sum,
+	      double itv, struct exp_hist *o)
+{
+	uint64_t dc = pc_counter_delta(prev[count], cur[count]);
+
+	for (unsigned i = 0; i < PC_HIST_BUCKETS; i++)
+		o->d[i] = pc_counter_delta(prev[b0 + i], cur[b0 + i]);
+	o->count_s = (double)dc / itv;
+	o->avg_us = dc ? (double)pc_counter_delta(prev[sum], cur[sum]) / (double)dc : 0;
+	o->p50 = exp_hist_pct(o->d, PC_HIST_BUCKETS, 0.50);
+	o->p90 = exp_hist_pct(o->d, PC_HIST_BUCKETS, 0.90);
+	o->p99 = exp_hist_pct(o->d, PC_HIST_BUCKETS, 0.99);
+}
+
+void exp_put_ts(FILE *f, uint64_t time_ns)
+{
+	uint64_t sec = time_ns / 1000000000ULL, ms = time_ns % 1000000000ULL / 1000000ULL;
+
+	if (time_ns % 1000000000ULL)
+		fprintf(f, "%llu.%03llu", (unsigned long long)sec, (unsigned long long)ms);
+	else
+		fprintf(f, "%llu", (unsigned long long)sec);
+}
+
 /* ---- dispatcher ---- */
 
 struct pc_export *export__open(enum pc_export_mode mode, const char *out,

@@ -108,6 +108,35 @@ int exp_net(const struct pc_table *prev, const struct pc_table *cur, uint32_t ro
 /* Percentile q (0..1) of a log2 histogram (bucket i = [2^i, 2^(i+1)) us); 0 when empty. */
 double exp_hist_pct(const uint64_t *bucket, unsigned n, double q);
 
+/* Increment of column col between two rows, per second. */
+static inline double exp_rate(const uint64_t *prev, const uint64_t *cur, unsigned col, double itv)
+{
+	return (double)pc_counter_delta(prev[col], cur[col]) / itv;
+}
+
+/* One interval of a cumulative log2 histogram stored at columns b0.., count, sum. */
+struct exp_hist {
+	uint64_t d[PC_HIST_BUCKETS]; /* bucket increments */
+	double count_s, avg_us, p50, p90, p99;
+};
+void exp_hist(const uint64_t *prev, const uint64_t *cur, unsigned b0, unsigned count, unsigned sum,
+	      double itv, struct exp_hist *o);
+
+/* A timestamp column: unix seconds, with milliseconds when time_ns is not a whole second. */
+void exp_put_ts(FILE *f, uint64_t time_ns);
+
+/* The eBPF CSV files of csv mode (bpf/cpu, bpf/runq, bpf/blk, bpf/cgroup, bpf/proc). */
+enum { BX_CPU, BX_RUNQ, BX_BLK, BX_CGROUP, BX_PROC, BX_N };
+struct exp_bpf_csv {
+	int open; /* files exist once an interval carried eBPF groups */
+	struct exp_file f[BX_N];
+};
+int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct pc_sample *prev,
+			 const struct pc_sample *cur, double itv);
+int exp_bpf_csv_flush(struct exp_bpf_csv *b, char *err, size_t errlen);
+int exp_bpf_csv_commit(struct exp_bpf_csv *b, char *err, size_t errlen);
+void exp_bpf_csv_abort(struct exp_bpf_csv *b);
+
 /* host.csv: one row's values (NaN = not available), shared with summary mode. */
 enum {
 	H_CPU_USER,

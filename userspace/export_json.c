@@ -37,11 +37,6 @@ static void kstr(FILE *f, int *n, const char *key, const char *s)
 	json_write_string(f, s, strlen(s));
 }
 
-static double d_rate(const uint64_t *p, const uint64_t *c, unsigned col, double itv)
-{
-	return (double)pc_counter_delta(p[col], c[col]) / itv;
-}
-
 static void j_cpu(FILE *f, const struct pc_table *p, const struct pc_table *c)
 {
 	struct exp_cpu u;
@@ -192,11 +187,11 @@ static void j_psi(FILE *f, const struct pc_table *p, const struct pc_table *c, d
 		kv(f, &n, "some_avg60", (double)v[PC_PSI_SOME_AVG60] / 100);
 		kv(f, &n, "some_avg300", (double)v[PC_PSI_SOME_AVG300] / 100);
 		/* Stalled us per second of interval, as a percentage. */
-		kv(f, &n, "some_pct", d_rate(pv, v, PC_PSI_SOME_TOTAL, itv) / 1e4);
+		kv(f, &n, "some_pct", exp_rate(pv, v, PC_PSI_SOME_TOTAL, itv) / 1e4);
 		kv(f, &n, "full_avg10", (double)v[PC_PSI_FULL_AVG10] / 100);
 		kv(f, &n, "full_avg60", (double)v[PC_PSI_FULL_AVG60] / 100);
 		kv(f, &n, "full_avg300", (double)v[PC_PSI_FULL_AVG300] / 100);
-		kv(f, &n, "full_pct", d_rate(pv, v, PC_PSI_FULL_TOTAL, itv) / 1e4);
+		kv(f, &n, "full_pct", exp_rate(pv, v, PC_PSI_FULL_TOTAL, itv) / 1e4);
 		fputc('}', f);
 	}
 	fputc(']', f);
@@ -210,9 +205,9 @@ static void j_stat(FILE *f, const struct pc_table *p, const struct pc_table *c, 
 	if (!pv)
 		return;
 	fputs(",\"stat\":{", f);
-	kv(f, &n, "intr_s", d_rate(pv, v, PC_STAT_INTR, itv));
-	kv(f, &n, "ctxt_s", d_rate(pv, v, PC_STAT_CTXT, itv));
-	kv(f, &n, "forks_s", d_rate(pv, v, PC_STAT_PROCESSES, itv));
+	kv(f, &n, "intr_s", exp_rate(pv, v, PC_STAT_INTR, itv));
+	kv(f, &n, "ctxt_s", exp_rate(pv, v, PC_STAT_CTXT, itv));
+	kv(f, &n, "forks_s", exp_rate(pv, v, PC_STAT_PROCESSES, itv));
 	kv(f, &n, "procs_running", (double)v[PC_STAT_PROCS_RUNNING]);
 	kv(f, &n, "procs_blocked", (double)v[PC_STAT_PROCS_BLOCKED]);
 	fputc('}', f);
@@ -227,15 +222,15 @@ static void j_self(FILE *f, const struct pc_table *p, const struct pc_table *c, 
 		return;
 	fputs(",\"self\":{", f);
 	kv(f, &n, "cpu_pct",
-	   (d_rate(pv, v, PC_SELF_UTIME_NS, itv) + d_rate(pv, v, PC_SELF_STIME_NS, itv)) / 1e7);
+	   (exp_rate(pv, v, PC_SELF_UTIME_NS, itv) + exp_rate(pv, v, PC_SELF_STIME_NS, itv)) / 1e7);
 	kv(f, &n, "rss_kb", (double)v[PC_SELF_RSS_KB]);
 	kv(f, &n, "latency_ns", (double)v[PC_SELF_LATENCY_NS]);
 	kv(f, &n, "duration_ns", (double)v[PC_SELF_DURATION_NS]);
 	kv(f, &n, "missed", (double)pc_counter_delta(pv[PC_SELF_MISSED], v[PC_SELF_MISSED]));
 	kv(f, &n, "parse_errors",
 	   (double)pc_counter_delta(pv[PC_SELF_PARSE_ERRORS], v[PC_SELF_PARSE_ERRORS]));
-	kv(f, &n, "bpf_cpu_pct", d_rate(pv, v, PC_SELF_BPF_RUN_NS, itv) / 1e7);
-	kv(f, &n, "bpf_runs_s", d_rate(pv, v, PC_SELF_BPF_RUN_CNT, itv));
+	kv(f, &n, "bpf_cpu_pct", exp_rate(pv, v, PC_SELF_BPF_RUN_NS, itv) / 1e7);
+	kv(f, &n, "bpf_runs_s", exp_rate(pv, v, PC_SELF_BPF_RUN_CNT, itv));
 	kv(f, &n, "rb_drops", (double)pc_counter_delta(pv[PC_SELF_RB_DROPS], v[PC_SELF_RB_DROPS]));
 	fputc('}', f);
 }
@@ -244,19 +239,18 @@ static void j_self(FILE *f, const struct pc_table *p, const struct pc_table *c, 
 static void j_hist(FILE *f, int *n, const uint64_t *pv, const uint64_t *v, unsigned b0,
 		   unsigned count, unsigned sum, double itv)
 {
-	uint64_t d[PC_HIST_BUCKETS], dc = pc_counter_delta(pv[count], v[count]);
+	struct exp_hist h;
 
+	exp_hist(pv, v, b0, count, sum, itv, &h);
 	fprintf(f, "%s\"buckets\":[", (*n)++ ? "," : "");
-	for (unsigned i = 0; i < PC_HIST_BUCKETS; i++) {
-		d[i] = pc_counter_delta(pv[b0 + i], v[b0 + i]);
-		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)d[i]);
-	}
+	for (unsigned i = 0; i < PC_HIST_BUCKETS; i++)
+		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)h.d[i]);
 	fputc(']', f);
-	kv(f, n, "count_s", (double)dc / itv);
-	kv(f, n, "avg_us", dc ? (double)pc_counter_delta(pv[sum], v[sum]) / (double)dc : 0);
-	kv(f, n, "p50_us", exp_hist_pct(d, PC_HIST_BUCKETS, 0.50));
-	kv(f, n, "p90_us", exp_hist_pct(d, PC_HIST_BUCKETS, 0.90));
-	kv(f, n, "p99_us", exp_hist_pct(d, PC_HIST_BUCKETS, 0.99));
+	kv(f, n, "count_s", h.count_s);
+	kv(f, n, "avg_us", h.avg_us);
+	kv(f, n, "p50_us", h.p50);
+	kv(f, n, "p90_us", h.p90);
+	kv(f, n, "p99_us", h.p99);
 }
 
 static void j_bpf(FILE *f, const struct pc_sample *ps, const struct pc_sample *cs, double itv)
@@ -276,8 +270,8 @@ static void j_bpf(FILE *f, const struct pc_sample *ps, const struct pc_sample *c
 				continue;
 			fputs(k++ ? ",{" : "{", f);
 			kstr(f, &n, "cpu", c->key[r]);
-			kv(f, &n, "busy_pct", d_rate(pv, v, PC_BCPU_BUSY_NS, itv) / 1e7);
-			kv(f, &n, "switches_s", d_rate(pv, v, PC_BCPU_SWITCHES, itv));
+			kv(f, &n, "busy_pct", exp_rate(pv, v, PC_BCPU_BUSY_NS, itv) / 1e7);
+			kv(f, &n, "switches_s", exp_rate(pv, v, PC_BCPU_SWITCHES, itv));
 			fputc('}', f);
 		}
 		fputc(']', f);
@@ -304,10 +298,10 @@ static void j_bpf(FILE *f, const struct pc_sample *ps, const struct pc_sample *c
 			fputs(k++ ? ",{" : "{", f);
 			kstr(f, &n, "dev", c->key[r]);
 			j_hist(f, &n, pv, v, PC_BLK_B0, PC_BLK_COUNT, PC_BLK_SUM_US, itv);
-			kv(f, &n, "rd_ios_s", d_rate(pv, v, PC_BLK_RD_IOS, itv));
-			kv(f, &n, "rd_bytes_s", d_rate(pv, v, PC_BLK_RD_BYTES, itv));
-			kv(f, &n, "wr_ios_s", d_rate(pv, v, PC_BLK_WR_IOS, itv));
-			kv(f, &n, "wr_bytes_s", d_rate(pv, v, PC_BLK_WR_BYTES, itv));
+			kv(f, &n, "rd_ios_s", exp_rate(pv, v, PC_BLK_RD_IOS, itv));
+			kv(f, &n, "rd_bytes_s", exp_rate(pv, v, PC_BLK_RD_BYTES, itv));
+			kv(f, &n, "wr_ios_s", exp_rate(pv, v, PC_BLK_WR_IOS, itv));
+			kv(f, &n, "wr_bytes_s", exp_rate(pv, v, PC_BLK_WR_BYTES, itv));
 			fputc('}', f);
 		}
 		fputc(']', f);
@@ -324,7 +318,7 @@ static void j_bpf(FILE *f, const struct pc_sample *ps, const struct pc_sample *c
 				continue;
 			fputs(k++ ? ",{" : "{", f);
 			kstr(f, &n, "cgroup", c->key[r]);
-			kv(f, &n, "cpu_pct", d_rate(pv, v, PC_CG_CPU_NS, itv) / 1e7);
+			kv(f, &n, "cpu_pct", exp_rate(pv, v, PC_CG_CPU_NS, itv) / 1e7);
 			fputc('}', f);
 		}
 		fputc(']', f);
@@ -335,9 +329,9 @@ static void j_bpf(FILE *f, const struct pc_sample *ps, const struct pc_sample *c
 		int n = 0;
 
 		fputs(",\"bpf_proc\":{", f);
-		kv(f, &n, "execs_s", d_rate(pv, v, PC_PROC_EXECS, itv));
-		kv(f, &n, "exits_s", d_rate(pv, v, PC_PROC_EXITS, itv));
-		kv(f, &n, "exit_cpu_pct", d_rate(pv, v, PC_PROC_EXIT_CPU_NS, itv) / 1e7);
+		kv(f, &n, "execs_s", exp_rate(pv, v, PC_PROC_EXECS, itv));
+		kv(f, &n, "exits_s", exp_rate(pv, v, PC_PROC_EXITS, itv));
+		kv(f, &n, "exit_cpu_pct", exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, itv) / 1e7);
 		fputc('}', f);
 	}
 }

@@ -6,7 +6,10 @@
  * One row set per interval (N samples give N-1 timestamps; see
  * docs/EXPORT.md for how that differs from pcprocess). Every file is written
  * under a temporary name and renamed only when the whole export succeeded,
- * so a failed export leaves the previous output as it was.
+ * so a failed export leaves the previous output as it was. Timestamps are
+ * unix seconds as pcprocess prints them; samples off the whole second
+ * (sub-second collections) get milliseconds (1767977170.100). The eBPF groups
+ * go to bpf/ (export_sar_bpf.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +38,7 @@ static const struct {
 
 struct sar {
 	struct exp_file f[F_N];
+	struct exp_bpf_csv bpf; /* bpf/ files, opened when the samples carry eBPF groups */
 };
 
 static void sar_abort(struct pc_export *x)
@@ -45,6 +49,7 @@ static void sar_abort(struct pc_export *x)
 		return;
 	for (int i = 0; i < F_N; i++)
 		exp_file_abort(&s->f[i]);
+	exp_bpf_csv_abort(&s->bpf);
 	free(s);
 	x->priv = NULL;
 }
@@ -118,7 +123,8 @@ static void sar_cpu(FILE *f, uint64_t ts, const struct pc_table *p, const struct
 			continue;
 		double v[] = {u.usr, u.nice, u.sys, u.iowait, u.steal, u.idle};
 
-		fprintf(f, "%" PRIu64 ",", ts);
+		exp_put_ts(f, ts);
+		fputc(',', f);
 		exp_put_csv(f, strcmp(c->key[r], "all") ? c->key[r] : "-1");
 		put_vals(f, v, sizeof(v) / sizeof(*v));
 	}
@@ -132,7 +138,7 @@ static void sar_mem(FILE *f, uint64_t ts, const struct pc_table *c)
 		return;
 	double v[] = {m.free,	m.avail,      m.used,	m.pct_used, m.buffers, m.cached,
 		      m.commit, m.pct_commit, m.active, m.inact,    m.dirty};
-	fprintf(f, "%" PRIu64, ts);
+	exp_put_ts(f, ts);
 	put_vals(f, v, sizeof(v) / sizeof(*v));
 }
 
@@ -147,7 +153,8 @@ static void sar_net(FILE *f, uint64_t ts, const struct pc_table *p, const struct
 		double v[] = {n.rxpck, n.txpck, n.rxbyt / 1024, n.txbyt / 1024,
 			      n.rxcmp, n.txcmp, n.rxmcst,	n.ifutil};
 
-		fprintf(f, "%" PRIu64 ",", ts);
+		exp_put_ts(f, ts);
+		fputc(',', f);
 		exp_put_csv(f, c->key[r]);
 		put_vals(f, v, sizeof(v) / sizeof(*v));
 	}
@@ -163,7 +170,8 @@ static void sar_disk(FILE *f, uint64_t ts, const struct pc_table *p, const struc
 			continue;
 		double v[] = {d.tps, d.rtps, d.wtps, d.dtps, d.rsect, d.wsect, d.dsect};
 
-		fprintf(f, "%" PRIu64 ",", ts);
+		exp_put_ts(f, ts);
+		fputc(',', f);
 		exp_put_csv(f, c->key[r]);
 		put_vals(f, v, sizeof(v) / sizeof(*v));
 	}
@@ -178,7 +186,8 @@ static void sar_statfs(FILE *f, uint64_t ts, const struct pc_table *c)
 
 		if (blocks && avail < blocks)
 			use = round((double)(blocks - avail) * 100 / (double)blocks);
-		fprintf(f, "%" PRIu64 ",", ts);
+		exp_put_ts(f, ts);
+		fputc(',', f);
 		exp_put_csv(f, c->key[r]);
 		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.0f\n", v[PC_FS_BSIZE], blocks,
 			avail, use);
@@ -189,7 +198,7 @@ static int sar_interval(struct pc_export *x, const struct pc_sample *prev,
 			const struct pc_sample *cur, double itv)
 {
 	struct sar *s = x->priv;
-	uint64_t ts = cur->time_ns / 1000000000ull;
+	uint64_t ts = cur->time_ns;
 	double hv[H_NCOLS];
 
 	sar_cpu(s->f[F_STAT].f, ts, &prev->t[PC_G_CPU], &cur->t[PC_G_CPU]);
@@ -199,7 +208,7 @@ static int sar_interval(struct pc_export *x, const struct pc_sample *prev,
 	sar_statfs(s->f[F_STATFS].f, ts, &cur->t[PC_G_FS]);
 	exp_host_compute(prev, cur, itv, hv);
 	exp_host_row(s->f[F_HOST].f, cur->time_ns, hv);
-	return 0;
+	return exp_bpf_csv_interval(&s->bpf, x->out, prev, cur, itv);
 }
 
 static int sar_commit(struct pc_export *x, char *err, size_t errlen)
@@ -217,9 +226,21 @@ static int sar_commit(struct pc_export *x, char *err, size_t errlen)
 			return rc;
 		}
 	}
+	rc = exp_bpf_csv_flush(&s->bpf, err, errlen);
+	if (rc < 0) {
+		sar_abort(x);
+		return rc;
+	}
 	for (int i = 0; i < F_N; i++) {
 		int r =
 		    exp_file_commit(&s->f[i], rc ? scratch : err, rc ? sizeof(scratch) : errlen);
+
+		if (r < 0 && !rc)
+			rc = r;
+	}
+	{
+		int r =
+		    exp_bpf_csv_commit(&s->bpf, rc ? scratch : err, rc ? sizeof(scratch) : errlen);
 
 		if (r < 0 && !rc)
 			rc = r;

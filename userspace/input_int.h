@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * input_int.h: the reader of JSON-lines captures (pcc collections and the
- * original Go tools' captures, userspace/input_pcc.c) as seen by the format
- * dispatcher userspace/input.c. Nothing else includes it.
+ * input_int.h: the readers behind the format dispatcher userspace/input.c:
+ * JSON-lines captures (pcc collections and the original Go tools' captures,
+ * userspace/input_pcc.c) and journals (userspace/input_journal.c). Nothing
+ * else includes it.
  */
 #ifndef PC_INPUT_INT_H
 #define PC_INPUT_INT_H
@@ -10,6 +11,7 @@
 #include <stdio.h>
 
 #include "pc/input.h"
+#include "pc/license.h"
 
 struct pcc_reader;
 
@@ -28,5 +30,35 @@ unsigned long pcc__skipped(const struct pcc_reader *r);
 /* The first skipped line in words ("capture.jsonl line 7: ..."), "" if none. */
 const char *pcc__first_skip(const struct pcc_reader *r);
 void pcc__close(struct pcc_reader *r);
+
+/* RFC 3339 time (2026-01-10T18:06:07.784822869Z, +02:00 offsets) to ns; -EINVAL, -ERANGE. */
+int input_parse_rfc3339(const char *s, size_t len, uint64_t *ns);
+
+/* Encrypted journals of perfprocessord (input_journal.c). */
+struct jrn_reader;
+struct jrn_reader *jrn__open(const char *path, const struct pc_input_opts *o, char *err,
+			     size_t errlen);
+int jrn__next(struct jrn_reader *r, struct pc_sample *s);
+const char *jrn__error(const struct jrn_reader *r);
+/* Damaged or undecodable records so far; *first describes the first ("" if none). */
+unsigned long jrn__skipped(const struct jrn_reader *r, const char **first);
+void jrn__close(struct jrn_reader *r);
+/* input__verify for an encrypted journal. */
+int jrn__verify(const char *path, const struct pc_input_opts *o, FILE *out, char *err,
+		size_t errlen);
+/* A journal of the Go tools as a stream of its decrypted JSON lines (rewindable). */
+FILE *jrn__legacy_stream(const char *path, const struct pc_site *site, char *err, size_t errlen);
+
+/* What a header would have said, from the first samples: see input.c. */
+#define SI_DERIVE_SAMPLES 16
+struct si_derive {
+	uint64_t diffs[SI_DERIVE_SAMPLES];
+	size_t nd;
+	uint64_t prev;
+	unsigned n;
+};
+void si_derive_add(struct si_derive *d, struct pc_sysinfo *si, const struct pc_sample *s);
+/* freq_ns: the interval the records state, used when timestamps cannot tell. */
+void si_derive_end(struct si_derive *d, struct pc_sysinfo *si, uint64_t freq_ns);
 
 #endif

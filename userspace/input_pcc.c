@@ -22,7 +22,6 @@
 #include "input_int.h"
 
 #define LINE_MAX_BYTES	(64u << 20) /* a /proc text of 64 MiB is not a /proc text */
-#define PRESCAN_SAMPLES 64
 
 /* What a measurement's text is and which parser reads it. */
 enum src {
@@ -127,7 +126,7 @@ static int digits(const char **p, const char *end, unsigned n, unsigned *out)
 }
 
 /* RFC 3339 (Go's RFC3339Nano): 2026-01-10T18:06:07.784822869Z or +02:00 offsets. */
-static int parse_rfc3339(const char *s, size_t len, uint64_t *ns)
+int input_parse_rfc3339(const char *s, size_t len, uint64_t *ns)
 {
 	const char *p = s, *end = s + len;
 	unsigned y, mo, d, h, mi, sec, oh = 0, om = 0;
@@ -251,7 +250,7 @@ static int rec_parse(struct pcc_reader *r, const char *line, size_t len, struct 
 			rc->freq_ns = 0; /* optional; a bad one is not worth the sample */
 		t = json_get(doc, m, "Timestamp");
 		if (t < 0 || doc->tok[t].type != JSON_STRING ||
-		    parse_rfc3339(doc->text + doc->tok[t].start, doc->tok[t].len, &rc->time_ns)) {
+		    input_parse_rfc3339(doc->text + doc->tok[t].start, doc->tok[t].len, &rc->time_ns)) {
 			snprintf(why, whylen, "missing or bad \"Timestamp\" (want RFC 3339)");
 			return -EINVAL;
 		}
@@ -272,7 +271,7 @@ static int rec_parse(struct pcc_reader *r, const char *line, size_t len, struct 
 		r->kind = PC_IN_PCC;
 		t = json_get(doc, 0, "timestamp");
 		if (doc->tok[t].type == JSON_STRING) {
-			if (parse_rfc3339(doc->text + doc->tok[t].start, doc->tok[t].len,
+			if (input_parse_rfc3339(doc->text + doc->tok[t].start, doc->tok[t].len,
 					  &rc->time_ns)) {
 				snprintf(why, whylen, "bad \"timestamp\" string");
 				return -EINVAL;
@@ -456,57 +455,27 @@ int pcc__next(struct pcc_reader *r, struct pc_sample *s)
 	return have;
 }
 
-static uint64_t median(uint64_t *v, size_t n)
-{
-	/* n is tiny (PRESCAN_SAMPLES): insertion sort. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n ? v[n / 2] : 0;
-}
-
 /* Read ahead a few samples for what a header would have said. */
 static int prescan(struct pcc_reader *r, struct pc_sysinfo *si)
 {
-	uint64_t diffs[PRESCAN_SAMPLES], prev = 0, freq = 0;
+	struct si_derive d = {0};
+	uint64_t freq = 0;
 	struct pc_sample s;
-	size_t nd = 0;
-	int rc = 0, n;
+	int rc = 0;
 
 	pc_sample_init(&s);
-	for (n = 0; n < PRESCAN_SAMPLES; n++) {
+	for (int n = 0; n < SI_DERIVE_SAMPLES; n++) {
 		if (r->have_pending && r->pending.freq_ns && !freq)
 			freq = r->pending.freq_ns;
 		rc = pcc__next(r, &s);
 		if (rc <= 0)
 			break;
-		if (!n) {
-			si->start_ns = s.time_ns;
-			si->host = s.host;
-			si->run = s.run;
-		} else if (s.time_ns > prev) {
-			diffs[nd++] = s.time_ns - prev;
-		}
-		prev = s.time_ns;
-		if (s.t[PC_G_CPU].nrows) {
-			uint32_t ncpu = s.t[PC_G_CPU].nrows;
-
-			if (pc_table_find(&s.t[PC_G_CPU], "all") >= 0)
-				ncpu--;
-			if (ncpu > si->ncpu)
-				si->ncpu = ncpu;
-		}
-		if (!si->mem_total_kb)
-			si->mem_total_kb = pc_table_get(&s.t[PC_G_MEM], "MemTotal", PC_KV_VALUE, 0);
+		si_derive_add(&d, si, &s);
 	}
 	pc_sample_free(&s);
 	if (rc < 0)
 		return rc;
-	si->interval_ns = nd ? median(diffs, nd) : freq;
-	si->user_hz = 100; /* USER_HZ: 100 on every architecture Linux builds for */
+	si_derive_end(&d, si, freq);
 	return 0;
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * perfjournal: read recorded data (a native collection, a pcc collection or
- * a capture of the original Go tools; input.h detects which) and export it
+ * perfjournal: read recorded data (a native collection, a pcc collection, a
+ * capture of the original Go tools, an encrypted journal of perfprocessord
+ * or a journal of the Go tools; input.h detects which) and export it
  * as the pcprocess CSV tree plus host.csv, as JSON lines, or as a summary
  * for a person (export.h). Run as `pcprocess` it takes PCR_COLLECTION and
  * PCR_OUTDIR from the environment like pcc's pcprocess did. Outputs appear
  * only when complete: a failed export leaves an earlier output untouched.
+ * --verify checks a whole input and reports records, runs, gaps and damage.
+ * Settings may also come from ~/.perfjournal/perfjournal.conf.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc/config.h"
 #include "pc/export.h"
 #include "pc/input.h"
+#include "pc/license.h"
 #include "pc/log.h"
 
 #define EXIT_USAGE 2
@@ -33,6 +38,14 @@ static void usage(FILE *f, const char *prog)
 		"                      raw: every sample as stored (raw counters), one per line\n"
 		"  -o, --output=PATH   csv: a directory (required); json, summary: a file or - "
 		"(default)\n"
+		"  --siteid=N --sitename=NAME --license=xxxx-...\n"
+		"                      the identity that decrypts a journal (exact: case, spaces)\n"
+		"  --mac=02:fc:...     the processor's MAC (default: each of this machine's)\n"
+		"  --host=N --run=N    select one host and run (needed when a journal holds more)\n"
+		"  --from=T --to=T     select samples from <= time < to (unix s or RFC 3339)\n"
+		"  --verify            check the whole input: records, runs, span, gaps, damage;\n"
+		"                      exit 0 intact, 1 damage or gaps found\n"
+		"  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
 		"  -v, --verbose       say more\n"
 		"  -h, --help          this text\n",
 		prog);
@@ -54,8 +67,8 @@ static int parse_mode(const char *v, enum pc_export_mode *m)
 }
 
 /* in_flag/out_flag: how the user named input and output, for messages. */
-static int run(const char *input, enum pc_export_mode mode, const char *output, const char *in_flag,
-	       const char *out_flag)
+static int run(const char *input, const struct pc_input_opts *o, enum pc_export_mode mode,
+	       const char *output, const char *in_flag, const char *out_flag)
 {
 	struct pc_input *in = NULL;
 	struct pc_export *x = NULL;
@@ -65,7 +78,7 @@ static int run(const char *input, enum pc_export_mode mode, const char *output, 
 	int rc, ret = 1;
 
 	pc_sample_init(&s);
-	in = input__open(input, err, sizeof(err));
+	in = input__open_opts(input, o, err, sizeof(err));
 	if (!in) {
 		log_warnx("%s: %s", in_flag, err);
 		goto cleanup;
@@ -136,30 +149,151 @@ static int pcprocess(int argc, char **argv)
 		log_warnx("PCR_OUTDIR is not set (the directory to write CSV files into)");
 		return EXIT_USAGE;
 	}
-	return run(coll, PC_EXPORT_CSV, outdir, "PCR_COLLECTION", "PCR_OUTDIR");
+	return run(coll, NULL, PC_EXPORT_CSV, outdir, "PCR_COLLECTION", "PCR_OUTDIR");
 }
+
+/* The identity and selection flags, turned into input options. */
+struct jflags {
+	const char *siteid, *sitename, *license, *mac;
+	const char *host, *run, *from, *to;
+	uint8_t macs[16][6];
+	struct pc_site site;
+	struct pc_input_opts o;
+};
+
+static int parse_selection(struct jflags *j)
+{
+	uint64_t v;
+
+	j->o.host = j->o.run = -1;
+	if (j->host) {
+		if (pc_parse_u64(j->host, UINT32_MAX, &v))
+			return log_warnx("--host=%s: not a host number", j->host), -1;
+		j->o.host = (int64_t)v;
+	}
+	if (j->run) {
+		if (pc_parse_u64(j->run, UINT32_MAX, &v))
+			return log_warnx("--run=%s: not a run number", j->run), -1;
+		j->o.run = (int64_t)v;
+	}
+	if (j->from && input__parse_time(j->from, &j->o.from_ns))
+		return log_warnx("--from=%s: not a time (unix seconds or 2026-01-10T18:06:07Z)",
+				 j->from),
+		       -1;
+	if (j->to && input__parse_time(j->to, &j->o.to_ns))
+		return log_warnx("--to=%s: not a time (unix seconds or 2026-01-10T18:06:07Z)",
+				 j->to),
+		       -1;
+	if (j->o.to_ns && j->o.to_ns <= j->o.from_ns)
+		return log_warnx("--to=%s: not after --from", j->to), -1;
+	return 0;
+}
+
+/* siteid, sitename and license go together; the MAC is given or each of ours tried. */
+static int parse_identity(struct jflags *j)
+{
+	char err[256];
+	int n;
+
+	if (!j->siteid && !j->sitename && !j->license && !j->mac)
+		return 0;
+	if (!j->siteid || !j->sitename || !j->license)
+		return log_warnx("--siteid, --sitename and --license are needed together "
+				 "(missing %s)",
+				 !j->siteid	? "--siteid"
+				 : !j->sitename ? "--sitename"
+						: "--license"),
+		       -1;
+	if (license__parse_siteid(j->siteid, &j->site.siteid, err, sizeof(err)))
+		return log_warnx("--siteid=%s: %s", j->siteid, err), -1;
+	if (license__check_sitename(j->sitename, err, sizeof(err)))
+		return log_warnx("--sitename: %s", err), -1;
+	j->site.sitename = j->sitename;
+	j->site.license = j->license;
+	if (j->mac) {
+		if (license__parse_mac(j->mac, j->macs[0], err, sizeof(err)))
+			return log_warnx("--mac=%s: %s", j->mac, err), -1;
+		n = 1;
+	} else {
+		n = license__local_macs(NULL, j->macs, 16);
+		if (n < 0)
+			n = 0;
+	}
+	if (n > 0)
+		memcpy(j->site.mac, j->macs[0], 6);
+	j->o.site = &j->site;
+	j->o.macs = (const uint8_t(*)[6])j->macs;
+	j->o.nmacs = n;
+	return 0;
+}
+
+enum {
+	O_SITEID = 256,
+	O_SITENAME,
+	O_LICENSE,
+	O_MAC,
+	O_HOST,
+	O_RUN,
+	O_FROM,
+	O_TO,
+	O_VERIFY,
+	O_CONFIG
+};
+
+static int jmain(int ac, char **av, const char *base);
+
+static const struct option opts[] = {
+    {"input", required_argument, NULL, 'i'},
+    {"mode", required_argument, NULL, 'm'},
+    {"output", required_argument, NULL, 'o'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"siteid", required_argument, NULL, O_SITEID},
+    {"sitename", required_argument, NULL, O_SITENAME},
+    {"license", required_argument, NULL, O_LICENSE},
+    {"mac", required_argument, NULL, O_MAC},
+    {"host", required_argument, NULL, O_HOST},
+    {"run", required_argument, NULL, O_RUN},
+    {"from", required_argument, NULL, O_FROM},
+    {"to", required_argument, NULL, O_TO},
+    {"verify", no_argument, NULL, O_VERIFY},
+    {"config", required_argument, NULL, O_CONFIG},
+    {NULL, 0, NULL, 0},
+};
 
 int main(int argc, char **argv)
 {
-	/*
-	 * The journal options (--siteid, --sitename, --license) will join this
-	 * table; a long option that takes a value uses its own code >= 256.
-	 */
-	static const struct option opts[] = {
-	    {"input", required_argument, NULL, 'i'},  {"mode", required_argument, NULL, 'm'},
-	    {"output", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
-	};
-	const char *base = strrchr(argv[0], '/'), *input = NULL, *output = NULL;
-	enum pc_export_mode mode = PC_EXPORT_CSV;
-	int c, verbose = 0;
+	const char *base = strrchr(argv[0], '/'), *config = NULL;
+	char err[512] = "", **av;
+	int ac, ret;
 
 	base = base ? base + 1 : argv[0];
 	if (!strcmp(base, "pcprocess"))
 		return pcprocess(argc, argv);
 	log_init(argv[0], 0);
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--config=", 9))
+			config = argv[i] + 9;
+	if (pc_config_argv("perfjournal", config, opts, argc, argv, &ac, &av, err, sizeof(err))) {
+		log_warnx("%s", err);
+		return EXIT_USAGE;
+	}
+	ret = jmain(ac, av, base);
+	pc_config_free(ac, av);
+	return ret;
+}
+
+/* The command line (configuration file settings first) of perfjournal proper. */
+static int jmain(int ac, char **av, const char *base)
+{
+	const char *input = NULL, *output = NULL;
+	enum pc_export_mode mode = PC_EXPORT_CSV;
+	struct jflags j = {0};
+	char err[512] = "";
+	int c, verbose = 0, verify = 0, ret;
+
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:m:o:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(ac, av, ":i:m:o:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			input = optarg;
@@ -181,23 +315,62 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout, base);
 			return 0;
+		case O_SITEID:
+			j.siteid = optarg;
+			break;
+		case O_SITENAME:
+			j.sitename = optarg;
+			break;
+		case O_LICENSE:
+			j.license = optarg;
+			break;
+		case O_MAC:
+			j.mac = optarg;
+			break;
+		case O_HOST:
+			j.host = optarg;
+			break;
+		case O_RUN:
+			j.run = optarg;
+			break;
+		case O_FROM:
+			j.from = optarg;
+			break;
+		case O_TO:
+			j.to = optarg;
+			break;
+		case O_VERIFY:
+			verify = 1;
+			break;
+		case O_CONFIG:
+			break;
 		case ':':
-			log_warnx("%s: needs a value", argv[optind - 1]);
+			log_warnx("%s: needs a value", av[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			log_warnx("%s: unknown option", argv[optind - 1]);
+			log_warnx("%s: unknown option", av[optind - 1]);
 			usage(stderr, base);
 			return EXIT_USAGE;
 		}
 	}
-	log_init(argv[0], verbose);
-	if (optind < argc) {
-		log_warnx("%s: unexpected argument (options are --name=value)", argv[optind]);
+	log_init(av[0], verbose);
+	if (optind < ac) {
+		log_warnx("%s: unexpected argument (options are --name=value)", av[optind]);
 		return EXIT_USAGE;
 	}
 	if (!input || !*input) {
-		log_warnx("--input: required (the collection or capture to read)");
+		log_warnx("--input: required (the collection, capture or journal to read)");
 		return EXIT_USAGE;
+	}
+	if (parse_selection(&j) || parse_identity(&j))
+		return EXIT_USAGE;
+	if (verify) {
+		ret = input__verify(input, &j.o, stdout, err, sizeof(err));
+		if (ret < 0) {
+			log_warnx("--input: %s", err);
+			return 1;
+		}
+		return ret;
 	}
 	if (!output) {
 		if (mode == PC_EXPORT_CSV) {
@@ -210,5 +383,5 @@ int main(int argc, char **argv)
 		log_warnx("--output: empty value");
 		return EXIT_USAGE;
 	}
-	return run(input, mode, output, "--input", "--output");
+	return run(input, &j.o, mode, output, "--input", "--output");
 }

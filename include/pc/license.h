@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Site licenses (docs/JOURNAL.md): 12 bytes shown as six groups of four
+ * lowercase hex digits that bind a version, an expiry day, a siteid, a site
+ * name and a MAC address with a MAC keyed by the build-time secret
+ * (PC_LICENSE_SECRET). Separate one-byte checks of siteid, site name and MAC
+ * let a refusal say which of them does not match. Also the site identity
+ * (siteid, sitename, MAC, license text) that keys the encrypted journal, and
+ * the parsers for its parts, so every tool reads them the same way.
+ */
+#ifndef PC_LICENSE_H
+#define PC_LICENSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define PC_LICENSE_BYTES   12
+#define PC_LICENSE_TEXTLEN 29 /* "xxxx-xxxx-xxxx-xxxx-xxxx-xxxx" */
+#define PC_LICENSE_VERSION 1
+#define PC_SITENAME_MAX	   255
+
+/* A site identity. Strings are compared byte for byte (case, whitespace). */
+struct pc_site {
+	uint64_t siteid;
+	const char *sitename;
+	uint8_t mac[6];
+	const char *license; /* text as typed; unused by license__make */
+};
+
+/* Why license__check refused (or LICENSE_OK). */
+enum pc_license_why {
+	LICENSE_OK = 0,
+	LICENSE_MALFORMED,	/* not six groups of four lowercase hex digits */
+	LICENSE_BAD_VERSION,	/* unknown version byte: first group mistyped */
+	LICENSE_WRONG_SITEID,	/* made for another siteid (or a check digit mistyped) */
+	LICENSE_WRONG_SITENAME, /* made for another site name */
+	LICENSE_WRONG_MAC,	/* made for another MAC address */
+	LICENSE_BAD_DIGIT,	/* checks match but the MAC does not: a digit is wrong */
+	LICENSE_EXPIRED,
+};
+
+struct pc_license_info {
+	uint8_t version;
+	uint32_t expiry_day; /* days since 1970-01-01 (UTC); valid through that day */
+	char expiry[11];     /* "YYYY-MM-DD" */
+};
+
+/*
+ * Make the license text for site (site->license ignored) valid through
+ * expiry_day. 0, or -EINVAL (bad sitename, expiry_day > 65535).
+ */
+int license__make(const struct pc_site *site, uint32_t expiry_day,
+		  char text[PC_LICENSE_TEXTLEN + 1]);
+
+/*
+ * Check site->license against the rest of site as of now. 0 when valid;
+ * else -EINVAL (malformed or bad version), -EKEYREJECTED (another site, MAC
+ * or a wrong digit) or -EKEYEXPIRED, with *why (may be NULL) and err saying
+ * which, naming the group, the value or the date. info (may be NULL) is
+ * filled whenever the text parses.
+ */
+int license__check(const struct pc_site *site, time_t now, struct pc_license_info *info,
+		   enum pc_license_why *why, char *err, size_t errlen);
+
+/* Parsers shared by every tool; 0 or -EINVAL with err naming the value. */
+int license__parse_siteid(const char *s, uint64_t *out, char *err, size_t errlen);
+int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen);
+int license__check_sitename(const char *s, char *err, size_t errlen);
+/* "02:fc:00:00:00:01" into buf (at least 18 bytes). */
+void license__format_mac(const uint8_t mac[6], char *buf);
+/* Days since 1970-01-01 of t (UTC), and that day as "YYYY-MM-DD". */
+uint32_t license__day(time_t t);
+void license__format_day(uint32_t day, char buf[11]);
+
+/*
+ * The MAC addresses of this machine's interfaces (/sys/class/net/<if>/address
+ * under root, "" or NULL for "/"), all-zero ones left out. Returns how many
+ * were found (at most max are stored), or a negative errno.
+ */
+int license__local_macs(const char *root, uint8_t (*macs)[6], int max);
+
+#endif

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * export_sar_bpf.c: the eBPF groups in csv mode, beside the pcprocess tree,
+ * under bpf/: exact per-CPU busy time (cpu), run-queue latency (runq), block
+ * I/O latency and bytes per disk (blk), CPU per cgroup (cgroup) and
+ * short-lived processes (proc). Histograms are written as p50/p90/p99 and
+ * mean in microseconds plus the bucket increments (bucket i counts
+ * [2^i, 2^(i+1)) us). The files appear only when the samples carry eBPF
+ * groups, so exports of pcc or /proc-only collections are unchanged.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "export_int.h"
+
+#define HIST_HDR "count/s,avg_us,p50_us,p90_us,p99_us"
+
+static const struct {
+	const char *rel, *header;
+} bx_files[BX_N] = {
+    [BX_CPU] = {"bpf/cpu", "#timestamp,CPU,%busy,cswch/s"},
+    [BX_RUNQ] = {"bpf/runq", "#timestamp," HIST_HDR ",buckets..."},
+    [BX_BLK] = {"bpf/blk",
+		"#timestamp,DEV," HIST_HDR ",rd_ios/s,rd_bytes/s,wr_ios/s,wr_bytes/s,buckets..."},
+    [BX_CGROUP] = {"bpf/cgroup", "#timestamp,cgroup,%cpu"},
+    [BX_PROC] = {"bpf/proc", "#timestamp,execs/s,exits/s,exit_%cpu"},
+};
+
+static int bx_open(struct exp_bpf_csv *b, const char *outdir)
+{
+	char path[PATH_MAX], err[256];
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/bpf", outdir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	rc = exp_mkdirs(path, err, sizeof(err));
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < BX_N; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", outdir, bx_files[i].rel) >=
+		    (int)sizeof(path))
+			return -ENAMETOOLONG;
+		rc = exp_file_open(&b->f[i], path, err, sizeof(err));
+		if (rc < 0)
+			return rc;
+		fprintf(b->f[i].f, "%s\n", bx_files[i].header);
+	}
+	b->open = 1;
+	return 0;
+}
+
+static void put_hist(FILE *f, const struct exp_hist *h, int buckets_now)
+{
+	const double v[] = {h->count_s, h->avg_us, h->p50, h->p90, h->p99};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		fputc(',', f);
+		exp_putd(f, v[i]);
+	}
+	if (!buckets_now)
+		return;
+	for (unsigned i = 0; i < PC_HIST_BUCKETS; i++)
+		fprintf(f, ",%llu", (unsigned long long)h->d[i]);
+}
+
+static void put_key(FILE *f, uint64_t ts, const char *key)
+{
+	exp_put_ts(f, ts);
+	if (key) {
+		fputc(',', f);
+		exp_put_csv(f, key);
+	}
+}
+
+int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct pc_sample *ps,
+			 const struct pc_sample *cs, double itv)
+{
+	const struct pc_table *p, *c;
+	struct exp_hist h;
+	uint64_t ts = cs->time_ns;
+	int rc;
+
+	if (!b->open) {
+		if (!cs->t[PC_G_BPF_CPU].nrows && !cs->t[PC_G_BPF_BLK].nrows)
+			return 0;
+		rc = bx_open(b, outdir);
+		if (rc < 0)
+			return rc;
+	}
+	c = &cs->t[PC_G_BPF_CPU], p = &ps->t[PC_G_BPF_CPU];
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
+		FILE *f = b->f[BX_CPU].f;
+
+		if (!pv)
+			continue;
+		put_key(f, ts, c->key[r]);
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_BCPU_BUSY_NS, itv) / 1e7);
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_BCPU_SWITCHES, itv));
+		fputc('\n', f);
+	}
+	c = &cs->t[PC_G_BPF_RUNQ], p = &ps->t[PC_G_BPF_RUNQ];
+	if (c->nrows && exp_prev_row(p, c, 0)) {
+		exp_hist(exp_prev_row(p, c, 0), pc_table_row(c, 0), PC_RUNQ_B0, PC_RUNQ_COUNT,
+			 PC_RUNQ_SUM_US, itv, &h);
+		put_key(b->f[BX_RUNQ].f, ts, NULL);
+		put_hist(b->f[BX_RUNQ].f, &h, 1);
+		fputc('\n', b->f[BX_RUNQ].f);
+	}
+	c = &cs->t[PC_G_BPF_BLK], p = &ps->t[PC_G_BPF_BLK];
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
+		FILE *f = b->f[BX_BLK].f;
+		static const unsigned cols[] = {PC_BLK_RD_IOS, PC_BLK_RD_BYTES, PC_BLK_WR_IOS,
+						PC_BLK_WR_BYTES};
+
+		if (!pv)
+			continue;
+		exp_hist(pv, v, PC_BLK_B0, PC_BLK_COUNT, PC_BLK_SUM_US, itv, &h);
+		put_key(f, ts, c->key[r]);
+		put_hist(f, &h, 0);
+		for (size_t i = 0; i < sizeof(cols) / sizeof(*cols); i++) {
+			fputc(',', f);
+			exp_putd(f, exp_rate(pv, v, cols[i], itv));
+		}
+		for (unsigned i = 0; i < PC_HIST_BUCKETS; i++)
+			fprintf(f, ",%llu", (unsigned long long)h.d[i]);
+		fputc('\n', f);
+	}
+	c = &cs->t[PC_G_BPF_CGROUP], p = &ps->t[PC_G_BPF_CGROUP];
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
+
+		if (!pv)
+			continue;
+		put_key(b->f[BX_CGROUP].f, ts, c->key[r]);
+		fputc(',', b->f[BX_CGROUP].f);
+		exp_putd(b->f[BX_CGROUP].f, exp_rate(pv, v, PC_CG_CPU_NS, itv) / 1e7);
+		fputc('\n', b->f[BX_CGROUP].f);
+	}
+	c = &cs->t[PC_G_BPF_PROC], p = &ps->t[PC_G_BPF_PROC];
+	if (c->nrows && exp_prev_row(p, c, 0)) {
+		const uint64_t *pv = exp_prev_row(p, c, 0), *v = pc_table_row(c, 0);
+		FILE *f = b->f[BX_PROC].f;
+
+		put_key(f, ts, NULL);
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_PROC_EXECS, itv));
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_PROC_EXITS, itv));
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, itv) / 1e7);
+		fputc('\n', f);
+	}
+	return 0;
+}
+
+int exp_bpf_csv_flush(struct exp_bpf_csv *b, char *err, size_t errlen)
+{
+	for (int i = 0; b->open && i < BX_N; i++) {
+		if (fflush(b->f[i].f) || ferror(b->f[i].f)) {
+			int rc = -(errno ? errno : EIO);
+
+			snprintf(err, errlen, "%s: %s", b->f[i].path, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int exp_bpf_csv_commit(struct exp_bpf_csv *b, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	for (int i = 0; b->open && i < BX_N; i++) {
+		int r = exp_file_commit(&b->f[i], err, errlen);
+
+		if (r < 0 && !rc)
+			rc = r;
+	}
+	b->open = 0;
+	return rc;
+}
+
+void exp_bpf_csv_abort(struct exp_bpf_csv *b)
+{
+	for (int i = 0; i < BX_N; i++)
+		exp_file_abort(&b->f[i]);
+	b->open = 0;
+}

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: MIT
+/*
+ * journal.c: the native encrypted journal's reader (include/pc/journal.h,
+ * format in docs/JOURNAL.md): header parsing and the identity checks that
+ * name the wrong part, the record loop with its damage list, resync and
+ * sequence checks (gaps, reordering, duplicates, splices), and the per-run
+ * summary. Also the helpers the writer (journal_write.c) and the legacy
+ * reader share: damage list, read-only mapping, key derivation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zlib.h>
+
+#include "pc/codec.h"
+#include "pc/journal.h"
+#include "journal_int.h"
+
+const uint8_t JMAGIC[8] = {0x89, 'P', 'C', 'J', 'R', 'N', 'L', '\n'};
+const uint8_t JMARKER[4] = {0xe7, 'P', 'J', 'R'};
+
+void jdamage_add(struct jdamage *d, uint64_t off, uint64_t len, const char *fmt, ...)
+{
+	struct journal_damage *e;
+	va_list ap;
+
+	d->total++;
+	if (d->n >= JDAMAGE_MAX)
+		return; /* counted; the list keeps the first ones */
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 4;
+
+		e = realloc(d->v, cap * sizeof(*e));
+		if (!e)
+			return;
+		d->v = e;
+		d->cap = cap;
+	}
+	e = &d->v[d->n++];
+	e->offset = off;
+	e->len = len;
+	va_start(ap, fmt);
+	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	va_end(ap);
+}
+
+void jdamage_free(struct jdamage *d)
+{
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+int jmap(const char *path, int fd, const uint8_t **base, size_t *size, char *err, size_t errlen)
+{
+	int own = fd < 0, ret = 0;
+	struct stat st;
+	void *m;
+
+	*base = NULL;
+	*size = 0;
+	if (own && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto cleanup;
+	}
+	if (st.st_size > 0) {
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			ret = -errno;
+			snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		*base = m;
+		*size = (size_t)st.st_size;
+	}
+cleanup:
+	if (own)
+		close(fd);
+	return ret;
+}
+
+void junmap(const uint8_t *base, size_t size)
+{
+	if (base)
+		munmap((void *)(uintptr_t)base, size);
+}
+
+/* Two-byte check of one identity part, keyed by the salt (not secret). */
+static uint16_t id_check(const uint8_t salt[16], int kind, const void *p, size_t n)
+{
+	crypto_generichash_state st;
+	uint8_t k = (uint8_t)kind, out[16];
+
+	crypto_generichash_init(&st, salt, 16, sizeof(out));
+	crypto_generichash_update(&st, &k, 1);
+	crypto_generichash_update(&st, p, n);
+	crypto_generichash_final(&st, out, sizeof(out));
+	return (uint16_t)(out[0] | out[1] << 8);
+}
+
+void j_site_checks(const struct pc_site *site, const uint8_t salt[16], uint16_t c[3])
+{
+	uint8_t id[8];
+
+	put_le(id, site->siteid, 8);
+	c[0] = id_check(salt, 'I', id, 8);
+	c[1] = id_check(salt, 'N', site->sitename, strlen(site->sitename));
+	c[2] = id_check(salt, 'M', site->mac, 6);
+}
+
+void j_header_sums(const uint8_t *h, const struct keys *k, uint8_t keycheck[16], uint8_t sum[16])
+{
+	if (keycheck)
+		crypto_generichash(keycheck, 16, h, 96, k->chk, 32);
+	if (sum)
+		crypto_generichash(sum, 16, h, 112, NULL, 0);
+}
+
+int j_derive(struct journal *j, const struct pc_site *site, const uint8_t salt[16],
+	     const struct journal_kdf *kdf)
+{
+	uint8_t *master;
+	int ret;
+
+	master = sodium_malloc(32);
+	if (!master)
+		return -ENOMEM;
+	ret = kdf__journal_key(site, salt, kdf, master);
+	if (!ret) {
+		crypto_kdf_derive_from_key(j->k->rec, 32, 1, "pcjrnl01", master);
+		crypto_kdf_derive_from_key(j->k->chk, 32, 2, "pcjrnl01", master);
+	}
+	sodium_free(master);
+	return ret;
+}
+
+struct journal *j_new(void)
+{
+	struct journal *j;
+
+	if (sodium_init() < 0) {
+		errno = EIO;
+		return NULL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->fd = -1;
+	j->k = sodium_malloc(sizeof(*j->k));
+	if (!j->k) {
+		free(j);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (inflateInit2(&j->inf, -15) != Z_OK) {
+		sodium_free(j->k);
+		free(j);
+		errno = ENOMEM;
+		return NULL;
+	}
+	j->inf_ok = 1;
+	return j;
+}
+
+int journal__is_native(const void *p, size_t len)
+{
+	return len >= sizeof(JMAGIC) && !memcmp(p, JMAGIC, sizeof(JMAGIC));
+}
+
+static int header_ok(const uint8_t *h)
+{
+	uint8_t sum[16];
+
+	if (memcmp(h, JMAGIC, sizeof(JMAGIC)))
+		return 0;
+	j_header_sums(h, NULL, NULL, sum);
+	return !sodium_memcmp(sum, h + 112, 16);
+}
+
+/*
+ * Validate the header copies of base[0..size) and open the keys with site.
+ * *used is the copy in use (0 or 1); a bad other copy goes to the damage list.
+ */
+int j_open_header(struct journal *j, const struct pc_site *site, int *used, char *err,
+		  size_t errlen)
+{
+	const uint8_t *h = NULL;
+	struct journal_kdf kdf;
+	uint16_t want[3], have[3];
+	uint8_t kc[16];
+	char mac[18];
+	int ok0, ok1, ret;
+
+	if (!j->size) {
+		snprintf(err, errlen, "empty file, not a journal");
+		return -EINVAL;
+	}
+	if (!journal__is_native(j->base, j->size) &&
+	    !(j->size >= J_HDR && journal__is_native(j->base + J_HDR, j->size - J_HDR)) &&
+	    (j->size >= sizeof(JMAGIC) || memcmp(j->base, JMAGIC, j->size))) {
+		snprintf(err, errlen, "not a perfcollector journal (no magic at offset 0)");
+		return -EINVAL;
+	}
+	if (j->size < J_DATA_START) {
+		snprintf(err, errlen, "header truncated: %zu of %d bytes", j->size, J_DATA_START);
+		return -EBADMSG;
+	}
+	ok0 = header_ok(j->base);
+	ok1 = header_ok(j->base + J_HDR);
+	if (!ok0 && !ok1) {
+		snprintf(err, errlen,
+			 "header damaged: both copies (offsets 0 and %d) fail their "
+			 "checksum",
+			 J_HDR);
+		return -EBADMSG;
+	}
+	if (ok0 && ok1 && memcmp(j->base, j->base + J_HDR, J_HDR)) {
+		snprintf(err, errlen, "header copies at offsets 0 and %d differ", J_HDR);
+		return -EBADMSG;
+	}
+	*used = ok0 ? 0 : 1;
+	h = j->base + (ok0 ? 0 : J_HDR);
+	if (!ok0 || !ok1)
+		jdamage_add(&j->dmg, ok0 ? J_HDR : 0, J_HDR,
+			    "header copy at offset %d damaged; using the other", ok0 ? J_HDR : 0);
+	if (get_le(h + 8, 2) != J_VERSION || get_le(h + 10, 2) != J_HDR) {
+		snprintf(err, errlen,
+			 "journal version %u (header %u bytes) not supported: this "
+			 "build reads version %d",
+			 (unsigned)get_le(h + 8, 2), (unsigned)get_le(h + 10, 2), J_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	memcpy(j->id, h + 16, 16);
+	if (!site->sitename || !site->license) {
+		snprintf(err, errlen, "no sitename or license given");
+		return -EINVAL;
+	}
+	j_site_checks(site, h + 32, want);
+	for (int i = 0; i < 3; i++)
+		have[i] = (uint16_t)get_le(h + 64 + 2 * i, 2);
+	license__format_mac(site->mac, mac);
+	if (want[0] != have[0]) {
+		snprintf(err, errlen, "siteid %llu is not this journal's siteid",
+			 (unsigned long long)site->siteid);
+		return -EKEYREJECTED;
+	}
+	if (want[1] != have[1]) {
+		snprintf(err, errlen,
+			 "sitename '%s' is not this journal's (compared exactly: case and spaces)",
+			 site->sitename);
+		return -EKEYREJECTED;
+	}
+	if (want[2] != have[2]) {
+		snprintf(err, errlen, "MAC %s is not this journal's", mac);
+		return -EKEYREJECTED;
+	}
+	if (get_le(h + 48, 4) != J_KDF_ARGON2ID) {
+		snprintf(err, errlen, "unknown key derivation %u in header",
+			 (unsigned)get_le(h + 48, 4));
+		return -EPROTONOSUPPORT;
+	}
+	kdf.opslimit = (uint32_t)get_le(h + 52, 4);
+	kdf.memlimit = get_le(h + 56, 8);
+	ret = j_derive(j, site, h + 32, &kdf);
+	if (ret == -ERANGE) {
+		snprintf(err, errlen, "KDF parameters out of range: opslimit %u, memlimit %llu",
+			 kdf.opslimit, (unsigned long long)kdf.memlimit);
+		return -EBADMSG;
+	}
+	if (ret) {
+		snprintf(err, errlen, "key derivation failed (memlimit %llu bytes): %s",
+			 (unsigned long long)kdf.memlimit, strerror(-ret));
+		return ret;
+	}
+	j_header_sums(h, j->k, kc, NULL);
+	if (sodium_memcmp(kc, h + 96, 16)) {
+		snprintf(err, errlen,
+			 "license '%s' does not open this journal (siteid, sitename and MAC "
+			 "match)",
+			 site->license);
+		return -EKEYREJECTED;
+	}
+	j->off = J_DATA_START;
+	j->last_good_end = J_DATA_START;
+	return 0;
+}
+
+/* --- reader */
+
+static int rhdr_ok(const uint8_t *p)
+{
+	return !memcmp(p, JMARKER, 4) && get_le(p + 44, 4) == (crc32(0, p, 44) & 0xffffffffu);
+}
+
+/* Offset of the next plausible record header at or after from, or size. */
+static uint64_t resync(const struct journal *j, uint64_t from)
+{
+	while (from + J_RHDR <= j->size) {
+		const uint8_t *m = memmem(j->base + from, j->size - from, JMARKER, 4);
+
+		if (!m)
+			break;
+		from = (uint64_t)(m - j->base);
+		if (from + J_RHDR <= j->size && rhdr_ok(m))
+			return from;
+		from++;
+	}
+	return j->size;
+}
+
+static struct journal_run *run_of(struct journal *j, uint32_t host, uint32_t run)
+{
+	struct journal_run *r;
+
+	if (j->runhint < j->nruns && j->runs[j->runhint].host == host &&
+	    j->runs[j->runhint].run == run)
+		return &j->runs[j->runhint];
+	for (size_t i = 0; i < j->nruns; i++) {
+		if (j->runs[i].host == host && j->runs[i].run == run) {
+			j->runhint = i;
+			return &j->runs[i];
+		}
+	}
+	if (j->nruns == j->runcap) {
+		size_t cap = j->runcap ? 2 * j->runcap : 16;
+
+		r = realloc(j->runs, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		j->runs = r;
+		j->runcap = cap;
+	}
+	r = &j->runs[j->nruns];
+	memset(r, 0, sizeof(*r));
+	r->host = host;
+	r->run = run;
+	j->runhint = j->nruns++;
+	return r;
+}
+
+static void account(struct journal *j, const struct journal_rec *rec)
+{
+	const struct journal_meta *m = &rec->meta;
+	struct journal_run *r = run_of(j, m->host, m->run);
+
+	j->sum.records++;
+	j->sum.samples += m->count;
+	j->sum.bytes += rec->len;
+	if (m->t_first && (!j->sum.t_first || m->t_first < j->sum.t_first))
+		j->sum.t_first = m->t_first;
+	if (m->t_last > j->sum.t_last)
+		j->sum.t_last = m->t_last;
+	if (!r)
+		return;
+	if (!r->records) {
+		r->first_seq = m->first_seq;
+		r->next_seq = m->first_seq + m->count;
+	} else {
+		if (m->first_seq > r->next_seq) {
+			r->seq_gaps += m->first_seq - r->next_seq;
+			j->sum.seq_gaps += m->first_seq - r->next_seq;
+		}
+		if (m->first_seq < r->first_seq)
+			r->first_seq = m->first_seq;
+		if (m->first_seq + m->count > r->next_seq)
+			r->next_seq = m->first_seq + m->count;
+	}
+	r->records++;
+	r->samples += m->count;
+	if (m->t_first && (!r->t_first || m->t_first < r->t_first))
+		r->t_first = m->t_first;
+	if (m->t_last > r->t_last)
+		r->t_last = m->t_last;
+}
+
+/* Record seq was authenticated at off: is it in order? 1 = deliver it, 0 = skip it. */
+static int sequence(struct journal *j, uint64_t seq, uint64_t off)
+{
+	if (seq == j->expect) {
+		j->expect++;
+		return 1;
+	}
+	if (seq > j->expect) {
+		jdamage_add(&j->dmg, off, 0, "records %llu..%llu missing before seq %llu (dropped)",
+			    (unsigned long long)j->expect, (unsigned long long)seq - 1,
+			    (unsigned long long)seq);
+		if (j->ngaps < J_GAPS_MAX) {
+			struct gap *g = realloc(j->gaps, (j->ngaps + 1) * sizeof(*g));
+
+			if (g) {
+				j->gaps = g;
+				j->gaps[j->ngaps++] = (struct gap){j->expect, seq - 1};
+			}
+		}
+		j->expect = seq + 1;
+		return 1;
+	}
+	for (size_t i = 0; i < j->ngaps; i++) {
+		struct gap *g = &j->gaps[i];
+
+		if (seq < g->lo || seq > g->hi)
+			continue;
+		jdamage_add(&j->dmg, off, 0, "record seq %llu out of order (after seq %llu)",
+			    (unsigned long long)seq, (unsigned long long)j->expect - 1);
+		if (g->lo == g->hi) {
+			*g = j->gaps[--j->ngaps];
+		} else if (seq == g->lo) {
+			g->lo++;
+		} else if (seq == g->hi) {
+			g->hi--;
+		} else {
+			struct gap *n = realloc(j->gaps, (j->ngaps + 1) * sizeof(*n));
+
+			if (n) {
+				j->gaps = n;
+				g = &j->gaps[i];
+				j->gaps[j->ngaps++] = (struct gap){seq + 1, g->hi};
+				g->hi = seq - 1;
+			}
+		}
+		return 1;
+	}
+	jdamage_add(&j->dmg, off, 0, "record seq %llu duplicated (already read); skipped",
+		    (unsigned long long)seq);
+	return 0;
+}
+
+/* Decode the authenticated plaintext p[0..n) of the record at off into rec. */
+static int inner(struct journal *j, const uint8_t *p, size_t n, uint64_t off,
+		 struct journal_rec *rec)
+{
+	uint64_t plen;
+	size_t dlen = n - J_INNER;
+
+	if (p[0] != 1 || (p[1] != J_COMP_STORED && p[1] != J_COMP_DEFLATE)) {
+		jdamage_add(&j->dmg, off, 0,
+			    "record at %llu: unknown payload version %u / compression %u",
+			    (unsigned long long)off, p[0], p[1]);
+		return 0;
+	}
+	rec->meta.host = (uint32_t)get_le(p + 4, 4);
+	rec->meta.run = (uint32_t)get_le(p + 8, 4);
+	rec->meta.first_seq = get_le(p + 12, 8);
+	rec->meta.count = (uint32_t)get_le(p + 20, 4);
+	rec->meta.t_first = get_le(p + 24, 8);
+	rec->meta.t_last = get_le(p + 32, 8);
+	plen = get_le(p + 40, 4);
+	if (plen > JOURNAL_MAX_PAYLOAD || (p[1] == J_COMP_STORED && plen != dlen)) {
+		jdamage_add(&j->dmg, off, 0,
+			    "record at %llu: payload length %llu does not fit %zu bytes",
+			    (unsigned long long)off, (unsigned long long)plen, dlen);
+		return 0;
+	}
+	if (p[1] == J_COMP_STORED) {
+		rec->payload = p + J_INNER;
+		rec->len = dlen;
+		return 1;
+	}
+	if (pc_buf_reserve(&j->out, plen ? plen : 1))
+		return -ENOMEM;
+	inflateReset(&j->inf);
+	j->inf.next_in = (uint8_t *)(uintptr_t)(p + J_INNER);
+	j->inf.avail_in = (uInt)dlen;
+	j->inf.next_out = j->out.p;
+	j->inf.avail_out = (uInt)plen;
+	if (inflate(&j->inf, Z_FINISH) != Z_STREAM_END || j->inf.total_out != plen ||
+	    j->inf.avail_in) {
+		jdamage_add(&j->dmg, off, 0,
+			    "record at %llu: payload does not inflate to %llu bytes",
+			    (unsigned long long)off, (unsigned long long)plen);
+		return 0;
+	}
+	rec->payload = j->out.p;
+	rec->len = plen;
+	return 1;
+}
+
+int journal__next(struct journal *j, struct journal_rec *rec)
+{
+	while (j->base && j->off < j->size) {
+		uint64_t off = j->off, left = j->size - off, seq, L;
+		const uint8_t *p = j->base + off;
+		uint8_t ad[16 + 20];
+		unsigned long long n;
+		int ret;
+
+		if (left < J_RHDR) {
+			jdamage_add(&j->dmg, off, left, "torn record: %llu bytes at end of file",
+				    (unsigned long long)left);
+			j->off = j->size;
+			break;
+		}
+		if (!rhdr_ok(p)) {
+			uint64_t next = resync(j, off + 1);
+
+			jdamage_add(&j->dmg, off, next - off,
+				    "no intact record header at %llu: %llu bytes skipped",
+				    (unsigned long long)off, (unsigned long long)(next - off));
+			j->off = next;
+			continue;
+		}
+		L = get_le(p + 4, 4);
+		seq = get_le(p + 8, 8);
+		if (L < J_INNER + J_TAG || L > J_MAX_SEALED) {
+			uint64_t next = resync(j, off + 1);
+
+			jdamage_add(&j->dmg, off, next - off,
+				    "record at %llu: impossible length %llu",
+				    (unsigned long long)off, (unsigned long long)L);
+			j->off = next;
+			continue;
+		}
+		if (L > left - J_RHDR) {
+			jdamage_add(
+			    &j->dmg, off, left,
+			    "torn record seq %llu: length %llu runs %llu bytes past end of file",
+			    (unsigned long long)seq, (unsigned long long)L,
+			    (unsigned long long)(L - (left - J_RHDR)));
+			j->off = j->size;
+			break;
+		}
+		j->off = off + J_RHDR + L;
+		if (memcmp(p + 16, j->id, 4)) {
+			jdamage_add(
+			    &j->dmg, off, J_RHDR + L,
+			    "record seq %llu at %llu is from another journal (id %02x%02x%02x%02x)",
+			    (unsigned long long)seq, (unsigned long long)off, p[16], p[17], p[18],
+			    p[19]);
+			continue;
+		}
+		if (pc_buf_reserve(&j->plain, L))
+			return -ENOMEM;
+		memcpy(ad, j->id, 16);
+		memcpy(ad + 16, p, 20);
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(j->plain.p, &n, NULL, p + J_RHDR, L,
+							       ad, sizeof(ad), p + 20, j->k->rec)) {
+			jdamage_add(&j->dmg, off, J_RHDR + L,
+				    "record seq %llu at %llu does not authenticate",
+				    (unsigned long long)seq, (unsigned long long)off);
+			continue;
+		}
+		j->last_good_end = j->off;
+		if (!sequence(j, seq, off))
+			continue;
+		ret = inner(j, j->plain.p, (size_t)n, off, rec);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			continue;
+		rec->seq = seq;
+		rec->offset = off;
+		account(j, rec);
+		return 1;
+	}
+	return 0;
+}
+
+int j_map_file(struct journal *j, int fd, const char *path, char *err, size_t errlen)
+{
+	int ret = jmap(path, fd, &j->base, &j->size, err, errlen);
+
+	j->mapped = !ret && j->base;
+	return ret;
+}
+
+void j_unmap(struct journal *j)
+{
+	if (j->mapped)
+		junmap(j->base, j->size);
+	j->mapped = 0;
+	j->base = NULL;
+}
+
+struct journal *journal__open_buf(const void *p, size_t len, const struct pc_site *site, char *err,
+				  size_t errlen)
+{
+	struct journal *j = j_new();
+	int used, ret;
+
+	if (!j)
+		return NULL;
+	j->base = p;
+	j->size = len;
+	ret = j_open_header(j, site, &used, err, errlen);
+	if (ret) {
+		journal__close(j);
+		errno = -ret;
+		return NULL;
+	}
+	return j;
+}
+
+struct journal *journal__open(const char *path, const struct pc_site *site, char *err,
+			      size_t errlen)
+{
+	struct journal *j = j_new();
+	char msg[200];
+	int used, ret;
+
+	if (!j)
+		return NULL;
+	ret = j_map_file(j, -1, path, err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = j_open_header(j, site, &used, msg, sizeof(msg));
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		goto cleanup;
+	}
+	return j;
+cleanup:
+	journal__close(j);
+	errno = -ret;
+	return NULL;
+}
+
+int journal__verify(struct journal *j, struct journal_summary *s)
+{
+	struct journal_rec rec;
+	int ret;
+
+	while ((ret = journal__next(j, &rec)) > 0)
+		;
+	j->sum.runs = (uint32_t)j->nruns;
+	j->sum.hosts = 0;
+	for (size_t i = 0; i < j->nruns; i++) {
+		size_t k;
+
+		for (k = 0; k < i && j->runs[k].host != j->runs[i].host; k++)
+			;
+		j->sum.hosts += k == i;
+	}
+	j->sum.damage = j->dmg.total;
+	if (s)
+		*s = j->sum;
+	return ret;
+}
+
+const struct journal_run *journal__runs(const struct journal *j, size_t *n)
+{
+	*n = j->nruns;
+	return j->runs;
+}
+
+const struct journal_damage *journal__damage(const struct journal *j, size_t *n)
+{
+	*n = j->dmg.n;
+	return j->dmg.v;
+}
+
+int journal__close(struct journal *j)
+{
+	int ret = 0;
+
+	if (!j)
+		return 0;
+	if (j->writer)
+		ret = journal__commit(j);
+	j_unmap(j);
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->inf_ok)
+		inflateEnd(&j->inf);
+	if (j->def_ok)
+		deflateEnd(&j->def);
+	pc_buf_free(&j->queue);
+	pc_buf_free(&j->scratch);
+	sodium_free(j->k);
+	pc_buf_free(&j->plain);
+	pc_buf_free(&j->out);
+	free(j->gaps);
+	jdamage_free(&j->dmg);
+	free(j->runs);
+	free(j);
+	return ret;
+}

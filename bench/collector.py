@@ -3,7 +3,7 @@
 without eBPF), pcc mode at 1 s, and sysstat's `sadc -S XALL 1`, all started together for the same
 wall-clock span. Prints CPU (utime+stime) as % of one core, peak RSS, and bytes per sample on disk.
 Usage: collector.py BINDIR [SECONDS]"""
-import os, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, tempfile, time
 
 bindir = sys.argv[1]
 secs = int(sys.argv[2]) if len(sys.argv) > 2 else int(os.environ.get("BENCH_SECONDS", "60"))
@@ -25,19 +25,61 @@ for name, argv, ival, ext in runs:
 if os.path.exists(sadc):
     out = os.path.join(tmp, "sadc")
     procs.append(("sadc -S XALL 1", subprocess.Popen([sadc, "-S", "XALL", "1", str(secs), out]), out, 1.0))
+# Peak RSS: VmHWM of the exec'd image, polled (a child's ru_maxrss would include python's
+# pages from before exec).
+hwm = {p.pid: 0 for _, p, _, _ in procs}
+def poll_hwm():
+    for pid in hwm:
+        try:
+            for line in open(f"/proc/{pid}/status"):
+                if line.startswith("VmHWM:"):
+                    hwm[pid] = max(hwm[pid], int(line.split()[1]))
+        except OSError:
+            pass
+done = {}
+while len(done) < len(procs):
+    poll_hwm()
+    for _, p, _, _ in procs:
+        if p.pid not in done:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                done[pid] = (status, ru)
+    time.sleep(0.25)
+def steady(out):
+    """CPU % and RSS from the collector's own self rows, after start-up (eBPF load)."""
+    if not out.endswith(".pcol"):
+        return None, None
+    raw = subprocess.run([os.path.join(bindir, "perfjournal"), f"--input={out}", "--mode=raw",
+                          "--output=-"], capture_output=True, text=True).stdout.splitlines()
+    s = [json.loads(l) for l in raw]
+    s = [x for x in s if x["time_ns"] - s[0]["time_ns"] >= 5e9] if s else []
+    if len(s) < 2:
+        return None, None
+    def cpu(x):
+        r = x["groups"]["self"]["rows"]["self"]
+        return r[0] + r[1]
+    span = s[-1]["time_ns"] - s[0]["time_ns"]
+    rss = max(x["groups"]["self"]["rows"]["self"][2] for x in s) / 1024.0
+    return 100.0 * (cpu(s[-1]) - cpu(s[0])) / span, rss
 rows = []
 for name, p, out, ival in procs:
-    _, status, ru = os.wait4(p.pid, 0)
+    status, ru = done[p.pid]
     cpu = ru.ru_utime + ru.ru_stime
     size = os.path.getsize(out) if os.path.exists(out) else 0
     n = round(secs / ival)
-    rows.append((name, 100.0 * cpu / secs, ru.ru_maxrss / 1024.0, size / max(n, 1), status))
+    st_cpu, st_rss = steady(out)
+    rows.append((name, 100.0 * cpu / secs, st_cpu, hwm[p.pid] / 1024.0, st_rss, size / max(n, 1), status))
 print(f"collector cost over {secs} s, all running at once on {os.cpu_count()} CPUs")
-print(f"{'':32} {'CPU % of a core':>16} {'peak RSS MiB':>13} {'bytes/sample':>13}")
-for name, cpu, rss, bps, st in rows:
-    print(f"{name:32} {cpu:16.3f} {rss:13.2f} {bps:13.0f}" + ("" if st == 0 else f"  (exit {st})"))
+print("CPU % of one core: whole run (start-up included) and steady state (from the collector's own")
+print("self rows, after 5 s); RSS: peak (VmHWM, start-up included) and steady (self rows)")
+print(f"{'':30} {'CPU% run':>9} {'CPU% steady':>12} {'RSS peak MiB':>13} {'RSS steady':>11} {'bytes/sample':>13}")
+fmt = lambda v, f: (f"{v:{f}}" if v is not None else "-")
+for name, cpu, scpu, rss, srss, bps, st in rows:
+    print(f"{name:30} {cpu:9.3f} {fmt(scpu, '12.3f'):>12} {rss:13.2f} {fmt(srss, '11.2f'):>11} {bps:13.0f}" + ("" if st == 0 else f"  (exit {st})"))
 d = {r[0]: r for r in rows}
 if "sadc -S XALL 1" in d:
-    print(f"ratio perfcollectord 1s / sadc CPU: {d['perfcollectord 1s'][1] / max(d['sadc -S XALL 1'][1], 1e-9):.2f}")
-print(f"ratio native / pcc bytes per sample: {d['perfcollectord 1s'][3] / max(d['pcc mode 1s'][3], 1):.3f}")
+    sadc_cpu = max(d["sadc -S XALL 1"][1], 1e-9)
+    print(f"ratio perfcollectord 1s / sadc CPU (whole run): {d['perfcollectord 1s'][1] / sadc_cpu:.2f}")
+    print(f"ratio perfcollectord 1s / sadc CPU (steady):    {d['perfcollectord 1s'][2] / sadc_cpu:.2f}")
+print(f"ratio native / pcc bytes per sample: {d['perfcollectord 1s'][5] / max(d['pcc mode 1s'][5], 1):.3f}")
 subprocess.run(["rm", "-rf", tmp])

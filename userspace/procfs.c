@@ -359,6 +359,11 @@ static int pf_mounts_changed(const struct procfs *pf)
 
 int procfs__read(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr)
 {
+	return procfs__read_some(pf, s, perr, 0);
+}
+
+int procfs__read_some(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr, unsigned skip)
+{
 	uint32_t first;
 	ssize_t n;
 	unsigned i;
@@ -366,6 +371,8 @@ int procfs__read(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr)
 
 	for (i = 0; i < NSRC && !rc; i++) {
 		if (pf->fd[i] < 0)
+			continue;
+		if ((skip & PROCFS_NO_VMSTAT) && sources[i].parse == proc_vmstat_parse)
 			continue;
 		n = pf_fill(pf, pf->fd[i]);
 		if (n == -ENOMEM)
@@ -382,7 +389,7 @@ int procfs__read(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr)
 		if (!rc && sources[i].parse == proc_netdev_parse && !(pf->flags & PROCFS_NO_SYSNET))
 			rc = pf_links(pf, &s->t[PC_G_NET], first);
 	}
-	if (rc || pf->mi_fd < 0)
+	if (rc || pf->mi_fd < 0 || (skip & PROCFS_NO_STATFS))
 		return rc;
 	if (pf_mounts_changed(pf)) {
 		rc = pf_mounts_load(pf);

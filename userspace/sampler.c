@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct pc_sampler {
 	uint64_t missed;
 	uint64_t parse_errors;
 	uint64_t gap_count;
+	uint64_t slow_second; /* the wall-clock second the slow sources were last read in */
 	enum pc_gap_reason gap_reason;
 	struct pc_perr perr;
 	char first_perr[sizeof(((struct pc_perr *)0)->first)];
@@ -59,7 +61,8 @@ struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host
 	}
 	add_missing(sp, "/proc", procfs__missing(sp->pf));
 	if (flags & PC_SAMPLER_NO_BPF) {
-		add_missing(sp, "eBPF", "disabled by --no-bpf");
+		if (!(flags & PC_SAMPLER_QUIET))
+			add_missing(sp, "eBPF", "disabled by --no-bpf");
 	} else {
 		sp->bpf = bpf_sampler__open(0, why, sizeof(why));
 		if (!sp->bpf)
@@ -68,6 +71,8 @@ struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host
 				    why[0] ? why : strerror(errno));
 		else
 			add_missing(sp, "eBPF", bpf_sampler__missing(sp->bpf));
+		/* libbpf parsed the kernel's BTF (megabytes) to load: give it back */
+		malloc_trim(0);
 	}
 	sp->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	sp->page_kb = sysconf(_SC_PAGESIZE) / 1024;
@@ -114,7 +119,17 @@ int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_
 		sp->gap_count = 0;
 	}
 	sp->perr.count = 0;
-	ret = procfs__read(sp->pf, s, &sp->perr);
+	/*
+	 * /proc/vmstat (~200 keys) and statfs cost most of a tick and change
+	 * slowly: at sub-second intervals they are read on the first tick of each
+	 * wall-clock second only (docs/COLLECTOR.md).
+	 */
+	if (deadline_ns / 1000000000ULL != sp->slow_second || !s->seq) {
+		sp->slow_second = deadline_ns / 1000000000ULL;
+		ret = procfs__read(sp->pf, s, &sp->perr);
+	} else {
+		ret = procfs__read_some(sp->pf, s, &sp->perr, PROCFS_NO_VMSTAT | PROCFS_NO_STATFS);
+	}
 	if (ret)
 		return ret;
 	if (sp->perr.count) {

@@ -51,6 +51,13 @@ struct procfs *procfs__open(const char *root, unsigned flags);
 /* Append one tick's rows for every source to s (s should be reset first). */
 int procfs__read(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr);
 /*
+ * The same, leaving out the slow sources named in skip (PROCFS_NO_STATFS,
+ * PROCFS_NO_VMSTAT): the sampler reads them once per second at sub-second
+ * intervals, where they cost most and change least.
+ */
+#define PROCFS_NO_VMSTAT (1u << 2)
+int procfs__read_some(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr, unsigned skip);
+/*
  * The verbatim text of one file as of now (for pcc mode), e.g. "/proc/stat":
  * returns a pointer into procfs' buffer valid until the next call, or NULL.
  */

@@ -13,6 +13,7 @@
 #include "pc/sample.h"
 
 #define PC_SAMPLER_NO_BPF (1u << 0)
+#define PC_SAMPLER_QUIET  (1u << 1) /* eBPF off by design (pcc mode): do not report it */
 
 struct pc_sampler;
 

@@ -8,9 +8,10 @@
 #define COLLECTORD_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
-enum cd_mode { CD_LOCAL, CD_PCC };
+enum cd_mode { CD_LOCAL, CD_PCC, CD_SERVER };
 
 struct cd_opts {
 	enum cd_mode mode;
@@ -22,6 +23,15 @@ struct cd_opts {
 	uint32_t host, run;
 	int verbose;
 	int quiet;
+	/* server mode (server.c): SSH daemon, spool, data directory */
+	const char **listen;
+	int nlisten;
+	const char *sshid; /* host key; default <datadir>/../ssh_host_ed25519_key */
+	const char **allowed;
+	int nallowed;
+	const char *datadir; /* spool and run state; default ~/.perfcollectord/data */
+	uint64_t spool_mem, spool_file;
+	uint64_t batch_ns; /* seal a batch after this long (while a processor is connected) */
 };
 
 extern volatile sig_atomic_t cd_stop;
@@ -46,6 +56,14 @@ int cd_loop(const struct cd_opts *o, struct cd_writer *w);
 /* Each returns the process exit status. */
 int cd_run_local(const struct cd_opts *o);
 int cd_run_pcc(const struct cd_opts *o);
+int cd_run_server(const struct cd_opts *o);
+
+/* requests.c: once / dir / netcache for the processor, confined to /proc and /sys. */
+struct pc_buf;
+int cd_confine(const char *path, char *real, size_t len, struct pc_buf *why);
+int cd_req_once(const char *path, struct pc_buf *out);
+int cd_req_dir(const char *path, struct pc_buf *out);
+int cd_req_netcache(struct pc_buf *out);
 
 /* Samples a run of duration d at interval i takes: d / i, at least 1; 0 = unbounded. */
 uint64_t cd_sample_count(const struct cd_opts *o);

@@ -21,6 +21,7 @@
 #include "pc/config.h"
 #include "pc/log.h"
 #include "pc/sampler.h"
+#include "pc/spool.h"
 
 volatile sig_atomic_t cd_stop;
 
@@ -37,6 +38,13 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "listen", required_argument, NULL, 'L' },
+	{ "sshid", required_argument, NULL, 'S' },
+	{ "allowedkeys", required_argument, NULL, 'A' },
+	{ "datadir", required_argument, NULL, 'D' },
+	{ "spool-mem", required_argument, NULL, 'M' },
+	{ "spool-file", required_argument, NULL, 'F' },
+	{ "batch", required_argument, NULL, 'b' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -53,6 +61,18 @@ static void usage(FILE *f)
 		"  --mode        local: native collection file; pcc: pcc's JSON lines\n"
 		"  --no-bpf      do not load the eBPF programs (/proc only)\n"
 		"  --config      configuration file (default ~/.perfcollectord/perfcollectord.conf)\n"
+		"Server mode (--mode=server, implied by --allowedkeys): a perfprocessord connects\n"
+		"over SSH, starts and stops runs and receives the samples.\n"
+		"  --listen      ADDRESS:PORT to listen on, repeatable (default :2222)\n"
+		"  --sshid       ed25519 host key, created with its .pub when missing\n"
+		"                (default ~/.perfcollectord/ssh_host_ed25519_key)\n"
+		"  --allowedkeys SHA256:... fingerprint of a processor key, as `ssh-keygen -l`\n"
+		"                prints it; repeatable, at least one\n"
+		"  --datadir     spool and run state (default ~/.perfcollectord/data)\n"
+		"  --spool-mem   spool bytes kept in memory (default 16M)\n"
+		"  --spool-file  spool bytes kept on disk at most (default 1G)\n"
+		"  --batch       seal a batch this often while connected (default 1s)\n"
+		"A repeatable option given on the command line replaces the configuration file's list.\n"
 		"As pcc: PCC_MODE=local PCC_DURATION=10m PCC_FREQUENCY=1s PCC_COLLECTION=FILE pcc\n");
 }
 
@@ -94,6 +114,15 @@ static void parse_u32(const char *flag, const char *v, uint32_t *out)
 	*out = (uint32_t)x;
 }
 
+/* pcc's timestamps are whole seconds: a finer interval would give samples the same time. */
+static void check_pcc_interval(const char *flag, const char *v, uint64_t ns)
+{
+	if (ns % 1000000000ULL)
+		fatalx("%s=%s: pcc's format stores whole-second timestamps, so its interval must be "
+		       "whole seconds; for sub-second sampling use the native format (--mode=local)",
+		       flag, v);
+}
+
 /* pcc's settings come from the environment; any PCC_* set selects pcc mode. */
 static int pcc_env(struct cd_opts *o, int as_pcc)
 {
@@ -118,9 +147,33 @@ static int pcc_env(struct cd_opts *o, int as_pcc)
 	if (!o->duration_ns)
 		fatalx("PCC_DURATION=%s: must be longer than 0", dur);
 	o->interval_ns = 1000000000ULL;
-	if (freq && *freq)
+	if (freq && *freq) {
 		parse_interval("PCC_FREQUENCY", freq, &o->interval_ns);
+		check_pcc_interval("PCC_FREQUENCY", freq, o->interval_ns);
+	}
 	return 1;
+}
+
+/* Add to a repeatable list; the first command-line value drops the config file's ones. */
+static void list_add(const char ***list, int *n, int *from_cmdline, int cmdline, const char *v)
+{
+	const char **nl;
+
+	if (cmdline && !*from_cmdline) {
+		*n = 0;
+		*from_cmdline = 1;
+	}
+	nl = realloc(*list, (size_t)(*n + 1) * sizeof(*nl));
+	if (!nl)
+		fatalx("out of memory");
+	nl[(*n)++] = v;
+	*list = nl;
+}
+
+static void parse_size(const char *flag, const char *v, uint64_t *out)
+{
+	if (spool_parse_size(v, out) || *out < 65536)
+		fatalx("%s=%s: a size of at least 64K (e.g. 16M, 1G)", flag, v);
 }
 
 static char *default_output(void)
@@ -147,7 +200,12 @@ static char *default_output(void)
 
 int main(int argc, char **argv)
 {
-	struct cd_opts o = { .mode = CD_LOCAL, .interval_ns = 1000000000ULL };
+	struct cd_opts o = { .mode = CD_LOCAL,
+			     .interval_ns = 1000000000ULL,
+			     .spool_mem = SPOOL_DEFAULT_MEM,
+			     .spool_file = SPOOL_DEFAULT_FILE,
+			     .batch_ns = 1000000000ULL };
+	int listen_cmdline = 0, allowed_cmdline = 0, nconf, mode_set = 0;
 	const char *config = NULL, *prog = basename(argv[0]);
 	char err[512] = "", **av;
 	int ac, c, as_pcc = !strcmp(prog, "pcc");
@@ -160,6 +218,7 @@ int main(int argc, char **argv)
 	if (pc_config_argv("perfcollectord", config, longopts, argc, argv, &ac, &av, err,
 			   sizeof(err)))
 		fatalx("%s", err);
+	nconf = ac - argc; /* av[1..nconf] came from the configuration file */
 	while ((c = getopt_long(ac, av, "hvq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -167,8 +226,34 @@ int main(int argc, char **argv)
 				o.mode = CD_LOCAL;
 			else if (!strcmp(optarg, "pcc"))
 				o.mode = CD_PCC;
+			else if (!strcmp(optarg, "server"))
+				o.mode = CD_SERVER;
 			else
-				fatalx("--mode=%s: unknown mode (local or pcc)", optarg);
+				fatalx("--mode=%s: unknown mode (local, pcc or server)", optarg);
+			mode_set = 1;
+			break;
+		case 'L':
+			list_add(&o.listen, &o.nlisten, &listen_cmdline, optind - 1 > nconf,
+				 optarg);
+			break;
+		case 'A':
+			list_add(&o.allowed, &o.nallowed, &allowed_cmdline, optind - 1 > nconf,
+				 optarg);
+			break;
+		case 'S':
+			o.sshid = optarg;
+			break;
+		case 'D':
+			o.datadir = optarg;
+			break;
+		case 'M':
+			parse_size("--spool-mem", optarg, &o.spool_mem);
+			break;
+		case 'F':
+			parse_size("--spool-file", optarg, &o.spool_file);
+			break;
+		case 'b':
+			parse_interval("--batch", optarg, &o.batch_ns);
 			break;
 		case 'd':
 			parse_duration("--duration", optarg, &o.duration_ns);
@@ -209,9 +294,19 @@ int main(int argc, char **argv)
 	}
 	if (optind < ac)
 		fatalx("unexpected argument '%s' (flags are --name=value)", av[optind]);
-	pcc_env(&o, as_pcc);
+	if (!pcc_env(&o, as_pcc) && o.mode == CD_PCC) {
+		char ival[32];
+
+		pc_format_duration(o.interval_ns, ival, sizeof(ival));
+		check_pcc_interval("--frequency", ival, o.interval_ns);
+	}
 	log_init(argv[0], o.verbose);
-	if (!o.output)
+	if (!mode_set && o.mode == CD_LOCAL && o.nallowed)
+		o.mode = CD_SERVER; /* a processor is configured */
+	if (o.mode == CD_SERVER && !o.nallowed)
+		fatalx("server mode needs --allowedkeys=SHA256:... (the fingerprint "
+		       "`ssh-keygen -l -f KEY` prints for the processor's key)");
+	if (!o.output && o.mode != CD_SERVER)
 		o.output = default_output();
 
 	memset(&sa, 0, sizeof(sa));
@@ -220,7 +315,10 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	c = o.mode == CD_PCC ? cd_run_pcc(&o) : cd_run_local(&o);
+	c = o.mode == CD_PCC ? cd_run_pcc(&o) : o.mode == CD_SERVER ? cd_run_server(&o) :
+								       cd_run_local(&o);
+	free(o.listen);
+	free(o.allowed);
 	pc_config_free(ac, av);
 	return c;
 }

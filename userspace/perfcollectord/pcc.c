@@ -130,15 +130,18 @@ static int sync_file(void *ctx)
 int cd_run_pcc(const struct cd_opts *o)
 {
 	struct cd_writer w = { write_sample, sync_file, NULL };
+	struct cd_opts po = *o;
 	FILE *f = fopen(o->output, "w");
 	int status;
 
+	/* pcc's format has no place for eBPF figures: do not load the programs */
+	po.sampler_flags |= PC_SAMPLER_NO_BPF | PC_SAMPLER_QUIET;
 	if (!f) {
 		log_warn("cannot create %s", o->output);
 		return 1;
 	}
 	w.ctx = f;
-	status = cd_loop(o, &w);
+	status = cd_loop(&po, &w);
 	if (fclose(f)) {
 		log_warn("closing %s", o->output);
 		status = 1;

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# remote_hostile.test.sh: a hostile (but authenticated) peer on the perfcollector subsystem,
+# driven through a real OpenSSH client (`ssh -s ... perfcollector` with crafted bytes on
+# stdin): truncated frames, 0xffffffff lengths, unknown message types, a request before
+# HELLO, lying string lengths and a request flood. Each session is closed with a logged
+# reason, and the collector keeps serving well-behaved clients.
+. "$(dirname "$0")/remote_lib.sh"
+
+P=$((PORT_BASE + 4))
+start_collector a $P
+SSHO=(-i "$T/ph/.ssh/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile="$T/ssh_known_hosts" -p "$P")
+
+# frames PYTHON-EXPR: write the bytes the expression builds (helpers f, hello) to stdout
+frames() {
+	python3 -c '
+import struct, sys
+def f(t, body=b""): return struct.pack(">IB", len(body) + 1, t) + body
+def hello(): return f(1, struct.pack(">IHHBI", 0x50435750, 1, 1, 1, 0) + struct.pack(">I", 0))
+sys.stdout.buffer.write('"$1"')'
+}
+
+# hostile NAME EXPR EXPECTED-LOG-TEXT
+hostile() {
+	local name=$1 expr=$2 want=$3 before
+	before=$(grep -c 'session closed' "$T/col-a.log")
+	frames "$expr" >"$T/$name.bin"
+	timeout 20 ssh "${SSHO[@]}" -s 127.0.0.1 perfcollector <"$T/$name.bin" >"$T/$name.out" 2>&1
+	wait_for "$name: session closed" 10 sh -c "[ \$(grep -c 'session closed' '$T/col-a.log') -gt $before ]"
+	grep 'session closed' "$T/col-a.log" | tail -n 1 | grep -q "$want" ||
+		fail "$name: logged '$(grep 'session closed' "$T/col-a.log" | tail -n 1)', want '$want'"
+	kill -0 "${COL_PID[a]}" || fail "$name: the collector died"
+	ok "$name: $(grep 'session closed' "$T/col-a.log" | tail -n 1 | sed 's/.*session closed: //')"
+}
+
+hostile length-ffffffff 'b"\xff\xff\xff\xff" + b"\x01" * 64' 'frame length 4294967295'
+hostile length-zero 'b"\x00\x00\x00\x00"' 'frame length 0'
+hostile truncated-frame 'hello() + struct.pack(">I", 100) + b"\x10" * 10' 'middle of a frame'
+hostile unknown-type 'hello() + f(0xee, b"junk")' 'unknown message type 238'
+hostile request-before-hello 'f(16, struct.pack(">IBQI", 1, 3, 0, 0))' 'first message is REQUEST, not HELLO'
+hostile string-length-lie 'hello() + f(16, struct.pack(">IBQI", 1, 4, 0, 0xffffffff))' 'length 4294967295 exceeds'
+hostile wrong-magic 'f(1, struct.pack(">IHHBI", 0x53534820, 1, 1, 1, 0) + struct.pack(">I", 0))' 'magic'
+hostile future-version 'f(1, struct.pack(">IHHBI", 0x50435750, 7, 9, 1, 0) + struct.pack(">I", 0))' 'versions 7..9'
+hostile request-flood 'hello() + f(16, struct.pack(">IBQI", 1, 3, 0, 0)) * 5000' 'request flood'
+hostile ack-on-control 'hello() + f(33, struct.pack(">IQ", 1, 1))' 'ACK on a control session'
+
+# a well-behaved client still works
+out=$(pp --hosts=1:0/127.0.0.1:$P status) || fail "status after the hostile peers: $out"
+grep -q '^Status: stopped' <<<"$out" || fail "status after the hostile peers: $out"
+ok "collector still serves after every hostile session"
+echo "PASS"

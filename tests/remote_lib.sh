@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# remote_lib.sh: helpers shared by the tests/remote_*.test.sh integration tests (sourced, not
+# run): a temporary world (keys, homes), starting collectors and processors and ending them
+# by PID, waiting for conditions, and checking the store: every sample of every run stored
+# exactly once, or accounted for by the gap marked on the sample after the hole.
+set -uo pipefail
+
+: "${PC_BIN:?PC_BIN must name the directory of the built binaries}"
+for tool in ssh ssh-keygen python3; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+done
+
+T=$(mktemp -d /tmp/pcremote.XXXXXX)
+PIDS=()
+CLEANUPS=()
+cleanup() {
+	local p c
+	for c in "${CLEANUPS[@]}"; do eval "$c"; done
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+
+# A port no one listens on, from a per-test range.
+PORT_BASE=$((20000 + ($$ % 2000) * 10))
+fail() { echo "FAIL: $*"; for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done; exit 1; }
+ok() { echo "ok: $*"; }
+
+mkdir -p "$T/ph/.ssh" "$T/ch"
+ssh-keygen -q -t ed25519 -N '' -C processor -f "$T/ph/.ssh/id_ed25519"
+ssh-keygen -q -t ed25519 -N '' -C stranger -f "$T/stranger"
+FP=$(ssh-keygen -l -f "$T/ph/.ssh/id_ed25519" | awk '{print $2}')
+FP_STRANGER=$(ssh-keygen -l -f "$T/stranger" | awk '{print $2}')
+
+# start_collector NAME PORT [extra args...]: HOME is $T/ch/NAME; pid in COL_PID[NAME]
+declare -A COL_PID
+start_collector() {
+	local name=$1 port=$2
+	shift 2
+	mkdir -p "$T/ch/$name"
+	local before
+	before=$(grep -c "ready:" "$T/col-$name.log" 2>/dev/null)
+	HOME="$T/ch/$name" ${NETNS_EXEC:-} "$PC_BIN/perfcollectord" --listen="${LISTEN_ADDR:-127.0.0.1}:$port" \
+		--allowedkeys="$FP" --no-bpf --batch=200ms "$@" >>"$T/col-$name.log" 2>&1 &
+	COL_PID[$name]=$!
+	PIDS+=($!)
+	wait_for "collector $name listening" 10 \
+		sh -c "[ \$(grep -c ready: '$T/col-$name.log') -gt ${before:-0} ]"
+}
+
+# pp ARGS...: a single-shot perfprocessord as the processor's user
+pp() { HOME="$T/ph" "$PC_BIN/perfprocessord" --keepalive=1s "$@"; }
+
+# start_processor ARGS...: the daemon; pid in PROC_PID
+start_processor() {
+	HOME="$T/ph" "$PC_BIN/perfprocessord" --keepalive=1s "$@" >>"$T/proc.log" 2>&1 &
+	PROC_PID=$!
+	PIDS+=($!)
+	wait_for "processor control socket" 10 test -S "$T/ph/.perfprocessord/control.sock"
+}
+
+# wait_for WHAT SECONDS CMD...: poll CMD every 0.2 s
+wait_for() {
+	local what=$1 secs=$2 i
+	shift 2
+	for ((i = 0; i < secs * 5; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "timed out after ${secs}s waiting for $what"
+}
+
+# status_field HOSTS FIELD: a "Field: value" line of `perfprocessord status`
+status_field() { pp "$1" status 2>/dev/null | awk -F': ' -v f="$2" '$1 == f { print $2; exit }'; }
+
+# check_store: the dump of the processor's store, every run's sequence complete or gapped.
+# Prints "stored N, accounted gaps G (reasons)"; fails on a duplicate or an unexplained hole.
+check_store() {
+	pp dump >"$T/dump.txt" 2>>"$T/dump.log" || fail "dump reports damage: $(cat "$T/dump.log")"
+	sort -n -k1,1 -k2,2 -k3,3 "$T/dump.txt" | awk '
+	{
+		key = $1 " " $2; seq = $3 + 0; gap = $7 + 0; reason = $6 + 0
+		if (key != last) { prev = -1; last = key }
+		if (seq == prev) { print "duplicate sample: host " $1 " run " $2 " seq " seq; bad = 1 }
+		else if (seq != prev + 1 && gap != seq - prev - 1) {
+			print "unexplained hole: host " $1 " run " $2 " seq " prev " -> " seq " gap_count " gap
+			bad = 1
+		}
+		if (gap) { gaps += gap; why[reason] += gap }
+		prev = seq; n++
+	}
+	END {
+		printf "stored %d samples, %d accounted as gaps", n, gaps
+		for (r in why) printf " (reason %d: %d)", r, why[r]
+		printf "\n"
+		exit bad
+	}' || fail "store check: see above"
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * perfprocessord: the processor. This file owns its options (the long flags
+ * and ~/.perfprocessord/perfprocessord.conf) and the choice of what to do:
+ * with no command it is the daemon (a session to every collector, the store,
+ * the control socket); with a command (start, stop, status, once, dir,
+ * netcache) it asks the running daemon over its socket, or the collectors
+ * directly when no daemon runs; `dump` prints what the store holds.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pc/config.h"
+#include "pc/log.h"
+#include "processord.h"
+#include "store.h"
+
+volatile sig_atomic_t pd_stop;
+
+static const struct option longopts[] = {
+    {"hosts", required_argument, NULL, 'H'},
+    {"host", required_argument, NULL, 'H'}, /* the seed's spelling */
+    {"siteid", required_argument, NULL, 's'},
+    {"sitename", required_argument, NULL, 'N'},
+    {"license", required_argument, NULL, 'l'},
+    {"journal", required_argument, NULL, 'j'},
+    {"sshid", required_argument, NULL, 'i'},
+    {"knownhosts", required_argument, NULL, 'k'},
+    {"stricthostkeys", no_argument, NULL, 'S'},
+    {"datadir", required_argument, NULL, 'D'},
+    {"control", required_argument, NULL, 'C'},
+    {"keepalive", required_argument, NULL, 'K'},
+    {"timeout", required_argument, NULL, 'T'},
+    {"debuglevel", required_argument, NULL, 'g'},
+    {"config", required_argument, NULL, 'c'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: perfprocessord [options]                   run the daemon\n"
+	    "       perfprocessord [options] start [frequency=1s] [systems=/proc/stat,...]\n"
+	    "       perfprocessord [options] stop | status | netcache\n"
+	    "       perfprocessord [options] once systems=/proc/version[,...]\n"
+	    "       perfprocessord [options] dir directories=/proc/[,...]\n"
+	    "       perfprocessord [options] dump              print every stored sample\n"
+	    "  --hosts=SITE:HOST/ADDRESS:PORT  a collector (repeatable; SITE = --siteid)\n"
+	    "  --siteid=N          this site (default 1)\n"
+	    "  --sshid=KEY         our private key (default ~/.ssh/id_ed25519)\n"
+	    "  --knownhosts=FILE   pinned collector host keys (default "
+	    "~/.perfprocessord/known_hosts)\n"
+	    "  --stricthostkeys    refuse collectors whose key is not pinned yet\n"
+	    "  --datadir=DIR       the store (default ~/.perfprocessord/data)\n"
+	    "  --control=SOCKET    the daemon's socket (default ~/.perfprocessord/control.sock)\n"
+	    "  --keepalive=5s      ping interval; a collector silent for 3 is reconnected\n"
+	    "  --config=FILE       (default ~/.perfprocessord/perfprocessord.conf)\n"
+	    "A repeatable option given on the command line replaces the configuration file's "
+	    "list.\n");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	pd_stop = 1;
+}
+
+static void mkdir_home(const char *home, const char *sub)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", home, sub);
+	if (mkdir(path, 0700) && errno != EEXIST)
+		fatal("cannot create %s", path);
+}
+
+static int add_host(struct pd *pd, const char *spec, int cmdline, int *hosts_cmdline)
+{
+	char err[256];
+	struct pd_host h, *nh;
+
+	if (cmdline && !*hosts_cmdline) {
+		pd->nh = 0; /* the command line's list replaces the file's */
+		*hosts_cmdline = 1;
+	}
+	if (pd_host_parse(spec, &h, err, sizeof(err)))
+		fatalx("%s", err);
+	nh = realloc(pd->h, (size_t)(pd->nh + 1) * sizeof(*nh));
+	if (!nh)
+		fatalx("out of memory");
+	pd->h = nh;
+	pd->h[pd->nh++] = h;
+	return 0;
+}
+
+static void check_hosts(struct pd *pd)
+{
+	for (int i = 0; i < pd->nh; i++) {
+		struct pd_host *a = &pd->h[i];
+
+		if (a->site != pd->o.siteid)
+			fatalx("--hosts=%s: site %u is not --siteid=%u", a->name, a->site,
+			       pd->o.siteid);
+		for (int k = 0; k < i; k++) {
+			struct pd_host *b = &pd->h[k];
+
+			if (a->id == b->id)
+				fatalx("--hosts: %s and %s have the same site:host", b->name,
+				       a->name);
+			if (a->port == b->port && !strcmp(a->addr, b->addr))
+				fatalx("--hosts: %s and %s have the same address", b->name,
+				       a->name);
+		}
+		pthread_mutex_init(&a->mu, NULL);
+		pthread_cond_init(&a->cv, NULL);
+	}
+}
+
+static int run_daemon(struct pd *pd)
+{
+	char err[512];
+	int ret;
+
+	if (!pd->nh)
+		fatalx("no collectors: give --hosts=<siteid>:<host>/<address>:<port> (repeatable) "
+		       "or hosts= lines in the configuration file");
+	pd->store = store__open(pd->o.datadir, err, sizeof(err));
+	if (!pd->store)
+		fatalx("store: %s", err);
+	log_info("%d collector(s), store %s", pd->nh, pd->o.datadir);
+	if (pd_hosts_start(pd))
+		fatalx("cannot start the host threads");
+	ret = pd_control_serve(pd);
+	pd_stop = 1;
+	pd_hosts_join(pd);
+	store__close(pd->store);
+	log_info("stopped");
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pd pd = {0};
+	const char *config = NULL, *home = getenv("HOME");
+	char err[512], **av, idpath[PATH_MAX];
+	int ac, c, nconf, hosts_cmdline = 0;
+	uint64_t v;
+	struct sigaction sa;
+
+	log_init(argv[0], 0);
+	if (!home || !*home)
+		fatalx("HOME is not set");
+	pd.o.siteid = 1;
+	pd.o.keepalive_ns = 5000000000ull;
+	pd.o.timeout_s = 10;
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--config=", 9))
+			config = argv[i] + 9;
+	if (pc_config_argv("perfprocessord", config, longopts, argc, argv, &ac, &av, err,
+			   sizeof(err)))
+		fatalx("%s", err);
+	nconf = ac - argc;
+	/* "+": stop at the first command word, so its key=value words are not options */
+	while ((c = getopt_long(ac, av, "+hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			add_host(&pd, optarg, optind - 1 > nconf, &hosts_cmdline);
+			break;
+		case 's':
+			if (pc_parse_u64(optarg, UINT32_MAX, &v))
+				fatalx("--siteid=%s: not a number", optarg);
+			pd.o.siteid = (uint32_t)v;
+			break;
+		case 'N':
+		case 'l':
+		case 'j':
+		case 'g':
+		case 'c':
+			break; /* site name, license and journal: the journal's (issue 4) */
+		case 'i':
+			pd.o.sshid = optarg;
+			break;
+		case 'k':
+			snprintf(pd.o.known_hosts, sizeof(pd.o.known_hosts), "%s", optarg);
+			break;
+		case 'S':
+			pd.o.strict = 1;
+			break;
+		case 'D':
+			snprintf(pd.o.datadir, sizeof(pd.o.datadir), "%s", optarg);
+			break;
+		case 'C':
+			snprintf(pd.o.control, sizeof(pd.o.control), "%s", optarg);
+			break;
+		case 'K':
+			if (pc_parse_duration(optarg, &pd.o.keepalive_ns) ||
+			    pd.o.keepalive_ns < 100000000ull)
+				fatalx("--keepalive=%s: a duration of at least 100ms", optarg);
+			break;
+		case 'T':
+			if (pc_parse_u64(optarg, 3600, &v) || !v)
+				fatalx("--timeout=%s: seconds, 1 to 3600", optarg);
+			pd.o.timeout_s = (int)v;
+			break;
+		case 'v':
+			pd.o.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	log_init(argv[0], pd.o.verbose);
+	mkdir_home(home, ".perfprocessord");
+	if (!pd.o.known_hosts[0])
+		snprintf(pd.o.known_hosts, sizeof(pd.o.known_hosts),
+			 "%s/.perfprocessord/known_hosts", home);
+	if (!pd.o.datadir[0]) {
+		mkdir_home(home, ".perfprocessord/data");
+		snprintf(pd.o.datadir, sizeof(pd.o.datadir), "%s/.perfprocessord/data", home);
+	}
+	if (!pd.o.control[0])
+		snprintf(pd.o.control, sizeof(pd.o.control), "%s/.perfprocessord/control.sock",
+			 home);
+	if (!pd.o.sshid) {
+		snprintf(idpath, sizeof(idpath), "%s/.ssh/id_ed25519", home);
+		pd.o.sshid = idpath;
+	}
+	check_hosts(&pd);
+	pd.sshc = (struct pc_sshc_conf){pd.o.sshid, pd.o.known_hosts, pd.o.strict, pd.o.timeout_s};
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (optind >= ac) {
+		c = run_daemon(&pd);
+	} else if (!strcmp(av[optind], "dump")) {
+		c = store__dump(pd.o.datadir, stdout) ? 1 : 0;
+	} else {
+		struct pc_buf out = {0};
+
+		c = pd_control_client(pd.o.control, ac - optind, av + optind);
+		if (c < 0) {
+			c = pd_command(&pd, ac - optind, av + optind, 0, &out);
+			fwrite(out.p, 1, out.len, c == 2 ? stderr : stdout);
+			pc_buf_free(&out);
+		}
+	}
+	for (int i = 0; i < pd.nh; i++)
+		free(pd.h[i].lat);
+	free(pd.h);
+	pc_config_free(ac, av);
+	return c;
+}

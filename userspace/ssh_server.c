@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ssh_server.c: the collector's SSH daemon on libssh's server API (see
+ * include/pc/ssh.h). Owns the host key (ed25519, created with its .pub when
+ * missing), the listening sockets, public-key-only authentication against
+ * the allowed fingerprints, and one thread per session: key exchange and
+ * authentication through callbacks on an ssh_event, then either an exec
+ * request (answered at once) or the "perfcollector" subsystem handed to the
+ * caller. Everything refused is logged with the peer and the fingerprint.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/server.h>
+
+#include "pc/log.h"
+#include "pc/ticker.h"
+#include "pc/wire.h"
+#include "ssh_int.h"
+
+#define MAX_LISTEN	 16
+#define SETUP_TIMEOUT_MS 15000
+
+struct pc_sshd {
+	ssh_bind bind[MAX_LISTEN];
+	char where[MAX_LISTEN][128];
+	int nbind;
+	const struct pc_sshd_conf *conf;
+	char fp[128];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int sessions, max_sessions;
+	pc_sshd_session_fn fn;
+	pc_sshd_exec_fn exec;
+	void *ctx;
+};
+
+/* One session being set up or served. */
+struct sess {
+	struct pc_sshd *d;
+	struct pc_chan c;
+	struct ssh_server_callbacks_struct scb;
+	struct ssh_channel_callbacks_struct ccb;
+	char addr[64];
+	char keyfp[128];
+	int authed;
+	int want; /* 0 nothing yet, 1 subsystem, 2 exec */
+	char cmd[256];
+};
+
+int ssh_key_fingerprint(const ssh_key key, char *buf, size_t len)
+{
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp;
+
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) < 0)
+		return -EINVAL;
+	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+	ssh_clean_pubkey_hash(&hash);
+	if (!fp)
+		return -EINVAL;
+	snprintf(buf, len, "%s", fp);
+	ssh_string_free_char(fp);
+	return 0;
+}
+
+int ssh_fingerprint_check(const char *fp)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	if (strncmp(fp, "SHA256:", 7) || strlen(fp + 7) != 43)
+		return -EINVAL;
+	for (const char *p = fp + 7; *p; p++)
+		if (!strchr(b64, *p))
+			return -EINVAL;
+	return 0;
+}
+
+/* --- host key */
+
+static int write_pub(const ssh_key key, const char *path)
+{
+	char pub[PATH_MAX + 8], host[64] = "localhost";
+	char *b64 = NULL;
+	FILE *f;
+	int ret = 0;
+
+	snprintf(pub, sizeof(pub), "%s.pub", path);
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		return -EINVAL;
+	gethostname(host, sizeof(host) - 1);
+	f = fopen(pub, "w");
+	if (!f) {
+		ret = -errno;
+		goto cleanup;
+	}
+	fprintf(f, "ssh-ed25519 %s perfcollectord@%s\n", b64, host);
+	if (fclose(f))
+		ret = -errno;
+cleanup:
+	ssh_string_free_char(b64);
+	return ret;
+}
+
+static int load_or_create_hostkey(const char *path, char *fp, size_t fplen, char *err,
+				  size_t errlen)
+{
+	ssh_key key = NULL;
+	struct stat st;
+	int ret = 0, fd;
+
+	if (stat(path, &st) == 0) {
+		if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
+			snprintf(err, errlen, "--sshid=%s: not a private key libssh can read",
+				 path);
+			return -EINVAL;
+		}
+		if (ssh_key_type(key) != SSH_KEYTYPE_ED25519)
+			log_warnx("--sshid=%s: a %s key; ed25519 is recommended", path,
+				  ssh_key_type_to_char(ssh_key_type(key)));
+	} else {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "--sshid=%s: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
+			snprintf(err, errlen, "cannot generate an ed25519 host key");
+			return -EINVAL;
+		}
+		/* create it 0600 first so the private key is never readable by others */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "--sshid=%s: cannot create: %s", path,
+				 strerror(errno));
+			goto cleanup;
+		}
+		close(fd);
+		if (ssh_pki_export_privkey_file(key, NULL, NULL, NULL, path) != SSH_OK ||
+		    (ret = write_pub(key, path))) {
+			snprintf(err, errlen, "--sshid=%s: cannot write the new host key", path);
+			ret = ret ? ret : -EIO;
+			goto cleanup;
+		}
+		log_info("created host key %s (and %s.pub)", path, path);
+	}
+	ret = ssh_key_fingerprint(key, fp, fplen);
+	if (ret)
+		snprintf(err, errlen, "--sshid=%s: cannot fingerprint the key", path);
+cleanup:
+	ssh_key_free(key);
+	return ret;
+}
+
+/* --- listening */
+
+static int split_listen(const char *spec, char *addr, size_t alen, char *port, size_t plen)
+{
+	const char *colon = strrchr(spec, ':');
+	size_t n;
+
+	if (!colon || !colon[1] || strlen(colon + 1) >= plen)
+		return -EINVAL;
+	n = (size_t)(colon - spec);
+	if (n && spec[0] == '[') {
+		if (spec[n - 1] != ']')
+			return -EINVAL;
+		spec++;
+		n -= 2;
+	}
+	if (n >= alen)
+		return -EINVAL;
+	memcpy(addr, spec, n);
+	addr[n] = 0;
+	if (!n)
+		snprintf(addr, alen, "0.0.0.0");
+	snprintf(port, plen, "%s", colon + 1);
+	for (const char *p = port; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+	return atoi(port) > 0 && atoi(port) < 65536 ? 0 : -EINVAL;
+}
+
+struct pc_sshd *sshd__open(const struct pc_sshd_conf *conf, char *err, size_t errlen)
+{
+	struct pc_sshd *d = calloc(1, sizeof(*d));
+	char addr[96], port[16];
+	int verbosity = 0, e = EINVAL;
+
+	if (!d)
+		return NULL;
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	d->conf = conf;
+	d->max_sessions = conf->max_sessions > 0 ? conf->max_sessions : 16;
+	if (conf->nallowed < 1) {
+		snprintf(err, errlen,
+			 "no --allowedkeys: at least one key fingerprint is required "
+			 "(ssh-keygen -l -f KEY prints it)");
+		goto fail;
+	}
+	for (int i = 0; i < conf->nallowed; i++)
+		if (ssh_fingerprint_check(conf->allowed[i])) {
+			snprintf(err, errlen,
+				 "--allowedkeys=%s: not a SHA256 fingerprint as `ssh-keygen -l -f "
+				 "KEY` prints it (SHA256: and 43 base64 characters)",
+				 conf->allowed[i]);
+			goto fail;
+		}
+	if (conf->nlisten < 1 || conf->nlisten > MAX_LISTEN) {
+		snprintf(err, errlen, "--listen: between 1 and %d addresses", MAX_LISTEN);
+		goto fail;
+	}
+	if (load_or_create_hostkey(conf->hostkey, d->fp, sizeof(d->fp), err, errlen))
+		goto fail;
+	for (int i = 0; i < conf->nlisten; i++) {
+		ssh_bind b;
+
+		if (split_listen(conf->listen[i], addr, sizeof(addr), port, sizeof(port))) {
+			snprintf(err, errlen,
+				 "--listen=%s: want ADDRESS:PORT, [IPv6]:PORT or :PORT",
+				 conf->listen[i]);
+			goto fail;
+		}
+		b = ssh_bind_new();
+		d->bind[d->nbind++] = b;
+		ssh_bind_options_set(b, SSH_BIND_OPTIONS_BINDADDR, addr);
+		ssh_bind_options_set(b, SSH_BIND_OPTIONS_BINDPORT_STR, port);
+		ssh_bind_options_set(b, SSH_BIND_OPTIONS_LOG_VERBOSITY, &verbosity);
+		if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY, conf->hostkey) != SSH_OK ||
+		    ssh_bind_listen(b) != SSH_OK) {
+			snprintf(err, errlen, "--listen=%s: %s", conf->listen[i], ssh_get_error(b));
+			e = EADDRINUSE;
+			goto fail;
+		}
+		snprintf(d->where[i], sizeof(d->where[i]), "%s:%s", addr, port);
+		log_info("listening on %s, host key %s", d->where[i], d->fp);
+	}
+	return d;
+fail:
+	sshd__close(d);
+	errno = e;
+	return NULL;
+}
+
+const char *sshd__fingerprint(const struct pc_sshd *d)
+{
+	return d->fp;
+}
+
+int sshd__sessions(struct pc_sshd *d)
+{
+	int n;
+
+	pthread_mutex_lock(&d->mu);
+	n = d->sessions;
+	pthread_mutex_unlock(&d->mu);
+	return n;
+}
+
+void sshd__close(struct pc_sshd *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < d->nbind; i++)
+		ssh_bind_free(d->bind[i]);
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->cv);
+	free(d);
+}
+
+/* --- per-session callbacks */
+
+static int allowed(const struct pc_sshd *d, const char *fp)
+{
+	for (int i = 0; i < d->conf->nallowed; i++)
+		if (!strcmp(d->conf->allowed[i], fp))
+			return 1;
+	return 0;
+}
+
+static int on_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key, char state,
+			  void *ud)
+{
+	struct sess *ss = ud;
+	char fp[128] = "?";
+
+	(void)s;
+	ssh_key_fingerprint(key, fp, sizeof(fp));
+	if (!allowed(ss->d, fp)) {
+		log_warnx(
+		    "refused public key %s (%s) for user '%.64s' from %s: not in --allowedkeys", fp,
+		    ssh_key_type_to_char(ssh_key_type(key)), user ? user : "", ss->addr);
+		return SSH_AUTH_DENIED;
+	}
+	if (state == SSH_PUBLICKEY_STATE_NONE)
+		return SSH_AUTH_SUCCESS; /* a probe: yes, this key may sign */
+	if (state != SSH_PUBLICKEY_STATE_VALID) {
+		log_warnx("refused public key %s from %s: bad signature", fp, ss->addr);
+		return SSH_AUTH_DENIED;
+	}
+	snprintf(ss->keyfp, sizeof(ss->keyfp), "%s", fp);
+	ss->authed = 1;
+	log_info("accepted public key %s for user '%.64s' from %s", fp, user ? user : "", ss->addr);
+	return SSH_AUTH_SUCCESS;
+}
+
+static int on_auth_password(ssh_session s, const char *user, const char *pw, void *ud)
+{
+	struct sess *ss = ud;
+
+	(void)s;
+	(void)pw;
+	log_warnx("refused password authentication for user '%.64s' from %s: public keys only",
+		  user ? user : "", ss->addr);
+	return SSH_AUTH_DENIED;
+}
+
+static int on_auth_none(ssh_session s, const char *user, void *ud)
+{
+	struct sess *ss = ud;
+
+	(void)s;
+	log_debug("auth 'none' for user '%.64s' from %s: public keys only", user ? user : "",
+		  ss->addr);
+	return SSH_AUTH_DENIED;
+}
+
+static int on_subsystem(ssh_session s, ssh_channel ch, const char *name, void *ud)
+{
+	struct sess *ss = ud;
+
+	(void)s;
+	(void)ch;
+	if (strcmp(name, PC_WIRE_SUBSYSTEM)) {
+		log_warnx("%s: refused subsystem '%.64s' (only '%s')", ss->addr, name,
+			  PC_WIRE_SUBSYSTEM);
+		return SSH_ERROR;
+	}
+	ss->want = 1;
+	return SSH_OK;
+}
+
+static int on_exec(ssh_session s, ssh_channel ch, const char *cmd, void *ud)
+{
+	struct sess *ss = ud;
+
+	(void)s;
+	(void)ch;
+	if (!ss->d->exec)
+		return SSH_ERROR;
+	snprintf(ss->cmd, sizeof(ss->cmd), "%s", cmd);
+	ss->want = 2;
+	return SSH_OK;
+}
+
+static int on_shell(ssh_session s, ssh_channel ch, void *ud)
+{
+	struct sess *ss = ud;
+
+	(void)s;
+	(void)ch;
+	log_warnx("%s: refused a shell (this is perfcollectord: `ssh ... status` or the "
+		  "'%s' subsystem)",
+		  ss->addr, PC_WIRE_SUBSYSTEM);
+	return SSH_ERROR;
+}
+
+static int on_pty(ssh_session s, ssh_channel ch, const char *term, int w, int h, int pw, int ph,
+		  void *ud)
+{
+	(void)s, (void)ch, (void)term, (void)w, (void)h, (void)pw, (void)ph, (void)ud;
+	return SSH_ERROR;
+}
+
+static ssh_channel on_channel_open(ssh_session s, void *ud)
+{
+	struct sess *ss = ud;
+
+	if (!ss->authed || ss->c.ch)
+		return NULL; /* one channel per session */
+	ss->c.ch = ssh_channel_new(s);
+	memset(&ss->ccb, 0, sizeof(ss->ccb));
+	ss->ccb.userdata = ss;
+	ss->ccb.channel_subsystem_request_function = on_subsystem;
+	ss->ccb.channel_exec_request_function = on_exec;
+	ss->ccb.channel_shell_request_function = on_shell;
+	ss->ccb.channel_pty_request_function = on_pty;
+	ssh_callbacks_init(&ss->ccb);
+	ssh_set_channel_callbacks(ss->c.ch, &ss->ccb);
+	return ss->c.ch;
+}
+
+static void peer_addr(ssh_session s, char *buf, size_t len)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (getpeername(ssh_get_fd(s), (struct sockaddr *)&sa, &sl) == 0) {
+		if (sa.ss_family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+
+			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+			port = ntohs(in->sin_port);
+		} else if (sa.ss_family == AF_INET6) {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+
+			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+			port = ntohs(in6->sin6_port);
+		}
+	}
+	snprintf(buf, len, "%s:%u", host, port);
+}
+
+static void run_exec(struct sess *ss, ssh_event ev)
+{
+	struct pc_buf out = {0};
+	int status = ss->d->exec(ss->cmd, &out, ss->d->ctx);
+
+	if (out.len)
+		chan__write(&ss->c, out.p, out.len);
+	pc_buf_free(&out);
+	ssh_channel_request_send_exit_status(ss->c.ch, status);
+	ssh_channel_send_eof(ss->c.ch);
+	ssh_channel_close(ss->c.ch);
+	/* let the client hang up first, so it sees a clean exit rather than a dropped link */
+	for (int i = 0; i < 20 && ssh_is_connected(ss->c.s); i++)
+		if (ssh_event_dopoll(ev, 100) == SSH_ERROR)
+			break;
+}
+
+static void *session_main(void *arg)
+{
+	struct sess *ss = arg;
+	struct pc_sshd *d = ss->d;
+	ssh_session s = ss->c.s;
+	ssh_event ev = NULL;
+	uint64_t deadline = pc_now_mono() + SETUP_TIMEOUT_MS * 1000000ull;
+	long timeout = 10;
+
+	peer_addr(s, ss->addr, sizeof(ss->addr));
+	memset(&ss->scb, 0, sizeof(ss->scb));
+	ss->scb.userdata = ss;
+	ss->scb.auth_pubkey_function = on_auth_pubkey;
+	ss->scb.auth_password_function = on_auth_password;
+	ss->scb.auth_none_function = on_auth_none;
+	ss->scb.channel_open_request_session_function = on_channel_open;
+	ssh_callbacks_init(&ss->scb);
+	ssh_set_server_callbacks(s, &ss->scb);
+	ssh_set_auth_methods(s, SSH_AUTH_METHOD_PUBLICKEY);
+	ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
+	if (ssh_handle_key_exchange(s) != SSH_OK) {
+		log_warnx("%s: key exchange failed: %s", ss->addr, ssh_get_error(s));
+		goto cleanup;
+	}
+	ev = ssh_event_new();
+	if (!ev || ssh_event_add_session(ev, s) != SSH_OK)
+		goto cleanup;
+	while (!ss->want) {
+		if (pc_now_mono() > deadline) {
+			log_warnx("%s: no session request within %d s after connecting%s; closing",
+				  ss->addr, SETUP_TIMEOUT_MS / 1000,
+				  ss->authed ? "" : " (never authenticated)");
+			goto cleanup;
+		}
+		if (ssh_event_dopoll(ev, 200) == SSH_ERROR) {
+			if (!ss->authed)
+				log_warnx("%s: disconnected before authenticating", ss->addr);
+			goto cleanup;
+		}
+	}
+	snprintf(ss->c.peer, sizeof(ss->c.peer), "%s key %s", ss->addr, ss->keyfp);
+	if (ss->want == 2) {
+		run_exec(ss, ev);
+	} else {
+		ssh_event_remove_session(ev, s);
+		d->fn(&ss->c, d->ctx);
+	}
+cleanup:
+	if (ev)
+		ssh_event_free(ev);
+	if (ss->c.ch) {
+		ssh_channel_close(ss->c.ch);
+		ssh_channel_free(ss->c.ch);
+	}
+	ssh_disconnect(s);
+	ssh_free(s);
+	free(ss);
+	pthread_mutex_lock(&d->mu);
+	d->sessions--;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+int sshd__run(struct pc_sshd *d, pc_sshd_session_fn fn, pc_sshd_exec_fn exec, void *ctx,
+	      volatile sig_atomic_t *stop)
+{
+	struct pollfd pfd[MAX_LISTEN];
+	pthread_attr_t attr;
+
+	d->fn = fn;
+	d->exec = exec;
+	d->ctx = ctx;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (int i = 0; i < d->nbind; i++)
+		pfd[i] = (struct pollfd){.fd = ssh_bind_get_fd(d->bind[i]), .events = POLLIN};
+	while (!*stop) {
+		int n = poll(pfd, (nfds_t)d->nbind, 200);
+
+		if (n < 0 && errno != EINTR) {
+			log_warn("poll on the listening sockets");
+			break;
+		}
+		for (int i = 0; n > 0 && i < d->nbind; i++) {
+			struct sess *ss;
+			ssh_session s;
+			pthread_t t;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			s = ssh_new();
+			if (!s || ssh_bind_accept(d->bind[i], s) != SSH_OK) {
+				log_warnx("accept on %s: %s", d->where[i],
+					  s ? ssh_get_error(d->bind[i]) : "out of memory");
+				if (s)
+					ssh_free(s);
+				continue;
+			}
+			pthread_mutex_lock(&d->mu);
+			if (d->sessions >= d->max_sessions) {
+				pthread_mutex_unlock(&d->mu);
+				char who[64];
+
+				peer_addr(s, who, sizeof(who));
+				log_warnx("%s: refused: already %d sessions", who, d->max_sessions);
+				ssh_disconnect(s);
+				ssh_free(s);
+				continue;
+			}
+			d->sessions++;
+			pthread_mutex_unlock(&d->mu);
+			ss = calloc(1, sizeof(*ss));
+			if (ss) {
+				ss->d = d;
+				ss->c.s = s;
+			}
+			if (!ss || pthread_create(&t, &attr, session_main, ss)) {
+				log_warnx("cannot start a session thread");
+				free(ss);
+				ssh_disconnect(s);
+				ssh_free(s);
+				pthread_mutex_lock(&d->mu);
+				d->sessions--;
+				pthread_mutex_unlock(&d->mu);
+			}
+		}
+	}
+	pthread_attr_destroy(&attr);
+	pthread_mutex_lock(&d->mu);
+	while (d->sessions > 0)
+		pthread_cond_wait(&d->cv, &d->mu);
+	pthread_mutex_unlock(&d->mu);
+	return 0;
+}
+
+/* --- channel I/O, shared with the client side */
+
+int chan__read(struct pc_chan *c, void *buf, size_t n, int timeout_ms)
+{
+	int r;
+
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	r = ssh_channel_read_timeout(c->ch, buf, (uint32_t)n, 0, timeout_ms);
+	if (r > 0)
+		return r;
+	if (r == SSH_ERROR)
+		return -EIO;
+	if (ssh_channel_is_eof(c->ch) || !ssh_channel_is_open(c->ch) || !ssh_is_connected(c->s))
+		return -EPIPE;
+	return 0;
+}
+
+int chan__write(struct pc_chan *c, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		uint32_t chunk = n > 65536 ? 65536 : (uint32_t)n;
+		int w = ssh_channel_write(c->ch, b, chunk);
+
+		if (w == SSH_ERROR)
+			return ssh_channel_is_open(c->ch) ? -EIO : -EPIPE;
+		if (w <= 0)
+			return -EIO;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+const char *chan__peer(const struct pc_chan *c)
+{
+	return c->peer;
+}

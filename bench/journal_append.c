@@ -22,22 +22,11 @@
 #include "pc/proc.h"
 #include "pc/sample.h"
 
+#include "bench_site.h"
+
 #define NPAY 16
 
 static long per_batch = 10;
-
-static struct pc_site site = {.siteid = 1,
-			      .sitename = "Evil Corp",
-			      .mac = {0x02, 0xfc, 0, 0, 0, 1},
-			      .license = "0151-49b3-648e-edcb-6331-01b9"};
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* CPU time of this process: the one-core figure, whatever else the machine runs. */
 static double cpu(void)
@@ -88,13 +77,13 @@ static void run(const char *path, const struct pc_buf *pay, long n, long group, 
 	struct stat st;
 
 	unlink(path);
-	t0 = now();
-	j = journal__open_append(path, &site, NULL, err, sizeof(err));
+	t0 = bench_now();
+	j = journal__open_append(path, &bench_site, NULL, err, sizeof(err));
 	if (!j) {
 		fprintf(stderr, "journal_append: %s\n", err);
 		exit(1);
 	}
-	t1 = now();
+	t1 = bench_now();
 	c1 = cpu();
 	for (long i = 0; i < n; i++) {
 		const struct pc_buf *p = &pay[i % NPAY];
@@ -113,7 +102,7 @@ static void run(const char *path, const struct pc_buf *pay, long n, long group, 
 		bytes += p->len;
 	}
 	journal__close(j);
-	t2 = now();
+	t2 = bench_now();
 	c2 = cpu();
 	stat(path, &st);
 	printf("journal_append %-20s %7ld records %8.0f records/s %9.0f samples/s %6.1f MB/s "
@@ -124,15 +113,15 @@ static void run(const char *path, const struct pc_buf *pay, long n, long group, 
 	       "MB/s\n",
 	       what, "", n / (c2 - c1), n * per_batch / (c2 - c1), bytes / (c2 - c1) / 1e6);
 
-	t0 = now();
-	j = journal__open(path, &site, err, sizeof(err));
-	t1 = now();
+	t0 = bench_now();
+	j = journal__open(path, &bench_site, err, sizeof(err));
+	t1 = bench_now();
 	c1 = cpu();
 	if (!j || journal__verify(j, &sum) || sum.records != (uint64_t)n || sum.damage) {
 		fprintf(stderr, "journal_append: read-back failed: %s\n", j ? "damage" : err);
 		exit(1);
 	}
-	t2 = now();
+	t2 = bench_now();
 	c2 = cpu();
 	journal__close(j);
 	printf("journal_read   %-20s %7ld records %8.0f records/s %9.0f samples/s %6.1f MB/s "

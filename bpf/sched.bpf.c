@@ -8,7 +8,9 @@
  * measures it. The switch path does one per-CPU array lookup and one
  * task-storage lookup; the cgroup hash is touched only when the cgroup
  * running on a CPU changes (the time of the current one is kept pending in
- * the per-CPU element). tp_btf programs (direct field loads) are used where
+ * the per-CPU element). A switch the kernel did not report (the next one
+ * names another prev) is recovered from the task's own runtime counter
+ * (busy_since). tp_btf programs (direct field loads) are used where
  * the kernel has them; the raw_tp twins (CO-RE probe reads, a hash keyed by
  * pid instead of task storage) are the fallback, chosen at load time.
  */
@@ -158,22 +160,52 @@ static __always_inline void runq_done(bool btf, struct pcb_cpu *c, struct task_s
 	pcb_hist_add(&c->runq, (now - t) / 1000);
 }
 
+/*
+ * Busy time of the CPU since the last switch it reported, now that the
+ * switch prev -> next is seen. Normally prev is the task switched in then,
+ * and all of delta was prev's (or idle). When the kernel did not report the
+ * switch away from that task, the task's own runtime counter says how long
+ * it ran; the rest of delta was idle (prev is idle) or prev's, switched in
+ * by the unseen switch.
+ */
+static __always_inline __u64 busy_since(struct pcb_cpu *c, __u32 prev_pid, __u64 delta)
+{
+	struct task_struct *t = (void *)c->curr_task;
+	__u64 rt, ran;
+
+	if (prev_pid == c->curr_pid)
+		return prev_pid ? delta : 0;
+	c->unseen++;
+	if (prev_pid)
+		return delta;
+	if (!c->curr_pid || !t)
+		return 0;
+	/* The task may have exited since: its memory then holds anything; delta bounds it. */
+	rt = BPF_CORE_READ(t, se.sum_exec_runtime);
+	ran = rt > c->curr_rt ? rt - c->curr_rt : 0;
+	return ran < delta ? ran : delta;
+}
+
 static __always_inline void on_switch(bool btf, struct task_struct *prev, struct task_struct *next)
 {
-	__u64 now = bpf_ktime_get_ns(), delta;
+	__u64 now = bpf_ktime_get_ns(), delta, busy;
 	__u32 prev_pid = RD(btf, prev, pid), next_pid = RD(btf, next, pid);
 	struct pcb_cpu *c = this_cpu();
 
 	if (!c)
 		return;
 	delta = c->last_ns && now > c->last_ns ? now - c->last_ns : 0;
+	busy = delta ? busy_since(c, prev_pid, delta) : 0;
 	c->switches++;
 	c->last_ns = now;
 	c->curr_busy = next_pid != 0;
-	if (prev_pid && delta) {
-		c->busy_ns += delta;
-		if (want_cgroup)
-			cgroup_add(btf, prev, c, delta);
+	c->curr_pid = next_pid;
+	c->curr_rt = RD(btf, next, se.sum_exec_runtime);
+	c->curr_task = (__u64)next;
+	if (busy) {
+		c->busy_ns += busy;
+		if (want_cgroup && prev_pid) /* an unseen task's cgroup is not known */
+			cgroup_add(btf, prev, c, busy);
 	}
 	if (!want_runq)
 		return;

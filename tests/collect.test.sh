@@ -2,7 +2,8 @@
 # A real collection of this host: 3 s at 100 ms (sample count, monotonic timestamps, every sample
 # on the 100 ms wall-clock grid and taken within 1 ms of its deadline), then CPU % from our CSV
 # against sysstat's sar -u over the same 1 s intervals (sadc running alongside, under a steady
-# stress-ng load), within 1 percentage point.
+# stress-ng load on one CPU): within 1 percentage point over the window, and in each interval
+# within 1 pp plus one USER_HZ tick at either end (the readers cannot read at the same instant).
 set -euo pipefail
 bin=${PC_BIN:?}
 tmp=$(mktemp -d /tmp/pc-collect.XXXXXX)
@@ -49,7 +50,7 @@ sadc=/usr/lib/sysstat/sadc
 command -v stress-ng >/dev/null || { echo "SKIP: stress-ng not installed"; exit 77; }
 # compare.py exits 0 (agree), 1 (disagree on a steady machine), 3 (load not steady: try again)
 cat >"$tmp/compare.py" <<'PY'
-import csv, sys
+import csv, os, sys
 ours = {}
 for r in csv.reader(open(sys.argv[1])):
     if r[0].startswith("#") or r[1] != "-1":
@@ -66,26 +67,38 @@ for line in open(sys.argv[2]):
 ours.pop(min(ours), None)
 common = sorted(set(ours) & set(sar))
 assert len(common) >= 4, f"too few common 1 s intervals: ours {sorted(ours)} sar {sorted(sar)}"
+# sadc reads /proc/stat a few ms after us (and drifts ~0.3 ms/s): each field is a count of
+# 1/USER_HZ ticks, so at either end of an interval one tick may fall on the other side of one
+# reader and not the other. The mean over the window cancels that (inner boundaries are shared)
+# and must agree within 1 pp; each interval within 1 pp plus those two ticks.
+ticks = os.sysconf("SC_NPROCESSORS_ONLN") * os.sysconf("SC_CLK_TCK")
+allow = 1.0 + 2 * 100.0 / ticks
 worst = 0
 for ts in common:
     d = [abs(a - b) for a, b in zip(ours[ts], sar[ts])]
     worst = max(worst, max(d))
     print(ts, "ours", " ".join(f"{x:6.2f}" for x in ours[ts]), "| sar", " ".join(f"{x:6.2f}" for x in sar[ts]))
+mean = lambda t, i: sum(t[ts][i] for ts in common) / len(common)
+mean_worst = max(abs(mean(ours, i) - mean(sar, i)) for i in range(6))
 busy = [100 - ours[ts][5] for ts in common]
-print(f"{len(common)} intervals, busy {min(busy):.1f}..{max(busy):.1f} %, worst difference {worst:.3f} pp")
+print(f"{len(common)} intervals, busy {min(busy):.1f}..{max(busy):.1f} %, worst difference "
+      f"{worst:.3f} pp per interval (allowed {allow:.2f}), {mean_worst:.3f} pp over the window")
 assert min(busy) > 10, "the stress load did not show: the comparison would be vacuous"
-if worst <= 1.0:
+if worst <= allow and mean_worst <= 1.0:
     sys.exit(0)
-# sadc's records are up to a few ms off our grid: only a steady load makes that harmless
+# only a steady load makes the few ms between the readers harmless
 spread = max(max(ours[ts][i] for ts in common) - min(ours[ts][i] for ts in common) for i in range(6))
 if spread > 4:
     print("other work on this machine made the load unsteady; the intervals cannot be compared")
     sys.exit(3)
-print(f"CPU % differs from sar -u by {worst:.3f} pp (> 1 pp) under a steady load")
+print(f"CPU % differs from sar -u under a steady load: {worst:.3f} pp in an interval, {mean_worst:.3f} pp over the window")
 sys.exit(1)
 PY
+# One CPU kept fully busy: busy and idle both large in the all-CPU row, and a load that is flat
+# at the millisecond scale, so the few ms between sadc's reads and ours cannot move a whole
+# 10 ms tick from one interval to the next (a duty-cycled load, --cpu-load 60, did: 1.8 pp).
 for attempt in 1 2 3; do
-	stress-ng --cpu 1 --cpu-load 60 --cpu-load-slice 10 --timeout 11s >/dev/null 2>&1 &
+	stress-ng --cpu 1 --timeout 11s >/dev/null 2>&1 &
 	pids+=($!)
 	sleep 1
 	# start both on a whole second so sadc's records fall on our 1 s grid

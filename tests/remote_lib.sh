@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # remote_lib.sh: helpers shared by the tests/remote_*.test.sh integration tests (sourced, not
-# run): a temporary world (keys, homes), starting collectors and processors and ending them
-# by PID, waiting for conditions, and checking the store: every sample of every run stored
-# exactly once, or accounted for by the gap marked on the sample after the hole.
+# run): a temporary world (keys, homes, a site license for a MAC of this machine in the
+# processor's configuration file), starting collectors and processors and ending them by PID,
+# waiting for conditions, and checking the journal as perfjournal reads it back: every sample
+# of every run stored exactly once, or accounted for by the gap marked on the sample after
+# the hole.
 set -uo pipefail
 
 : "${PC_BIN:?PC_BIN must name the directory of the built binaries}"
@@ -33,6 +35,17 @@ ssh-keygen -q -t ed25519 -N '' -C processor -f "$T/ph/.ssh/id_ed25519"
 ssh-keygen -q -t ed25519 -N '' -C stranger -f "$T/stranger"
 FP=$(ssh-keygen -l -f "$T/ph/.ssh/id_ed25519" | awk '{print $2}')
 FP_STRANGER=$(ssh-keygen -l -f "$T/stranger" | awk '{print $2}')
+
+# The site: perfprocessord refuses to run without a license for a MAC of this machine.
+MAC=$("$(dirname "${BASH_SOURCE[0]}")/../scripts/first_mac.sh")
+[ -n "$MAC" ] || { echo "SKIP: no network interface with a MAC address (licenses bind one)"; exit 77; }
+SITENAME="Evil Corp"
+mkdir -p "$T/ph/.perfprocessord"
+"$PC_BIN/perflicense" licenseadd siteid=1 sitename="$SITENAME" mac="$MAC" duration=30 \
+	>"$T/ph/.perfprocessord/perfprocessord.conf" || { echo "FAIL: perflicense"; exit 1; }
+LICENSE=$(sed -n 's/^license=//p' "$T/ph/.perfprocessord/perfprocessord.conf")
+JOURNAL="$T/ph/.perfprocessord/data/journal"
+IDENT=(--siteid=1 "--sitename=$SITENAME" "--license=$LICENSE")
 
 # start_collector NAME PORT [extra args...]: HOME is $T/ch/NAME; pid in COL_PID[NAME]
 declare -A COL_PID
@@ -75,10 +88,34 @@ wait_for() {
 # status_field HOSTS FIELD: a "Field: value" line of `perfprocessord status`
 status_field() { pp "$1" status 2>/dev/null | awk -F': ' -v f="$2" '$1 == f { print $2; exit }'; }
 
-# check_store: the dump of the processor's store, every run's sequence complete or gapped.
-# Prints "stored N, accounted gaps G (reasons)"; fails on a duplicate or an unexplained hole.
+# journal_dump [JOURNAL]: every sample the journal holds as perfjournal reads it back (--verify
+# for the hosts and runs, then --mode=raw for each), one line per sample in "$T/dump.txt":
+# "host run seq time_ns flags gap_reason gap_count". Fails on damage or a refused identity.
+journal_dump() {
+	local j=${1:-$JOURNAL} h r
+	# exit 1 is "damage or gaps": gaps the collector reported are expected, damage is not
+	"$PC_BIN/perfjournal" --input="$j" "${IDENT[@]}" --verify >"$T/verify.txt" 2>>"$T/dump.log"
+	[ $? -le 1 ] && grep -q '^damage    0$' "$T/verify.txt" ||
+		fail "perfjournal --verify: $(cat "$T/verify.txt" "$T/dump.log")"
+	: >"$T/dump.txt"
+	# the per-run lines of --verify: "host H run R ..."
+	while read -r h r; do
+		"$PC_BIN/perfjournal" --input="$j" "${IDENT[@]}" --mode=raw --host="$h" --run="$r" \
+			--output=- 2>>"$T/dump.log" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    s = json.loads(line)
+    print(s["host"], s["run"], s["seq"], s["time_ns"], s.get("flags", 0),
+          s.get("gap_reason", 0), s.get("gap_count", 0))' >>"$T/dump.txt" ||
+			fail "perfjournal --mode=raw --host=$h --run=$r: $(tail -n 5 "$T/dump.log")"
+	done < <(awk '$1 == "host" && $3 == "run" { sub(":", "", $4); print $2, $4 }' "$T/verify.txt")
+}
+
+# check_store: the journal read back through perfjournal, every run's sequence complete or
+# gapped. Prints "stored N, accounted gaps G (reasons)"; fails on a duplicate or an
+# unexplained hole.
 check_store() {
-	pp dump >"$T/dump.txt" 2>>"$T/dump.log" || fail "dump reports damage: $(cat "$T/dump.log")"
+	journal_dump
 	sort -n -k1,1 -k2,2 -k3,3 "$T/dump.txt" | awk '
 	{
 		key = $1 " " $2; seq = $3 + 0; gap = $7 + 0; reason = $6 + 0

@@ -8,11 +8,13 @@
  * cannot be read is logged once and skipped, never fatal.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -275,6 +277,50 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* se.sum_exec_runtime of task tid (/proc/TID/schedstat, first field); -1 when gone. */
+static int task_runtime(uint64_t tid, uint64_t *ns)
+{
+	char path[64], buf[96];
+	unsigned long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%llu/schedstat", (unsigned long long)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (sscanf(buf, "%llu", &v) != 1)
+		return -1;
+	*ns = v;
+	return 0;
+}
+
+/*
+ * The time so far of the task running on a CPU: now - last_ns, unless the
+ * kernel will not report its switch away (sched.bpf.c busy_since) and the
+ * CPU has long been idle. A task on the CPU for over 20 ms is checked
+ * against its own runtime counter; one that is gone (or in another PID
+ * namespace) counts nothing until its switch is seen.
+ */
+static uint64_t running_ns(const struct pcb_cpu *pc, uint64_t now)
+{
+	uint64_t t, rt;
+
+	if (!pc->curr_busy || !pc->last_ns || now <= pc->last_ns)
+		return 0;
+	t = now - pc->last_ns;
+	if (t <= 20000000u)
+		return t;
+	if (task_runtime(pc->curr_pid, &rt) || rt < pc->curr_rt)
+		return 0;
+	return rt - pc->curr_rt < t ? rt - pc->curr_rt : t;
+}
+
 static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
 {
 	const struct pcb_cpu *pc = b->vals;
@@ -282,12 +328,18 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
 	__u32 zero = 0;
 	char key[16];
 
+	/*
+	 * bpf_ktime_get_ns() is CLOCK_MONOTONIC: the running task's time so far
+	 * counts too, up to now. now is taken before the copy: a CPU copied
+	 * before its next switch has that switch after now, so now - last_ns
+	 * never exceeds what the switch will add (taken after the copy, a
+	 * reader preempted in between counted the gap twice).
+	 */
+	now = mono_ns();
 	if (bpf_map_lookup_elem(bpf_map__fd(b->sched->maps.cpus), &zero, b->vals)) {
 		warn_once(b, W_CPUS, "cannot read the per-CPU busy map", errno);
 		return 0;
 	}
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: the running task's time so far counts too. */
-	now = mono_ns();
 	for (int c = 0; c < b->ncpu; c++) {
 		cg_full += pc[c].cg_full;
 		q_full += pc[c].q_full;
@@ -296,10 +348,8 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
 			return -ENOMEM;
 		if (!pc[c].switches)
 			continue; /* possible but never online */
-		busy = pc[c].busy_ns;
-		if (pc[c].curr_busy && pc[c].last_ns && now > pc[c].last_ns)
-			busy += now - pc[c].last_ns;
-		/* A read racing a switch can see busy_ns and last_ns from different updates. */
+		busy = pc[c].busy_ns + running_ns(&pc[c], now);
+		/* A copy racing a switch can see busy_ns and last_ns from different updates. */
 		if (busy < b->busy_prev[c])
 			busy = b->busy_prev[c];
 		b->busy_prev[c] = busy;

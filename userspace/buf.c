@@ -5,7 +5,9 @@
  * n bytes one at a time costs O(n); sizes are checked for overflow.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,26 @@ int pc_buf_put(struct pc_buf *b, const void *p, size_t n)
 		return err;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
+	return 0;
+}
+
+int pc_buf_printf(struct pc_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, err;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	err = pc_buf_reserve(b, (size_t)n + 1); /* vsnprintf writes the NUL too */
+	if (err)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
 	return 0;
 }
 

@@ -106,6 +106,16 @@ static void coll_free(struct pc_coll *c)
 	free(c);
 }
 
+/* A create or open that failed at err: undone, NULL with errno = -err. */
+static struct pc_coll *coll_fail(struct pc_coll *c, int err)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	coll_free(c);
+	errno = -err;
+	return NULL;
+}
+
 /* Write all of p with one write(2) when the kernel allows; 0 or negative errno. */
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -154,11 +164,7 @@ struct pc_coll *coll__create(const char *path, const struct pc_sysinfo *si)
 	c->off = (off_t)c->buf.len;
 	return c;
 cleanup:
-	if (c->fd >= 0)
-		close(c->fd);
-	coll_free(c);
-	errno = -err;
-	return NULL;
+	return coll_fail(c, err);
 }
 
 int coll__append(struct pc_coll *c, const struct pc_sample *s)
@@ -273,11 +279,7 @@ struct pc_coll *coll__open(const char *path)
 	c->off = COLL_HDR + (off_t)silen;
 	return c;
 cleanup:
-	if (c->fd >= 0)
-		close(c->fd);
-	coll_free(c);
-	errno = -err;
-	return NULL;
+	return coll_fail(c, err);
 }
 
 const struct pc_sysinfo *coll__sysinfo(const struct pc_coll *c)

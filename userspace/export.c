@@ -149,6 +149,42 @@ void exp_file_abort(struct exp_file *ef)
 	ef->tmp[0] = 0;
 }
 
+int exp_single_open(struct pc_export *x, size_t size, char *err, size_t errlen)
+{
+	struct exp_file *ef = calloc(1, size);
+	int rc;
+
+	if (!ef) {
+		snprintf(err, errlen, "export: out of memory");
+		return -ENOMEM;
+	}
+	rc = exp_file_open(ef, x->out, err, errlen);
+	if (rc < 0) {
+		free(ef);
+		return rc;
+	}
+	x->priv = ef;
+	return 0;
+}
+
+int exp_single_commit(struct pc_export *x, char *err, size_t errlen)
+{
+	int rc = exp_file_commit(x->priv, err, errlen);
+
+	free(x->priv);
+	x->priv = NULL;
+	return rc;
+}
+
+void exp_single_abort(struct pc_export *x)
+{
+	if (!x->priv)
+		return;
+	exp_file_abort(x->priv);
+	free(x->priv);
+	x->priv = NULL;
+}
+
 /* ---- numbers and times ---- */
 
 char *exp_fmt(char buf[40], double v)

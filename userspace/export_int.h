@@ -58,6 +58,15 @@ struct exp_file {
 int exp_file_open(struct exp_file *ef, const char *path, char *err, size_t errlen);
 int exp_file_commit(struct exp_file *ef, char *err, size_t errlen);
 void exp_file_abort(struct exp_file *ef);
+
+/*
+ * Exporters whose private state (x->priv) begins with their one output
+ * file: allocate size zeroed bytes and open x->out; make it final (or throw
+ * it away) and free the state.
+ */
+int exp_single_open(struct pc_export *x, size_t size, char *err, size_t errlen);
+int exp_single_commit(struct pc_export *x, char *err, size_t errlen);
+void exp_single_abort(struct pc_export *x);
 /* mkdir -p; 0 or negative errno with err naming the directory. */
 int exp_mkdirs(const char *dir, char *err, size_t errlen);
 

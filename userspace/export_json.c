@@ -18,7 +18,7 @@
 #include "export_int.h"
 
 struct jx {
-	struct exp_file f;
+	struct exp_file f; /* first: exp_single_open */
 };
 
 /* One member of the object being written; n counts members so far. */
@@ -37,28 +37,75 @@ static void kstr(FILE *f, int *n, const char *key, const char *s)
 	json_write_string(f, s, strlen(s));
 }
 
-static void j_cpu(FILE *f, const struct pc_table *p, const struct pc_table *c)
+/* Row r of table c (its previous values pv, current v) of an interval of itv seconds. */
+struct j_row {
+	const struct pc_table *p, *c;
+	uint32_t r;
+	const uint64_t *pv, *v;
+	double itv;
+};
+
+/* Writes the members of one row (it has a previous row) after the *n already written. */
+typedef void j_row_fn(FILE *f, int *n, const struct j_row *w);
+
+static double j_rate(const struct j_row *w, unsigned col)
 {
-	struct exp_cpu u;
+	return exp_rate(w->pv, w->v, col, w->itv);
+}
+
+/*
+ * Member name: an array of one object per row of c that has a previous row
+ * in p (a new row has no rates yet), its name the object's member key. None
+ * when c is empty.
+ */
+static void j_rows(FILE *f, const char *name, const char *key, const struct pc_table *p,
+		   const struct pc_table *c, double itv, j_row_fn *fn)
+{
 	int k = 0;
 
-	fputs(",\"cpu\":[", f);
+	if (!c->nrows)
+		return;
+	fprintf(f, ",\"%s\":[", name);
 	for (uint32_t r = 0; r < c->nrows; r++) {
+		struct j_row w = {p, c, r, exp_prev_row(p, c, r), pc_table_row(c, r), itv};
 		int n = 0;
 
-		if (exp_cpu(p, c, r, &u))
+		if (!w.pv)
 			continue;
 		fputs(k++ ? ",{" : "{", f);
-		kstr(f, &n, "cpu", c->key[r]);
-		kv(f, &n, "usr", u.usr);
-		kv(f, &n, "nice", u.nice);
-		kv(f, &n, "system", u.sys);
-		kv(f, &n, "iowait", u.iowait);
-		kv(f, &n, "steal", u.steal);
-		kv(f, &n, "idle", u.idle);
+		kstr(f, &n, key, c->key[r]);
+		fn(f, &n, &w);
 		fputc('}', f);
 	}
 	fputc(']', f);
+}
+
+/* Member name: one object from the single row of c, once it has a previous row. */
+static void j_object(FILE *f, const char *name, const struct pc_table *p, const struct pc_table *c,
+		     double itv, j_row_fn *fn)
+{
+	struct j_row w = {p, c, 0, exp_prev_row(p, c, 0), pc_table_row(c, 0), itv};
+	int n = 0;
+
+	if (!w.pv)
+		return;
+	fprintf(f, ",\"%s\":{", name);
+	fn(f, &n, &w);
+	fputc('}', f);
+}
+
+static void j_cpu(FILE *f, int *n, const struct j_row *w)
+{
+	struct exp_cpu u;
+
+	if (exp_cpu(w->p, w->c, w->r, &u))
+		return;
+	kv(f, n, "usr", u.usr);
+	kv(f, n, "nice", u.nice);
+	kv(f, n, "system", u.sys);
+	kv(f, n, "iowait", u.iowait);
+	kv(f, n, "steal", u.steal);
+	kv(f, n, "idle", u.idle);
 }
 
 static void j_mem(FILE *f, const struct pc_table *c)
@@ -84,60 +131,42 @@ static void j_mem(FILE *f, const struct pc_table *c)
 	fputc('}', f);
 }
 
-static void j_disks(FILE *f, const struct pc_table *p, const struct pc_table *c, double itv)
+static void j_disk(FILE *f, int *n, const struct j_row *w)
 {
 	struct exp_disk d;
-	int k = 0;
 
-	fputs(",\"disks\":[", f);
-	for (uint32_t r = 0; r < c->nrows; r++) {
-		int n = 0;
-
-		if (exp_disk(p, c, r, itv, &d))
-			continue;
-		fputs(k++ ? ",{" : "{", f);
-		kstr(f, &n, "dev", c->key[r]);
-		fprintf(f, ",\"whole\":%s", exp_disk_whole(c, r) ? "true" : "false");
-		kv(f, &n, "tps", d.tps);
-		kv(f, &n, "rtps", d.rtps);
-		kv(f, &n, "wtps", d.wtps);
-		kv(f, &n, "dtps", d.dtps);
-		kv(f, &n, "rd_bytes_s", d.rsect * 512);
-		kv(f, &n, "wr_bytes_s", d.wsect * 512);
-		kv(f, &n, "dc_bytes_s", d.dsect * 512);
-		fputc('}', f);
-	}
-	fputc(']', f);
+	if (exp_disk(w->p, w->c, w->r, w->itv, &d))
+		return;
+	fprintf(f, ",\"whole\":%s", exp_disk_whole(w->c, w->r) ? "true" : "false");
+	kv(f, n, "tps", d.tps);
+	kv(f, n, "rtps", d.rtps);
+	kv(f, n, "wtps", d.wtps);
+	kv(f, n, "dtps", d.dtps);
+	kv(f, n, "rd_bytes_s", d.rsect * 512);
+	kv(f, n, "wr_bytes_s", d.wsect * 512);
+	kv(f, n, "dc_bytes_s", d.dsect * 512);
 }
 
-static void j_nets(FILE *f, const struct pc_table *p, const struct pc_table *c, double itv)
+static void j_net(FILE *f, int *n, const struct j_row *w)
 {
 	struct exp_net e;
-	int k = 0;
 
-	fputs(",\"nets\":[", f);
-	for (uint32_t r = 0; r < c->nrows; r++) {
-		int n = 0;
-
-		if (exp_net(p, c, r, itv, &e))
-			continue;
-		fputs(k++ ? ",{" : "{", f);
-		kstr(f, &n, "iface", c->key[r]);
-		kv(f, &n, "rx_pkt_s", e.rxpck);
-		kv(f, &n, "tx_pkt_s", e.txpck);
-		kv(f, &n, "rx_bytes_s", e.rxbyt);
-		kv(f, &n, "tx_bytes_s", e.txbyt);
-		kv(f, &n, "rx_cmp_s", e.rxcmp);
-		kv(f, &n, "tx_cmp_s", e.txcmp);
-		kv(f, &n, "rx_mcast_s", e.rxmcst);
-		kv(f, &n, "ifutil_pct", e.ifutil);
-		fputc('}', f);
-	}
-	fputc(']', f);
+	if (exp_net(w->p, w->c, w->r, w->itv, &e))
+		return;
+	kv(f, n, "rx_pkt_s", e.rxpck);
+	kv(f, n, "tx_pkt_s", e.txpck);
+	kv(f, n, "rx_bytes_s", e.rxbyt);
+	kv(f, n, "tx_bytes_s", e.txbyt);
+	kv(f, n, "rx_cmp_s", e.rxcmp);
+	kv(f, n, "tx_cmp_s", e.txcmp);
+	kv(f, n, "rx_mcast_s", e.rxmcst);
+	kv(f, n, "ifutil_pct", e.ifutil);
 }
 
 static void j_fs(FILE *f, const struct pc_table *c)
 {
+	if (!c->nrows)
+		return;
 	fputs(",\"fs\":[", f);
 	for (uint32_t r = 0; r < c->nrows; r++) {
 		const uint64_t *v = pc_table_row(c, r);
@@ -161,6 +190,8 @@ static void j_load(FILE *f, const struct pc_table *c)
 	const uint64_t *v = pc_table_row(c, 0);
 	int n = 0;
 
+	if (!v)
+		return;
 	fputs(",\"load\":{", f);
 	kv(f, &n, "avg1", (double)v[PC_LOAD_AVG1] / 100);
 	kv(f, &n, "avg5", (double)v[PC_LOAD_AVG5] / 100);
@@ -170,78 +201,56 @@ static void j_load(FILE *f, const struct pc_table *c)
 	fputc('}', f);
 }
 
-static void j_psi(FILE *f, const struct pc_table *p, const struct pc_table *c, double itv)
+static void j_psi(FILE *f, int *n, const struct j_row *w)
 {
-	int k = 0;
+	const uint64_t *v = w->v;
 
-	fputs(",\"psi\":[", f);
-	for (uint32_t r = 0; r < c->nrows; r++) {
-		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
-		int n = 0;
-
-		if (!pv)
-			continue;
-		fputs(k++ ? ",{" : "{", f);
-		kstr(f, &n, "resource", c->key[r]);
-		kv(f, &n, "some_avg10", (double)v[PC_PSI_SOME_AVG10] / 100);
-		kv(f, &n, "some_avg60", (double)v[PC_PSI_SOME_AVG60] / 100);
-		kv(f, &n, "some_avg300", (double)v[PC_PSI_SOME_AVG300] / 100);
-		/* Stalled us per second of interval, as a percentage. */
-		kv(f, &n, "some_pct", exp_rate(pv, v, PC_PSI_SOME_TOTAL, itv) / 1e4);
-		kv(f, &n, "full_avg10", (double)v[PC_PSI_FULL_AVG10] / 100);
-		kv(f, &n, "full_avg60", (double)v[PC_PSI_FULL_AVG60] / 100);
-		kv(f, &n, "full_avg300", (double)v[PC_PSI_FULL_AVG300] / 100);
-		kv(f, &n, "full_pct", exp_rate(pv, v, PC_PSI_FULL_TOTAL, itv) / 1e4);
-		fputc('}', f);
-	}
-	fputc(']', f);
+	kv(f, n, "some_avg10", (double)v[PC_PSI_SOME_AVG10] / 100);
+	kv(f, n, "some_avg60", (double)v[PC_PSI_SOME_AVG60] / 100);
+	kv(f, n, "some_avg300", (double)v[PC_PSI_SOME_AVG300] / 100);
+	/* Stalled us per second of interval, as a percentage. */
+	kv(f, n, "some_pct", j_rate(w, PC_PSI_SOME_TOTAL) / 1e4);
+	kv(f, n, "full_avg10", (double)v[PC_PSI_FULL_AVG10] / 100);
+	kv(f, n, "full_avg60", (double)v[PC_PSI_FULL_AVG60] / 100);
+	kv(f, n, "full_avg300", (double)v[PC_PSI_FULL_AVG300] / 100);
+	kv(f, n, "full_pct", j_rate(w, PC_PSI_FULL_TOTAL) / 1e4);
 }
 
-static void j_stat(FILE *f, const struct pc_table *p, const struct pc_table *c, double itv)
+static void j_stat(FILE *f, int *n, const struct j_row *w)
 {
-	const uint64_t *pv = exp_prev_row(p, c, 0), *v = pc_table_row(c, 0);
-	int n = 0;
-
-	if (!pv)
-		return;
-	fputs(",\"stat\":{", f);
-	kv(f, &n, "intr_s", exp_rate(pv, v, PC_STAT_INTR, itv));
-	kv(f, &n, "ctxt_s", exp_rate(pv, v, PC_STAT_CTXT, itv));
-	kv(f, &n, "forks_s", exp_rate(pv, v, PC_STAT_PROCESSES, itv));
-	kv(f, &n, "procs_running", (double)v[PC_STAT_PROCS_RUNNING]);
-	kv(f, &n, "procs_blocked", (double)v[PC_STAT_PROCS_BLOCKED]);
-	fputc('}', f);
+	kv(f, n, "intr_s", j_rate(w, PC_STAT_INTR));
+	kv(f, n, "ctxt_s", j_rate(w, PC_STAT_CTXT));
+	kv(f, n, "forks_s", j_rate(w, PC_STAT_PROCESSES));
+	kv(f, n, "procs_running", (double)w->v[PC_STAT_PROCS_RUNNING]);
+	kv(f, n, "procs_blocked", (double)w->v[PC_STAT_PROCS_BLOCKED]);
 }
 
-static void j_self(FILE *f, const struct pc_table *p, const struct pc_table *c, double itv)
+/* Increment of a counter column that is shown as is, not per second. */
+static double j_delta(const struct j_row *w, unsigned col)
 {
-	const uint64_t *pv = exp_prev_row(p, c, 0), *v = pc_table_row(c, 0);
-	int n = 0;
+	return (double)pc_counter_delta(w->pv[col], w->v[col]);
+}
 
-	if (!pv)
-		return;
-	fputs(",\"self\":{", f);
-	kv(f, &n, "cpu_pct",
-	   (exp_rate(pv, v, PC_SELF_UTIME_NS, itv) + exp_rate(pv, v, PC_SELF_STIME_NS, itv)) / 1e7);
-	kv(f, &n, "rss_kb", (double)v[PC_SELF_RSS_KB]);
-	kv(f, &n, "latency_ns", (double)v[PC_SELF_LATENCY_NS]);
-	kv(f, &n, "duration_ns", (double)v[PC_SELF_DURATION_NS]);
-	kv(f, &n, "missed", (double)pc_counter_delta(pv[PC_SELF_MISSED], v[PC_SELF_MISSED]));
-	kv(f, &n, "parse_errors",
-	   (double)pc_counter_delta(pv[PC_SELF_PARSE_ERRORS], v[PC_SELF_PARSE_ERRORS]));
-	kv(f, &n, "bpf_cpu_pct", exp_rate(pv, v, PC_SELF_BPF_RUN_NS, itv) / 1e7);
-	kv(f, &n, "bpf_runs_s", exp_rate(pv, v, PC_SELF_BPF_RUN_CNT, itv));
-	kv(f, &n, "rb_drops", (double)pc_counter_delta(pv[PC_SELF_RB_DROPS], v[PC_SELF_RB_DROPS]));
-	fputc('}', f);
+static void j_self(FILE *f, int *n, const struct j_row *w)
+{
+	kv(f, n, "cpu_pct", (j_rate(w, PC_SELF_UTIME_NS) + j_rate(w, PC_SELF_STIME_NS)) / 1e7);
+	kv(f, n, "rss_kb", (double)w->v[PC_SELF_RSS_KB]);
+	kv(f, n, "latency_ns", (double)w->v[PC_SELF_LATENCY_NS]);
+	kv(f, n, "duration_ns", (double)w->v[PC_SELF_DURATION_NS]);
+	kv(f, n, "missed", j_delta(w, PC_SELF_MISSED));
+	kv(f, n, "parse_errors", j_delta(w, PC_SELF_PARSE_ERRORS));
+	kv(f, n, "bpf_cpu_pct", j_rate(w, PC_SELF_BPF_RUN_NS) / 1e7);
+	kv(f, n, "bpf_runs_s", j_rate(w, PC_SELF_BPF_RUN_CNT));
+	kv(f, n, "rb_drops", j_delta(w, PC_SELF_RB_DROPS));
 }
 
 /* Bucket deltas, events/s, mean and percentiles of one cumulative log2 histogram. */
-static void j_hist(FILE *f, int *n, const uint64_t *pv, const uint64_t *v, unsigned b0,
-		   unsigned count, unsigned sum, double itv)
+static void j_hist(FILE *f, int *n, const struct j_row *w, unsigned b0, unsigned count,
+		   unsigned sum)
 {
 	struct exp_hist h;
 
-	exp_hist(pv, v, b0, count, sum, itv, &h);
+	exp_hist(w->pv, w->v, b0, count, sum, w->itv, &h);
 	fprintf(f, "%s\"buckets\":[", (*n)++ ? "," : "");
 	for (unsigned i = 0; i < PC_HIST_BUCKETS; i++)
 		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)h.d[i]);
@@ -253,105 +262,41 @@ static void j_hist(FILE *f, int *n, const uint64_t *pv, const uint64_t *v, unsig
 	kv(f, n, "p99_us", h.p99);
 }
 
-static void j_bpf(FILE *f, const struct pc_sample *ps, const struct pc_sample *cs, double itv)
+static void j_bpf_cpu(FILE *f, int *n, const struct j_row *w)
 {
-	const struct pc_table *p, *c;
-	int k;
+	kv(f, n, "busy_pct", j_rate(w, PC_BCPU_BUSY_NS) / 1e7);
+	kv(f, n, "switches_s", j_rate(w, PC_BCPU_SWITCHES));
+}
 
-	c = &cs->t[PC_G_BPF_CPU], p = &ps->t[PC_G_BPF_CPU];
-	if (c->nrows) {
-		fputs(",\"bpf_cpu\":[", f);
-		k = 0;
-		for (uint32_t r = 0; r < c->nrows; r++) {
-			const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
-			int n = 0;
+static void j_bpf_runq(FILE *f, int *n, const struct j_row *w)
+{
+	j_hist(f, n, w, PC_RUNQ_B0, PC_RUNQ_COUNT, PC_RUNQ_SUM_US);
+}
 
-			if (!pv)
-				continue;
-			fputs(k++ ? ",{" : "{", f);
-			kstr(f, &n, "cpu", c->key[r]);
-			kv(f, &n, "busy_pct", exp_rate(pv, v, PC_BCPU_BUSY_NS, itv) / 1e7);
-			kv(f, &n, "switches_s", exp_rate(pv, v, PC_BCPU_SWITCHES, itv));
-			fputc('}', f);
-		}
-		fputc(']', f);
-	}
-	c = &cs->t[PC_G_BPF_RUNQ], p = &ps->t[PC_G_BPF_RUNQ];
-	if (c->nrows && exp_prev_row(p, c, 0)) {
-		int n = 0;
+static void j_bpf_blk(FILE *f, int *n, const struct j_row *w)
+{
+	j_hist(f, n, w, PC_BLK_B0, PC_BLK_COUNT, PC_BLK_SUM_US);
+	kv(f, n, "rd_ios_s", j_rate(w, PC_BLK_RD_IOS));
+	kv(f, n, "rd_bytes_s", j_rate(w, PC_BLK_RD_BYTES));
+	kv(f, n, "wr_ios_s", j_rate(w, PC_BLK_WR_IOS));
+	kv(f, n, "wr_bytes_s", j_rate(w, PC_BLK_WR_BYTES));
+}
 
-		fputs(",\"bpf_runq\":{", f);
-		j_hist(f, &n, exp_prev_row(p, c, 0), pc_table_row(c, 0), PC_RUNQ_B0, PC_RUNQ_COUNT,
-		       PC_RUNQ_SUM_US, itv);
-		fputc('}', f);
-	}
-	c = &cs->t[PC_G_BPF_BLK], p = &ps->t[PC_G_BPF_BLK];
-	if (c->nrows) {
-		fputs(",\"bpf_blk\":[", f);
-		k = 0;
-		for (uint32_t r = 0; r < c->nrows; r++) {
-			const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
-			int n = 0;
+static void j_bpf_cgroup(FILE *f, int *n, const struct j_row *w)
+{
+	kv(f, n, "cpu_pct", j_rate(w, PC_CG_CPU_NS) / 1e7);
+}
 
-			if (!pv)
-				continue;
-			fputs(k++ ? ",{" : "{", f);
-			kstr(f, &n, "dev", c->key[r]);
-			j_hist(f, &n, pv, v, PC_BLK_B0, PC_BLK_COUNT, PC_BLK_SUM_US, itv);
-			kv(f, &n, "rd_ios_s", exp_rate(pv, v, PC_BLK_RD_IOS, itv));
-			kv(f, &n, "rd_bytes_s", exp_rate(pv, v, PC_BLK_RD_BYTES, itv));
-			kv(f, &n, "wr_ios_s", exp_rate(pv, v, PC_BLK_WR_IOS, itv));
-			kv(f, &n, "wr_bytes_s", exp_rate(pv, v, PC_BLK_WR_BYTES, itv));
-			fputc('}', f);
-		}
-		fputc(']', f);
-	}
-	c = &cs->t[PC_G_BPF_CGROUP], p = &ps->t[PC_G_BPF_CGROUP];
-	if (c->nrows) {
-		fputs(",\"bpf_cgroup\":[", f);
-		k = 0;
-		for (uint32_t r = 0; r < c->nrows; r++) {
-			const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
-			int n = 0;
-
-			if (!pv)
-				continue;
-			fputs(k++ ? ",{" : "{", f);
-			kstr(f, &n, "cgroup", c->key[r]);
-			kv(f, &n, "cpu_pct", exp_rate(pv, v, PC_CG_CPU_NS, itv) / 1e7);
-			fputc('}', f);
-		}
-		fputc(']', f);
-	}
-	c = &cs->t[PC_G_BPF_PROC], p = &ps->t[PC_G_BPF_PROC];
-	if (c->nrows && exp_prev_row(p, c, 0)) {
-		const uint64_t *pv = exp_prev_row(p, c, 0), *v = pc_table_row(c, 0);
-		int n = 0;
-
-		fputs(",\"bpf_proc\":{", f);
-		kv(f, &n, "execs_s", exp_rate(pv, v, PC_PROC_EXECS, itv));
-		kv(f, &n, "exits_s", exp_rate(pv, v, PC_PROC_EXITS, itv));
-		kv(f, &n, "exit_cpu_pct", exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, itv) / 1e7);
-		fputc('}', f);
-	}
+static void j_bpf_proc(FILE *f, int *n, const struct j_row *w)
+{
+	kv(f, n, "execs_s", j_rate(w, PC_PROC_EXECS));
+	kv(f, n, "exits_s", j_rate(w, PC_PROC_EXITS));
+	kv(f, n, "exit_cpu_pct", j_rate(w, PC_PROC_EXIT_CPU_NS) / 1e7);
 }
 
 static int jx_open(struct pc_export *x, char *err, size_t errlen)
 {
-	struct jx *j = calloc(1, sizeof(*j));
-	int rc;
-
-	if (!j) {
-		snprintf(err, errlen, "export: out of memory");
-		return -ENOMEM;
-	}
-	rc = exp_file_open(&j->f, x->out, err, errlen);
-	if (rc < 0) {
-		free(j);
-		return rc;
-	}
-	x->priv = j;
-	return 0;
+	return exp_single_open(x, sizeof(struct jx), err, errlen);
 }
 
 static int jx_interval(struct pc_export *x, const struct pc_sample *ps, const struct pc_sample *cs,
@@ -369,55 +314,31 @@ static int jx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 	kv(f, &n, "interval_s", itv);
 	fprintf(f, ",\"host\":%u,\"run\":%u,\"seq\":%llu", cs->host, cs->run,
 		(unsigned long long)cs->seq);
-	if (cs->t[PC_G_CPU].nrows)
-		j_cpu(f, &ps->t[PC_G_CPU], &cs->t[PC_G_CPU]);
-	if (cs->t[PC_G_STAT].nrows)
-		j_stat(f, &ps->t[PC_G_STAT], &cs->t[PC_G_STAT], itv);
-	if (cs->t[PC_G_MEM].nrows)
-		j_mem(f, &cs->t[PC_G_MEM]);
-	if (cs->t[PC_G_DISK].nrows)
-		j_disks(f, &ps->t[PC_G_DISK], &cs->t[PC_G_DISK], itv);
-	if (cs->t[PC_G_NET].nrows)
-		j_nets(f, &ps->t[PC_G_NET], &cs->t[PC_G_NET], itv);
-	if (cs->t[PC_G_FS].nrows)
-		j_fs(f, &cs->t[PC_G_FS]);
-	if (cs->t[PC_G_LOAD].nrows)
-		j_load(f, &cs->t[PC_G_LOAD]);
-	if (cs->t[PC_G_PSI].nrows)
-		j_psi(f, &ps->t[PC_G_PSI], &cs->t[PC_G_PSI], itv);
-	if (cs->t[PC_G_SELF].nrows)
-		j_self(f, &ps->t[PC_G_SELF], &cs->t[PC_G_SELF], itv);
-	j_bpf(f, ps, cs, itv);
+	/* Each writer leaves out a group the sample does not carry. */
+	j_rows(f, "cpu", "cpu", &ps->t[PC_G_CPU], &cs->t[PC_G_CPU], itv, j_cpu);
+	j_object(f, "stat", &ps->t[PC_G_STAT], &cs->t[PC_G_STAT], itv, j_stat);
+	j_mem(f, &cs->t[PC_G_MEM]);
+	j_rows(f, "disks", "dev", &ps->t[PC_G_DISK], &cs->t[PC_G_DISK], itv, j_disk);
+	j_rows(f, "nets", "iface", &ps->t[PC_G_NET], &cs->t[PC_G_NET], itv, j_net);
+	j_fs(f, &cs->t[PC_G_FS]);
+	j_load(f, &cs->t[PC_G_LOAD]);
+	j_rows(f, "psi", "resource", &ps->t[PC_G_PSI], &cs->t[PC_G_PSI], itv, j_psi);
+	j_object(f, "self", &ps->t[PC_G_SELF], &cs->t[PC_G_SELF], itv, j_self);
+	j_rows(f, "bpf_cpu", "cpu", &ps->t[PC_G_BPF_CPU], &cs->t[PC_G_BPF_CPU], itv, j_bpf_cpu);
+	j_object(f, "bpf_runq", &ps->t[PC_G_BPF_RUNQ], &cs->t[PC_G_BPF_RUNQ], itv, j_bpf_runq);
+	j_rows(f, "bpf_blk", "dev", &ps->t[PC_G_BPF_BLK], &cs->t[PC_G_BPF_BLK], itv, j_bpf_blk);
+	j_rows(f, "bpf_cgroup", "cgroup", &ps->t[PC_G_BPF_CGROUP], &cs->t[PC_G_BPF_CGROUP], itv,
+	       j_bpf_cgroup);
+	j_object(f, "bpf_proc", &ps->t[PC_G_BPF_PROC], &cs->t[PC_G_BPF_PROC], itv, j_bpf_proc);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
-}
-
-static int jx_commit(struct pc_export *x, char *err, size_t errlen)
-{
-	struct jx *j = x->priv;
-	int rc = exp_file_commit(&j->f, err, errlen);
-
-	free(j);
-	x->priv = NULL;
-	return rc;
-}
-
-static void jx_abort(struct pc_export *x)
-{
-	struct jx *j = x->priv;
-
-	if (!j)
-		return;
-	exp_file_abort(&j->f);
-	free(j);
-	x->priv = NULL;
 }
 
 const struct exp_ops exp_json_ops = {
     .open = jx_open,
     .interval = jx_interval,
-    .commit = jx_commit,
-    .abort = jx_abort,
+    .commit = exp_single_commit,
+    .abort = exp_single_abort,
 };
 
 /* raw mode: the samples themselves, as stored (shares the json file handling). */
@@ -431,6 +352,6 @@ static int raw_sample(struct pc_export *x, const struct pc_sample *s)
 const struct exp_ops exp_raw_ops = {
     .open = jx_open,
     .sample = raw_sample,
-    .commit = jx_commit,
-    .abort = jx_abort,
+    .commit = exp_single_commit,
+    .abort = exp_single_abort,
 };

@@ -21,7 +21,7 @@ struct acc {
 enum { S_CPU, S_MEM, S_RD, S_WR, S_RX, S_TX, S_N };
 
 struct sm {
-	struct exp_file f;
+	struct exp_file f; /* first: exp_single_open */
 	struct acc a[S_N];
 	int have_self;
 	uint64_t self_cpu0, self_cpu1, self_t0, self_t1, max_rss_kb;
@@ -39,20 +39,7 @@ static void acc_add(struct acc *a, double v)
 
 static int sm_open(struct pc_export *x, char *err, size_t errlen)
 {
-	struct sm *s = calloc(1, sizeof(*s));
-	int rc;
-
-	if (!s) {
-		snprintf(err, errlen, "export: out of memory");
-		return -ENOMEM;
-	}
-	rc = exp_file_open(&s->f, x->out, err, errlen);
-	if (rc < 0) {
-		free(s);
-		return rc;
-	}
-	x->priv = s;
-	return 0;
+	return exp_single_open(x, sizeof(struct sm), err, errlen);
 }
 
 static int sm_sample(struct pc_export *x, const struct pc_sample *cs)
@@ -109,7 +96,6 @@ static int sm_commit(struct pc_export *x, char *err, size_t errlen)
 	double itv = si->interval_ns ? (double)si->interval_ns / 1e9
 				     : (x->nintervals ? span / (double)x->nintervals : 0);
 	char t0[32], t1[32];
-	int rc;
 
 	if (si->hostname[0])
 		fprintf(f, "host               %s", si->hostname);
@@ -143,21 +129,7 @@ static int sm_commit(struct pc_export *x, char *err, size_t errlen)
 			(double)s->max_rss_kb / 1024);
 	else if (s->have_self)
 		fprintf(f, "collector cost     max RSS %.1f MB\n", (double)s->max_rss_kb / 1024);
-	rc = exp_file_commit(&s->f, err, errlen);
-	free(s);
-	x->priv = NULL;
-	return rc;
-}
-
-static void sm_abort(struct pc_export *x)
-{
-	struct sm *s = x->priv;
-
-	if (!s)
-		return;
-	exp_file_abort(&s->f);
-	free(s);
-	x->priv = NULL;
+	return exp_single_commit(x, err, errlen);
 }
 
 const struct exp_ops exp_summary_ops = {
@@ -165,5 +137,5 @@ const struct exp_ops exp_summary_ops = {
     .sample = sm_sample,
     .interval = sm_interval,
     .commit = sm_commit,
-    .abort = sm_abort,
+    .abort = exp_single_abort,
 };

@@ -78,7 +78,7 @@ static int tok_new(struct json_doc *doc, enum json_type type, size_t start)
 	return (int)doc->ntok++;
 }
 
-static int hexval(char c)
+int json_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -97,7 +97,7 @@ static long hex4(const char *s, size_t i, size_t len)
 	if (len - i < 4)
 		return -1;
 	for (int k = 0; k < 4; k++) {
-		int h = hexval(s[i + k]);
+		int h = json_hexval(s[i + k]);
 
 		if (h < 0)
 			return -1;
@@ -135,6 +135,38 @@ static size_t utf8_len(const unsigned char *s, size_t i, size_t len)
 	return n;
 }
 
+/* Code point cp (up to U+10FFFF) as UTF-8 at out; returns its length. */
+static size_t utf8_put(char *out, uint32_t cp)
+{
+	static const unsigned char lead[5] = {0, 0x00, 0xc0, 0xe0, 0xf0};
+	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+
+	for (size_t k = n - 1; k > 0; k--, cp >>= 6)
+		out[k] = (char)(0x80 | (cp & 0x3f));
+	out[0] = (char)(lead[n] | cp);
+	return n;
+}
+
+/* The one-letter escapes: \b stands for '\b' and so on; '"', '\\' and '/' for themselves. */
+static const char esc_letter[] = "\"\\/bfnrt";
+static const char esc_byte[] = "\"\\/\b\f\n\r\t";
+
+/* The byte escape \c stands for: c itself but for b, f, n, r and t. */
+static char esc_to_byte(char c)
+{
+	const char *e = memchr(esc_letter, c, sizeof(esc_letter) - 1);
+
+	return e ? esc_byte[e - esc_letter] : c;
+}
+
+/* The letter of byte c's one-letter escape, or 0 when it has none (\u00XX then). */
+static char esc_from_byte(unsigned char c)
+{
+	const char *e = memchr(esc_byte, c, sizeof(esc_byte) - 1);
+
+	return e ? esc_letter[e - esc_byte] : 0;
+}
+
 /* Bytes that need no attention inside a string: 0x20-0x7f but '"' and '\\'. */
 static const unsigned char plain[256] = {
     [0x20 ... 0x21] = 1,
@@ -142,11 +174,39 @@ static const unsigned char plain[256] = {
     [0x5d ... 0x7f] = 1,
 };
 
-/* s[*pi] is the opening quote; on success *pi is past the closing one. */
-static int parse_string(struct json_doc *doc, size_t *pi, int t)
+/* Length of the \u escape at s[i]: 6, or 12 for a surrogate pair; -EINVAL when bad. */
+static int u_escape_len(struct json_doc *doc, size_t i)
+{
+	const char *s = doc->text;
+	size_t len = doc->len;
+	long u = hex4(s, i + 2, len), lo;
+
+	if (u < 0)
+		return fail(doc, i, "bad \\u escape");
+	if (u >= 0xdc00 && u <= 0xdfff)
+		return fail(doc, i, "lone low surrogate \\u%04lx", u);
+	if (u < 0xd800 || u > 0xdbff)
+		return 6;
+	if (len - i < 12 || s[i + 6] != '\\' || s[i + 7] != 'u')
+		return fail(doc, i, "high surrogate \\u%04lx without a low one", u);
+	lo = hex4(s, i + 8, len);
+	if (lo < 0xdc00 || lo > 0xdfff)
+		return fail(doc, i, "high surrogate \\u%04lx without a low one", u);
+	return 12;
+}
+
+/*
+ * The string token whose opening quote is s[*pi]: its index, *pi past the
+ * closing quote; or a negative errno.
+ */
+static int parse_string(struct json_doc *doc, size_t *pi)
 {
 	const char *s = doc->text;
 	size_t len = doc->len, i = *pi + 1, start = i;
+	int t = tok_new(doc, JSON_STRING, *pi);
+
+	if (t < 0)
+		return t;
 
 	for (;;) {
 		unsigned char c;
@@ -175,55 +235,35 @@ static int parse_string(struct json_doc *doc, size_t *pi, int t)
 		}
 		if (i + 1 >= len)
 			return fail(doc, start - 1, "unterminated string");
-		switch (s[i + 1]) {
-		case '"':
-		case '\\':
-		case '/':
-		case 'b':
-		case 'f':
-		case 'n':
-		case 'r':
-		case 't':
-			i += 2;
-			break;
-		case 'u': {
-			long u = hex4(s, i + 2, len), lo;
+		if (s[i + 1] == 'u') {
+			int n = u_escape_len(doc, i);
 
-			if (u < 0)
-				return fail(doc, i, "bad \\u escape");
-			if (u >= 0xdc00 && u <= 0xdfff)
-				return fail(doc, i, "lone low surrogate \\u%04lx", u);
-			if (u >= 0xd800 && u <= 0xdbff) {
-				if (len - i < 12 || s[i + 6] != '\\' || s[i + 7] != 'u')
-					return fail(doc, i,
-						    "high surrogate \\u%04lx without a low one", u);
-				lo = hex4(s, i + 8, len);
-				if (lo < 0xdc00 || lo > 0xdfff)
-					return fail(doc, i,
-						    "high surrogate \\u%04lx without a low one", u);
-				i += 12;
-			} else {
-				i += 6;
-			}
-			break;
-		}
-		default: {
+			if (n < 0)
+				return n;
+			i += (size_t)n;
+		} else if (memchr(esc_letter, s[i + 1], sizeof(esc_letter) - 1)) {
+			i += 2;
+		} else {
 			char b[16];
 
 			return fail(doc, i, "bad escape \\%s", what(doc, i + 1, b, sizeof(b)));
-		}
 		}
 	}
 	doc->tok[t].len = (uint32_t)(i - start);
 	doc->tok[t].start = (uint32_t)start;
 	*pi = i + 1;
-	return 0;
+	return t;
 }
 
-static int parse_number(struct json_doc *doc, size_t *pi, int t)
+/* The number token at s[*pi]: its index, *pi past it; or a negative errno. */
+static int parse_number(struct json_doc *doc, size_t *pi)
 {
 	const char *s = doc->text;
 	size_t len = doc->len, i = *pi, start = i;
+	int t = tok_new(doc, JSON_NUMBER, *pi);
+
+	if (t < 0)
+		return t;
 
 	if (s[i] == '-')
 		i++;
@@ -253,7 +293,7 @@ static int parse_number(struct json_doc *doc, size_t *pi, int t)
 	}
 	doc->tok[t].len = (uint32_t)(i - start);
 	*pi = i;
-	return 0;
+	return t;
 }
 
 static size_t skip_ws(const char *s, size_t i, size_t len)
@@ -266,7 +306,7 @@ static size_t skip_ws(const char *s, size_t i, size_t len)
 int json_parse(struct json_doc *doc, const char *text, size_t len)
 {
 	uint32_t stack[JSON_MAX_DEPTH];
-	int depth = 0, t, err;
+	int depth = 0, t;
 	size_t i = 0;
 	char b[16];
 
@@ -299,12 +339,9 @@ value:
 			goto key;
 		goto value;
 	case '"':
-		t = tok_new(doc, JSON_STRING, i);
+		t = parse_string(doc, &i);
 		if (t < 0)
 			return t;
-		err = parse_string(doc, &i, t);
-		if (err)
-			return err;
 		break;
 	case 't':
 	case 'f':
@@ -325,12 +362,9 @@ value:
 		if (text[i] != '-' && (text[i] < '0' || text[i] > '9'))
 			return fail(doc, i, "unexpected %s, expected a value",
 				    what(doc, i, b, sizeof(b)));
-		t = tok_new(doc, JSON_NUMBER, i);
+		t = parse_number(doc, &i);
 		if (t < 0)
 			return t;
-		err = parse_number(doc, &i, t);
-		if (err)
-			return err;
 		break;
 	}
 	if (depth && doc->tok[stack[depth - 1]].type == JSON_ARRAY)
@@ -370,12 +404,9 @@ key:
 	if (i >= len || text[i] != '"')
 		return fail(doc, i, "unexpected %s, expected a member name",
 			    what(doc, i, b, sizeof(b)));
-	t = tok_new(doc, JSON_STRING, i);
+	t = parse_string(doc, &i);
 	if (t < 0)
 		return t;
-	err = parse_string(doc, &i, t);
-	if (err)
-		return err;
 	doc->tok[stack[depth - 1]].size++;
 	i = skip_ws(text, i, len);
 	if (i >= len || text[i] != ':')
@@ -409,51 +440,19 @@ static size_t unescape(const struct json_doc *doc, int t, char *out)
 			break;
 		if (i + 1 >= len)
 			break;
-		switch (s[i + 1]) {
-		case 'b':
-			out[o++] = '\b';
-			break;
-		case 'f':
-			out[o++] = '\f';
-			break;
-		case 'n':
-			out[o++] = '\n';
-			break;
-		case 'r':
-			out[o++] = '\r';
-			break;
-		case 't':
-			out[o++] = '\t';
-			break;
-		case 'u':
-			cp = (uint32_t)hex4(s, i + 2, len);
-			if (cp >= 0xd800 && cp <= 0xdbff && len - i >= 12) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				     ((uint32_t)hex4(s, i + 8, len) - 0xdc00);
-				i += 6;
-			}
-			if (cp < 0x80) {
-				out[o++] = (char)cp;
-			} else if (cp < 0x800) {
-				out[o++] = (char)(0xc0 | cp >> 6);
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			} else if (cp < 0x10000) {
-				out[o++] = (char)(0xe0 | cp >> 12);
-				out[o++] = (char)(0x80 | (cp >> 6 & 0x3f));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			} else {
-				out[o++] = (char)(0xf0 | cp >> 18);
-				out[o++] = (char)(0x80 | (cp >> 12 & 0x3f));
-				out[o++] = (char)(0x80 | (cp >> 6 & 0x3f));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			}
-			i += 6;
+		if (s[i + 1] != 'u') {
+			out[o++] = esc_to_byte(s[i + 1]);
+			i += 2;
 			continue;
-		default: /* '"', '\\', '/' stand for themselves */
-			out[o++] = s[i + 1];
-			break;
 		}
-		i += 2;
+		cp = (uint32_t)hex4(s, i + 2, len);
+		if (cp >= 0xd800 && cp <= 0xdbff && len - i >= 12) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) +
+			     ((uint32_t)hex4(s, i + 8, len) - 0xdc00);
+			i += 6;
+		}
+		o += utf8_put(out + o, cp);
+		i += 6;
 	}
 	out[o] = 0;
 	return o;
@@ -616,40 +615,17 @@ void json_write_string(FILE *f, const char *s, size_t len)
 	fputc('"', f);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		char u[8];
+		char letter;
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		fwrite(s + run, 1, i - run, f);
 		run = i + 1;
-		switch (c) {
-		case '"':
-			esc = "\\\"";
-			break;
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		case '\b':
-			esc = "\\b";
-			break;
-		case '\f':
-			esc = "\\f";
-			break;
-		default:
-			snprintf(u, sizeof(u), "\\u%04x", c);
-			esc = u;
-		}
-		fputs(esc, f);
+		letter = esc_from_byte(c);
+		if (letter)
+			fprintf(f, "\\%c", letter);
+		else
+			fprintf(f, "\\u%04x", c);
 	}
 	fwrite(s + run, 1, i - run, f);
 	fputc('"', f);

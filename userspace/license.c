@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "pc/json.h"
 #include "pc/license.h"
 
 #ifndef PC_LICENSE_SECRET
@@ -44,16 +45,24 @@ static void put_u64le(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+void license__keyed_check(const uint8_t *key, size_t keylen, int kind, const void *data, size_t len,
+			  uint8_t out[16])
+{
+	crypto_generichash_state st;
+	uint8_t k = (uint8_t)kind;
+
+	crypto_generichash_init(&st, key, keylen, 16);
+	crypto_generichash_update(&st, &k, 1);
+	crypto_generichash_update(&st, data, len);
+	crypto_generichash_final(&st, out, 16);
+}
+
 /* One keyed check byte over (kind, data). */
 static uint8_t check_byte(const uint8_t key[32], int kind, const void *data, size_t len)
 {
-	crypto_generichash_state st;
-	uint8_t k = (uint8_t)kind, out[16];
+	uint8_t out[16];
 
-	crypto_generichash_init(&st, key, 32, sizeof(out));
-	crypto_generichash_update(&st, &k, 1);
-	crypto_generichash_update(&st, data, len);
-	crypto_generichash_final(&st, out, sizeof(out));
+	license__keyed_check(key, 32, kind, data, len, out);
 	return out[0];
 }
 
@@ -138,17 +147,6 @@ int license__parse_siteid(const char *s, uint64_t *out, char *err, size_t errlen
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -159,7 +157,7 @@ int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+		int hi = json_hexval(s[3 * i]), lo = json_hexval(s[3 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':')) {
 			snprintf(err, errlen, "MAC '%s': octet %d is not two hex digits and ':'", s,
@@ -219,7 +217,7 @@ static int parse_text(const char *text, uint8_t b[PC_LICENSE_BYTES], char *err, 
 					 g + 1, p, c);
 				return -EINVAL;
 			}
-			if (hexval(c) < 0) {
+			if (json_hexval(c) < 0) {
 				snprintf(err, errlen,
 					 "license group %d ('%.4s'): '%c' is not a hex digit",
 					 g + 1, p, isprint(c) ? c : '?');
@@ -230,8 +228,8 @@ static int parse_text(const char *text, uint8_t b[PC_LICENSE_BYTES], char *err, 
 			snprintf(err, errlen, "license: group %d is not followed by '-'", g + 1);
 			return -EINVAL;
 		}
-		b[2 * g] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
-		b[2 * g + 1] = (uint8_t)(hexval(p[2]) << 4 | hexval(p[3]));
+		b[2 * g] = (uint8_t)(json_hexval(p[0]) << 4 | json_hexval(p[1]));
+		b[2 * g + 1] = (uint8_t)(json_hexval(p[2]) << 4 | json_hexval(p[3]));
 	}
 	return 0;
 }

@@ -39,88 +39,118 @@ static int fixed_word(struct ps *l, unsigned frac, uint64_t *v)
 	return r;
 }
 
-int proc_loadavg_parse(const char *buf, size_t len, struct pc_sample *s, struct pc_perr *perr)
+/* Nothing but blanks after the last field: 0, or -EINVAL with the excess reported. */
+static int line_end(struct ps *l, const char *file, unsigned line, struct pc_perr *perr)
 {
-	static const char *const what[] = {"avg1",     "avg5",	  "avg15",
-					   "runnable", "threads", "last pid"};
-	uint64_t v[PC_LOAD_NCOLS], *row;
-	char show[PS_SHOW], bad[PS_BAD];
+	char show[PS_SHOW];
+
+	if (ps_done(l))
+		return 0;
+	pc_perr_add(perr, file, line, "unexpected %s at the end", ps_show(l->p, l->end, show));
+	return -EINVAL;
+}
+
+/* A file of one line of numbers that becomes one row of a group. */
+struct one_line {
+	const char *file; /* for messages */
+	int group;
+	const char *key; /* the row's key, keylen bytes */
+	size_t keylen;
+	unsigned ncols;
+	const char *const *what; /* each column's name, for messages */
+	/* Column i from the line (blanks skipped); as ps_u64: 1, 0 when missing, or -errno. */
+	int (*field)(struct ps *l, unsigned i, uint64_t *v);
+};
+
+/* The longest of them: /proc/loadavg. */
+#define ONE_LINE_MAX PC_LOAD_NCOLS
+_Static_assert((int)PC_UPTIME_NCOLS <= (int)ONE_LINE_MAX,
+	       "a one-line file has at most ONE_LINE_MAX columns");
+
+static int one_line_parse(const struct one_line *d, const char *buf, size_t len,
+			  struct pc_sample *s, struct pc_perr *perr)
+{
+	uint64_t v[ONE_LINE_MAX], *row;
+	char bad[PS_BAD];
 	const char *at;
 	unsigned line, i;
 	struct ps l;
 	int r, rc = 0;
 
 	if (!first_line(buf, len, &l, &line)) {
-		pc_perr_add(perr, LOADAVG, 1, "empty");
+		pc_perr_add(perr, d->file, 1, "empty");
 		return 0;
 	}
-	for (i = 0; i < PC_LOAD_NCOLS; i++) {
+	for (i = 0; i < d->ncols; i++) {
 		ps_blank(&l);
 		at = l.p;
-		if (i < 3) {
-			r = fixed_word(&l, 2, &v[i]);
-		} else if (i == PC_LOAD_RUNNABLE) {
-			/* "3/96": runnable, then the thread count after the slash. */
-			r = ps_digits(&l, &v[i]);
-			if (r > 0 && (l.p == l.end || *l.p != '/'))
-				r = -EINVAL;
-			if (r > 0)
-				l.p++;
-			else if (r == 0)
-				r = l.p == l.end ? 0 : -EINVAL;
-		} else {
-			r = ps_u64(&l, &v[i]);
-		}
+		r = d->field(&l, i, &v[i]);
 		if (r <= 0) {
-			pc_perr_add(perr, LOADAVG, line, "%s: %s", what[i],
+			pc_perr_add(perr, d->file, line, "%s: %s", d->what[i],
 				    ps_bad(at, l.end, r, bad));
 			return 0;
 		}
 	}
-	if (!ps_done(&l)) {
-		pc_perr_add(perr, LOADAVG, line, "unexpected %s at the end",
-			    ps_show(l.p, l.end, show));
+	if (line_end(&l, d->file, line, perr))
 		return 0;
-	}
-	row = ps_row(s, PC_G_LOAD, "loadavg", 7, perr, LOADAVG, line, &rc);
+	row = ps_row(s, d->group, d->key, d->keylen, perr, d->file, line, &rc);
 	if (row)
-		memcpy(row, v, sizeof(v));
+		memcpy(row, v, d->ncols * sizeof(*v));
 	return rc;
+}
+
+static int loadavg_field(struct ps *l, unsigned i, uint64_t *v)
+{
+	int r;
+
+	if (i < 3)
+		return fixed_word(l, 2, v);
+	if (i != PC_LOAD_RUNNABLE)
+		return ps_u64(l, v);
+	/* "3/96": runnable, then the thread count after the slash. */
+	r = ps_digits(l, v);
+	if (r > 0 && (l->p == l->end || *l->p != '/'))
+		return -EINVAL;
+	if (r > 0)
+		l->p++;
+	else if (r == 0)
+		r = l->p == l->end ? 0 : -EINVAL;
+	return r;
+}
+
+int proc_loadavg_parse(const char *buf, size_t len, struct pc_sample *s, struct pc_perr *perr)
+{
+	static const char *const what[] = {"avg1",     "avg5",	  "avg15",
+					   "runnable", "threads", "last pid"};
+	static const struct one_line d = {.file = LOADAVG,
+					  .group = PC_G_LOAD,
+					  .key = "loadavg",
+					  .keylen = 7,
+					  .ncols = PC_LOAD_NCOLS,
+					  .what = what,
+					  .field = loadavg_field};
+
+	return one_line_parse(&d, buf, len, s, perr);
+}
+
+static int uptime_field(struct ps *l, unsigned i, uint64_t *v)
+{
+	(void)i;
+	return fixed_word(l, 2, v);
 }
 
 int proc_uptime_parse(const char *buf, size_t len, struct pc_sample *s, struct pc_perr *perr)
 {
 	static const char *const what[] = {"uptime", "idle time"};
-	uint64_t v[PC_UPTIME_NCOLS], *row;
-	char show[PS_SHOW], bad[PS_BAD];
-	const char *at;
-	unsigned line, i;
-	struct ps l;
-	int r, rc = 0;
+	static const struct one_line d = {.file = UPTIME,
+					  .group = PC_G_UPTIME,
+					  .key = "uptime",
+					  .keylen = 6,
+					  .ncols = PC_UPTIME_NCOLS,
+					  .what = what,
+					  .field = uptime_field};
 
-	if (!first_line(buf, len, &l, &line)) {
-		pc_perr_add(perr, UPTIME, 1, "empty");
-		return 0;
-	}
-	for (i = 0; i < PC_UPTIME_NCOLS; i++) {
-		ps_blank(&l);
-		at = l.p;
-		r = fixed_word(&l, 2, &v[i]);
-		if (r <= 0) {
-			pc_perr_add(perr, UPTIME, line, "%s: %s", what[i],
-				    ps_bad(at, l.end, r, bad));
-			return 0;
-		}
-	}
-	if (!ps_done(&l)) {
-		pc_perr_add(perr, UPTIME, line, "unexpected %s at the end",
-			    ps_show(l.p, l.end, show));
-		return 0;
-	}
-	row = ps_row(s, PC_G_UPTIME, "uptime", 6, perr, UPTIME, line, &rc);
-	if (row)
-		memcpy(row, v, sizeof(v));
-	return rc;
+	return one_line_parse(&d, buf, len, s, perr);
 }
 
 /* "avg10=1.23 avg60=1.33 avg300=0.64 total=5607881" into v[0..3]. */
@@ -154,12 +184,7 @@ static int psi_fields(struct ps *l, uint64_t v[4], const char *file, unsigned li
 			return -EINVAL;
 		}
 	}
-	if (!ps_done(l)) {
-		pc_perr_add(perr, file, line, "unexpected %s at the end",
-			    ps_show(l->p, l->end, show));
-		return -EINVAL;
-	}
-	return 0;
+	return line_end(l, file, line, perr);
 }
 
 int proc_pressure_parse(const char *resource, const char *buf, size_t len, struct pc_sample *s,

@@ -424,32 +424,28 @@ struct pc_wire_str wire__str(const char *s)
 
 int wire__status_text(const struct pc_wire_status *st, struct pc_buf *out)
 {
-	char ival[32], line[PC_WIRE_MAX_TEXT + 256];
-	int n;
+	char ival[32];
 
 	pc_format_duration(st->interval_ns, ival, sizeof(ival));
-	n = snprintf(line, sizeof(line),
-		     "Status: %s\n"
-		     "Sink enabled: %s\n"
-		     "Measurement enabled: %s\n"
-		     "Frequency: %s\n"
-		     "Queue depth: %llu\n"
-		     "Queue free: %llu\n"
-		     "Systems: %.*s\n"
-		     "Host: %u\n"
-		     "Run: %u\n"
-		     "Samples: %llu\n"
-		     "Spool: %llu batches, %llu bytes (%llu in memory), %llu bytes free\n"
-		     "Dropped: %llu samples (spool full; marked as gaps)\n",
-		     st->running ? "running" : "stopped", st->sink ? "true" : "false",
-		     st->running ? "true" : "false", st->interval_ns ? ival : "-",
-		     (unsigned long long)st->spool_batches, (unsigned long long)st->spool_free,
-		     (int)st->systems.len, st->systems.len ? st->systems.p : "all", st->host,
-		     st->run, (unsigned long long)st->samples,
-		     (unsigned long long)st->spool_batches, (unsigned long long)st->spool_bytes,
-		     (unsigned long long)st->spool_mem, (unsigned long long)st->spool_free,
-		     (unsigned long long)st->dropped);
-	if (n < 0)
-		return -EINVAL;
-	return pc_buf_put(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	return pc_buf_printf(out,
+			     "Status: %s\n"
+			     "Sink enabled: %s\n"
+			     "Measurement enabled: %s\n"
+			     "Frequency: %s\n"
+			     "Queue depth: %llu\n"
+			     "Queue free: %llu\n"
+			     "Systems: %.*s\n"
+			     "Host: %u\n"
+			     "Run: %u\n"
+			     "Samples: %llu\n"
+			     "Spool: %llu batches, %llu bytes (%llu in memory), %llu bytes free\n"
+			     "Dropped: %llu samples (spool full; marked as gaps)\n",
+			     st->running ? "running" : "stopped", st->sink ? "true" : "false",
+			     st->running ? "true" : "false", st->interval_ns ? ival : "-",
+			     (unsigned long long)st->spool_batches,
+			     (unsigned long long)st->spool_free, (int)st->systems.len,
+			     st->systems.len ? st->systems.p : "all", st->host, st->run,
+			     (unsigned long long)st->samples, (unsigned long long)st->spool_batches,
+			     (unsigned long long)st->spool_bytes, (unsigned long long)st->spool_mem,
+			     (unsigned long long)st->spool_free, (unsigned long long)st->dropped);
 }

@@ -39,6 +39,17 @@ struct pcb_cpu {
 	__u64 cg_full;	 /* cgroup map full: CPU time not attributed to any cgroup */
 	__u64 q_full;	 /* wakeup not timed: the run-queue start map was full */
 	/*
+	 * The task switched in at last_ns: its pid, its se.sum_exec_runtime then
+	 * and its address. Some kernels do not report every switch (a switch
+	 * away from a task is sometimes missing: the next one on the CPU names
+	 * another prev); the task's own runtime then says how much of the
+	 * time since last_ns it ran. unseen counts such switches.
+	 */
+	__u64 curr_pid;
+	__u64 curr_rt;
+	__u64 curr_task;
+	__u64 unseen;
+	/*
 	 * CPU time of cgroup cg_id not yet added to the cgroup map: the map is
 	 * only touched when the cgroup running on this CPU changes, so the
 	 * reader adds cg_pending to cg_id's total itself.

@@ -25,6 +25,8 @@ struct pc_buf {
 };
 int pc_buf_reserve(struct pc_buf *b, size_t extra);
 int pc_buf_put(struct pc_buf *b, const void *p, size_t n);
+/* Append printf output (no NUL); 0, -ENOMEM or -EINVAL (bad format). */
+int pc_buf_printf(struct pc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pc_buf_free(struct pc_buf *b);
 
 struct pc_enc {

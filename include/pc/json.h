@@ -44,6 +44,9 @@ int json_int64(const struct json_doc *doc, int tok, int64_t *out);
 int json_uint64(const struct json_doc *doc, int tok, uint64_t *out);
 int json_double(const struct json_doc *doc, int tok, double *out);
 
+/* Value of the hex digit c (either case), -1 when c is none; \u escapes, MAC addresses. */
+int json_hexval(int c);
+
 /* Write s (len bytes) as a JSON string literal, quotes included. */
 void json_write_string(FILE *f, const char *s, size_t len);
 

@@ -74,6 +74,15 @@ uint32_t license__day(time_t t);
 void license__format_day(uint32_t day, char buf[11]);
 
 /*
+ * BLAKE2b-128 keyed by key (16 to 64 bytes) over the byte kind, then data:
+ * the checks of one identity part (siteid, sitename, MAC) that let a license
+ * (keyed by the secret) or a journal header (keyed by its salt) name the part
+ * that does not match. libsodium must be initialised.
+ */
+void license__keyed_check(const uint8_t *key, size_t keylen, int kind, const void *data, size_t len,
+			  uint8_t out[16]);
+
+/*
  * The MAC addresses of this machine's interfaces (/sys/class/net/<if>/address
  * under root, "" or NULL for "/"), all-zero ones left out. Returns how many
  * were found (at most max are stored), or a negative errno.

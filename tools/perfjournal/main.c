@@ -19,7 +19,7 @@
 #include "pc/config.h"
 #include "pc/export.h"
 #include "pc/input.h"
-#include "pc/license.h"
+#include "pc/input_flags.h"
 #include "pc/log.h"
 
 #define EXIT_USAGE 2
@@ -37,12 +37,7 @@ static void usage(FILE *f, const char *prog)
 		"                      summary: averages and peaks for a person\n"
 		"                      raw: every sample as stored (raw counters), one per line\n"
 		"  -o, --output=PATH   csv: a directory (required); json, summary: a file or - "
-		"(default)\n"
-		"  --siteid=N --sitename=NAME --license=xxxx-...\n"
-		"                      the identity that decrypts a journal (exact: case, spaces)\n"
-		"  --mac=02:fc:...     the processor's MAC (default: each of this machine's)\n"
-		"  --host=N --run=N    select one host and run (needed when a journal holds more)\n"
-		"  --from=T --to=T     select samples from <= time < to (unix s or RFC 3339)\n"
+		"(default)\n" PC_INPUT_FLAG_USAGE
 		"  --verify            check the whole input: records, runs, span, gaps, damage;\n"
 		"                      exit 0 intact, 1 damage or gaps found\n"
 		"  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
@@ -152,93 +147,7 @@ static int pcprocess(int argc, char **argv)
 	return run(coll, NULL, PC_EXPORT_CSV, outdir, "PCR_COLLECTION", "PCR_OUTDIR");
 }
 
-/* The identity and selection flags, turned into input options. */
-struct jflags {
-	const char *siteid, *sitename, *license, *mac;
-	const char *host, *run, *from, *to;
-	uint8_t macs[16][6];
-	struct pc_site site;
-	struct pc_input_opts o;
-};
-
-static int parse_selection(struct jflags *j)
-{
-	uint64_t v;
-
-	j->o.host = j->o.run = -1;
-	if (j->host) {
-		if (pc_parse_u64(j->host, UINT32_MAX, &v))
-			return log_warnx("--host=%s: not a host number", j->host), -1;
-		j->o.host = (int64_t)v;
-	}
-	if (j->run) {
-		if (pc_parse_u64(j->run, UINT32_MAX, &v))
-			return log_warnx("--run=%s: not a run number", j->run), -1;
-		j->o.run = (int64_t)v;
-	}
-	if (j->from && input__parse_time(j->from, &j->o.from_ns))
-		return log_warnx("--from=%s: not a time (unix seconds or 2026-01-10T18:06:07Z)",
-				 j->from),
-		       -1;
-	if (j->to && input__parse_time(j->to, &j->o.to_ns))
-		return log_warnx("--to=%s: not a time (unix seconds or 2026-01-10T18:06:07Z)",
-				 j->to),
-		       -1;
-	if (j->o.to_ns && j->o.to_ns <= j->o.from_ns)
-		return log_warnx("--to=%s: not after --from", j->to), -1;
-	return 0;
-}
-
-/* siteid, sitename and license go together; the MAC is given or each of ours tried. */
-static int parse_identity(struct jflags *j)
-{
-	char err[256];
-	int n;
-
-	if (!j->siteid && !j->sitename && !j->license && !j->mac)
-		return 0;
-	if (!j->siteid || !j->sitename || !j->license)
-		return log_warnx("--siteid, --sitename and --license are needed together "
-				 "(missing %s)",
-				 !j->siteid	? "--siteid"
-				 : !j->sitename ? "--sitename"
-						: "--license"),
-		       -1;
-	if (license__parse_siteid(j->siteid, &j->site.siteid, err, sizeof(err)))
-		return log_warnx("--siteid=%s: %s", j->siteid, err), -1;
-	if (license__check_sitename(j->sitename, err, sizeof(err)))
-		return log_warnx("--sitename: %s", err), -1;
-	j->site.sitename = j->sitename;
-	j->site.license = j->license;
-	if (j->mac) {
-		if (license__parse_mac(j->mac, j->macs[0], err, sizeof(err)))
-			return log_warnx("--mac=%s: %s", j->mac, err), -1;
-		n = 1;
-	} else {
-		n = license__local_macs(NULL, j->macs, 16);
-		if (n < 0)
-			n = 0;
-	}
-	if (n > 0)
-		memcpy(j->site.mac, j->macs[0], 6);
-	j->o.site = &j->site;
-	j->o.macs = (const uint8_t(*)[6])j->macs;
-	j->o.nmacs = n;
-	return 0;
-}
-
-enum {
-	O_SITEID = 256,
-	O_SITENAME,
-	O_LICENSE,
-	O_MAC,
-	O_HOST,
-	O_RUN,
-	O_FROM,
-	O_TO,
-	O_VERIFY,
-	O_CONFIG
-};
+enum { O_VERIFY = 256, O_CONFIG };
 
 static int jmain(int ac, char **av, const char *base);
 
@@ -248,14 +157,7 @@ static const struct option opts[] = {
     {"output", required_argument, NULL, 'o'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
-    {"siteid", required_argument, NULL, O_SITEID},
-    {"sitename", required_argument, NULL, O_SITENAME},
-    {"license", required_argument, NULL, O_LICENSE},
-    {"mac", required_argument, NULL, O_MAC},
-    {"host", required_argument, NULL, O_HOST},
-    {"run", required_argument, NULL, O_RUN},
-    {"from", required_argument, NULL, O_FROM},
-    {"to", required_argument, NULL, O_TO},
+    PC_INPUT_FLAG_OPTIONS,
     {"verify", no_argument, NULL, O_VERIFY},
     {"config", required_argument, NULL, O_CONFIG},
     {NULL, 0, NULL, 0},
@@ -288,12 +190,14 @@ static int jmain(int ac, char **av, const char *base)
 {
 	const char *input = NULL, *output = NULL;
 	enum pc_export_mode mode = PC_EXPORT_CSV;
-	struct jflags j = {0};
+	struct pc_input_flags j = {0};
 	char err[512] = "";
 	int c, verbose = 0, verify = 0, ret;
 
 	opterr = 0;
 	while ((c = getopt_long(ac, av, ":i:m:o:vh", opts, NULL)) != -1) {
+		if (input_flags__set(&j, c, optarg))
+			continue;
 		switch (c) {
 		case 'i':
 			input = optarg;
@@ -315,30 +219,6 @@ static int jmain(int ac, char **av, const char *base)
 		case 'h':
 			usage(stdout, base);
 			return 0;
-		case O_SITEID:
-			j.siteid = optarg;
-			break;
-		case O_SITENAME:
-			j.sitename = optarg;
-			break;
-		case O_LICENSE:
-			j.license = optarg;
-			break;
-		case O_MAC:
-			j.mac = optarg;
-			break;
-		case O_HOST:
-			j.host = optarg;
-			break;
-		case O_RUN:
-			j.run = optarg;
-			break;
-		case O_FROM:
-			j.from = optarg;
-			break;
-		case O_TO:
-			j.to = optarg;
-			break;
 		case O_VERIFY:
 			verify = 1;
 			break;
@@ -362,7 +242,7 @@ static int jmain(int ac, char **av, const char *base)
 		log_warnx("--input: required (the collection, capture or journal to read)");
 		return EXIT_USAGE;
 	}
-	if (parse_selection(&j) || parse_identity(&j))
+	if (input_flags__finish(&j))
 		return EXIT_USAGE;
 	if (verify) {
 		ret = input__verify(input, &j.o, stdout, err, sizeof(err));

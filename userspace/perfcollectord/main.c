@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "collectord.h"
+#include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/log.h"
 #include "pc/sampler.h"
@@ -26,60 +27,56 @@
 volatile sig_atomic_t cd_stop;
 
 static const struct option longopts[] = {
-	{ "mode", required_argument, NULL, 'm' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "frequency", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "host", required_argument, NULL, 'H' },
-	{ "run", required_argument, NULL, 'R' },
-	{ "no-bpf", no_argument, NULL, 'B' },
-	{ "root", required_argument, NULL, 'r' },
-	{ "config", required_argument, NULL, 'c' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "listen", required_argument, NULL, 'L' },
-	{ "sshid", required_argument, NULL, 'S' },
-	{ "allowedkeys", required_argument, NULL, 'A' },
-	{ "datadir", required_argument, NULL, 'D' },
-	{ "spool-mem", required_argument, NULL, 'M' },
-	{ "spool-file", required_argument, NULL, 'F' },
-	{ "batch", required_argument, NULL, 'b' },
-	{ NULL, 0, NULL, 0 },
+    {"mode", required_argument, NULL, 'm'},
+    {"duration", required_argument, NULL, 'd'},
+    {"frequency", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"host", required_argument, NULL, 'H'},
+    {"run", required_argument, NULL, 'R'},
+    {"no-bpf", no_argument, NULL, 'B'},
+    {"root", required_argument, NULL, 'r'},
+    {"config", required_argument, NULL, 'c'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"listen", required_argument, NULL, 'L'},
+    {"sshid", required_argument, NULL, 'S'},
+    {"allowedkeys", required_argument, NULL, 'A'},
+    {"datadir", required_argument, NULL, 'D'},
+    {"spool-mem", required_argument, NULL, 'M'},
+    {"spool-file", required_argument, NULL, 'F'},
+    {"batch", required_argument, NULL, 'b'},
+    {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: perfcollectord [--mode=local|pcc] [--frequency=1s] [--duration=10m]\n"
-		"                      [--output=FILE] [--host=N] [--run=N] [--no-bpf] [-v]\n"
-		"  --frequency   sampling interval, 10ms to 1h (Go syntax: 100ms, 1s, 1m)\n"
-		"  --duration    how long to collect; samples = duration / frequency;\n"
-		"                0 or absent: until SIGINT/SIGTERM\n"
-		"  --output      collection file (default ~/.perfcollectord/data/HOST-TIME.pcol;\n"
-		"                pcc mode: JSON lines)\n"
-		"  --mode        local: native collection file; pcc: pcc's JSON lines\n"
-		"  --no-bpf      do not load the eBPF programs (/proc only)\n"
-		"  --config      configuration file (default ~/.perfcollectord/perfcollectord.conf)\n"
-		"Server mode (--mode=server, implied by --allowedkeys): a perfprocessord connects\n"
-		"over SSH, starts and stops runs and receives the samples.\n"
-		"  --listen      ADDRESS:PORT to listen on, repeatable (default :2222)\n"
-		"  --sshid       ed25519 host key, created with its .pub when missing\n"
-		"                (default ~/.perfcollectord/ssh_host_ed25519_key)\n"
-		"  --allowedkeys SHA256:... fingerprint of a processor key, as `ssh-keygen -l`\n"
-		"                prints it; repeatable, at least one\n"
-		"  --datadir     spool and run state (default ~/.perfcollectord/data)\n"
-		"  --spool-mem   spool bytes kept in memory (default 16M)\n"
-		"  --spool-file  spool bytes kept on disk at most (default 1G)\n"
-		"  --batch       seal a batch this often while connected (default 1s)\n"
-		"A repeatable option given on the command line replaces the configuration file's list.\n"
-		"As pcc: PCC_MODE=local PCC_DURATION=10m PCC_FREQUENCY=1s PCC_COLLECTION=FILE pcc\n");
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	cd_stop = 1;
+	fprintf(
+	    f,
+	    "usage: perfcollectord [--mode=local|pcc] [--frequency=1s] [--duration=10m]\n"
+	    "                      [--output=FILE] [--host=N] [--run=N] [--no-bpf] [-v]\n"
+	    "  --frequency   sampling interval, 10ms to 1h (Go syntax: 100ms, 1s, 1m)\n"
+	    "  --duration    how long to collect; samples = duration / frequency;\n"
+	    "                0 or absent: until SIGINT/SIGTERM\n"
+	    "  --output      collection file (default ~/.perfcollectord/data/HOST-TIME.pcol;\n"
+	    "                pcc mode: JSON lines)\n"
+	    "  --mode        local: native collection file; pcc: pcc's JSON lines\n"
+	    "  --no-bpf      do not load the eBPF programs (/proc only)\n"
+	    "  --config      configuration file (default ~/.perfcollectord/perfcollectord.conf)\n"
+	    "Server mode (--mode=server, implied by --allowedkeys): a perfprocessord connects\n"
+	    "over SSH, starts and stops runs and receives the samples.\n"
+	    "  --listen      ADDRESS:PORT to listen on, repeatable (default :2222)\n"
+	    "  --sshid       ed25519 host key, created with its .pub when missing\n"
+	    "                (default ~/.perfcollectord/ssh_host_ed25519_key)\n"
+	    "  --allowedkeys SHA256:... fingerprint of a processor key, as `ssh-keygen -l`\n"
+	    "                prints it; repeatable, at least one\n"
+	    "  --datadir     spool and run state (default ~/.perfcollectord/data)\n"
+	    "  --spool-mem   spool bytes kept in memory (default 16M)\n"
+	    "  --spool-file  spool bytes kept on disk at most (default 1G)\n"
+	    "  --batch       seal a batch this often while connected (default 1s)\n"
+	    "A repeatable option given on the command line replaces the configuration file's "
+	    "list.\n"
+	    "As pcc: PCC_MODE=local PCC_DURATION=10m PCC_FREQUENCY=1s PCC_COLLECTION=FILE pcc\n");
 }
 
 uint64_t cd_sample_count(const struct cd_opts *o)
@@ -105,22 +102,14 @@ static void parse_duration(const char *flag, const char *v, uint64_t *out)
 		fatalx("%s=%s: not a duration (use e.g. 30s, 10m, 24h)", flag, v);
 }
 
-static void parse_u32(const char *flag, const char *v, uint32_t *out)
-{
-	uint64_t x;
-
-	if (pc_parse_u64(v, UINT32_MAX, &x))
-		fatalx("%s=%s: not a number between 0 and %u", flag, v, UINT32_MAX);
-	*out = (uint32_t)x;
-}
-
 /* pcc's timestamps are whole seconds: a finer interval would give samples the same time. */
 static void check_pcc_interval(const char *flag, const char *v, uint64_t ns)
 {
 	if (ns % 1000000000ULL)
-		fatalx("%s=%s: pcc's format stores whole-second timestamps, so its interval must be "
-		       "whole seconds; for sub-second sampling use the native format (--mode=local)",
-		       flag, v);
+		fatalx(
+		    "%s=%s: pcc's format stores whole-second timestamps, so its interval must be "
+		    "whole seconds; for sub-second sampling use the native format (--mode=local)",
+		    flag, v);
 }
 
 /* pcc's settings come from the environment; any PCC_* set selects pcc mode. */
@@ -200,25 +189,19 @@ static char *default_output(void)
 
 int main(int argc, char **argv)
 {
-	struct cd_opts o = { .mode = CD_LOCAL,
-			     .interval_ns = 1000000000ULL,
-			     .spool_mem = SPOOL_DEFAULT_MEM,
-			     .spool_file = SPOOL_DEFAULT_FILE,
-			     .batch_ns = 1000000000ULL };
+	struct cd_opts o = {.mode = CD_LOCAL,
+			    .interval_ns = 1000000000ULL,
+			    .spool_mem = SPOOL_DEFAULT_MEM,
+			    .spool_file = SPOOL_DEFAULT_FILE,
+			    .batch_ns = 1000000000ULL};
 	int listen_cmdline = 0, allowed_cmdline = 0, nconf, mode_set = 0;
-	const char *config = NULL, *prog = basename(argv[0]);
-	char err[512] = "", **av;
+	const char *prog = basename(argv[0]);
+	char **av;
 	int ac, c, as_pcc = !strcmp(prog, "pcc");
-	struct sigaction sa;
 
 	log_init(argv[0], 0);
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "--config=", 9))
-			config = argv[i] + 9;
-	if (pc_config_argv("perfcollectord", config, longopts, argc, argv, &ac, &av, err,
-			   sizeof(err)))
-		fatalx("%s", err);
-	nconf = ac - argc; /* av[1..nconf] came from the configuration file */
+	/* av[1..nconf] came from the configuration file */
+	nconf = pc_cli_config("perfcollectord", longopts, argc, argv, &ac, &av);
 	while ((c = getopt_long(ac, av, "hvq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -265,10 +248,10 @@ int main(int argc, char **argv)
 			o.output = optarg;
 			break;
 		case 'H':
-			parse_u32("--host", optarg, &o.host);
+			o.host = pc_cli_u32("--host", optarg);
 			break;
 		case 'R':
-			parse_u32("--run", optarg, &o.run);
+			o.run = pc_cli_u32("--run", optarg);
 			break;
 		case 'B':
 			o.sampler_flags |= PC_SAMPLER_NO_BPF;
@@ -284,12 +267,8 @@ int main(int argc, char **argv)
 		case 'v':
 			o.verbose = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return pc_cli_other_option(c, av, usage, 1);
 		}
 	}
 	if (optind < ac)
@@ -309,14 +288,11 @@ int main(int argc, char **argv)
 	if (!o.output && o.mode != CD_SERVER)
 		o.output = default_output();
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: the sleep must return */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	pc_cli_stop_on_signals(&cd_stop, 1);
 
-	c = o.mode == CD_PCC ? cd_run_pcc(&o) : o.mode == CD_SERVER ? cd_run_server(&o) :
-								       cd_run_local(&o);
+	c = o.mode == CD_PCC	  ? cd_run_pcc(&o)
+	    : o.mode == CD_SERVER ? cd_run_server(&o)
+				  : cd_run_local(&o);
 	free(o.listen);
 	free(o.allowed);
 	pc_config_free(ac, av);

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +20,16 @@
 #include "collectord.h"
 #include "pc/wire.h"
 
-static int putf(struct pc_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int putf(struct pc_buf *out, const char *fmt, ...)
+/*
+ * ret of appending one line of a listing at mark; a line that would take the
+ * reply past PC_WIRE_MAX_REPLY is taken back: -EFBIG.
+ */
+static int reply_fits(struct pc_buf *out, size_t mark, int ret)
 {
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	if (out->len + (size_t)n > PC_WIRE_MAX_REPLY)
-		return -EFBIG;
-	return pc_buf_put(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	if (ret || out->len <= PC_WIRE_MAX_REPLY)
+		return ret;
+	out->len = mark;
+	return -EFBIG;
 }
 
 int cd_confine(const char *path, char *real, size_t len, struct pc_buf *why)
@@ -43,23 +37,24 @@ int cd_confine(const char *path, char *real, size_t len, struct pc_buf *why)
 	char buf[PATH_MAX];
 
 	if (!path || !*path) {
-		putf(why, "empty path: name a file under /proc or /sys\n");
+		pc_buf_printf(why, "empty path: name a file under /proc or /sys\n");
 		return -EINVAL;
 	}
 	if (path[0] != '/') {
-		putf(why, "%.200s: not an absolute path (want /proc/... or /sys/...)\n", path);
+		pc_buf_printf(why, "%.200s: not an absolute path (want /proc/... or /sys/...)\n",
+			      path);
 		return -EINVAL;
 	}
 	if (!realpath(path, buf)) {
 		int err = errno;
 
-		putf(why, "%.200s: %s\n", path, strerror(err));
+		pc_buf_printf(why, "%.200s: %s\n", path, strerror(err));
 		return -err;
 	}
 	if (strcmp(buf, "/proc") && strncmp(buf, "/proc/", 6) && strcmp(buf, "/sys") &&
 	    strncmp(buf, "/sys/", 5)) {
-		putf(why, "%.200s: resolves to %.200s, outside /proc and /sys: refused\n", path,
-		     buf);
+		pc_buf_printf(why, "%.200s: resolves to %.200s, outside /proc and /sys: refused\n",
+			      path, buf);
 		return -EACCES;
 	}
 	if (strlen(buf) >= len)
@@ -80,16 +75,17 @@ int cd_req_once(const char *path, struct pc_buf *out)
 	fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st)) {
 		ret = -errno;
-		putf(out, "%.200s: %s\n", real, strerror(errno));
+		pc_buf_printf(out, "%.200s: %s\n", real, strerror(errno));
 		goto cleanup;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		putf(out, "%.200s: a directory (use dir directories=%.200s)\n", real, real);
+		pc_buf_printf(out, "%.200s: a directory (use dir directories=%.200s)\n", real,
+			      real);
 		ret = -EISDIR;
 		goto cleanup;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		putf(out, "%.200s: not a regular file\n", real);
+		pc_buf_printf(out, "%.200s: not a regular file\n", real);
 		ret = -EINVAL;
 		goto cleanup;
 	}
@@ -104,7 +100,7 @@ int cd_req_once(const char *path, struct pc_buf *out)
 		if (n < 0) {
 			ret = -errno;
 			out->len = 0;
-			putf(out, "%.200s: %s\n", real, strerror(-ret));
+			pc_buf_printf(out, "%.200s: %s\n", real, strerror(-ret));
 			goto cleanup;
 		}
 		if (n == 0)
@@ -112,8 +108,8 @@ int cd_req_once(const char *path, struct pc_buf *out)
 		out->len += (size_t)n;
 		if (out->len > PC_WIRE_MAX_REPLY) {
 			out->len = 0;
-			putf(out, "%.200s: larger than %u bytes: refused\n", real,
-			     PC_WIRE_MAX_REPLY);
+			pc_buf_printf(out, "%.200s: larger than %u bytes: refused\n", real,
+				      PC_WIRE_MAX_REPLY);
 			ret = -EFBIG;
 			goto cleanup;
 		}
@@ -144,7 +140,7 @@ int cd_req_dir(const char *path, struct pc_buf *out)
 	d = opendir(real);
 	if (!d) {
 		ret = -errno;
-		putf(out, "%.200s: %s\n", real, strerror(errno));
+		pc_buf_printf(out, "%.200s: %s\n", real, strerror(errno));
 		return ret;
 	}
 	while ((de = readdir(d))) {
@@ -171,11 +167,14 @@ int cd_req_dir(const char *path, struct pc_buf *out)
 		n++;
 	}
 	qsort(names, n, sizeof(*names), cmp_names);
-	for (size_t i = 0; i < n && !ret; i++)
-		ret = putf(out, "%s\n", names[i]);
+	for (size_t i = 0; i < n && !ret; i++) {
+		size_t mark = out->len;
+
+		ret = reply_fits(out, mark, pc_buf_printf(out, "%s\n", names[i]));
+	}
 	if (ret == -EFBIG) {
 		out->len = 0;
-		putf(out, "%.200s: more entries than fit in a reply\n", real);
+		pc_buf_printf(out, "%.200s: more entries than fit in a reply\n", real);
 	}
 cleanup:
 	for (size_t i = 0; i < n; i++)
@@ -214,13 +213,14 @@ int cd_req_netcache(struct pc_buf *out)
 
 	if (!d) {
 		ret = -errno;
-		putf(out, "/sys/class/net: %s\n", strerror(errno));
+		pc_buf_printf(out, "/sys/class/net: %s\n", strerror(errno));
 		return ret;
 	}
-	putf(out, "%-16s %-8s %6s %8s %-8s %s\n", "Interface", "State", "MTU", "Speed", "Duplex",
-	     "Address");
+	pc_buf_printf(out, "%-16s %-8s %6s %8s %-8s %s\n", "Interface", "State", "MTU", "Speed",
+		      "Duplex", "Address");
 	while ((de = readdir(d)) && !ret) {
 		char state[32], mtu[32], speed[32], duplex[32], addr[64];
+		size_t mark = out->len;
 
 		if (de->d_name[0] == '.' || strlen(de->d_name) > 64)
 			continue;
@@ -229,8 +229,9 @@ int cd_req_netcache(struct pc_buf *out)
 		sysfs_attr(de->d_name, "speed", speed, sizeof(speed));
 		sysfs_attr(de->d_name, "duplex", duplex, sizeof(duplex));
 		sysfs_attr(de->d_name, "address", addr, sizeof(addr));
-		ret = putf(out, "%-16s %-8s %6s %8s %-8s %s\n", de->d_name, state, mtu, speed,
-			   duplex, addr);
+		ret = reply_fits(out, mark,
+				 pc_buf_printf(out, "%-16s %-8s %6s %8s %-8s %s\n", de->d_name,
+					       state, mtu, speed, duplex, addr));
 	}
 	closedir(d);
 	return ret;

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,21 +22,6 @@
 #include "pc/config.h"
 #include "pc/log.h"
 #include "processord.h"
-
-static int putf(struct pc_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int putf(struct pc_buf *out, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	return pc_buf_put(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
 
 /* Percentile (0..100) of a latency histogram in ms; 0 when empty. */
 static uint64_t lat_pct(const uint64_t *lat, double pct)
@@ -62,13 +46,13 @@ static uint64_t lat_pct(const uint64_t *lat, double pct)
 static void host_figures(struct pd_host *h, struct pc_buf *out)
 {
 	pthread_mutex_lock(&h->mu);
-	putf(out,
-	     "Connected: %s\nStored: %llu batches, %llu samples\nDuplicates dropped: %llu "
-	     "batches\nReconnects: %llu\nLatency p50/p99: %llu ms / %llu ms\n",
-	     h->connected ? "yes" : "no", (unsigned long long)h->batches,
-	     (unsigned long long)h->samples, (unsigned long long)h->dups,
-	     (unsigned long long)h->reconnects, (unsigned long long)lat_pct(h->lat, 50),
-	     (unsigned long long)lat_pct(h->lat, 99));
+	pc_buf_printf(out,
+		      "Connected: %s\nStored: %llu batches, %llu samples\nDuplicates dropped: %llu "
+		      "batches\nReconnects: %llu\nLatency p50/p99: %llu ms / %llu ms\n",
+		      h->connected ? "yes" : "no", (unsigned long long)h->batches,
+		      (unsigned long long)h->samples, (unsigned long long)h->dups,
+		      (unsigned long long)h->reconnects, (unsigned long long)lat_pct(h->lat, 50),
+		      (unsigned long long)lat_pct(h->lat, 99));
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -91,12 +75,13 @@ static void summary(struct pd *pd, struct pc_buf *out)
 			lat[k] += h->lat[k];
 		pthread_mutex_unlock(&h->mu);
 	}
-	putf(out,
-	     "== processor ==\nHosts connected: %d/%d\nStored: %llu batches, %llu samples\n"
-	     "Duplicates dropped: %llu batches\nLatency p50/p99: %llu ms / %llu ms\n",
-	     connected, pd->nh, (unsigned long long)batches, (unsigned long long)samples,
-	     (unsigned long long)dups, (unsigned long long)lat_pct(lat, 50),
-	     (unsigned long long)lat_pct(lat, 99));
+	pc_buf_printf(
+	    out,
+	    "== processor ==\nHosts connected: %d/%d\nStored: %llu batches, %llu samples\n"
+	    "Duplicates dropped: %llu batches\nLatency p50/p99: %llu ms / %llu ms\n",
+	    connected, pd->nh, (unsigned long long)batches, (unsigned long long)samples,
+	    (unsigned long long)dups, (unsigned long long)lat_pct(lat, 50),
+	    (unsigned long long)lat_pct(lat, 99));
 	free(lat);
 }
 
@@ -133,8 +118,9 @@ int pd_command(struct pd *pd, int argc, char **argv, int daemon, struct pc_buf *
 	else if (!strcmp(cmd, "netcache"))
 		op = PC_OP_NETCACHE;
 	else {
-		putf(out, "unknown command '%.64s' (start, stop, status, once, dir, netcache)\n",
-		     cmd);
+		pc_buf_printf(
+		    out, "unknown command '%.64s' (start, stop, status, once, dir, netcache)\n",
+		    cmd);
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -149,31 +135,34 @@ int pd_command(struct pd *pd, int argc, char **argv, int daemon, struct pc_buf *
 		else if (op == PC_OP_DIR && !kv(argv[i], "directories", &v))
 			paths = v;
 		else {
-			putf(out, "%s: unexpected argument '%.200s'\n", cmd, argv[i]);
+			pc_buf_printf(out, "%s: unexpected argument '%.200s'\n", cmd, argv[i]);
 			return 2;
 		}
 	}
 	if (op == PC_OP_START) {
 		if (pc_parse_duration(freq, &interval) || interval < 10000000ull ||
 		    interval > 3600000000000ull) {
-			putf(out,
-			     "frequency=%.64s: a duration between 10ms and 1h (e.g. 100ms, 1s)\n",
-			     freq);
+			pc_buf_printf(
+			    out,
+			    "frequency=%.64s: a duration between 10ms and 1h (e.g. 100ms, 1s)\n",
+			    freq);
 			return 2;
 		}
 		if (strlen(systems) > PC_WIRE_MAX_TEXT) {
-			putf(out, "systems=: longer than %d bytes\n", PC_WIRE_MAX_TEXT);
+			pc_buf_printf(out, "systems=: longer than %d bytes\n", PC_WIRE_MAX_TEXT);
 			return 2;
 		}
 	}
 	if (op == PC_OP_ONCE || op == PC_OP_DIR) {
 		if (!paths || !*paths) {
-			putf(out, "%s: say which: %s\n", cmd,
-			     op == PC_OP_ONCE ? "systems=/proc/version" : "directories=/proc/");
+			pc_buf_printf(out, "%s: say which: %s\n", cmd,
+				      op == PC_OP_ONCE ? "systems=/proc/version"
+						       : "directories=/proc/");
 			return 2;
 		}
 		if (strlen(paths) > PC_WIRE_MAX_TEXT) {
-			putf(out, "%s: list longer than %d bytes\n", cmd, PC_WIRE_MAX_TEXT);
+			pc_buf_printf(out, "%s: list longer than %d bytes\n", cmd,
+				      PC_WIRE_MAX_TEXT);
 			return 2;
 		}
 		snprintf(list, sizeof(list), "%s", paths);
@@ -184,13 +173,14 @@ int pd_command(struct pd *pd, int argc, char **argv, int daemon, struct pc_buf *
 		p[np++] = (char *)systems;
 	}
 	if (!pd->nh) {
-		putf(out, "no collectors: give --hosts=<siteid>:<host>/<address>:<port>\n");
+		pc_buf_printf(out,
+			      "no collectors: give --hosts=<siteid>:<host>/<address>:<port>\n");
 		return 2;
 	}
 	nreq = pd->nh * np;
 	reqs = calloc((size_t)nreq, sizeof(*reqs));
 	if (!reqs) {
-		putf(out, "out of memory\n");
+		pc_buf_printf(out, "out of memory\n");
 		return 1;
 	}
 	for (int i = 0; i < nreq; i++) {
@@ -208,20 +198,20 @@ int pd_command(struct pd *pd, int argc, char **argv, int daemon, struct pc_buf *
 		if (daemon)
 			pd_host_wait(h, r, &until);
 		if (i % np == 0)
-			putf(out, "== %s ==\n", h->name);
+			pc_buf_printf(out, "== %s ==\n", h->name);
 		if (r->err && r->err != -EALREADY)
 			failed++;
 		if ((op == PC_OP_ONCE || op == PC_OP_DIR) && np > 1)
-			putf(out, "-- %s --\n", r->arg);
+			pc_buf_printf(out, "-- %s --\n", r->arg);
 		if (r->have_status) {
 			wire__status_text(&r->st, out);
 		} else {
 			if (r->err && r->err != -EALREADY && r->err != -ENOTCONN &&
 			    r->err != -ETIMEDOUT)
-				putf(out, "error: ");
+				pc_buf_printf(out, "error: ");
 			pc_buf_put(out, r->text.p, r->text.len);
 			if (!r->text.len || r->text.p[r->text.len - 1] != '\n')
-				putf(out, "\n");
+				pc_buf_printf(out, "\n");
 		}
 		if (op == PC_OP_STATUS && daemon)
 			host_figures(h, out);

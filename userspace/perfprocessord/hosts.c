@@ -373,12 +373,12 @@ static void session_loop(struct pd *pd, struct pd_host *h, struct pc_chan *c, st
 				a->first_ns = m.batch.first_ns;
 				a->last_ns = m.batch.last_ns;
 				a->n = m.batch.nsamples;
-				a->fresh =
-				    !store__have(pd->store, h->id, m.batch.run, m.batch.bseq);
-				if (a->fresh && (r = store__put(pd->store, &m.batch, &ticket))) {
+				r = store__put(pd->store, &m.batch, &ticket);
+				if (r < 0) {
 					snprintf(why, whylen, "store: %s", strerror(-r));
 					goto cleanup;
 				}
+				a->fresh = r == 0; /* 1: a resend, acknowledged once durable */
 				break;
 			}
 			case PC_W_PONG:

@@ -2,21 +2,22 @@
 /*
  * perfprocessord: the processor. This file owns its options (the long flags
  * and ~/.perfprocessord/perfprocessord.conf) and the choice of what to do:
- * with no command it is the daemon (a session to every collector, the store,
- * the control socket); with a command (start, stop, status, once, dir,
- * netcache) it asks the running daemon over its socket, or the collectors
- * directly when no daemon runs; `dump` prints what the store holds.
+ * with no command it is the daemon (the site's license checked first, then
+ * the journal opened and verified, a session to every collector, the
+ * control socket); with a command (start, stop, status, once, dir, netcache)
+ * it asks the running daemon over its socket, or the collectors directly
+ * when no daemon runs; `dump` prints what the journal holds.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/log.h"
 #include "processord.h"
@@ -31,6 +32,7 @@ static const struct option longopts[] = {
     {"sitename", required_argument, NULL, 'N'},
     {"license", required_argument, NULL, 'l'},
     {"journal", required_argument, NULL, 'j'},
+    {"mac", required_argument, NULL, 'M'},
     {"sshid", required_argument, NULL, 'i'},
     {"knownhosts", required_argument, NULL, 'k'},
     {"stricthostkeys", no_argument, NULL, 'S'},
@@ -57,22 +59,21 @@ static void usage(FILE *f)
 	    "       perfprocessord [options] dump              print every stored sample\n"
 	    "  --hosts=SITE:HOST/ADDRESS:PORT  a collector (repeatable; SITE = --siteid)\n"
 	    "  --siteid=N          this site (default 1)\n"
+	    "  --sitename=NAME     this site's name (exact: case and spaces count)\n"
+	    "  --license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx  the site license (perflicense)\n"
+	    "  --mac=xx:xx:xx:xx:xx:xx  the license's MAC, one of this machine's (default: "
+	    "found)\n"
+	    "  --journal=FILE      the encrypted journal (default DATADIR/journal)\n"
 	    "  --sshid=KEY         our private key (default ~/.ssh/id_ed25519)\n"
 	    "  --knownhosts=FILE   pinned collector host keys (default "
 	    "~/.perfprocessord/known_hosts)\n"
 	    "  --stricthostkeys    refuse collectors whose key is not pinned yet\n"
-	    "  --datadir=DIR       the store (default ~/.perfprocessord/data)\n"
+	    "  --datadir=DIR       where the journal lives (default ~/.perfprocessord/data)\n"
 	    "  --control=SOCKET    the daemon's socket (default ~/.perfprocessord/control.sock)\n"
 	    "  --keepalive=5s      ping interval; a collector silent for 3 is reconnected\n"
 	    "  --config=FILE       (default ~/.perfprocessord/perfprocessord.conf)\n"
 	    "A repeatable option given on the command line replaces the configuration file's "
 	    "list.\n");
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	pd_stop = 1;
 }
 
 static void mkdir_home(const char *home, const char *sub)
@@ -126,18 +127,28 @@ static void check_hosts(struct pd *pd)
 	}
 }
 
+/* The license is checked before anything else starts; fatal with the failed check. */
+static void check_site(struct pd *pd)
+{
+	char err[1024];
+
+	if (pd_site_check(pd, err, sizeof(err)))
+		fatalx("%s", err);
+}
+
 static int run_daemon(struct pd *pd)
 {
-	char err[512];
+	char err[1024];
 	int ret;
 
 	if (!pd->nh)
 		fatalx("no collectors: give --hosts=<siteid>:<host>/<address>:<port> (repeatable) "
 		       "or hosts= lines in the configuration file");
-	pd->store = store__open(pd->o.datadir, err, sizeof(err));
+	/* proves the journal decrypts with this identity before any collector is contacted */
+	pd->store = store__open(pd->o.journal, &pd->site, err, sizeof(err));
 	if (!pd->store)
-		fatalx("store: %s", err);
-	log_info("%d collector(s), store %s", pd->nh, pd->o.datadir);
+		fatalx("journal: %s", err);
+	log_info("%d collector(s), journal %s", pd->nh, pd->o.journal);
 	if (pd_hosts_start(pd))
 		fatalx("cannot start the host threads");
 	ret = pd_control_serve(pd);
@@ -151,11 +162,10 @@ static int run_daemon(struct pd *pd)
 int main(int argc, char **argv)
 {
 	struct pd pd = {0};
-	const char *config = NULL, *home = getenv("HOME");
+	const char *home = getenv("HOME");
 	char err[512], **av, idpath[PATH_MAX];
 	int ac, c, nconf, hosts_cmdline = 0;
 	uint64_t v;
-	struct sigaction sa;
 
 	log_init(argv[0], 0);
 	if (!home || !*home)
@@ -163,13 +173,7 @@ int main(int argc, char **argv)
 	pd.o.siteid = 1;
 	pd.o.keepalive_ns = 5000000000ull;
 	pd.o.timeout_s = 10;
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "--config=", 9))
-			config = argv[i] + 9;
-	if (pc_config_argv("perfprocessord", config, longopts, argc, argv, &ac, &av, err,
-			   sizeof(err)))
-		fatalx("%s", err);
-	nconf = ac - argc;
+	nconf = pc_cli_config("perfprocessord", longopts, argc, argv, &ac, &av);
 	/* "+": stop at the first command word, so its key=value words are not options */
 	while ((c = getopt_long(ac, av, "+hv", longopts, NULL)) != -1) {
 		switch (c) {
@@ -177,16 +181,25 @@ int main(int argc, char **argv)
 			add_host(&pd, optarg, optind - 1 > nconf, &hosts_cmdline);
 			break;
 		case 's':
-			if (pc_parse_u64(optarg, UINT32_MAX, &v))
-				fatalx("--siteid=%s: not a number", optarg);
-			pd.o.siteid = (uint32_t)v;
+			pd.o.siteid = pc_cli_u32("--siteid", optarg);
 			break;
 		case 'N':
+			pd.o.sitename = optarg;
+			break;
 		case 'l':
+			pd.o.license = optarg;
+			break;
+		case 'M':
+			pd.o.mac = optarg;
+			break;
 		case 'j':
+			if (!*optarg)
+				fatalx("--journal: empty value");
+			snprintf(pd.o.journal, sizeof(pd.o.journal), "%s", optarg);
+			break;
 		case 'g':
 		case 'c':
-			break; /* site name, license and journal: the journal's (issue 4) */
+			break;
 		case 'i':
 			pd.o.sshid = optarg;
 			break;
@@ -215,12 +228,8 @@ int main(int argc, char **argv)
 		case 'v':
 			pd.o.verbose = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return pc_cli_other_option(c, av, usage, 1);
 		}
 	}
 	log_init(argv[0], pd.o.verbose);
@@ -232,6 +241,12 @@ int main(int argc, char **argv)
 		mkdir_home(home, ".perfprocessord/data");
 		snprintf(pd.o.datadir, sizeof(pd.o.datadir), "%s/.perfprocessord/data", home);
 	}
+	if (!pd.o.journal[0]) {
+		if (strlen(pd.o.datadir) + sizeof("/journal") > sizeof(pd.o.journal))
+			fatalx("--datadir=%s: too long", pd.o.datadir);
+		strcpy(pd.o.journal, pd.o.datadir);
+		strcat(pd.o.journal, "/journal");
+	}
 	if (!pd.o.control[0])
 		snprintf(pd.o.control, sizeof(pd.o.control), "%s/.perfprocessord/control.sock",
 			 home);
@@ -239,19 +254,22 @@ int main(int argc, char **argv)
 		snprintf(idpath, sizeof(idpath), "%s/.ssh/id_ed25519", home);
 		pd.o.sshid = idpath;
 	}
+	/* the daemon and dump need the site identity: refuse a bad license before anything */
+	if (optind >= ac || !strcmp(av[optind], "dump"))
+		check_site(&pd);
 	check_hosts(&pd);
 	pd.sshc = (struct pc_sshc_conf){pd.o.sshid, pd.o.known_hosts, pd.o.strict, pd.o.timeout_s};
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	pc_cli_stop_on_signals(&pd_stop, 1);
 
 	if (optind >= ac) {
 		c = run_daemon(&pd);
 	} else if (!strcmp(av[optind], "dump")) {
-		c = store__dump(pd.o.datadir, stdout) ? 1 : 0;
+		c = 0;
+		if (store__dump(pd.o.journal, &pd.site, stdout, err, sizeof(err))) {
+			log_warnx("dump: %s", err);
+			c = 1;
+		}
 	} else {
 		struct pc_buf out = {0};
 

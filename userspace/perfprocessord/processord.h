@@ -4,7 +4,8 @@
  * single-shot; hosts.c owns the collectors (their list, one session thread
  * each in the daemon, one-off control sessions otherwise); control.c owns
  * the commands (parsing, running them against the hosts, the daemon's UNIX
- * control socket); store.c keeps what arrives.
+ * control socket); site.c checks the site identity and license; store.c
+ * keeps what arrives in the encrypted journal.
  */
 #ifndef PROCESSORD_H
 #define PROCESSORD_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "pc/codec.h"
+#include "pc/license.h"
 #include "pc/ssh.h"
 #include "pc/wire.h"
 
@@ -21,6 +23,8 @@ struct store;
 
 struct pd_opts {
 	uint32_t siteid;
+	const char *sitename, *license, *mac; /* the site identity (site.c) */
+	char journal[4096];
 	const char *sshid;
 	char known_hosts[4096];
 	char datadir[4096];
@@ -74,6 +78,7 @@ struct pd {
 	int nh;
 	struct store *store;
 	struct pc_sshc_conf sshc;
+	struct pc_site site; /* checked by pd_site_check; keys the journal */
 };
 
 extern volatile sig_atomic_t pd_stop;
@@ -94,6 +99,15 @@ void pd_host_submit(struct pd *pd, struct pd_host *h, struct pd_req *r, int daem
 struct timespec;
 void pd_host_wait(struct pd_host *h, struct pd_req *r, const struct timespec *until);
 #define REPLY_TIMEOUT_S 15
+
+/* site.c */
+/*
+ * Build pd->site from the options and check the license against it and this
+ * machine: present, well formed, for this siteid and sitename, for a MAC of
+ * this machine (--mac must name one; without it each is tried), not
+ * expired. 0, or -errno with err saying which check failed.
+ */
+int pd_site_check(struct pd *pd, char *err, size_t errlen);
 
 /* control.c */
 /* Run a command (argv words) against every host; the text for the operator in out. */

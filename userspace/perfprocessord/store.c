@@ -1,339 +1,277 @@
 // SPDX-License-Identifier: MIT
 /*
- * store.c: perfprocessord's plain store (see store.h): one append-only file
- * per host, <datadir>/host-<id>.pcb, of records [magic "PCRB"][length]
- * [CRC-32][the BATCH message body exactly as it came off the wire], host
- * byte order. Owns the grouped fsync (a committer thread syncs every file
- * written since its last round, then wakes every waiter at once), the
- * duplicate index (the highest batch number stored per host and run:
- * collectors send a run's batches in order, so anything at or below it is a
- * resend), and reading the files back (store__dump).
+ * store.c: perfprocessord's store (see store.h) over the encrypted journal.
+ * Session threads only queue a copy of each batch (store__put, under one
+ * mutex); a committer thread owns the journal: each round it takes every
+ * batch queued since the last, appends them (journal__append_batch: host,
+ * run, first sample seq, count, times, payload = the batch's codec stream as
+ * received) and calls journal__commit once, then wakes every waiter. So one
+ * fdatasync covers the batches of all hosts that arrived while the previous
+ * one ran. Also the duplicate index: one past the highest sample seq stored
+ * per host and run (collectors send a run's batches in order and never
+ * overlap them), seeded from journal__runs when the journal opens, and
+ * reading the journal back for `perfprocessord dump`.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "pc/codec.h"
+#include "pc/journal.h"
 #include "pc/log.h"
 #include "store.h"
 
-#define REC_MAGIC 0x50435242u /* "PCRB" */
-#define REC_HEAD  12u
-
-struct runmax {
-	uint32_t run;
-	uint64_t max_bseq;
+struct runpos {
+	uint32_t host, run;
+	uint64_t next_seq; /* one past the highest sample seq stored or queued */
 };
 
-struct hostfile {
-	uint32_t host;
-	int fd;
-	uint64_t end;
-	int dirty;
-	struct runmax *runs;
-	size_t nruns;
+/* A queued batch in a pending buffer: this header, then len payload bytes, 8-aligned. */
+struct qhead {
+	struct journal_meta m;
+	uint64_t len;
 };
 
 struct store {
-	char dir[PATH_MAX];
+	char path[4096];
+	struct journal *j; /* the committer's alone once it runs */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;   /* committer: work to do */
 	pthread_cond_t done; /* waiters: a round finished */
-	struct hostfile *h;
-	size_t nh;
+	struct pc_buf pend;  /* queued batches, under mu */
+	size_t npend;
+	struct runpos *runs;
+	size_t nruns;
 	uint64_t next_ticket, synced;
-	int sync_err; /* sticky: a failed fsync means nothing more is acknowledged */
-	int stop;
+	int sync_err; /* sticky: after a failed commit nothing more is acknowledged */
+	int stop, started;
 	pthread_t committer;
-	struct pc_buf enc;
 };
 
-static void note_run(struct hostfile *hf, uint32_t run, uint64_t bseq)
+static struct runpos *runpos(struct store *st, uint32_t host, uint32_t run)
 {
-	struct runmax *r;
+	struct runpos *r;
 
-	for (size_t i = 0; i < hf->nruns; i++)
-		if (hf->runs[i].run == run) {
-			if (bseq > hf->runs[i].max_bseq)
-				hf->runs[i].max_bseq = bseq;
-			return;
-		}
-	r = realloc(hf->runs, (hf->nruns + 1) * sizeof(*r));
+	for (size_t i = 0; i < st->nruns; i++)
+		if (st->runs[i].host == host && st->runs[i].run == run)
+			return &st->runs[i];
+	r = realloc(st->runs, (st->nruns + 1) * sizeof(*r));
 	if (!r)
-		return; /* only costs duplicate detection for this run */
-	hf->runs = r;
-	hf->runs[hf->nruns++] = (struct runmax){run, bseq};
+		return NULL;
+	st->runs = r;
+	r = &st->runs[st->nruns++];
+	*r = (struct runpos){host, run, 0};
+	return r;
 }
 
-/* Iterate the records of one file; cb gets each decoded batch. Cuts a torn tail if fix. */
-static int scan(int fd, const char *path, int fix, uint64_t *endp,
-		int (*cb)(const struct pc_wire_batch *b, void *arg), void *arg)
+/* Append one round's batches to the journal and commit them; 0 or -errno. */
+static int commit_round(struct store *st, const struct pc_buf *work, size_t n)
 {
-	struct stat st;
-	uint64_t off = 0, end;
-	uint8_t head[REC_HEAD], *body = NULL;
-	struct pc_wire_msg m;
-	char why[192] = "";
+	size_t off = 0;
 	int ret = 0;
 
-	if (fstat(fd, &st))
-		return -errno;
-	end = (uint64_t)st.st_size;
-	while (off < end) {
-		uint32_t magic, len, crc;
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct qhead q;
 
-		if (end - off < REC_HEAD) {
-			snprintf(why, sizeof(why), "truncated record header");
-			break;
-		}
-		if (pread(fd, head, REC_HEAD, (off_t)off) != REC_HEAD) {
-			ret = -EIO;
-			break;
-		}
-		memcpy(&magic, head, 4);
-		memcpy(&len, head + 4, 4);
-		memcpy(&crc, head + 8, 4);
-		if (magic != REC_MAGIC) {
-			snprintf(why, sizeof(why), "bad record magic 0x%08x", magic);
-			break;
-		}
-		if (len == 0 || len > PC_WIRE_MAX_FRAME || len > end - off - REC_HEAD) {
-			snprintf(why, sizeof(why), "record length %u past the end of the file",
-				 len);
-			break;
-		}
-		free(body);
-		body = malloc(len);
-		if (!body) {
-			ret = -ENOMEM;
-			break;
-		}
-		if (pread(fd, body, len, (off_t)(off + REC_HEAD)) != (ssize_t)len) {
-			ret = -EIO;
-			break;
-		}
-		if ((uint32_t)crc32(crc32(0L, Z_NULL, 0), body, len) != crc) {
-			snprintf(why, sizeof(why), "CRC mismatch");
-			break;
-		}
-		if (wire__decode(body, len, &m, why, sizeof(why)) || m.type != PC_W_BATCH) {
-			if (!why[0])
-				snprintf(why, sizeof(why), "record is not a batch");
-			break;
-		}
-		if (cb && (ret = cb(&m.batch, arg)))
-			break;
-		off += REC_HEAD + len;
-		why[0] = 0;
+		memcpy(&q, work->p + off, sizeof(q));
+		ret = journal__append_batch(st->j, &q.m, work->p + off + sizeof(q), (size_t)q.len);
+		if (ret)
+			log_warnx("%s: host %u run %u sample %llu: cannot append: %s", st->path,
+				  q.m.host, q.m.run, (unsigned long long)q.m.first_seq,
+				  strerror(-ret));
+		off += sizeof(q) + ((q.len + 7) & ~(uint64_t)7);
 	}
-	free(body);
-	if (why[0]) {
-		log_warnx("%s: byte %llu: %s%s", path, (unsigned long long)off, why,
-			  fix ? "; cutting the file there (those batches will be resent)" : "");
-		if (fix && ftruncate(fd, (off_t)off))
-			return -errno;
-		if (!fix && !ret)
-			ret = -EBADMSG;
+	/*
+	 * After a failed append, commit the records before it (they are in order)
+	 * and none after, so no later batch of a run is stored ahead of a hole.
+	 */
+	if (journal__pending(st->j)) {
+		int r = journal__commit(st->j);
+
+		if (r)
+			log_warnx("%s: commit: %s", st->path, strerror(-r));
+		if (!ret)
+			ret = r;
 	}
-	if (endp)
-		*endp = off;
 	return ret;
-}
-
-static int index_batch(const struct pc_wire_batch *b, void *arg)
-{
-	note_run(arg, b->run, b->bseq);
-	return 0;
-}
-
-static struct hostfile *hostfile(struct store *st, uint32_t host)
-{
-	char path[PATH_MAX + 32];
-	struct hostfile *nh, *hf;
-	int fd;
-
-	for (size_t i = 0; i < st->nh; i++)
-		if (st->h[i].host == host)
-			return &st->h[i];
-	snprintf(path, sizeof(path), "%s/host-%u.pcb", st->dir, host);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_warn("cannot open %s", path);
-		return NULL;
-	}
-	nh = realloc(st->h, (st->nh + 1) * sizeof(*nh));
-	if (!nh) {
-		close(fd);
-		return NULL;
-	}
-	st->h = nh;
-	hf = &st->h[st->nh++];
-	memset(hf, 0, sizeof(*hf));
-	hf->host = host;
-	hf->fd = fd;
-	if (scan(fd, path, 1, &hf->end, index_batch, hf))
-		log_warnx("%s: could not be read completely", path);
-	return hf;
 }
 
 static void *committer(void *arg)
 {
 	struct store *st = arg;
-	int fds[1024];
+	struct pc_buf work = {0};
 
 	pthread_mutex_lock(&st->mu);
 	while (!st->stop) {
+		struct pc_buf t;
 		uint64_t target;
-		size_t n = 0;
-		int err = 0;
+		size_t n;
+		int err;
 
-		if (st->synced == st->next_ticket) {
+		if (!st->npend) {
 			pthread_cond_wait(&st->cv, &st->mu);
 			continue;
 		}
+		/* take the queue, leave an empty one (the old work buffer) for the next round */
+		t = st->pend;
+		st->pend = work;
+		st->pend.len = 0;
+		work = t;
+		n = st->npend;
+		st->npend = 0;
 		target = st->next_ticket;
-		for (size_t i = 0; i < st->nh && n < 1024; i++)
-			if (st->h[i].dirty) {
-				st->h[i].dirty = 0;
-				fds[n++] = st->h[i].fd;
-			}
 		pthread_mutex_unlock(&st->mu);
-		for (size_t i = 0; i < n; i++)
-			if (fdatasync(fds[i]))
-				err = -errno;
+		err = st->sync_err ? 0 : commit_round(st, &work, n);
 		pthread_mutex_lock(&st->mu);
 		if (err && !st->sync_err) {
 			st->sync_err = err;
-			log_warnx("%s: fsync failed: %s; no further batch is acknowledged", st->dir,
-				  strerror(-err));
+			log_warnx(
+			    "%s: %s; no further batch is acknowledged (restart once fixed: the "
+			    "collectors keep the rest)",
+			    st->path, strerror(-err));
 		}
 		st->synced = target;
 		pthread_cond_broadcast(&st->done);
 	}
 	pthread_mutex_unlock(&st->mu);
+	pc_buf_free(&work);
 	return NULL;
 }
 
-struct store *store__open(const char *dir, char *err, size_t errlen)
+/* Seed the duplicate index from the journal and say what it holds. */
+static int load_state(struct store *st, int created)
+{
+	const struct journal_damage *d;
+	const struct journal_run *r;
+	uint64_t records = 0, samples = 0;
+	uint32_t hosts = 0;
+	size_t n, nd;
+
+	r = journal__runs(st->j, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct runpos *p = runpos(st, r[i].host, r[i].run);
+		size_t k;
+
+		if (!p)
+			return -ENOMEM;
+		p->next_seq = r[i].next_seq;
+		records += r[i].records;
+		samples += r[i].samples;
+		for (k = 0; k < i && r[k].host != r[i].host; k++)
+			;
+		hosts += k == i;
+	}
+	d = journal__damage(st->j, &nd);
+	for (size_t i = 0; i < nd; i++)
+		log_warnx("journal %s: byte %llu: %s", st->path, (unsigned long long)d[i].offset,
+			  d[i].reason);
+	if (created)
+		log_info("journal %s: created for this identity", st->path);
+	else
+		log_info("journal %s: %llu records verified, identity ok (%llu samples, %u "
+			 "host(s), %zu run(s)%s)",
+			 st->path, (unsigned long long)records, (unsigned long long)samples, hosts,
+			 n, nd ? ", damage above" : "");
+	return 0;
+}
+
+struct store *store__open(const char *path, const struct pc_site *site, char *err, size_t errlen)
 {
 	struct store *st = calloc(1, sizeof(*st));
-	struct dirent *de;
-	DIR *d;
+	struct stat sb;
+	int created = stat(path, &sb) || sb.st_size == 0;
 
 	if (!st) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(st->dir, sizeof(st->dir), "%s", dir);
+	snprintf(st->path, sizeof(st->path), "%s", path);
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->cv, NULL);
 	pthread_cond_init(&st->done, NULL);
-	d = opendir(dir);
-	if (!d) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		free(st);
-		return NULL;
+	st->j = journal__open_append(path, site, NULL, err, errlen);
+	if (!st->j)
+		goto cleanup;
+	if (load_state(st, created)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto cleanup;
 	}
-	while ((de = readdir(d))) {
-		unsigned host;
-		char tail[8];
-
-		if (sscanf(de->d_name, "host-%u.pc%7s", &host, tail) == 2 && !strcmp(tail, "b"))
-			hostfile(st, host);
-	}
-	closedir(d);
 	if (pthread_create(&st->committer, NULL, committer, st)) {
 		snprintf(err, errlen, "cannot start the committer thread");
-		store__close(st);
-		return NULL;
+		goto cleanup;
 	}
+	st->started = 1;
 	return st;
+cleanup:
+	store__close(st);
+	return NULL;
 }
 
 void store__close(struct store *st)
 {
+	int ret;
+
 	if (!st)
 		return;
 	pthread_mutex_lock(&st->mu);
 	st->stop = 1;
 	pthread_cond_broadcast(&st->cv);
+	pthread_cond_broadcast(&st->done);
 	pthread_mutex_unlock(&st->mu);
-	if (st->committer)
+	if (st->started)
 		pthread_join(st->committer, NULL);
-	for (size_t i = 0; i < st->nh; i++) {
-		fdatasync(st->h[i].fd);
-		close(st->h[i].fd);
-		free(st->h[i].runs);
-	}
-	free(st->h);
-	pc_buf_free(&st->enc);
+	/* batches still queued were never acknowledged: the collectors resend them */
+	ret = journal__close(st->j);
+	if (ret)
+		log_warnx("%s: closing: %s", st->path, strerror(-ret));
+	pc_buf_free(&st->pend);
+	free(st->runs);
+	pthread_cond_destroy(&st->done);
+	pthread_cond_destroy(&st->cv);
+	pthread_mutex_destroy(&st->mu);
 	free(st);
-}
-
-int store__have(struct store *st, uint32_t host, uint32_t run, uint64_t bseq)
-{
-	struct hostfile *hf;
-	int have = 0;
-
-	pthread_mutex_lock(&st->mu);
-	hf = hostfile(st, host);
-	for (size_t i = 0; hf && i < hf->nruns; i++)
-		if (hf->runs[i].run == run)
-			have = bseq <= hf->runs[i].max_bseq;
-	pthread_mutex_unlock(&st->mu);
-	return have;
 }
 
 int store__put(struct store *st, const struct pc_wire_batch *b, uint64_t *ticket)
 {
-	struct pc_wire_msg m = {.type = PC_W_BATCH};
-	struct hostfile *hf;
-	uint32_t len, crc;
-	ssize_t w;
+	struct qhead q = {
+	    .m = {b->host, b->run, b->first_seq, b->nsamples, b->first_ns, b->last_ns},
+	    .len = b->payload.len};
+	static const uint8_t pad[8];
+	struct runpos *r;
 	int ret;
 
-	m.batch = *b;
+	if (b->first_seq > UINT64_MAX - b->nsamples)
+		return -ERANGE; /* a hostile collector: its session is closed */
 	pthread_mutex_lock(&st->mu);
-	hf = hostfile(st, b->host);
-	if (!hf) {
-		ret = -EIO;
+	if (st->sync_err) {
+		ret = st->sync_err;
 		goto cleanup;
 	}
-	st->enc.len = 0;
-	/* room for our record head in place of the frame's 4-byte length */
-	ret = pc_buf_put(&st->enc, "\0\0\0\0\0\0\0\0", 8);
-	if (!ret)
-		ret = wire__encode(&st->enc, &m);
+	r = runpos(st, b->host, b->run);
+	if (!r) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	if (b->first_seq < r->next_seq) {
+		/* stored, or queued in a round not yet durable: wait for the newest ticket */
+		*ticket = st->next_ticket;
+		ret = 1;
+		goto cleanup;
+	}
+	ret = pc_buf_reserve(&st->pend, sizeof(q) + b->payload.len + 8);
 	if (ret)
 		goto cleanup;
-	len = (uint32_t)(st->enc.len - REC_HEAD);
-	crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), st->enc.p + REC_HEAD, len);
-	memcpy(st->enc.p, &(uint32_t){REC_MAGIC}, 4);
-	memcpy(st->enc.p + 4, &len, 4);
-	memcpy(st->enc.p + 8, &crc, 4);
-	w = pwrite(hf->fd, st->enc.p, st->enc.len, (off_t)hf->end);
-	if (w != (ssize_t)st->enc.len) {
-		ret = w < 0 ? -errno : -EIO;
-		log_warnx("%s/host-%u.pcb: writing at byte %llu: %s", st->dir, b->host,
-			  (unsigned long long)hf->end, strerror(-ret));
-		if (ftruncate(hf->fd, (off_t)hf->end))
-			log_warn("%s/host-%u.pcb: cutting back", st->dir, b->host);
-		goto cleanup;
-	}
-	hf->end += st->enc.len;
-	hf->dirty = 1;
-	note_run(hf, b->run, b->bseq);
+	pc_buf_put(&st->pend, &q, sizeof(q));
+	pc_buf_put(&st->pend, b->payload.p, b->payload.len);
+	pc_buf_put(&st->pend, pad, (8 - b->payload.len % 8) % 8);
+	st->npend++;
+	r->next_seq = b->first_seq + b->nsamples;
 	*ticket = ++st->next_ticket;
 	pthread_cond_signal(&st->cv);
-	ret = 0;
 cleanup:
 	pthread_mutex_unlock(&st->mu);
 	return ret;
@@ -344,7 +282,7 @@ int store__wait(struct store *st, uint64_t ticket)
 	int ret;
 
 	pthread_mutex_lock(&st->mu);
-	while (st->synced < ticket && !st->stop)
+	while (st->synced < ticket && !st->stop && !st->sync_err)
 		pthread_cond_wait(&st->done, &st->mu);
 	ret = st->sync_err ? st->sync_err : st->synced >= ticket ? 0 : -ECANCELED;
 	pthread_mutex_unlock(&st->mu);
@@ -353,85 +291,61 @@ int store__wait(struct store *st, uint64_t ticket)
 
 /* --- reading back */
 
-struct dumpctx {
-	FILE *f;
-	struct pc_dec dec;
+int store__dump(const char *path, const struct pc_site *site, FILE *f, char *err, size_t errlen)
+{
+	struct journal *j = journal__open(path, site, err, errlen);
+	uint64_t samples = 0, records = 0, bad = 0;
+	const struct journal_damage *d;
+	struct journal_rec rec;
 	struct pc_sample s;
-	uint64_t samples, batches, errors;
-	const char *path;
-};
+	struct pc_dec dec;
+	size_t nd;
+	int ret;
 
-static int dump_batch(const struct pc_wire_batch *b, void *arg)
-{
-	struct dumpctx *d = arg;
-	const uint8_t *p = (const uint8_t *)b->payload.p;
-	size_t left = b->payload.len;
-	uint32_t n = 0;
-
-	pc_dec_reset(&d->dec);
-	d->batches++;
-	while (left) {
-		long used = pc_dec_sample(&d->dec, p, left, &d->s);
-
-		if (used <= 0) {
-			log_warnx("%s: host %u run %u batch %llu sample %u: %s", d->path, b->host,
-				  b->run, (unsigned long long)b->bseq, n, d->dec.err);
-			d->errors++;
-			return 0;
-		}
-		fprintf(d->f, "%u %u %llu %llu %u %u %llu\n", b->host, b->run,
-			(unsigned long long)d->s.seq, (unsigned long long)d->s.time_ns, d->s.flags,
-			d->s.gap_reason, (unsigned long long)d->s.gap_count);
-		p += used;
-		left -= (size_t)used;
-		n++;
-	}
-	if (n != b->nsamples) {
-		log_warnx("%s: host %u run %u batch %llu: %u samples, header says %u", d->path,
-			  b->host, b->run, (unsigned long long)b->bseq, n, b->nsamples);
-		d->errors++;
-	}
-	d->samples += n;
-	return 0;
-}
-
-int store__dump(const char *dir, FILE *f)
-{
-	struct dumpctx d = {.f = f};
-	struct dirent **names = NULL;
-	int n, ret = 0;
-
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0)
+	if (!j)
 		return -errno;
-	pc_dec_init(&d.dec);
-	pc_sample_init(&d.s);
-	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX + 300];
-		unsigned host;
-		char tail[8];
-		int fd;
+	pc_dec_init(&dec);
+	pc_sample_init(&s);
+	while ((ret = journal__next(j, &rec)) > 0) {
+		size_t off = 0;
+		uint32_t n = 0;
 
-		if (sscanf(names[i]->d_name, "host-%u.pc%7s", &host, tail) != 2 ||
-		    strcmp(tail, "b"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			ret = -errno;
-			continue;
+		records++;
+		pc_dec_reset(&dec); /* each batch is one self-contained stream */
+		while (off < rec.len) {
+			long used = pc_dec_sample(&dec, rec.payload + off, rec.len - off, &s);
+
+			if (used <= 0) {
+				log_warnx("%s: record at byte %llu (host %u run %u) sample %u: %s",
+					  path, (unsigned long long)rec.offset, rec.meta.host,
+					  rec.meta.run, n, dec.err);
+				bad++;
+				break;
+			}
+			fprintf(f, "%u %u %llu %llu %u %u %llu\n", rec.meta.host, rec.meta.run,
+				(unsigned long long)s.seq, (unsigned long long)s.time_ns, s.flags,
+				s.gap_reason, (unsigned long long)s.gap_count);
+			off += (size_t)used;
+			n++;
 		}
-		d.path = path;
-		if (scan(fd, path, 0, NULL, dump_batch, &d))
-			ret = -EBADMSG;
-		close(fd);
+		samples += n;
 	}
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	log_info("%s: %llu batches, %llu samples, %llu damaged", dir, (unsigned long long)d.batches,
-		 (unsigned long long)d.samples, (unsigned long long)d.errors);
-	pc_dec_free(&d.dec);
-	pc_sample_free(&d.s);
-	return ret ? ret : d.errors ? -EBADMSG : 0;
+	d = journal__damage(j, &nd);
+	for (size_t i = 0; i < nd; i++)
+		log_warnx("%s: byte %llu: %s", path, (unsigned long long)d[i].offset, d[i].reason);
+	log_info("%s: %llu records, %llu samples, %zu damaged, %llu undecodable", path,
+		 (unsigned long long)records, (unsigned long long)samples, nd,
+		 (unsigned long long)bad);
+	pc_dec_free(&dec);
+	pc_sample_free(&s);
+	journal__close(j);
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (nd || bad) {
+		snprintf(err, errlen, "%s: damage found (see above)", path);
+		return -EBADMSG;
+	}
+	return 0;
 }

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * store.h: where perfprocessord puts the batches it receives, behind one
- * small interface so that the store can change in one file: today an
- * append-only file per host (store.c); the encrypted journal
- * (include/pc/journal.h) slots in behind the same calls. The contract:
- * store__put() queues a batch and returns a ticket, store__wait() returns
- * once that ticket is durable (written and fsynced; syncs of all hosts are
- * grouped by one committer thread), and only then is the batch acknowledged
- * to the collector. store__have() says whether a batch is already stored, so
- * resent batches are dropped, never written twice.
+ * small interface: the site's encrypted journal (include/pc/journal.h), one
+ * file for every batch of every host. The contract: store__put() queues a
+ * batch and returns a ticket, store__wait() returns once that ticket is
+ * durable (journal__commit returned 0; the commits of all hosts are grouped
+ * by one committer thread), and only then is the batch acknowledged to the
+ * collector. store__put() recognises a batch already stored (the journal's
+ * own per-run sample sequence, rebuilt from the file when it opens) so a
+ * resent batch is dropped, never written twice, also after a kill -9.
  */
 #ifndef PD_STORE_H
 #define PD_STORE_H
@@ -16,25 +16,36 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pc/license.h"
 #include "pc/wire.h"
 
 struct store;
 
-/* Open every host file in dir (created when missing); torn tails are cut and reported. */
-struct store *store__open(const char *dir, char *err, size_t errlen);
+/*
+ * Open (or create) the journal at path with the site's identity: verifies
+ * that it decrypts (a wrong identity fails here, before anything is
+ * appended), cuts a torn tail (reported) and logs what it holds. NULL with
+ * err saying why (the journal's message: which part of the identity, or
+ * which byte offset).
+ */
+struct store *store__open(const char *path, const struct pc_site *site, char *err, size_t errlen);
 void store__close(struct store *st);
-/* 1 when (host, run, bseq) is stored already. */
-int store__have(struct store *st, uint32_t host, uint32_t run, uint64_t bseq);
-/* Write one batch (not yet durable); its ticket in *ticket. 0 or -errno. */
+/*
+ * Queue one batch: 0 when queued, 1 when it is a duplicate (already stored
+ * or queued: not written again), negative errno on failure. Either way
+ * *ticket is what to store__wait() for before acknowledging.
+ */
 int store__put(struct store *st, const struct pc_wire_batch *b, uint64_t *ticket);
-/* Wait until ticket is durable; 0, or -errno when the sync failed (do not acknowledge). */
+/* Wait until ticket is durable; 0, or -errno when the commit failed (do not acknowledge). */
 int store__wait(struct store *st, uint64_t ticket);
 
 /*
- * Read every stored sample back: one line per sample to f, "host run seq
- * time_ns flags gap_reason gap_count" (for tests and operators), then a
- * summary line per host and run to stderr. 0, or -errno on damage.
+ * Read every stored sample back from the journal at path: one line per
+ * sample to f, "host run seq time_ns flags gap_reason gap_count" (for
+ * operators and benchmarks; perfjournal is the exporter), then a summary
+ * to stderr. 0, or -errno (err says why) when it cannot be read or damage
+ * was found.
  */
-int store__dump(const char *dir, FILE *f);
+int store__dump(const char *path, const struct pc_site *site, FILE *f, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The flags every reader of recorded data takes, in one place: the site
+ * identity that decrypts journals (--siteid --sitename --license [--mac])
+ * and the selection (--host --run --from --to). perfjournal and perfreplay
+ * add PC_INPUT_FLAG_OPTIONS to their getopt_long tables, hand every option
+ * to input_flags__set, and turn the lot into input options with
+ * input_flags__finish.
+ */
+#ifndef PC_INPUT_FLAGS_H
+#define PC_INPUT_FLAGS_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "pc/input.h"
+#include "pc/license.h"
+
+enum {
+	PC_OPT_SITEID = 0x400,
+	PC_OPT_SITENAME,
+	PC_OPT_LICENSE,
+	PC_OPT_MAC,
+	PC_OPT_HOST,
+	PC_OPT_RUN,
+	PC_OPT_FROM,
+	PC_OPT_TO,
+};
+
+#define PC_INPUT_FLAG_OPTIONS                                                                      \
+	{"siteid", required_argument, NULL, PC_OPT_SITEID},                                        \
+	    {"sitename", required_argument, NULL, PC_OPT_SITENAME},                                \
+	    {"license", required_argument, NULL, PC_OPT_LICENSE},                                  \
+	    {"mac", required_argument, NULL, PC_OPT_MAC},                                          \
+	    {"host", required_argument, NULL, PC_OPT_HOST},                                        \
+	    {"run", required_argument, NULL, PC_OPT_RUN},                                          \
+	    {"from", required_argument, NULL, PC_OPT_FROM},                                        \
+	{                                                                                          \
+		"to", required_argument, NULL, PC_OPT_TO                                           \
+	}
+
+#define PC_INPUT_FLAG_USAGE                                                                        \
+	"  --siteid=N --sitename=NAME --license=xxxx-...\n"                                        \
+	"                      the identity that decrypts a journal (exact: case, spaces)\n"       \
+	"  --mac=02:fc:...     the processor's MAC (default: each of this machine's)\n"            \
+	"  --host=N --run=N    select one host and run (needed when a journal holds more)\n"       \
+	"  --from=T --to=T     select samples from <= time < to (unix s or RFC 3339)\n"
+
+struct pc_input_flags {
+	const char *siteid, *sitename, *license, *mac;
+	const char *host, *run, *from, *to;
+	uint8_t macs[16][6];
+	struct pc_site site;
+	struct pc_input_opts o; /* valid after input_flags__finish */
+};
+
+/* 1 when opt is one of PC_INPUT_FLAG_OPTIONS (val kept), 0 when it is not ours. */
+int input_flags__set(struct pc_input_flags *f, int opt, const char *val);
+/*
+ * Check the values and fill f->o; 0, or -1 after logging which flag and
+ * value are wrong. siteid, sitename and license go together; without --mac
+ * every MAC of this machine is tried.
+ */
+int input_flags__finish(struct pc_input_flags *f);
+
+#endif

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Load generators shared by perfcpumeasure, perfreplay and perfload.
+ *
+ * CPU (userspace/load_cpu.c): one fixed busy-loop kernel whose work unit is
+ * what capacity curves count, and a set of worker threads, one per CPU, each
+ * following a schedule of intervals (a target busy % per worker per interval)
+ * on absolute CLOCK_MONOTONIC deadlines. Each interval is cut into slices;
+ * a slice is busy for the part of the interval's target not yet done (read
+ * from the thread's own CPU clock, so preemption and overshoot are trimmed
+ * in the next slice) and then sleeps to the slice's end with TIMER_ABSTIME.
+ *
+ * Memory (load_mem.c): holds a target number of bytes of anonymous memory,
+ * every page written with varied data, grown and shrunk in place
+ * (MADV_DONTNEED). Disk (load_disk.c): paced O_DIRECT reads and writes on a
+ * scratch file. Network (load_net.c): a veth pair into a private network
+ * namespace with a sink inside, or a remote sink, carrying paced bytes.
+ */
+#ifndef PC_LOAD_H
+#define PC_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- CPU ---- */
+
+/* Version of the busy-loop kernel: curves measured with another one do not compare. */
+#define PC_LOAD_KERNEL "pcmix-1"
+/* One work unit: this many rounds of the kernel. */
+#define PC_LOAD_UNIT_ROUNDS 4096u
+
+/* Run n units of the kernel on *state; returns a value the caller must use (or the loop goes). */
+uint64_t load_cpu__kernel(uint64_t *state, uint64_t n);
+
+/*
+ * A schedule: n intervals, interval k ending end_ns[k] after the start
+ * (strictly increasing), pct[k * nworkers + w] the busy % of worker w in it.
+ */
+struct load_sched {
+	uint32_t n, nworkers;
+	const uint64_t *end_ns;
+	const double *pct;
+};
+
+struct load_cpu_opts {
+	uint32_t nworkers;
+	const int *cpu;	   /* CPU to pin worker w to, -1 = not pinned; NULL = none pinned */
+	uint64_t slice_ns; /* 0 = 10 ms (shortened to fit short intervals) */
+	double speed;	   /* schedule time runs this many times faster; 0 = 1 */
+	/*
+	 * Called by each worker in its own thread before it pins itself and
+	 * starts (a cpuset attach resets affinity): put tid in a cgroup. A
+	 * negative return stops that worker and fails load_cpu__start.
+	 */
+	int (*place)(void *arg, uint32_t w, pid_t tid);
+	void *place_arg;
+};
+
+struct load_cpu;
+
+/*
+ * Start the workers at once; interval 0 begins at start_mono (CLOCK_MONOTONIC
+ * ns, 0 = now). The schedule must outlive the generator. NULL with errno.
+ */
+struct load_cpu *load_cpu__start(const struct load_cpu_opts *o, const struct load_sched *s,
+				 uint64_t start_mono);
+uint64_t load_cpu__start_mono(const struct load_cpu *l);
+/* Thread id of worker w (to place it in a cgroup); 0 when unknown. */
+pid_t load_cpu__tid(const struct load_cpu *l, uint32_t w);
+/* CPU time of worker w from its thread CPU clock, read by the caller (not the worker). */
+uint64_t load_cpu__cpu_ns(const struct load_cpu *l, uint32_t w);
+/* Work units done by worker w so far. */
+uint64_t load_cpu__units(const struct load_cpu *l, uint32_t w);
+/*
+ * Busy % of the whole machine over the next ns nanoseconds (user + nice +
+ * system over all CPUs, from /proc/stat): how much other work there is before
+ * measuring or replaying. 0 or negative errno.
+ */
+int load_cpu__background(uint64_t ns, double *pct);
+/*
+ * Capacity measurement: o->nworkers workers at 10, 20, ... 100 % (levels
+ * ascending, passes times over), step_ns per level. got[pass * 10 + level]
+ * receives the units/s of all workers together, counted over the last 80 %
+ * of each step (the first part settles the feedback). progress (optional) is
+ * called as each step starts; *stop is checked between steps (-EINTR).
+ */
+#define PC_LOAD_LEVELS 10
+int load_cpu__measure(const struct load_cpu_opts *o, uint64_t step_ns, unsigned passes, double *got,
+		      const volatile int *stop, void (*progress)(unsigned pass, unsigned level));
+/* 1 when every worker has finished the schedule. */
+int load_cpu__done(const struct load_cpu *l);
+/* Ask the workers to stop, join them and free; safe on NULL. */
+void load_cpu__stop(struct load_cpu *l);
+
+/* ---- memory ---- */
+
+struct load_mem;
+
+/* Reserve address space for up to max_bytes (nothing is touched yet). NULL with errno. */
+struct load_mem *load_mem__open(uint64_t max_bytes);
+/* Hold bytes (rounded to pages, capped to max): write new pages, release the rest. */
+int load_mem__set(struct load_mem *m, uint64_t bytes);
+uint64_t load_mem__held(const struct load_mem *m);
+void load_mem__close(struct load_mem *m);
+/*
+ * The machine's used and available memory now, bytes, with the exporters'
+ * definition of used (sar's kbmemused). 0 or negative errno.
+ */
+int load_mem__meminfo(uint64_t *used, uint64_t *avail);
+/* Resident set of this process in bytes (/proc/self/statm), 0 when unreadable. */
+uint64_t load_mem__rss(void);
+
+/* ---- disk ---- */
+
+struct load_disk;
+
+/*
+ * Create a scratch file of size bytes in dir (O_DIRECT when the filesystem
+ * allows it, written once so that reads reach the device). NULL with errno,
+ * err says which file and why.
+ */
+struct load_disk *load_disk__open(const char *dir, uint64_t size, char *err, size_t errlen);
+/* "major:minor" device holding the scratch file, for /proc/diskstats. */
+void load_disk__dev(const struct load_disk *d, unsigned *major, unsigned *minor);
+/*
+ * Do rd_bytes in rd_ios reads and wr_bytes in wr_ios writes spread evenly
+ * over [start_mono, end_mono), each I/O at its own deadline. Returns 0 or
+ * negative errno; *late_ios counts I/Os issued after the interval ended.
+ */
+int load_disk__run(struct load_disk *d, uint64_t rd_bytes, uint64_t rd_ios, uint64_t wr_bytes,
+		   uint64_t wr_ios, uint64_t start_mono, uint64_t end_mono,
+		   const volatile int *stop);
+/* Close and delete the scratch file. */
+void load_disk__close(struct load_disk *d);
+
+/* ---- network ---- */
+
+struct load_net;
+
+/*
+ * A veth pair into a network namespace of our own with a sink inside
+ * (needs root and the ip(8) tool), or, with sink = "host:port", TCP to a
+ * `perfreplay --sink` peer. NULL with errno and err saying why.
+ */
+struct load_net *load_net__open(const char *sink, char *err, size_t errlen);
+/* Interface whose counters show the traffic ("" for a remote sink). */
+const char *load_net__ifname(const struct load_net *n);
+/* Send tx_bytes and have rx_bytes sent back, paced over [start_mono, end_mono). */
+int load_net__run(struct load_net *n, uint64_t tx_bytes, uint64_t rx_bytes, uint64_t start_mono,
+		  uint64_t end_mono, const volatile int *stop);
+/* Stop the sink, delete the namespace and the veth pair. */
+void load_net__close(struct load_net *n);
+/* Serve as a sink on port until *stop: discard what comes, send back what is asked. */
+int load_net__sink(uint16_t port, const volatile int *stop);
+
+#endif

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * perfreplay: reproduce a recorded run (journal, collection, pcc or legacy
+ * capture: include/pc/input.h) on this machine, one to one in real time or
+ * --speed times faster: CPU converted between machines through both capacity
+ * curves, memory, disk and network; then say how faithfully it did
+ * (report.c). This file reads the options, the recording and the curves,
+ * builds the plan (include/pc/replay_plan.h) and hands it to run.c; with
+ * --dry-run it prints the plan instead. --listen makes it a network sink for
+ * a replay on another machine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pc/capacity.h"
+#include "pc/cgroup.h"
+#include "pc/cli.h"
+#include "pc/config.h"
+#include "pc/input.h"
+#include "pc/input_flags.h"
+#include "pc/load.h"
+#include "pc/log.h"
+#include "pc/replay_plan.h"
+#include "replay.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: perfreplay --input=FILE [selection, identity] [--training=FILE]\n"
+		"                  [--target-training=FILE] [--shape=same|fit] [--cpus=LIST]\n"
+		"                  [--backlog=drop|carry] [--speed=N] "
+		"[--mode=all|cpu,memory,disk,net]\n"
+		"                  [--mem-base=target|recording] [--scratch=DIR]\n"
+		"                  [--sink=netns|HOST:PORT] [--report=FILE.csv] [--dry-run] [-v]\n"
+		"       perfreplay --listen=PORT      (a network sink for a replay elsewhere)\n"
+		"\n"
+		"  --training          the source machine's capacity curve (perfcpumeasure);\n"
+		"                      without it CPU %% is replayed as recorded (same machine)\n"
+		"  --target-training   this machine's curve; measured now (~7 s) when absent\n"
+		"  --shape             same: one worker per recorded CPU; fit: the work spread\n"
+		"                      over --cpus (default all online CPUs)\n"
+		"  --backlog           work a saturated interval could not do: dropped (default)\n"
+		"                      or carried into the next intervals\n"
+		"  --report            per-interval target vs achieved CSV (- for "
+		"stdout)\n" PC_INPUT_FLAG_USAGE);
+}
+
+static int parse_modes(const char *v, unsigned *m)
+{
+	char buf[128], *save = NULL;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -EINVAL;
+	*m = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "all"))
+			*m |= MODE_CPU | MODE_MEM | MODE_DISK | MODE_NET;
+		else if (!strcmp(t, "cpu"))
+			*m |= MODE_CPU;
+		else if (!strcmp(t, "memory") || !strcmp(t, "mem"))
+			*m |= MODE_MEM;
+		else if (!strcmp(t, "disk"))
+			*m |= MODE_DISK;
+		else if (!strcmp(t, "net"))
+			*m |= MODE_NET;
+		else
+			return -EINVAL;
+	}
+	return *m ? 0 : -EINVAL;
+}
+
+static void progress(unsigned pass, unsigned level)
+{
+	(void)pass;
+	fprintf(stderr, "\rperfreplay: measuring this machine's curve: %3u %% ", (level + 1) * 10);
+}
+
+/* The target's curve on the spot: one pass over the CPUs the replay will use. */
+static int measure_target(struct pc_capacity *c, const struct replay_cfg *cfg)
+{
+	struct pc_cgroup cg;
+	char err[256], name[64];
+	int rc;
+
+	snprintf(name, sizeof(name), "perfreplay-measure.%d", (int)getpid());
+	if ((rc = cgroup__create(&cg, cfg->cgroup_root, name, cfg->cpus, 0, err, sizeof(err)))) {
+		log_warnx("cgroup: %s", err);
+		return rc;
+	}
+	memset(c, 0, sizeof(*c));
+	rc = capacity__measure(c, cfg->cpu_list, cfg->ncpu, &cg, 700000000ull, 1, &replay_stop,
+			       progress);
+	cgroup__destroy(&cg);
+	return rc;
+}
+
+static int load_curve(struct pc_capacity *c, const char *flag, const char *path,
+		      uint32_t ncpu_default)
+{
+	char err[512];
+
+	if (capacity__load(c, path, err, sizeof(err))) {
+		log_warnx("%s: %s", flag, err);
+		return -EINVAL;
+	}
+	if (*c->kernel && strcmp(c->kernel, PC_LOAD_KERNEL))
+		log_warnx("%s=%s: measured with kernel %s, this is %s: units may not compare", flag,
+			  path, c->kernel, PC_LOAD_KERNEL);
+	if (!c->ncpu) {
+		c->ncpu = ncpu_default;
+		log_info("%s=%s: no CPU count in the file (the original format): taking %u", flag,
+			 path, ncpu_default);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"input", required_argument, NULL, 'i'},
+	    {"training", required_argument, NULL, 't'},
+	    {"target-training", required_argument, NULL, 'T'},
+	    {"shape", required_argument, NULL, 's'},
+	    {"cpus", required_argument, NULL, 'c'},
+	    {"backlog", required_argument, NULL, 'b'},
+	    {"speed", required_argument, NULL, 'S'},
+	    {"mode", required_argument, NULL, 'm'},
+	    {"mem-base", required_argument, NULL, 'M'},
+	    {"scratch", required_argument, NULL, 'D'},
+	    {"sink", required_argument, NULL, 'k'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"report", required_argument, NULL, 'r'},
+	    {"slice", required_argument, NULL, 'L'},
+	    {"cgroup-root", required_argument, NULL, 'C'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    PC_INPUT_FLAG_OPTIONS,
+	    {NULL, 0, NULL, 0},
+	};
+	static struct replay_cfg cfg = {
+	    .modes = MODE_CPU | MODE_MEM | MODE_DISK | MODE_NET, .speed = 1, .scratch = "/tmp"};
+	const char *input = NULL, *training = NULL, *tgt_training = NULL;
+	struct rp_opts ro = {0};
+	static struct pc_capacity src, dst;
+	struct rp_plan plan;
+	struct pc_input *in = NULL;
+	static struct pc_input_flags sel;
+	uint64_t listen_port = 0;
+	int c, verbose = 0, dry = 0, ret = 1, rc;
+	char err[512], cpus_buf[32], *end;
+
+	log_init("perfreplay", 0);
+	replay_plan__init(&plan);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:vhn", opts, NULL)) != -1) {
+		int bad = 0;
+		if (input_flags__set(&sel, c, optarg))
+			continue;
+		switch (c) {
+		case 'i':
+			input = optarg;
+			break;
+		case 't':
+			training = optarg;
+			break;
+		case 'T':
+			tgt_training = optarg;
+			break;
+		case 's':
+			bad = strcmp(optarg, "same") && strcmp(optarg, "fit");
+			ro.shape = strcmp(optarg, "fit") ? RP_SHAPE_SAME : RP_SHAPE_FIT;
+			break;
+		case 'c':
+			cfg.cpus = optarg;
+			break;
+		case 'b':
+			bad = strcmp(optarg, "drop") && strcmp(optarg, "carry");
+			ro.backlog = strcmp(optarg, "carry") ? RP_BACKLOG_DROP : RP_BACKLOG_CARRY;
+			break;
+		case 'S':
+			cfg.speed = strtod(optarg, &end);
+			bad = end == optarg || *end || !(cfg.speed > 0 && cfg.speed <= 1000);
+			break;
+		case 'm':
+			bad = parse_modes(optarg, &cfg.modes) != 0;
+			break;
+		case 'M':
+			bad = strcmp(optarg, "target") && strcmp(optarg, "recording");
+			cfg.mem_base =
+			    strcmp(optarg, "target") ? MEM_BASE_RECORDING : MEM_BASE_TARGET;
+			break;
+		case 'D':
+			cfg.scratch = optarg;
+			break;
+		case 'k':
+			cfg.sink = optarg;
+			break;
+		case 'l':
+			bad = pc_parse_u64(optarg, 65535, &listen_port) || !listen_port;
+			break;
+		case 'r':
+			cfg.report = optarg;
+			break;
+		case 'L':
+			bad = pc_parse_duration(optarg, &cfg.slice_ns) || cfg.slice_ns < 1000000;
+			break;
+		case 'C':
+			cfg.cgroup_root = optarg;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			return pc_cli_other_option(c, argv, usage, 1);
+		}
+		if (bad)
+			return pc_cli_bad_value(argv, optarg);
+	}
+	log_init("perfreplay", verbose);
+	if (pc_cli_extra_args(argc, argv, " (options are --name=value)"))
+		return PC_EXIT_USAGE;
+	pc_cli_stop_on_signals(&replay_stop, 1);
+	if (listen_port) {
+		log_info("network sink on port %u", (unsigned)listen_port);
+		rc = load_net__sink((uint16_t)listen_port, &replay_stop);
+		if (rc && !replay_stop)
+			log_warnx("--listen %u: %s", (unsigned)listen_port, strerror(-rc));
+		return rc && !replay_stop ? 1 : 0;
+	}
+	if (!input) {
+		log_warnx("--input: required (journal, collection, pcc or legacy capture)");
+		return PC_EXIT_USAGE;
+	}
+	if (input_flags__finish(&sel))
+		return PC_EXIT_USAGE;
+	if (tgt_training && !training) {
+		log_warnx("--target-training needs --training (the source machine's curve)");
+		return PC_EXIT_USAGE;
+	}
+	if (!cfg.cpus) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		snprintf(cpus_buf, sizeof(cpus_buf), "0-%ld", n > 0 ? n - 1 : 0);
+		cfg.cpus = cpus_buf;
+	}
+	rc = cgroup__cpu_array(cfg.cpus, cfg.cpu_list, 1024);
+	if (rc <= 0) {
+		log_warnx("--cpus \"%s\": not a CPU list like 0-3,6", cfg.cpus);
+		return PC_EXIT_USAGE;
+	}
+	cfg.ncpu = (uint32_t)rc;
+
+	in = input__open_opts(input, &sel.o, err, sizeof(err));
+	if (!in) {
+		log_warnx("--input: %s", err);
+		goto cleanup;
+	}
+	if ((rc = replay_plan__read(&plan, in, sel.o.host, sel.o.run, err, sizeof(err)))) {
+		log_warnx("--input=%s: %s", input, err);
+		goto cleanup;
+	}
+	if (input__skipped(in))
+		log_warnx("--input=%s: %lu damaged or unknown records skipped; the first: %s",
+			  input, input__skipped(in), input__skip_reason(in));
+	log_info("%s: host %u run %u, %u intervals, %u CPUs recorded (%s)", input, plan.host,
+		 plan.run, plan.n, plan.src_ncpu, plan.bpf_cpu ? "eBPF busy time" : "/proc/stat");
+
+	if (training) {
+		if (load_curve(&src, "--training", training, plan.src_ncpu))
+			goto cleanup;
+		if (tgt_training) {
+			if (load_curve(&dst, "--target-training", tgt_training, cfg.ncpu))
+				goto cleanup;
+		} else if (measure_target(&dst, &cfg)) {
+			log_warnx("measuring this machine's curve failed");
+			goto cleanup;
+		}
+		ro.src = &src;
+		ro.dst = &dst;
+	} else {
+		log_info("no --training: CPU %% replayed as recorded (same kind of machine)");
+	}
+	ro.tgt_ncpu = cfg.ncpu;
+	if ((rc = replay_plan__convert(&plan, &ro, err, sizeof(err)))) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	if (plan.saturated)
+		log_warnx("%u of %u intervals ask more CPU than this machine's %u CPUs can give "
+			  "(backlog %s)",
+			  plan.saturated, plan.n, cfg.ncpu, ro.backlog ? "carried" : "dropped");
+	if (dry) {
+		if (replay_plan__write(&plan, stdout) || fflush(stdout)) {
+			log_warnx("standard output: write failed");
+			goto cleanup;
+		}
+		ret = 0;
+		goto cleanup;
+	}
+	input__close(in);
+	in = NULL;
+	ret = replay__run(&plan, &cfg);
+cleanup:
+	input__close(in);
+	replay_plan__free(&plan);
+	return ret;
+}

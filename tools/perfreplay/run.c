@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c: perfreplay's live replay. CPU workers follow the plan's schedule on
+ * their own (include/pc/load.h) inside our cgroup; a disk thread and a
+ * network thread pace their I/O per interval; this thread sets the memory
+ * held at each interval's start and, at each interval's end deadline,
+ * measures what happened independently of the generators: the workers' CPU
+ * clocks and the cgroup's usage, RSS, /proc/diskstats of the scratch device
+ * and /proc/net/dev of the veth interface. Everything is released on the way
+ * out, interrupted or not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pc/cgroup.h"
+#include "pc/load.h"
+#include "pc/log.h"
+#include "pc/proc.h"
+#include "pc/ticker.h"
+#include "replay.h"
+
+volatile int replay_stop;
+
+struct io_ctx {
+	const struct rp_plan *p;
+	const struct replay_cfg *c;
+	uint64_t t0;
+	struct load_disk *disk;
+	struct load_net *net;
+	pthread_t th;
+	int started, err;
+};
+
+static uint64_t at(const struct rp_plan *p, const struct replay_cfg *c, uint64_t t0, uint32_t k)
+{
+	return t0 + (uint64_t)((double)(k ? p->end_ns[k - 1] : 0) / c->speed);
+}
+
+static void sleep_until(uint64_t mono)
+{
+	struct timespec ts = {(time_t)(mono / 1000000000ull), (long)(mono % 1000000000ull)};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !replay_stop)
+		;
+}
+
+/* Whole counts per interval with the fractions carried, so totals stay exact. */
+static uint64_t take(double *acc, double v)
+{
+	double n;
+
+	*acc += v > 0 ? v : 0;
+	n = floor(*acc);
+	*acc -= n;
+	return (uint64_t)n;
+}
+
+static void *disk_main(void *arg)
+{
+	struct io_ctx *x = arg;
+	double acc[4] = {0};
+
+	for (uint32_t k = 0; k < x->p->n && !replay_stop; k++) {
+		const struct rp_interval *iv = &x->p->iv[k];
+		uint64_t beg = at(x->p, x->c, x->t0, k), end = at(x->p, x->c, x->t0, k + 1);
+		double secs = (double)(end - beg) / 1e9;
+		uint64_t rb = take(&acc[0], iv->rd_bps * secs),
+			 ri = take(&acc[1], iv->rd_iops * secs);
+		uint64_t wb = take(&acc[2], iv->wr_bps * secs),
+			 wi = take(&acc[3], iv->wr_iops * secs);
+		if (pc_now_mono() >= end)
+			continue;
+		int rc = load_disk__run(x->disk, rb, ri, wb, wi, beg, end, &replay_stop);
+		if (rc) {
+			x->err = rc;
+			log_warnx("disk replay stopped at interval %u: %s", k, strerror(-rc));
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void *net_main(void *arg)
+{
+	struct io_ctx *x = arg;
+	double acc[2] = {0};
+
+	for (uint32_t k = 0; k < x->p->n && !replay_stop; k++) {
+		const struct rp_interval *iv = &x->p->iv[k];
+		uint64_t beg = at(x->p, x->c, x->t0, k), end = at(x->p, x->c, x->t0, k + 1);
+		double secs = (double)(end - beg) / 1e9;
+		uint64_t tx = take(&acc[0], iv->tx_bps * secs),
+			 rx = take(&acc[1], iv->rx_bps * secs);
+		if (pc_now_mono() >= end)
+			continue;
+		int rc = load_net__run(x->net, tx, rx, beg, end, &replay_stop);
+		if (rc) {
+			x->err = rc;
+			log_warnx("network replay stopped at interval %u: %s", k, strerror(-rc));
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* The /proc counters this replay watches, read into one sample. */
+static int read_proc(struct pc_sample *s, unsigned what)
+{
+	static const struct {
+		const char *path;
+		int (*parse)(const char *, size_t, struct pc_sample *, struct pc_perr *);
+		unsigned mode;
+	} src[] = {
+	    {"/proc/diskstats", proc_diskstats_parse, MODE_DISK},
+	    {"/proc/net/dev", proc_netdev_parse, MODE_NET},
+	};
+	static char buf[1 << 18];
+	struct pc_perr perr = {0};
+
+	pc_sample_reset(s);
+	for (size_t i = 0; i < sizeof(src) / sizeof(*src); i++) {
+		if (!(what & src[i].mode))
+			continue;
+		int fd = open(src[i].path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n < 0)
+			return -errno;
+		int rc = src[i].parse(buf, (size_t)n, s, &perr);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static const uint64_t *disk_row(const struct pc_sample *s, unsigned maj, unsigned min)
+{
+	const struct pc_table *t = &s->t[PC_G_DISK];
+
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		const uint64_t *v = pc_table_row(t, r);
+		if (v[PC_DISK_MAJOR] == maj && v[PC_DISK_MINOR] == min)
+			return v;
+	}
+	return NULL;
+}
+
+static int place(void *arg, uint32_t w, pid_t tid)
+{
+	(void)w;
+	return cgroup__attach(arg, tid);
+}
+
+struct live {
+	struct pc_cgroup cg;
+	int have_cg;
+	struct load_cpu *cpu;
+	struct load_mem *mem;
+	struct io_ctx disk, net;
+	struct pc_sample s[2];
+	int *wcpu;
+	double *w_t, *w_a;
+	uint64_t *cpu_prev;
+	struct report rep;
+	int rep_open;
+};
+
+static void live_free(struct live *L)
+{
+	replay_stop = 1; /* the I/O threads check it between I/Os */
+	load_cpu__stop(L->cpu);
+	if (L->disk.started)
+		pthread_join(L->disk.th, NULL);
+	if (L->net.started)
+		pthread_join(L->net.th, NULL);
+	load_disk__close(L->disk.disk);
+	load_net__close(L->net.net);
+	load_mem__close(L->mem);
+	if (L->have_cg && cgroup__destroy(&L->cg))
+		log_warnx(
+		    "cgroup: could not remove everything (see /sys/fs/cgroup/*/perfreplay.*)");
+	pc_sample_free(&L->s[0]);
+	pc_sample_free(&L->s[1]);
+	free(L->wcpu);
+	free(L->w_t);
+	free(L->w_a);
+	free(L->cpu_prev);
+}
+
+/* Increment of a cumulative counter per second. */
+static double rate(const uint64_t *a, const uint64_t *b, unsigned col, double dt)
+{
+	return (double)pc_counter_delta(a[col], b[col]) / dt;
+}
+
+int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
+{
+	struct live L = {0};
+	unsigned modes = c->modes, proc_modes;
+	uint32_t nw = p->nworkers;
+	double mem_base = 0, cap_bytes = 0, mem_avail = 0;
+	uint64_t rss0 = 0, cg_prev = 0, t0, tprev;
+	unsigned dmaj = 0, dmin = 0;
+	char err[512], name[64];
+	int rc = -1, cur = 0;
+
+	pc_sample_init(&L.s[0]);
+	pc_sample_init(&L.s[1]);
+	L.wcpu = calloc(nw, sizeof(*L.wcpu));
+	L.w_t = calloc(nw, sizeof(*L.w_t));
+	L.w_a = calloc(nw, sizeof(*L.w_a));
+	L.cpu_prev = calloc(nw, sizeof(*L.cpu_prev));
+	if (!L.wcpu || !L.w_t || !L.w_a || !L.cpu_prev)
+		goto cleanup;
+
+	/* What the plan has and the machine allows decides what is replayed. */
+	unsigned has = 0;
+	for (uint32_t k = 0; k < p->n; k++)
+		has |= p->iv[k].has;
+	if ((modes & MODE_MEM) && !(has & RP_HAS_MEM))
+		log_info("memory: the recording has no meminfo: not replayed"), modes &= ~MODE_MEM;
+	if ((modes & MODE_DISK) && !(has & RP_HAS_DISK))
+		log_info("disk: the recording has no disk counters: not replayed"),
+		    modes &= ~MODE_DISK;
+	if ((modes & MODE_NET) && !c->sink) {
+		log_info("network: no sink (--sink=netns or --sink=HOST:PORT): not replayed");
+		modes &= ~MODE_NET;
+	}
+	if ((modes & MODE_NET) && !(has & RP_HAS_NET))
+		log_info("network: the recording has no interface counters: not replayed"),
+		    modes &= ~MODE_NET;
+
+	if (!modes) {
+		log_warnx("nothing to replay: the recording has none of the resources asked for");
+		rc = 1;
+		goto cleanup;
+	}
+	/* Network first: the sink is a fork, best done before any thread exists. */
+	if (modes & MODE_NET) {
+		L.net.net =
+		    load_net__open(strcmp(c->sink, "netns") ? c->sink : NULL, err, sizeof(err));
+		if (!L.net.net) {
+			log_warnx("network: %s", err);
+			goto cleanup;
+		}
+	}
+	if (modes & MODE_CPU) {
+		snprintf(name, sizeof(name), "perfreplay.%d", (int)getpid());
+		if (cgroup__create(&L.cg, c->cgroup_root, name, c->cpus, (double)nw, err,
+				   sizeof(err))) {
+			log_warnx("cgroup: %s", err);
+			goto cleanup;
+		}
+		L.have_cg = 1;
+		if (*L.cg.why)
+			log_info("workers placed by %s (%s)", cgroup__mode_name(L.cg.mode),
+				 L.cg.why);
+		else
+			log_debug("workers placed by %s", cgroup__mode_name(L.cg.mode));
+	}
+	if (modes & MODE_MEM) {
+		double rec0 = p->iv[0].mem_used_kb * 1024, peak = 0;
+		uint64_t used, avail;
+		if (load_mem__meminfo(&used, &avail)) {
+			log_warnx("/proc/meminfo: cannot read the target's memory");
+			goto cleanup;
+		}
+		mem_base = c->mem_base == MEM_BASE_TARGET ? (double)used : rec0;
+		mem_avail = (double)avail;
+		for (uint32_t k = 0; k < p->n; k++)
+			peak = fmax(peak, p->iv[k].mem_used_kb * 1024 - mem_base);
+		/* Never push the target into reclaim or the OOM killer: keep 256 MiB spare. */
+		cap_bytes = fmax(0, mem_avail - 256.0 * 1048576);
+		if (peak > cap_bytes)
+			log_warnx(
+			    "memory: the recording needs up to %.0f MiB more than the target's "
+			    "start, %.0f MiB can be held safely: capped",
+			    peak / 1048576, cap_bytes / 1048576);
+		L.mem = load_mem__open((uint64_t)fmax(fmin(peak, cap_bytes), 1 << 20));
+		if (!L.mem) {
+			log_warn("memory: reserving address space");
+			goto cleanup;
+		}
+		rss0 = load_mem__rss();
+	}
+	if (modes & MODE_DISK) {
+		L.disk.disk = load_disk__open(c->scratch, 256ull << 20, err, sizeof(err));
+		if (!L.disk.disk) {
+			log_warnx("disk: %s", err);
+			goto cleanup;
+		}
+		load_disk__dev(L.disk.disk, &dmaj, &dmin);
+	}
+	rc = report__open(&L.rep, c->report, nw);
+	if (rc) {
+		log_warnx("--report %s: %s", c->report, strerror(-rc));
+		goto cleanup;
+	}
+	L.rep_open = 1;
+	rc = -1;
+
+	t0 = pc_now_mono() + 200000000ull;
+	if (modes & MODE_CPU) {
+		struct load_sched s;
+		replay_plan__sched(p, &s);
+		for (uint32_t w = 0; w < nw; w++)
+			L.wcpu[w] = c->cpu_list[w % c->ncpu];
+		struct load_cpu_opts o = {.nworkers = nw,
+					  .cpu = L.wcpu,
+					  .slice_ns = c->slice_ns,
+					  .speed = c->speed,
+					  .place = place,
+					  .place_arg = &L.cg};
+		L.cpu = load_cpu__start(&o, &s, t0);
+		if (!L.cpu) {
+			log_warn("starting %u CPU workers", nw);
+			goto cleanup;
+		}
+	}
+	if (L.mem) {
+		double want = fmin(fmax(p->iv[0].mem_used_kb * 1024 - mem_base, 0), cap_bytes);
+		load_mem__set(L.mem, (uint64_t)want);
+	}
+	L.disk.p = L.net.p = p;
+	L.disk.c = L.net.c = c;
+	L.disk.t0 = L.net.t0 = t0;
+	if (L.disk.disk && !pthread_create(&L.disk.th, NULL, disk_main, &L.disk))
+		L.disk.started = 1;
+	if (L.net.net && !pthread_create(&L.net.th, NULL, net_main, &L.net))
+		L.net.started = 1;
+	proc_modes = modes & (MODE_DISK | MODE_NET);
+
+	/* Baseline at t0. */
+	sleep_until(t0);
+	tprev = pc_now_mono();
+	for (uint32_t w = 0; w < nw && L.cpu; w++)
+		L.cpu_prev[w] = load_cpu__cpu_ns(L.cpu, w);
+	if (L.have_cg && cgroup__usage_ns(&L.cg, &cg_prev))
+		cg_prev = UINT64_MAX;
+	if (proc_modes)
+		read_proc(&L.s[cur], proc_modes);
+	log_info("replaying %u intervals (%.1f s at speed %g):%s%s%s%s", p->n,
+		 (double)p->end_ns[p->n - 1] / 1e9 / c->speed, c->speed, L.cpu ? " cpu" : "",
+		 L.mem ? " memory" : "", L.disk.disk ? " disk" : "", L.net.net ? " net" : "");
+	if (L.cpu)
+		log_info("%u worker%s on CPUs %s", nw, nw == 1 ? "" : "s", c->cpus);
+
+	for (uint32_t k = 0; k < p->n && !replay_stop; k++) {
+		const struct rp_interval *iv = &p->iv[k];
+		double tgt[S_N], got[S_N], cg_pct = NAN, dt;
+		uint64_t now;
+
+		for (int i = 0; i < S_N; i++)
+			tgt[i] = got[i] = NAN;
+		sleep_until(at(p, c, t0, k + 1));
+		if (replay_stop)
+			break;
+		now = pc_now_mono();
+		dt = (double)(now - tprev) / 1e9;
+		tprev = now;
+		if (L.cpu) {
+			double sum_t = 0, sum_a = 0;
+			for (uint32_t w = 0; w < nw; w++) {
+				uint64_t v = load_cpu__cpu_ns(L.cpu, w);
+				L.w_t[w] = p->pct[(size_t)k * nw + w];
+				L.w_a[w] = (double)(v - L.cpu_prev[w]) / 1e9 / dt * 100;
+				L.cpu_prev[w] = v;
+				sum_t += L.w_t[w], sum_a += L.w_a[w];
+			}
+			tgt[S_CPU] = sum_t / nw, got[S_CPU] = sum_a / nw;
+			uint64_t u;
+			if (cg_prev != UINT64_MAX && !cgroup__usage_ns(&L.cg, &u)) {
+				cg_pct = (double)(u - cg_prev) / 1e9 / dt / nw * 100;
+				cg_prev = u;
+			}
+		}
+		if (L.mem) {
+			tgt[S_MEM] =
+			    fmin(fmax(iv->mem_used_kb * 1024 - mem_base, 0), cap_bytes) / 1048576;
+			got[S_MEM] = ((double)load_mem__rss() - (double)rss0) / 1048576;
+		}
+		if (proc_modes) {
+			int nxt = !cur;
+			read_proc(&L.s[nxt], proc_modes);
+			const uint64_t *a = disk_row(&L.s[cur], dmaj, dmin),
+				       *b = disk_row(&L.s[nxt], dmaj, dmin);
+			if (L.disk.disk && a && b) {
+				tgt[S_RD] = iv->rd_bps, tgt[S_WR] = iv->wr_bps;
+				tgt[S_RIOPS] = iv->rd_iops, tgt[S_WIOPS] = iv->wr_iops;
+				got[S_RD] = rate(a, b, PC_DISK_RD_SECTORS, dt) * 512;
+				got[S_WR] = rate(a, b, PC_DISK_WR_SECTORS, dt) * 512;
+				got[S_RIOPS] = rate(a, b, PC_DISK_RD_IOS, dt);
+				got[S_WIOPS] = rate(a, b, PC_DISK_WR_IOS, dt);
+			}
+			const char *ifn = L.net.net ? load_net__ifname(L.net.net) : "";
+			int ra = *ifn ? pc_table_find(&L.s[cur].t[PC_G_NET], ifn) : -1;
+			int rb = *ifn ? pc_table_find(&L.s[nxt].t[PC_G_NET], ifn) : -1;
+			if (ra >= 0 && rb >= 0) {
+				const uint64_t *na = pc_table_row(&L.s[cur].t[PC_G_NET],
+								  (uint32_t)ra),
+					       *nb = pc_table_row(&L.s[nxt].t[PC_G_NET],
+								  (uint32_t)rb);
+				tgt[S_TX] = iv->tx_bps, tgt[S_RX] = iv->rx_bps;
+				got[S_TX] = rate(na, nb, PC_NET_TX_BYTES, dt);
+				got[S_RX] = rate(na, nb, PC_NET_RX_BYTES, dt);
+			}
+			cur = nxt;
+		}
+		report__row(&L.rep, k, (double)p->end_ns[k] / 1e9, dt, iv->saturated, tgt, got,
+			    cg_pct, L.cpu ? L.w_t : NULL, L.cpu ? L.w_a : NULL);
+		log_debug("interval %u: cpu %.1f -> %.1f %%", k, tgt[S_CPU], got[S_CPU]);
+		/* The next interval's memory, at its start. */
+		if (L.mem && k + 1 < p->n) {
+			double want =
+			    fmin(fmax(p->iv[k + 1].mem_used_kb * 1024 - mem_base, 0), cap_bytes);
+			load_mem__set(L.mem, (uint64_t)want);
+		}
+	}
+	rc = replay_stop ? 130 : 0;
+	if (replay_stop)
+		log_warnx("interrupted: releasing everything");
+cleanup:
+	live_free(&L);
+	if (L.rep_open && report__close(&L.rep, stdout)) {
+		log_warnx("--report %s: write failed", c->report);
+		rc = 1;
+	}
+	return rc < 0 ? 1 : rc;
+}

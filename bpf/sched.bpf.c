@@ -180,8 +180,16 @@ static __always_inline __u64 busy_since(struct pcb_cpu *c, __u32 prev_pid, __u64
 		return delta;
 	if (!c->curr_pid || !t)
 		return 0;
-	/* The task may have exited since: its memory then holds anything; delta bounds it. */
-	rt = BPF_CORE_READ(t, se.sum_exec_runtime);
+	/*
+	 * The scheduler sets se.prev_sum_exec_runtime to the runtime so far
+	 * each time it picks the task: past curr_rt, the task has been picked
+	 * again (maybe on another CPU) and the difference is exactly its time
+	 * here; else the runtime counter itself. The task may have exited
+	 * since: its memory then holds anything; delta bounds it.
+	 */
+	rt = BPF_CORE_READ(t, se.prev_sum_exec_runtime);
+	if (rt <= c->curr_rt)
+		rt = BPF_CORE_READ(t, se.sum_exec_runtime);
 	ran = rt > c->curr_rt ? rt - c->curr_rt : 0;
 	return ran < delta ? ran : delta;
 }

@@ -268,7 +268,11 @@ int main(int argc, char **argv)
 			o.verbose = 1;
 			break;
 		default:
-			return pc_cli_other_option(c, av, usage, 1);
+			c = pc_cli_other_option(c, av, usage, 1);
+			free(o.listen); /* -h and bad options return: no leak to report */
+			free(o.allowed);
+			pc_config_free(ac, av);
+			return c;
 		}
 	}
 	if (optind < ac)

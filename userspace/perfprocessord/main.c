@@ -229,7 +229,9 @@ int main(int argc, char **argv)
 			pd.o.verbose = 1;
 			break;
 		default:
-			return pc_cli_other_option(c, av, usage, 1);
+			c = pc_cli_other_option(c, av, usage, 1);
+			pc_config_free(ac, av); /* -h and bad options return: no leak to report */
+			return c;
 		}
 	}
 	log_init(argv[0], pd.o.verbose);

@@ -27,7 +27,7 @@ for r in ref_runqlat ref_biolatency; do
 		-c bench/$r.bpf.c -o $out/$r.bpf.o
 done
 cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -o $out/bpf_bench \
-	bench/bpf_bench.c $(for o in $objs; do echo build/obj/userspace/$o.o; done) -lbpf -lelf -lz -lm
+	bench/bpf_bench.c $(for o in $objs; do echo build/obj/userspace/$o.o; done) -lbpf -lelf -lz -lzstd -lm
 
 fiofile=/var/tmp/pc-bpf-bench.$$
 pids=()

@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 out=build/bench
 mkdir -p "$out"
 cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -Iinclude -o "$out/journal_append" \
-	bench/journal_append.c build/libpc.a $(pkg-config --libs libbpf libssh libsodium) -lelf -lz -lm
+	bench/journal_append.c build/libpc.a $(pkg-config --libs libbpf libssh libsodium) -lelf -lz -lzstd -lm
 "$out/journal_append" "${JOURNAL_RECORDS:-100000}" 256 10
 "$out/journal_append" "${JOURNAL_RECORDS:-100000}" 256 1

@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -Iinclude -o "$out/journal_day" \
-	bench/journal_day.c build/libpc.a $(pkg-config --libs libbpf libssh libsodium) -lelf -lz -lm
+	bench/journal_day.c build/libpc.a $(pkg-config --libs libbpf libssh libsodium) -lelf -lz -lzstd -lm
 
 # elapsed SECONDS of a command (stdout and stderr of the command go to $T/cmd.log)
 elapsed() {

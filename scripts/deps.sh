@@ -2,7 +2,7 @@
 # Install the Debian packages perfcollector builds, tests and benchmarks with, when missing.
 # Fast when everything is there (one dpkg-query); needs root (or sudo) otherwise.
 set -euo pipefail
-pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libssh-dev libsodium-dev
+pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libssh-dev libsodium-dev
       libcmocka-dev pkg-config iproute2 openssh-client sysstat atop stress-ng fio python3)
 missing=()
 for p in "${pkgs[@]}"; do

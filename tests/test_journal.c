@@ -218,7 +218,7 @@ static void test_payload_edge_sizes(void **state)
 	struct journal_rec r;
 	char err[256];
 
-	for (size_t i = 0; i < big; i++) /* incompressible: stored, not deflated */
+	for (size_t i = 0; i < big; i++) /* incompressible: stored, not compressed */
 		p[i] = (uint8_t)(i * 2654435761u >> 13);
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal(journal__append(j, 7, 8, p, sizes[i]), 0);
@@ -238,6 +238,41 @@ static void test_payload_edge_sizes(void **state)
 	assert_int_equal(journal__next(j, &r), 0);
 	journal__close(j);
 	free(p);
+}
+
+/*
+ * tests/fixtures/journal/deflate-v1 was written by the previous writer, which
+ * deflated payloads (compression 1): four payload(i) records, hosts 0 1 0 1,
+ * run 1. Journals written before zstd must stay readable.
+ */
+static void test_reads_deflate_records_of_earlier_versions(void **state)
+{
+	struct journal_summary sum;
+	struct journal_rec r;
+	char err[256], want[2048];
+	struct journal *j;
+
+	(void)state;
+	j = journal__open(tu_path(tu_fixtures(), "journal/deflate-v1"), &site, err, sizeof(err));
+	if (!j)
+		fail_msg("%s", err);
+	for (unsigned i = 0; i < 4; i++) {
+		size_t n = payload(i, want, sizeof(want));
+
+		assert_int_equal(journal__next(j, &r), 1);
+		assert_int_equal(r.meta.host, i % 2);
+		assert_int_equal(r.meta.run, 1);
+		assert_int_equal(r.len, n);
+		assert_memory_equal(r.payload, want, n);
+	}
+	assert_int_equal(journal__next(j, &r), 0);
+	journal__close(j);
+	j = journal__open(tu_path(tu_fixtures(), "journal/deflate-v1"), &site, err, sizeof(err));
+	assert_non_null(j);
+	assert_int_equal(journal__verify(j, &sum), 0);
+	assert_int_equal(sum.records, 4);
+	assert_int_equal(sum.damage, 0);
+	journal__close(j);
 }
 
 static void expect_identity_error(const char *path, const struct pc_site *s, const char *says)
@@ -611,6 +646,7 @@ int main(void)
 	    T(test_round_trip_host_run_mixes),
 	    T(test_reopen_appends_in_sequence),
 	    T(test_payload_edge_sizes),
+	    T(test_reads_deflate_records_of_earlier_versions),
 	    T(test_each_wrong_identity_part_named),
 	    T(test_not_a_journal_refused),
 	    T(test_truncation_at_every_offset),

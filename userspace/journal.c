@@ -439,14 +439,38 @@ static int sequence(struct journal *j, uint64_t seq, uint64_t off)
 	return 0;
 }
 
+/* Payload z[0..zlen) into j->out, exactly plen bytes: 1, 0 when it is not that, -ENOMEM. */
+static int unzstd(struct journal *j, const uint8_t *z, size_t zlen, size_t plen)
+{
+	size_t r;
+
+	if (!j->zd && !(j->zd = ZSTD_createDCtx()))
+		return -ENOMEM;
+	r = ZSTD_decompressDCtx(j->zd, j->out.p, plen, z, zlen);
+	return !ZSTD_isError(r) && r == plen;
+}
+
+/* The same for the raw deflate records earlier versions wrote. */
+static int inflate_to(struct journal *j, const uint8_t *z, size_t zlen, size_t plen)
+{
+	inflateReset(&j->inf);
+	j->inf.next_in = (uint8_t *)(uintptr_t)z;
+	j->inf.avail_in = (uInt)zlen;
+	j->inf.next_out = j->out.p;
+	j->inf.avail_out = (uInt)plen;
+	return inflate(&j->inf, Z_FINISH) == Z_STREAM_END && j->inf.total_out == plen &&
+	       !j->inf.avail_in;
+}
+
 /* Decode the authenticated plaintext p[0..n) of the record at off into rec. */
 static int inner(struct journal *j, const uint8_t *p, size_t n, uint64_t off,
 		 struct journal_rec *rec)
 {
 	uint64_t plen;
 	size_t dlen = n - J_INNER;
+	int ret;
 
-	if (p[0] != 1 || (p[1] != J_COMP_STORED && p[1] != J_COMP_DEFLATE)) {
+	if (p[0] != 1 || p[1] > J_COMP_ZSTD) {
 		jdamage_add(&j->dmg, off, 0,
 			    "record at %llu: unknown payload version %u / compression %u",
 			    (unsigned long long)off, p[0], p[1]);
@@ -472,15 +496,13 @@ static int inner(struct journal *j, const uint8_t *p, size_t n, uint64_t off,
 	}
 	if (pc_buf_reserve(&j->out, plen ? plen : 1))
 		return -ENOMEM;
-	inflateReset(&j->inf);
-	j->inf.next_in = (uint8_t *)(uintptr_t)(p + J_INNER);
-	j->inf.avail_in = (uInt)dlen;
-	j->inf.next_out = j->out.p;
-	j->inf.avail_out = (uInt)plen;
-	if (inflate(&j->inf, Z_FINISH) != Z_STREAM_END || j->inf.total_out != plen ||
-	    j->inf.avail_in) {
+	ret = p[1] == J_COMP_ZSTD ? unzstd(j, p + J_INNER, dlen, plen)
+				  : inflate_to(j, p + J_INNER, dlen, plen);
+	if (ret < 0)
+		return ret;
+	if (!ret) {
 		jdamage_add(&j->dmg, off, 0,
-			    "record at %llu: payload does not inflate to %llu bytes",
+			    "record at %llu: payload does not decompress to %llu bytes",
 			    (unsigned long long)off, (unsigned long long)plen);
 		return 0;
 	}
@@ -675,8 +697,8 @@ int journal__close(struct journal *j)
 		close(j->fd);
 	if (j->inf_ok)
 		inflateEnd(&j->inf);
-	if (j->def_ok)
-		deflateEnd(&j->def);
+	ZSTD_freeDCtx(j->zd);
+	ZSTD_freeCCtx(j->zc);
 	pc_buf_free(&j->queue);
 	pc_buf_free(&j->scratch);
 	sodium_free(j->k);

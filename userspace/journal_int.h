@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "pc/codec.h"
 #include "pc/journal.h"
@@ -46,9 +47,10 @@ extern const uint8_t JMAGIC[8], JMARKER[4];
 #define J_TAG	       crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define J_MAX_SEALED   (J_INNER + JOURNAL_MAX_PAYLOAD + J_TAG)
 #define J_GAPS_MAX     4096
-#define J_MIN_DEFLATE  128 /* payloads shorter than this are stored */
+#define J_MIN_COMPRESS 128 /* payloads shorter than this are stored */
 
-enum { J_COMP_STORED = 0, J_COMP_DEFLATE = 1 };
+/* Payload compression: deflate was written by earlier versions and is still read. */
+enum { J_COMP_STORED = 0, J_COMP_DEFLATE = 1, J_COMP_ZSTD = 2 };
 
 struct keys {
 	uint8_t rec[32];
@@ -71,8 +73,9 @@ struct journal {
 	struct gap *gaps;
 	size_t ngaps;
 	struct pc_buf plain, out; /* decrypted record, inflated payload (len stays 0) */
-	z_stream inf;
+	z_stream inf;		  /* deflate records of earlier versions */
 	int inf_ok;
+	ZSTD_DCtx *zd; /* made at the first zstd record */
 	struct jdamage dmg;
 	struct journal_run *runs;
 	size_t nruns, runcap, runhint;
@@ -83,8 +86,7 @@ struct journal {
 	struct pc_buf queue, scratch;
 	size_t pending;
 	uint64_t next_seq, committed_seq, committed_end;
-	z_stream def;
-	int def_ok;
+	ZSTD_CCtx *zc;
 };
 
 static inline void put_le(uint8_t *p, uint64_t v, int n)

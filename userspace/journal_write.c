@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <zlib.h>
 
 #include "pc/journal.h"
 #include "journal_int.h"
@@ -156,12 +155,12 @@ struct journal *journal__open_append(const char *path, const struct pc_site *sit
 	}
 	j->next_seq = j->committed_seq = j->expect;
 	randombytes_buf(j->nonce, sizeof(j->nonce));
-	if (deflateInit2(&j->def, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	j->zc = ZSTD_createCCtx();
+	if (!j->zc || ZSTD_isError(ZSTD_CCtx_setParameter(j->zc, ZSTD_c_compressionLevel, 1))) {
 		ret = -ENOMEM;
-		snprintf(err, errlen, "%s: zlib: out of memory", path);
+		snprintf(err, errlen, "%s: zstd: out of memory", path);
 		goto cleanup;
 	}
-	j->def_ok = 1;
 	return j;
 cleanup:
 	j->writer = 0;
@@ -193,15 +192,12 @@ int journal__append_batch(struct journal *j, const struct journal_meta *m, const
 	if (ret)
 		return ret;
 	plain = j->scratch.p;
-	if (len >= J_MIN_DEFLATE) { /* tiny payloads do not shrink; keep it only if smaller */
-		deflateReset(&j->def);
-		j->def.next_in = (uint8_t *)(uintptr_t)payload;
-		j->def.avail_in = (uInt)len;
-		j->def.next_out = plain + J_INNER;
-		j->def.avail_out = (uInt)len - 1;
-		if (deflate(&j->def, Z_FINISH) == Z_STREAM_END) {
-			comp = J_COMP_DEFLATE;
-			dlen = j->def.total_out;
+	if (len >= J_MIN_COMPRESS) { /* tiny payloads do not shrink; keep it only if smaller */
+		size_t z = ZSTD_compress2(j->zc, plain + J_INNER, len - 1, payload, len);
+
+		if (!ZSTD_isError(z)) {
+			comp = J_COMP_ZSTD;
+			dlen = z;
 		}
 	}
 	if (comp == J_COMP_STORED && len)

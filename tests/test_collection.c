@@ -172,6 +172,56 @@ static void test_frames_readable_while_writing(void **state)
 	coll__close(w);
 }
 
+/* Samples readable from path now. */
+static unsigned readable(const char *path, struct pc_sample *s)
+{
+	struct pc_coll *r = coll__open(path);
+	unsigned n = 0;
+
+	assert_non_null(r);
+	while (coll__next(r, s) == 1)
+		n++;
+	coll__close(r);
+	return n;
+}
+
+/*
+ * With a flush window the first frame lands at once, later ones wait until
+ * the window (by sample time) is full, and close writes the rest: every
+ * sample arrives, in order, whole.
+ */
+static void test_grouped_writes_land_by_window(void **state)
+{
+	struct fx *f = *state;
+	uint64_t window = 5 * si.interval_ns;
+	struct pc_coll *w;
+
+	snprintf(f->path, sizeof(f->path), "%s/grouped.pcoll", f->dir);
+	w = coll__create(f->path, &si);
+	assert_non_null(w);
+	coll__set_flush(w, window);
+	make(&f->want, 0);
+	assert_int_equal(coll__append(w, &f->want), 0);
+	assert_int_equal(readable(f->path, &f->s), 1);
+	for (unsigned i = 1; i <= 5; i++) { /* samples 1..5: pending until 6 is 5 intervals on */
+		make(&f->want, i);
+		assert_int_equal(coll__append(w, &f->want), 0);
+		assert_int_equal(readable(f->path, &f->s), 1);
+	}
+	make(&f->want, 6);
+	assert_int_equal(coll__append(w, &f->want), 0);
+	assert_int_equal(readable(f->path, &f->s), 7);
+	same(&f->want, &f->s);
+	for (unsigned i = 7; i < 9; i++) {
+		make(&f->want, i);
+		assert_int_equal(coll__append(w, &f->want), 0);
+	}
+	assert_int_equal(readable(f->path, &f->s), 7);
+	assert_int_equal(coll__close(w), 0);
+	assert_int_equal(readable(f->path, &f->s), 9);
+	same(&f->want, &f->s);
+}
+
 static void copy_prefix(const char *from, const char *to, off_t len)
 {
 	size_t n;
@@ -398,6 +448,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_frames_readable_while_writing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_grouped_writes_land_by_window, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_torn_tail_at_every_offset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flipped_bit_resumes_at_next_key_frame, setup,
 					    teardown),

@@ -24,7 +24,8 @@
 
 #define COLL_MAGIC	  "PCCOLL1\n"
 #define COLL_VERSION	  1
-#define COLL_HDR	  20 /* magic, u32 version, u32 sysinfo length, u32 crc */
+#define COLL_HDR	  20	      /* magic, u32 version, u32 sysinfo length, u32 crc */
+#define COLL_PEND_MAX	  (64 * 1024) /* pending frames written at this size at the latest */
 #define COLL_FRAME_HDR	  8
 #define COLL_FRAME_MAX	  (64u << 20)
 #define COLL_KEY_INTERVAL 64
@@ -38,11 +39,14 @@ struct pc_coll {
 	struct pc_enc enc;
 	struct pc_dec dec;
 	struct pc_buf buf;
-	uint64_t frames; /* written, or read */
-	off_t off;	 /* writer: end of the last whole frame; reader: next frame */
-	off_t size;	 /* reader: file size at open */
-	int werr;	 /* first write error */
-	int resync;	 /* reader: skipping to the next key frame */
+	uint64_t frames;    /* written, or read */
+	off_t off;	    /* writer: end of the last whole frame; reader: next frame */
+	off_t size;	    /* reader: file size at open */
+	int werr;	    /* first write error */
+	struct pc_buf pend; /* writer: whole frames not yet written (coll__set_flush) */
+	uint64_t pend_t0;   /* time_ns of the first of them */
+	uint64_t flush_ns;  /* 0: every frame written at once */
+	int resync;	    /* reader: skipping to the next key frame */
 	char err[256];
 };
 
@@ -102,6 +106,7 @@ static void coll_free(struct pc_coll *c)
 	pc_enc_free(&c->enc);
 	pc_dec_free(&c->dec);
 	pc_buf_free(&c->buf);
+	pc_buf_free(&c->pend);
 	free(c->path);
 	free(c);
 }
@@ -167,6 +172,36 @@ cleanup:
 	return coll_fail(c, err);
 }
 
+/*
+ * Write whole frames b (one, or the pending ones) after the last whole frame.
+ * On failure the file is cut back there and the encoder restarts with a key
+ * frame: no later sample depends on frames that did not land.
+ */
+static int write_frames(struct pc_coll *c, struct pc_buf *b)
+{
+	int err = write_all(c->fd, b->p, b->len);
+
+	if (err) {
+		if (ftruncate(c->fd, c->off) == 0)
+			lseek(c->fd, c->off, SEEK_SET);
+		pc_enc_reset(&c->enc);
+		if (!c->werr)
+			c->werr = err;
+		b->len = 0;
+		return err;
+	}
+	c->off += (off_t)b->len;
+	if (b == &c->buf)
+		c->frames++;
+	b->len = 0;
+	return 0;
+}
+
+static int coll_flush(struct pc_coll *c)
+{
+	return c->pend.len ? write_frames(c, &c->pend) : 0;
+}
+
 int coll__append(struct pc_coll *c, const struct pc_sample *s)
 {
 	size_t n;
@@ -189,25 +224,31 @@ int coll__append(struct pc_coll *c, const struct pc_sample *s)
 	}
 	put_le32(c->buf.p, (uint32_t)n);
 	put_le32(c->buf.p + 4, crc(c->buf.p + COLL_FRAME_HDR, n));
-	err = write_all(c->fd, c->buf.p, c->buf.len);
-	if (err) {
-		/* Drop the partial frame; the next sample must not depend on this one. */
-		if (ftruncate(c->fd, c->off) == 0)
-			lseek(c->fd, c->off, SEEK_SET);
-		pc_enc_reset(&c->enc);
-		if (!c->werr)
-			c->werr = err;
+	if (!c->flush_ns || !c->frames) /* the first frame at once: "collecting" means on disk */
+		return write_frames(c, &c->buf);
+	if (!c->pend.len)
+		c->pend_t0 = s->time_ns;
+	if ((err = pc_buf_put(&c->pend, c->buf.p, c->buf.len)))
 		return err;
-	}
-	c->off += (off_t)c->buf.len;
 	c->frames++;
+	if (c->pend.len >= COLL_PEND_MAX || s->time_ns - c->pend_t0 >= c->flush_ns)
+		return coll_flush(c);
 	return 0;
+}
+
+void coll__set_flush(struct pc_coll *c, uint64_t window_ns)
+{
+	c->flush_ns = window_ns;
 }
 
 int coll__sync(struct pc_coll *c)
 {
+	int err;
+
 	if (c->fd < 0)
 		return -EBADF;
+	if (c->writing && (err = coll_flush(c)))
+		return err;
 	return fsync(c->fd) ? -errno : 0;
 }
 
@@ -420,6 +461,8 @@ int coll__close(struct pc_coll *c)
 	if (!c)
 		return 0;
 	err = c->werr;
+	if (c->writing && c->fd >= 0 && coll_flush(c) && !err)
+		err = c->werr;
 	if (c->fd >= 0 && close(c->fd) && !err && c->writing)
 		err = -errno;
 	coll_free(c);

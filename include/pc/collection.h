@@ -19,7 +19,15 @@ struct pc_coll;
 struct pc_coll *coll__create(const char *path, const struct pc_sysinfo *si);
 /* Append one sample; 0 or negative errno (ENOSPC, EIO, ...). */
 int coll__append(struct pc_coll *c, const struct pc_sample *s);
-/* fsync; 0 or negative errno. */
+/*
+ * Write frames in groups: a frame waits until window_ns of samples (by
+ * time_ns) or 64 KiB are pending, then all are written in one write(2).
+ * The first frame is always written at once; coll__sync and coll__close
+ * write what is pending. A crash (kill -9) loses at most the window.
+ * 0 (the default) writes every frame as it comes.
+ */
+void coll__set_flush(struct pc_coll *c, uint64_t window_ns);
+/* Write what is pending, then fsync; 0 or negative errno. */
 int coll__sync(struct pc_coll *c);
 
 /* Open for reading; NULL with errno (EINVAL for not-a-collection: see coll__error). */

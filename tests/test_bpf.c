@@ -126,6 +126,9 @@ static void test_read_fills_every_table(void **state)
 		snprintf(key, sizeof(key), "%ld", c);
 		assert_int_not_equal(pc_table_find(&s.t[PC_G_BPF_CPU], key), -1);
 		assert_true(pc_table_get(&s.t[PC_G_BPF_CPU], key, PC_BCPU_SWITCHES, 0) > 0);
+		/* unreported switches are counted, never more than the switches seen */
+		assert_true(pc_table_get(&s.t[PC_G_BPF_CPU], key, PC_BCPU_UNSEEN, UINT64_MAX) <=
+			    pc_table_get(&s.t[PC_G_BPF_CPU], key, PC_BCPU_SWITCHES, 0));
 	}
 	row = pc_table_row(&s.t[PC_G_BPF_RUNQ], 0);
 	assert_non_null(row);

@@ -359,6 +359,7 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
 			return -errno;
 		row[PC_BCPU_BUSY_NS] = busy;
 		row[PC_BCPU_SWITCHES] = pc[c].switches;
+		row[PC_BCPU_UNSEEN] = pc[c].unseen;
 	}
 	if (cg_full)
 		warn_once(b, W_CGFULL,

@@ -266,6 +266,7 @@ static void j_bpf_cpu(FILE *f, int *n, const struct j_row *w)
 {
 	kv(f, n, "busy_pct", j_rate(w, PC_BCPU_BUSY_NS) / 1e7);
 	kv(f, n, "switches_s", j_rate(w, PC_BCPU_SWITCHES));
+	kv(f, n, "unseen_s", j_rate(w, PC_BCPU_UNSEEN));
 }
 
 static void j_bpf_runq(FILE *f, int *n, const struct j_row *w)

@@ -20,7 +20,7 @@
 static const struct {
 	const char *rel, *header;
 } bx_files[BX_N] = {
-    [BX_CPU] = {"bpf/cpu", "#timestamp,CPU,%busy,cswch/s"},
+    [BX_CPU] = {"bpf/cpu", "#timestamp,CPU,%busy,cswch/s,unseen/s"},
     [BX_RUNQ] = {"bpf/runq", "#timestamp," HIST_HDR ",buckets..."},
     [BX_BLK] = {"bpf/blk",
 		"#timestamp,DEV," HIST_HDR ",rd_ios/s,rd_bytes/s,wr_ios/s,wr_bytes/s,buckets..."},
@@ -101,6 +101,8 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 		exp_putd(f, exp_rate(pv, v, PC_BCPU_BUSY_NS, itv) / 1e7);
 		fputc(',', f);
 		exp_putd(f, exp_rate(pv, v, PC_BCPU_SWITCHES, itv));
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_BCPU_UNSEEN, itv));
 		fputc('\n', f);
 	}
 	c = &cs->t[PC_G_BPF_RUNQ], p = &ps->t[PC_G_BPF_RUNQ];

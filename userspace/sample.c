@@ -37,7 +37,7 @@ static const char *const self_cols[] = { "utime_ns",	"stime_ns",   "rss_kb",
 					 "latency_ns",	"duration_ns", "missed",
 					 "parse_errors", "bpf_run_ns", "bpf_run_cnt",
 					 "rb_drops" };
-static const char *const bcpu_cols[] = { "busy_ns", "switches" };
+static const char *const bcpu_cols[] = { "busy_ns", "switches", "unseen" };
 #define HIST_COLS                                                                                  \
 	"b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12", "b13",   \
 		"b14", "b15", "b16", "b17", "b18", "b19", "b20", "b21", "b22", "b23", "b24", "b25", \

@@ -27,22 +27,22 @@
 
 /* Groups. Numbers are part of the binary format: never renumber. */
 enum pc_group {
-	PC_G_CPU = 0,	   /* rows "all", "0", "1", ...: /proc/stat cpu lines (USER_HZ ticks) */
-	PC_G_STAT,	   /* one row "stat": the scalar lines of /proc/stat */
-	PC_G_MEM,	   /* rows = /proc/meminfo keys, one column (kB or count as the kernel says) */
-	PC_G_VMSTAT,	   /* rows = /proc/vmstat keys, one column */
-	PC_G_DISK,	   /* rows = /proc/diskstats devices */
-	PC_G_NET,	   /* rows = /proc/net/dev interfaces, plus /sys/class/net speed/duplex */
-	PC_G_FS,	   /* rows = mount points of real filesystems, from statfs(2) */
-	PC_G_LOAD,	   /* one row "loadavg" */
-	PC_G_PSI,	   /* rows "cpu", "memory", "io": /proc/pressure/<row> */
-	PC_G_UPTIME,	   /* one row "uptime" */
-	PC_G_SELF,	   /* one row "self": the collector's own cost */
-	PC_G_BPF_CPU,	   /* rows = CPU ids: exact busy ns and switches from the sched program */
-	PC_G_BPF_RUNQ,	   /* one row "runq": log2 histogram of run-queue latency (us) */
-	PC_G_BPF_BLK,	   /* rows = disks: log2 latency histogram (us) + bytes/ios per direction */
-	PC_G_BPF_CGROUP,   /* rows = cgroup paths: CPU ns */
-	PC_G_BPF_PROC,	   /* one row "proc": exec/exit counts and CPU of exited tasks */
+	PC_G_CPU = 0,  /* rows "all", "0", "1", ...: /proc/stat cpu lines (USER_HZ ticks) */
+	PC_G_STAT,     /* one row "stat": the scalar lines of /proc/stat */
+	PC_G_MEM,      /* rows = /proc/meminfo keys, one column (kB or count as the kernel says) */
+	PC_G_VMSTAT,   /* rows = /proc/vmstat keys, one column */
+	PC_G_DISK,     /* rows = /proc/diskstats devices */
+	PC_G_NET,      /* rows = /proc/net/dev interfaces, plus /sys/class/net speed/duplex */
+	PC_G_FS,       /* rows = mount points of real filesystems, from statfs(2) */
+	PC_G_LOAD,     /* one row "loadavg" */
+	PC_G_PSI,      /* rows "cpu", "memory", "io": /proc/pressure/<row> */
+	PC_G_UPTIME,   /* one row "uptime" */
+	PC_G_SELF,     /* one row "self": the collector's own cost */
+	PC_G_BPF_CPU,  /* rows = CPU ids: exact busy ns and switches from the sched program */
+	PC_G_BPF_RUNQ, /* one row "runq": log2 histogram of run-queue latency (us) */
+	PC_G_BPF_BLK,  /* rows = disks: log2 latency histogram (us) + bytes/ios per direction */
+	PC_G_BPF_CGROUP, /* rows = cgroup paths: CPU ns */
+	PC_G_BPF_PROC,	 /* one row "proc": exec/exit counts and CPU of exited tasks */
 	PC_G_MAX
 };
 
@@ -182,18 +182,13 @@ enum {
 };
 
 /* PC_G_BPF_CPU columns, cumulative. */
-enum { PC_BCPU_BUSY_NS, PC_BCPU_SWITCHES, PC_BCPU_NCOLS };
+enum { PC_BCPU_BUSY_NS, PC_BCPU_SWITCHES, PC_BCPU_UNSEEN, PC_BCPU_NCOLS };
 
 /* Histograms: log2 buckets, bucket i counts values in [2^i, 2^(i+1)) us. */
 #define PC_HIST_BUCKETS 27
 
 /* PC_G_BPF_RUNQ columns, cumulative: buckets then count and sum. */
-enum {
-	PC_RUNQ_B0,
-	PC_RUNQ_COUNT = PC_RUNQ_B0 + PC_HIST_BUCKETS,
-	PC_RUNQ_SUM_US,
-	PC_RUNQ_NCOLS
-};
+enum { PC_RUNQ_B0, PC_RUNQ_COUNT = PC_RUNQ_B0 + PC_HIST_BUCKETS, PC_RUNQ_SUM_US, PC_RUNQ_NCOLS };
 
 /* PC_G_BPF_BLK columns, cumulative. */
 enum {
@@ -236,13 +231,13 @@ struct pc_table {
 
 enum pc_gap_reason {
 	PC_GAP_NONE = 0,
-	PC_GAP_SPOOL_FULL,  /* the collector's spool overflowed */
-	PC_GAP_OVERRUN,	    /* the collector missed deadlines (tick took too long) */
-	PC_GAP_RESTART,	    /* the collector restarted mid-run */
+	PC_GAP_SPOOL_FULL, /* the collector's spool overflowed */
+	PC_GAP_OVERRUN,	   /* the collector missed deadlines (tick took too long) */
+	PC_GAP_RESTART,	   /* the collector restarted mid-run */
 };
 
 struct pc_sample {
-	uint64_t time_ns; /* CLOCK_REALTIME deadline of this tick (grid-aligned) */
+	uint64_t time_ns;  /* CLOCK_REALTIME deadline of this tick (grid-aligned) */
 	uint64_t taken_ns; /* CLOCK_REALTIME when reading began */
 	uint32_t host;
 	uint32_t run;

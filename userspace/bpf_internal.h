@@ -10,10 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "blk.skel.h"
-#include "proc.skel.h"
-#include "sched.skel.h"
-
 #include "pc/bpf_sampler.h"
 #include "pc/bpf_shared.h"
 
@@ -25,14 +21,38 @@ struct cg_last {
 
 enum { PART_SCHED, PART_BLK, PART_PROC, PART_MAX };
 
-struct bpf_sampler {
-	struct sched_bpf *sched;
-	struct blk_bpf *blk;
-	struct proc_bpf *proc;
-	struct ring_buffer *rb;
-	int btf[PART_MAX]; /* 1: runs as tp_btf, 0: raw_tp (or off) */
-	int stats_fd;
+/* The maps userspace reads, by what they hold. */
+enum { M_CPUS, M_CGROUPS, M_DISKS, M_BLK_ERR, M_PROC_STATS, M_EVENTS, M_MAX };
+
+#define PC_BPF_MAX_PROGS 24
+
+/* One map as the reader needs it: its fd and sizes (fd -1 when its part is off). */
+struct bpf_map_ref {
+	int fd;
+	uint32_t key_size, value_size, max_entries;
+};
+
+/*
+ * What the loader (bpf_load.c, run in a short-lived child) hands over: for
+ * each part whether it runs and as tp_btf, the maps, and the programs with
+ * their links (held here: the programs stay attached as long as we live).
+ */
+struct bpf_loaded {
+	int on[PART_MAX];
+	int btf[PART_MAX];
+	struct bpf_map_ref map[M_MAX];
+	int nprogs;
+	int prog_fd[PC_BPF_MAX_PROGS];
+	int link_fd[PC_BPF_MAX_PROGS];
+	char prog_name[PC_BPF_MAX_PROGS][32];
 	char missing[768];
+};
+
+struct bpf_sampler {
+	struct bpf_loaded l;
+	int want_cgroup, want_runq; /* the sched program's load-time constants */
+	struct ring_buffer *rb;
+	int stats_fd;
 
 	/* bpf_read.c */
 	int ncpu;	     /* possible CPUs: the stride of per-CPU map values */
@@ -48,6 +68,17 @@ struct bpf_sampler {
 	uint64_t dead[PC_BPF_MAX_DEAD]; /* ids of vanished cgroups seen this tick */
 	unsigned ndead;
 };
+
+/*
+ * Load and attach the programs o asks for in a child process and receive
+ * their fds in l (bpf_load.c): the kernel BTF that CO-RE relocation parses
+ * (~10 MiB here) never enters the collector's memory. 0, or a negative
+ * errno with why filled when nothing could be loaded.
+ */
+int bpf_load(const struct bpf_sampler_opts *o, struct bpf_loaded *l, char *why, size_t whylen);
+void bpf_loaded__close(struct bpf_loaded *l);
+/* Append "; " and a formatted note to buf (the operator's list of what is missing). */
+void bpf_note(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 int bpf_read__init(struct bpf_sampler *b);
 void bpf_read__fini(struct bpf_sampler *b);

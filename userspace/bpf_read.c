@@ -127,16 +127,17 @@ static int dump_walk(struct bpf_sampler *b, int fd, __u32 max, entry_fn fn, stru
 }
 
 /* Every entry of a per-CPU hash map; vsz is the per-CPU value size (a multiple of 8). */
-static int dump(struct bpf_sampler *b, const struct bpf_map *map, entry_fn fn, struct pc_sample *s)
+static int dump(struct bpf_sampler *b, const struct bpf_map_ref *map, entry_fn fn,
+		struct pc_sample *s)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t ksz = bpf_map__key_size(map), stride = bpf_map__value_size(map) * (size_t)b->ncpu;
-	int fd = bpf_map__fd(map), err, rc;
+	size_t ksz = map->key_size, stride = (size_t)map->value_size * (size_t)b->ncpu;
+	int fd = map->fd, err, rc;
 	uint64_t in = 0, out = 0;
 	void *inp = NULL;
 	__u32 count;
 
-	if (ksz > sizeof(uint64_t) || bpf_map__value_size(map) > vsize_max())
+	if (ksz > sizeof(uint64_t) || map->value_size > vsize_max())
 		return -EINVAL;
 	for (;;) {
 		count = CHUNK;
@@ -145,7 +146,7 @@ static int dump(struct bpf_sampler *b, const struct bpf_map *map, entry_fn fn, s
 			/* No batch ops here (or a bucket larger than a chunk): walk instead. */
 			if (!inp && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP ||
 				     err == -ENOSPC))
-				return dump_walk(b, fd, bpf_map__max_entries(map), fn, s);
+				return dump_walk(b, fd, map->max_entries, fn, s);
 			return err;
 		}
 		for (__u32 i = 0; i < count && i < CHUNK; i++) {
@@ -336,14 +337,14 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
 	 * reader preempted in between counted the gap twice).
 	 */
 	now = mono_ns();
-	if (bpf_map_lookup_elem(bpf_map__fd(b->sched->maps.cpus), &zero, b->vals)) {
+	if (bpf_map_lookup_elem(b->l.map[M_CPUS].fd, &zero, b->vals)) {
 		warn_once(b, W_CPUS, "cannot read the per-CPU busy map", errno);
 		return 0;
 	}
 	for (int c = 0; c < b->ncpu; c++) {
 		cg_full += pc[c].cg_full;
 		q_full += pc[c].q_full;
-		if (b->sched->rodata->want_cgroup && pc[c].cg_pending &&
+		if (b->want_cgroup && pc[c].cg_pending &&
 		    cg_pending(b, s, pc[c].cg_id, pc[c].cg_pending))
 			return -ENOMEM;
 		if (!pc[c].switches)
@@ -366,7 +367,7 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
 			  "cgroup map full: some CPU time is not attributed to a cgroup", 0);
 	if (q_full)
 		warn_once(b, W_QFULL, "run-queue map full: some wakeups were not timed", 0);
-	if (!b->sched->rodata->want_runq)
+	if (!b->want_runq)
 		return 0;
 	row = pc_table_add(&s->t[PC_G_BPF_RUNQ], "runq");
 	if (!row)
@@ -378,10 +379,10 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
 
 static int read_cgroups(struct bpf_sampler *b, struct pc_sample *s)
 {
-	int fd = bpf_map__fd(b->sched->maps.cgroups), err;
+	int fd = b->l.map[M_CGROUPS].fd, err;
 
 	b->ndead = 0;
-	err = dump(b, b->sched->maps.cgroups, cg_entry, s);
+	err = dump(b, &b->l.map[M_CGROUPS], cg_entry, s);
 	if (err == -ENOMEM)
 		return err;
 	if (err)
@@ -425,7 +426,7 @@ static int read_blk(struct bpf_sampler *b, struct pc_sample *s)
 	__u32 zero = 0;
 	int err;
 
-	err = dump(b, b->blk->maps.disks, blk_entry, s);
+	err = dump(b, &b->l.map[M_DISKS], blk_entry, s);
 	if (err == -ENOMEM)
 		return err;
 	if (err)
@@ -433,7 +434,7 @@ static int read_blk(struct bpf_sampler *b, struct pc_sample *s)
 	/* Error counters only matter for a warning: looked at once a second. */
 	if (b->cost_at && mono_ns() - b->cost_at < COST_EVERY_NS)
 		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(b->blk->maps.blk_err), &zero, b->vals))
+	if (!bpf_map_lookup_elem(b->l.map[M_BLK_ERR].fd, &zero, b->vals))
 		for (int c = 0; c < b->ncpu; c++)
 			lost += e[c].inflight_full + e[c].disks_full;
 	if (lost)
@@ -447,7 +448,7 @@ static uint64_t rb_drops(struct bpf_sampler *b)
 	uint64_t n = 0;
 	__u32 zero = 0;
 
-	if (!b->proc || bpf_map_lookup_elem(bpf_map__fd(b->proc->maps.proc_stats), &zero, b->vals))
+	if (!b->l.on[PART_PROC] || bpf_map_lookup_elem(b->l.map[M_PROC_STATS].fd, &zero, b->vals))
 		return 0;
 	for (int c = 0; c < b->ncpu; c++)
 		n += st[c].rb_drops;
@@ -512,23 +513,23 @@ int bpf_sampler__read(struct bpf_sampler *b, struct pc_sample *s)
 	if (!b || !s)
 		return -EINVAL;
 	bpf_names__tick(b->names);
-	if (b->sched) {
+	if (b->l.on[PART_SCHED]) {
 		/*
 		 * The cgroup map before the CPUs' pending time: a flush in between
 		 * then makes this tick short by the flushed time (caught up next
 		 * tick), never long.
 		 */
 		b->cg_first = s->t[PC_G_BPF_CGROUP].nrows;
-		if (b->sched->rodata->want_cgroup)
+		if (b->want_cgroup)
 			err = read_cgroups(b, s);
 		if (!err)
 			err = read_cpus(b, s);
-		if (!err && b->sched->rodata->want_cgroup)
+		if (!err && b->want_cgroup)
 			err = cg_clamp(b, s);
 	}
-	if (!err && b->blk)
+	if (!err && b->l.on[PART_BLK])
 		err = read_blk(b, s);
-	if (!err && b->proc)
+	if (!err && b->l.on[PART_PROC])
 		err = read_proc(b, s);
 	if (!err)
 		read_self(b, s);

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +70,6 @@ struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host
 				    why[0] ? why : strerror(errno));
 		else
 			add_missing(sp, "eBPF", bpf_sampler__missing(sp->bpf));
-		/* libbpf parsed the kernel's BTF (megabytes) to load: give it back */
-		malloc_trim(0);
 	}
 	sp->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	sp->page_kb = sysconf(_SC_PAGESIZE) / 1024;

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bpf_load.c: loading the eBPF programs, in a child process. For each
+ * program set (sched, blk, proc): open the skeleton, set its load-time
+ * constants, pick the tp_btf or raw_tp twins, load, attach, in separate
+ * steps, falling back to raw_tp when tp_btf fails and switching the set off
+ * (with the reason kept for bpf_sampler__missing) when both fail.
+ *
+ * Why a child: CO-RE relocation makes libbpf read and index the kernel's
+ * BTF (5.5 MB here), which took the collector's peak RSS from ~7 to ~18 MiB
+ * for good (VmHWM never comes down). The child does all of that, then sends
+ * the fds of the maps, programs and links over a socket (SCM_RIGHTS) and
+ * exits; the collector holds the links, so the programs stay attached for
+ * as long as it lives, and it reads the maps by fd (bpf_read.c).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "blk.skel.h"
+#include "bpf_internal.h"
+#include "pc/log.h"
+#include "proc.skel.h"
+#include "sched.skel.h"
+
+/* The skeletons, in the child only. */
+struct skels {
+	struct sched_bpf *sched;
+	struct blk_bpf *blk;
+	struct proc_bpf *proc;
+};
+
+/* First libbpf warning of the step in progress: the reason we give for a failure. */
+static char libbpf_first[200];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = 0;
+	if (level == LIBBPF_WARN && !libbpf_first[0] && n) {
+		/* Drop the "libbpf: " prefix: the sentence reads better without it. */
+		snprintf(libbpf_first, sizeof(libbpf_first), "%.199s",
+			 strncmp(line, "libbpf: ", 8) ? line : line + 8);
+	}
+	if (level != LIBBPF_DEBUG)
+		log_debug("%s", line);
+	return 0;
+}
+
+void bpf_note(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 3 >= len)
+		return;
+	if (used) {
+		strcpy(buf + used, "; ");
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Autoload the *_btf programs or their *_raw twins, never both. */
+static void choose_progs(struct bpf_object *obj, int raw)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+	{
+		const char *n = bpf_program__name(p);
+		size_t l = strlen(n);
+		int is_raw = l > 4 && !strcmp(n + l - 4, "_raw");
+
+		bpf_program__set_autoload(p, is_raw == raw);
+	}
+}
+
+static int step_failed(const char *step, int err, char *why, size_t len)
+{
+	snprintf(why, len, "%s: %s", step, libbpf_first[0] ? libbpf_first : strerror(-err));
+	return err;
+}
+
+static int sched_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
+		       size_t len)
+{
+	struct sched_bpf *s = sched_bpf__open();
+	int err;
+
+	if (!s)
+		return step_failed("open", -errno, why, len);
+	k->sched = s;
+	s->rodata->want_cgroup = !(o->flags & BPF_SAMPLER_NO_CGROUP);
+	s->rodata->want_runq = !(o->flags & BPF_SAMPLER_NO_RUNQ);
+	s->rodata->targ_tgid = o->runq_tgid;
+	choose_progs(s->obj, raw);
+	/* Each variant uses one of the two wakeup-time maps: do not create the other. */
+	bpf_map__set_autocreate(raw ? s->maps.wake_ts : s->maps.wake_pid, false);
+	err = sched_bpf__load(s);
+	if (err)
+		return step_failed("load", err, why, len);
+	err = sched_bpf__attach(s);
+	if (err)
+		return step_failed("attach", err, why, len);
+	return 0;
+}
+
+/* block_rq_issue lost its request_queue argument in 5.11: count the BTF prototype's params. */
+static int issue_has_q(void)
+{
+	struct btf *vb = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, has = 0;
+
+	if (!vb)
+		return 0;
+	id = btf__find_by_name_kind(vb, "btf_trace_block_rq_issue", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(vb, id) : NULL;
+	if (t)
+		t = btf__type_by_id(vb, t->type); /* pointer */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(vb, t->type); /* function prototype */
+	if (t && btf_is_func_proto(t))
+		has = btf_vlen(t) == 3; /* (void *, q, rq) */
+	btf__free(vb);
+	return has;
+}
+
+static int blk_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
+		     size_t len)
+{
+	struct blk_bpf *s = blk_bpf__open();
+	int err;
+
+	(void)o;
+	if (!s)
+		return step_failed("open", -errno, why, len);
+	k->blk = s;
+	s->rodata->issue_has_q = issue_has_q();
+	choose_progs(s->obj, raw);
+	err = blk_bpf__load(s);
+	if (err)
+		return step_failed("load", err, why, len);
+	err = blk_bpf__attach(s);
+	if (err)
+		return step_failed("attach", err, why, len);
+	return 0;
+}
+
+static int proc_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
+		      size_t len)
+{
+	struct proc_bpf *s = proc_bpf__open();
+	int err;
+
+	(void)o;
+	if (!s)
+		return step_failed("open", -errno, why, len);
+	k->proc = s;
+	choose_progs(s->obj, raw);
+	err = proc_bpf__load(s);
+	if (err)
+		return step_failed("load", err, why, len);
+	err = proc_bpf__attach(s);
+	if (err)
+		return step_failed("attach", err, why, len);
+	return 0;
+}
+
+static void stop(struct skels *k, int part)
+{
+	switch (part) {
+	case PART_SCHED:
+		sched_bpf__destroy(k->sched);
+		k->sched = NULL;
+		break;
+	case PART_BLK:
+		blk_bpf__destroy(k->blk);
+		k->blk = NULL;
+		break;
+	case PART_PROC:
+		proc_bpf__destroy(k->proc);
+		k->proc = NULL;
+		break;
+	}
+}
+
+typedef int (*start_fn)(struct skels *, const struct bpf_sampler_opts *, int, char *, size_t);
+
+static const struct {
+	const char *name;
+	const char *lost; /* what is missing without it, for the operator */
+	unsigned off_flag;
+	start_fn start;
+} parts[PART_MAX] = {
+    [PART_SCHED] = {"sched", "exact CPU busy, run-queue latency, cgroup CPU", BPF_SAMPLER_NO_SCHED,
+		    sched_start},
+    [PART_BLK] = {"blk", "block I/O latency", BPF_SAMPLER_NO_BLK, blk_start},
+    [PART_PROC] = {"proc", "exec/exit events", BPF_SAMPLER_NO_PROC, proc_start},
+};
+
+/* tp_btf first unless told otherwise, then raw_tp; 0 when either runs. */
+static int part_start(struct skels *k, struct bpf_loaded *l, int part,
+		      const struct bpf_sampler_opts *o)
+{
+	char e_btf[200] = "", e_raw[200] = "";
+
+	if (!(o->flags & BPF_SAMPLER_RAW_TP)) {
+		libbpf_first[0] = 0;
+		if (!parts[part].start(k, o, 0, e_btf, sizeof(e_btf))) {
+			l->btf[part] = 1;
+			return 0;
+		}
+		stop(k, part);
+	}
+	libbpf_first[0] = 0;
+	if (!parts[part].start(k, o, 1, e_raw, sizeof(e_raw))) {
+		if (e_btf[0])
+			log_info("eBPF %s: tp_btf failed (%s), using raw tracepoints",
+				 parts[part].name, e_btf);
+		return 0;
+	}
+	stop(k, part);
+	bpf_note(l->missing, sizeof(l->missing), "%s program failed to %s (%s off)",
+		 parts[part].name, e_raw, parts[part].lost);
+	return -1;
+}
+
+static void map_ref(struct bpf_loaded *l, int m, const struct bpf_map *map)
+{
+	l->map[m].fd = bpf_map__fd(map);
+	l->map[m].key_size = bpf_map__key_size(map);
+	l->map[m].value_size = bpf_map__value_size(map);
+	l->map[m].max_entries = bpf_map__max_entries(map);
+}
+
+/* The attached programs of a skeleton: fds, links and names into l. */
+static void progs_ref(struct bpf_loaded *l, const struct bpf_object_skeleton *s)
+{
+	for (int i = 0; i < s->prog_cnt && l->nprogs < PC_BPF_MAX_PROGS; i++) {
+		struct bpf_link *link = *s->progs[i].link;
+
+		if (!link)
+			continue; /* the twin not loaded */
+		l->prog_fd[l->nprogs] = bpf_program__fd(*s->progs[i].prog);
+		l->link_fd[l->nprogs] = bpf_link__fd(link);
+		snprintf(l->prog_name[l->nprogs], sizeof(l->prog_name[0]), "%s", s->progs[i].name);
+		l->nprogs++;
+	}
+}
+
+/* In the child: load what o asks for into k and describe it in l (child's fds). */
+static int load_here(const struct bpf_sampler_opts *o, struct skels *k, struct bpf_loaded *l)
+{
+	int running = 0;
+
+	libbpf_set_print(libbpf_print);
+	for (int p = 0; p < PART_MAX; p++) {
+		if (o->flags & parts[p].off_flag)
+			bpf_note(l->missing, sizeof(l->missing), "%s off by request (%s missing)",
+				 parts[p].name, parts[p].lost);
+		else if (!part_start(k, l, p, o))
+			running = l->on[p] = 1;
+	}
+	if (k->sched) {
+		map_ref(l, M_CPUS, k->sched->maps.cpus);
+		map_ref(l, M_CGROUPS, k->sched->maps.cgroups);
+		progs_ref(l, k->sched->skeleton);
+	}
+	if (k->blk) {
+		map_ref(l, M_DISKS, k->blk->maps.disks);
+		map_ref(l, M_BLK_ERR, k->blk->maps.blk_err);
+		progs_ref(l, k->blk->skeleton);
+	}
+	if (k->proc) {
+		map_ref(l, M_PROC_STATS, k->proc->maps.proc_stats);
+		map_ref(l, M_EVENTS, k->proc->maps.events);
+		progs_ref(l, k->proc->skeleton);
+	}
+	return running ? 0 : -ENOENT;
+}
+
+#define MAX_FDS (M_MAX + 2 * PC_BPF_MAX_PROGS)
+
+struct load_msg {
+	int err;
+	struct bpf_loaded l;
+};
+
+/* The fds of l in the order they travel: maps present, programs, links. */
+static int fd_list(struct bpf_loaded *l, int **slot)
+{
+	int n = 0;
+
+	for (int m = 0; m < M_MAX; m++)
+		if (l->map[m].fd >= 0)
+			slot[n++] = &l->map[m].fd;
+	for (int i = 0; i < l->nprogs; i++)
+		slot[n++] = &l->prog_fd[i];
+	for (int i = 0; i < l->nprogs; i++)
+		slot[n++] = &l->link_fd[i];
+	return n;
+}
+
+static void child(int sock, const struct bpf_sampler_opts *o)
+{
+	struct skels k = {0};
+	struct load_msg m = {0};
+	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)] = {0};
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	int *slot[MAX_FDS], n;
+
+	for (int i = 0; i < M_MAX; i++)
+		m.l.map[i].fd = -1;
+	m.err = load_here(o, &k, &m.l);
+	n = fd_list(&m.l, slot);
+	if (n) {
+		struct cmsghdr *c;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		for (int i = 0; i < n; i++)
+			memcpy(CMSG_DATA(c) + i * sizeof(int), slot[i], sizeof(int));
+	}
+	_exit(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(m) ? 0 : 1);
+}
+
+void bpf_loaded__close(struct bpf_loaded *l)
+{
+	int *slot[MAX_FDS], n = fd_list(l, slot);
+
+	for (int i = 0; i < n; i++)
+		if (*slot[i] >= 0)
+			close(*slot[i]);
+	memset(l, 0, sizeof(*l));
+	for (int i = 0; i < M_MAX; i++)
+		l->map[i].fd = -1;
+}
+
+int bpf_load(const struct bpf_sampler_opts *o, struct bpf_loaded *l, char *why, size_t whylen)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+	struct load_msg m;
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
+	int sv[2], *slot[MAX_FDS], n, status = 0;
+	ssize_t got;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return snprintf(why, whylen, "socketpair: %s", strerror(errno)), -errno;
+	fflush(NULL); /* the child must not write our buffered output again */
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		snprintf(why, whylen, "fork: %s", strerror(e));
+		return -e;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child(sv[1], o);
+	}
+	close(sv[1]);
+	do
+		got = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC);
+	while (got < 0 && errno == EINTR);
+	close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got != (ssize_t)sizeof(m) || (mh.msg_flags & MSG_CTRUNC)) {
+		snprintf(why, whylen, "the loader process %s",
+			 WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "sent nothing");
+		return -EIO;
+	}
+	*l = m.l;
+	n = fd_list(l, slot);
+	c = CMSG_FIRSTHDR(&mh);
+	if (n && (!c || c->cmsg_type != SCM_RIGHTS ||
+		  c->cmsg_len != CMSG_LEN(sizeof(int) * (size_t)n))) {
+		snprintf(why, whylen, "the loader process sent %d fds short", n);
+		return -EIO;
+	}
+	for (int i = 0; i < n; i++)
+		memcpy(slot[i], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	if (m.err) {
+		snprintf(why, whylen, "%s",
+			 l->missing[0] ? l->missing : "every program switched off");
+		bpf_loaded__close(l);
+		return m.err;
+	}
+	return 0;
+}

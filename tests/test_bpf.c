@@ -272,7 +272,7 @@ static void test_proc_counts_execs_and_exits(void **state)
 {
 	struct pc_sample s;
 	struct bpf_sampler *b;
-	uint64_t e0, x0, cpu0;
+	uint64_t e0, x0, cpu0, t0, tcpu0;
 
 	(void)state;
 	NEED_BPF();
@@ -282,12 +282,17 @@ static void test_proc_counts_execs_and_exits(void **state)
 	e0 = pc_table_get(&s.t[PC_G_BPF_PROC], "proc", PC_PROC_EXECS, UINT64_MAX);
 	x0 = pc_table_get(&s.t[PC_G_BPF_PROC], "proc", PC_PROC_EXITS, UINT64_MAX);
 	cpu0 = pc_table_get(&s.t[PC_G_BPF_PROC], "proc", PC_PROC_EXIT_CPU_NS, UINT64_MAX);
+	t0 = pc_table_get(&s.t[PC_G_BPF_EXITED], "true", PC_EXITED_TASKS, 0);
+	tcpu0 = pc_table_get(&s.t[PC_G_BPF_EXITED], "true", PC_EXITED_CPU_NS, 0);
 	run_true(10);
 	pc_sample_reset(&s);
 	assert_int_equal(bpf_sampler__read(b, &s), 0);
 	assert_true(pc_table_get(&s.t[PC_G_BPF_PROC], "proc", PC_PROC_EXECS, 0) >= e0 + 10);
 	assert_true(pc_table_get(&s.t[PC_G_BPF_PROC], "proc", PC_PROC_EXITS, 0) >= x0 + 10);
 	assert_true(pc_table_get(&s.t[PC_G_BPF_PROC], "proc", PC_PROC_EXIT_CPU_NS, 0) > cpu0);
+	/* Each /bin/true is attributed by name, with its CPU time. */
+	assert_true(pc_table_get(&s.t[PC_G_BPF_EXITED], "true", PC_EXITED_TASKS, 0) >= t0 + 10);
+	assert_true(pc_table_get(&s.t[PC_G_BPF_EXITED], "true", PC_EXITED_CPU_NS, 0) > tcpu0);
 	/* Only proc runs: the other tables stay empty. */
 	assert_int_equal(s.t[PC_G_BPF_CPU].nrows, 0);
 	assert_int_equal(s.t[PC_G_BPF_BLK].nrows, 0);

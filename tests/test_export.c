@@ -570,6 +570,46 @@ static void csv_quotes_keys_that_hold_commas(void **state)
 	free(dir);
 }
 
+/*
+ * Exited tasks per command: a command's row is made at its first exit, so a
+ * row new in a sample counts from zero (not skipped like a CPU without a
+ * baseline); a command with no exit in an interval gets no line.
+ */
+static void exited_rows_count_from_zero(void **state)
+{
+	struct pc_sample s[3];
+	char *dir = tu_tmpdir(), *buf;
+	uint64_t *r;
+	(void)state;
+
+	for (int i = 0; i < 3; i++) {
+		pc_sample_init(&s[i]);
+		s[i].time_ns = (T0 + (uint64_t)i) * 1000000000ull;
+		cpu_row(&s[i], "all", 1000 + 10 * (uint64_t)i, 1000, 1000 + 90 * (uint64_t)i);
+	}
+	/* sample 1: "make" appears with 4 exits, 200 ms of CPU; sample 2: unchanged, "cc" new */
+	for (int i = 1; i < 3; i++) {
+		r = pc_table_add(&s[i].t[PC_G_BPF_EXITED], "make");
+		r[PC_EXITED_TASKS] = 4;
+		r[PC_EXITED_CPU_NS] = 200000000;
+	}
+	r = pc_table_add(&s[2].t[PC_G_BPF_EXITED], "cc");
+	r[PC_EXITED_TASKS] = 2;
+	r[PC_EXITED_CPU_NS] = 500000000;
+	export_samples(s, 3, dir);
+	buf = tu_read_file(tu_path(dir, "bpf/exited"), NULL);
+	assert_non_null(buf);
+	assert_non_null(strstr(buf, "#timestamp,command,exits/s,%cpu\n"));
+	assert_non_null(strstr(buf, "\n1767977161,make,4,20\n"));
+	assert_non_null(strstr(buf, "\n1767977162,cc,2,50\n"));
+	assert_null(strstr(buf, "1767977162,make"));
+	free(buf);
+	for (int i = 0; i < 3; i++)
+		pc_sample_free(&s[i]);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void sample_not_after_previous_is_skipped(void **state)
 {
 	struct pc_sample s[3];
@@ -832,6 +872,7 @@ int main(void)
 	    cmocka_unit_test(vanishing_cpu_gives_no_row_and_no_wild_values),
 	    cmocka_unit_test(reset_counters_give_bounded_rates),
 	    cmocka_unit_test(csv_quotes_keys_that_hold_commas),
+	    cmocka_unit_test(exited_rows_count_from_zero),
 	    cmocka_unit_test(sample_not_after_previous_is_skipped),
 	    cmocka_unit_test(cpu_without_ticks_reads_idle),
 	    cmocka_unit_test(fmt_prints_like_go),

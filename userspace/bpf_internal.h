@@ -13,7 +13,14 @@
 #include "pc/bpf_sampler.h"
 #include "pc/bpf_shared.h"
 
-#define PC_BPF_MAX_DEAD 64 /* vanished cgroups forgotten per tick */
+#define PC_BPF_MAX_DEAD	 64  /* vanished cgroups forgotten per tick */
+#define PC_BPF_MAX_COMMS 256 /* commands with their own exited row; the rest are "(other)" */
+
+/* Exited tasks of one command, since the sampler started. */
+struct exited {
+	char comm[16];
+	uint64_t tasks, cpu_ns;
+};
 
 struct cg_last {
 	uint64_t id, ns;
@@ -59,7 +66,9 @@ struct bpf_sampler {
 	uint64_t *busy_prev; /* per CPU: last busy ns reported, so it never goes back */
 	void *keys, *vals;   /* map dump buffers, sized for the largest map */
 	struct bpf_names *names;
-	uint64_t execs, exits, exit_cpu_ns;	    /* from ring-buffer events */
+	uint64_t execs, exits, exit_cpu_ns; /* from ring-buffer events */
+	struct exited *exited;		    /* per command, PC_BPF_MAX_COMMS */
+	uint32_t nexited;
 	uint64_t cost_at, cost_ns, cost_cnt, drops; /* BPF stats, ring-buffer drops, when read */
 	unsigned warned;			    /* read problems already logged once (bits) */
 	struct cg_last *cglast;			    /* last tick's cgroup totals, sorted by id */

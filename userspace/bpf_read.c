@@ -67,7 +67,8 @@ int bpf_read__init(struct bpf_sampler *b)
 	b->keys = calloc(CHUNK, sizeof(uint64_t));
 	b->vals = calloc((size_t)CHUNK * (size_t)n, vsize_max());
 	b->names = bpf_names__new(NULL);
-	if (!b->busy_prev || !b->keys || !b->vals || !b->names)
+	b->exited = calloc(PC_BPF_MAX_COMMS, sizeof(*b->exited));
+	if (!b->busy_prev || !b->keys || !b->vals || !b->names || !b->exited)
 		return -ENOMEM;
 	return 0;
 }
@@ -78,10 +79,45 @@ void bpf_read__fini(struct bpf_sampler *b)
 	free(b->keys);
 	free(b->vals);
 	free(b->cglast);
+	free(b->exited);
 	b->cglast = NULL;
+	b->exited = NULL;
 	bpf_names__free(b->names);
 	b->busy_prev = b->keys = b->vals = NULL;
 	b->names = NULL;
+}
+
+/*
+ * The exited row of a command: the comm as a key (bytes that would need
+ * quoting or are not printable become '?'), made at its first exit; past
+ * PC_BPF_MAX_COMMS commands the rest share "(other)".
+ */
+static struct exited *exited_row(struct bpf_sampler *b, const char comm[16])
+{
+	char key[16];
+	uint32_t i;
+
+	for (i = 0; i < 15 && comm[i]; i++)
+		key[i] = comm[i] > 32 && comm[i] < 127 && comm[i] != ',' && comm[i] != '"' &&
+				 comm[i] != '\\'
+			     ? comm[i]
+			     : '?';
+	key[i] = 0;
+	if (!i)
+		snprintf(key, sizeof(key), "(none)");
+	for (i = 0; i < b->nexited; i++)
+		if (!strcmp(b->exited[i].comm, key))
+			return &b->exited[i];
+	if (b->nexited == PC_BPF_MAX_COMMS - 1) {
+		snprintf(key, sizeof(key), "(other)");
+		for (i = 0; i < b->nexited; i++)
+			if (!strcmp(b->exited[i].comm, key))
+				return &b->exited[i];
+	}
+	if (b->nexited == PC_BPF_MAX_COMMS)
+		return &b->exited[PC_BPF_MAX_COMMS - 1];
+	snprintf(b->exited[b->nexited].comm, sizeof(b->exited[0].comm), "%s", key);
+	return &b->exited[b->nexited++];
 }
 
 int bpf_read__event(void *ctx, void *data, size_t len)
@@ -97,8 +133,12 @@ int bpf_read__event(void *ctx, void *data, size_t len)
 	if (ev.type == PCB_EV_EXEC) {
 		b->execs++;
 	} else if (ev.type == PCB_EV_EXIT) {
+		struct exited *x = exited_row(b, ev.comm);
+
 		b->exits++;
 		b->exit_cpu_ns += ev.cpu_ns;
+		x->tasks++;
+		x->cpu_ns += ev.cpu_ns;
 	}
 	return 0;
 }
@@ -467,6 +507,13 @@ static int read_proc(struct bpf_sampler *b, struct pc_sample *s)
 	row[PC_PROC_EXECS] = b->execs;
 	row[PC_PROC_EXITS] = b->exits;
 	row[PC_PROC_EXIT_CPU_NS] = b->exit_cpu_ns;
+	for (uint32_t i = 0; i < b->nexited; i++) {
+		row = pc_table_add(&s->t[PC_G_BPF_EXITED], b->exited[i].comm);
+		if (!row)
+			return -errno;
+		row[PC_EXITED_TASKS] = b->exited[i].tasks;
+		row[PC_EXITED_CPU_NS] = b->exited[i].cpu_ns;
+	}
 	return 0;
 }
 

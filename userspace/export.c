@@ -272,6 +272,15 @@ const uint64_t *exp_prev_row(const struct pc_table *prev, const struct pc_table 
 	return i < 0 ? NULL : pc_table_row(prev, (uint32_t)i);
 }
 
+const uint64_t *exp_prev_or_zero(const struct pc_table *prev, const struct pc_table *cur,
+				 uint32_t row)
+{
+	static const uint64_t zeros[64];
+	const uint64_t *p = exp_prev_row(prev, cur, row);
+
+	return p || row >= cur->nrows || cur->ncols > 64 ? p : zeros;
+}
+
 static double pct(uint64_t part, uint64_t tot)
 {
 	return (double)part * 100 / (double)tot;

@@ -79,6 +79,9 @@ void exp_put_csv(FILE *f, const char *s);
 char *exp_iso8601(char buf[32], uint64_t time_ns);
 
 /* Row of prev with the same key as row `row` of cur (same index tried first); NULL if none. */
+/* The same, or a row of zeros for a row new in cur (groups whose rows start at zero). */
+const uint64_t *exp_prev_or_zero(const struct pc_table *prev, const struct pc_table *cur,
+				 uint32_t row);
 const uint64_t *exp_prev_row(const struct pc_table *prev, const struct pc_table *cur, uint32_t row);
 
 /* sar -u / -P ALL for one CPU row of cur. 0, -ENOENT (no previous row) or -ERANGE (went back). */
@@ -135,7 +138,7 @@ void exp_hist(const uint64_t *prev, const uint64_t *cur, unsigned b0, unsigned c
 void exp_put_ts(FILE *f, uint64_t time_ns);
 
 /* The eBPF CSV files of csv mode (bpf/cpu, bpf/runq, bpf/blk, bpf/cgroup, bpf/proc). */
-enum { BX_CPU, BX_RUNQ, BX_BLK, BX_CGROUP, BX_PROC, BX_N };
+enum { BX_CPU, BX_RUNQ, BX_BLK, BX_CGROUP, BX_PROC, BX_EXITED, BX_N };
 struct exp_bpf_csv {
 	int open; /* files exist once an interval carried eBPF groups */
 	struct exp_file f[BX_N];

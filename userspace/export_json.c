@@ -58,8 +58,8 @@ static double j_rate(const struct j_row *w, unsigned col)
  * in p (a new row has no rates yet), its name the object's member key. None
  * when c is empty.
  */
-static void j_rows(FILE *f, const char *name, const char *key, const struct pc_table *p,
-		   const struct pc_table *c, double itv, j_row_fn *fn)
+static void j_rows_from(FILE *f, const char *name, const char *key, const struct pc_table *p,
+			const struct pc_table *c, double itv, j_row_fn *fn, int from_zero)
 {
 	int k = 0;
 
@@ -67,7 +67,12 @@ static void j_rows(FILE *f, const char *name, const char *key, const struct pc_t
 		return;
 	fprintf(f, ",\"%s\":[", name);
 	for (uint32_t r = 0; r < c->nrows; r++) {
-		struct j_row w = {p, c, r, exp_prev_row(p, c, r), pc_table_row(c, r), itv};
+		struct j_row w = {p,
+				  c,
+				  r,
+				  from_zero ? exp_prev_or_zero(p, c, r) : exp_prev_row(p, c, r),
+				  pc_table_row(c, r),
+				  itv};
 		int n = 0;
 
 		if (!w.pv)
@@ -78,6 +83,12 @@ static void j_rows(FILE *f, const char *name, const char *key, const struct pc_t
 		fputc('}', f);
 	}
 	fputc(']', f);
+}
+
+static void j_rows(FILE *f, const char *name, const char *key, const struct pc_table *p,
+		   const struct pc_table *c, double itv, j_row_fn *fn)
+{
+	j_rows_from(f, name, key, p, c, itv, fn, 0);
 }
 
 /* Member name: one object from the single row of c, once it has a previous row. */
@@ -288,6 +299,12 @@ static void j_bpf_cgroup(FILE *f, int *n, const struct j_row *w)
 	kv(f, n, "cpu_pct", j_rate(w, PC_CG_CPU_NS) / 1e7);
 }
 
+static void j_bpf_exited(FILE *f, int *n, const struct j_row *w)
+{
+	kv(f, n, "exits_s", j_rate(w, PC_EXITED_TASKS));
+	kv(f, n, "cpu_pct", j_rate(w, PC_EXITED_CPU_NS) / 1e7);
+}
+
 static void j_bpf_proc(FILE *f, int *n, const struct j_row *w)
 {
 	kv(f, n, "execs_s", j_rate(w, PC_PROC_EXECS));
@@ -331,6 +348,8 @@ static int jx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 	j_rows(f, "bpf_cgroup", "cgroup", &ps->t[PC_G_BPF_CGROUP], &cs->t[PC_G_BPF_CGROUP], itv,
 	       j_bpf_cgroup);
 	j_object(f, "bpf_proc", &ps->t[PC_G_BPF_PROC], &cs->t[PC_G_BPF_PROC], itv, j_bpf_proc);
+	j_rows_from(f, "bpf_exited", "command", &ps->t[PC_G_BPF_EXITED], &cs->t[PC_G_BPF_EXITED],
+		    itv, j_bpf_exited, 1);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -2,8 +2,9 @@
 /*
  * export_sar_bpf.c: the eBPF groups in csv mode, beside the pcprocess tree,
  * under bpf/: exact per-CPU busy time (cpu), run-queue latency (runq), block
- * I/O latency and bytes per disk (blk), CPU per cgroup (cgroup) and
- * short-lived processes (proc). Histograms are written as p50/p90/p99 and
+ * I/O latency and bytes per disk (blk), CPU per cgroup (cgroup),
+ * short-lived processes (proc) and the tasks that exited, per command
+ * (exited). Histograms are written as p50/p90/p99 and
  * mean in microseconds plus the bucket increments (bucket i counts
  * [2^i, 2^(i+1)) us). The files appear only when the samples carry eBPF
  * groups, so exports of pcc or /proc-only collections are unchanged.
@@ -26,6 +27,7 @@ static const struct {
 		"#timestamp,DEV," HIST_HDR ",rd_ios/s,rd_bytes/s,wr_ios/s,wr_bytes/s,buckets..."},
     [BX_CGROUP] = {"bpf/cgroup", "#timestamp,cgroup,%cpu"},
     [BX_PROC] = {"bpf/proc", "#timestamp,execs/s,exits/s,exit_%cpu"},
+    [BX_EXITED] = {"bpf/exited", "#timestamp,command,exits/s,%cpu"},
 };
 
 static int bx_open(struct exp_bpf_csv *b, const char *outdir)
@@ -83,7 +85,11 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 	int rc;
 
 	if (!b->open) {
-		if (!cs->t[PC_G_BPF_CPU].nrows && !cs->t[PC_G_BPF_BLK].nrows)
+		int any = 0;
+
+		for (int g = PC_G_BPF_CPU; g <= PC_G_BPF_EXITED; g++)
+			any |= cs->t[g].nrows > 0;
+		if (!any)
 			return 0;
 		rc = bx_open(b, outdir);
 		if (rc < 0)
@@ -156,6 +162,20 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 		exp_putd(f, exp_rate(pv, v, PC_PROC_EXITS, itv));
 		fputc(',', f);
 		exp_putd(f, exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, itv) / 1e7);
+		fputc('\n', f);
+	}
+	c = &cs->t[PC_G_BPF_EXITED], p = &ps->t[PC_G_BPF_EXITED];
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_or_zero(p, c, r), *v = pc_table_row(c, r);
+		FILE *f = b->f[BX_EXITED].f;
+
+		if (!pv || v[PC_EXITED_TASKS] == pv[PC_EXITED_TASKS])
+			continue; /* none of it exited this interval */
+		put_key(f, ts, c->key[r]);
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_EXITED_TASKS, itv));
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_EXITED_CPU_NS, itv) / 1e7);
 		fputc('\n', f);
 	}
 	return 0;

@@ -10,61 +10,62 @@
 
 #include "pc/sample.h"
 
-static const char *const cpu_cols[] = { "user",	   "nice",  "system", "idle",  "iowait",
-					"irq",	   "softirq", "steal", "guest", "guest_nice" };
-static const char *const stat_cols[] = { "intr",	  "ctxt",	   "btime", "processes",
-					 "procs_running", "procs_blocked", "softirq" };
-static const char *const kv_cols[] = { "value" };
+static const char *const cpu_cols[] = {"user", "nice",	  "system", "idle",  "iowait",
+				       "irq",  "softirq", "steal",  "guest", "guest_nice"};
+static const char *const stat_cols[] = {"intr",		 "ctxt",	  "btime",  "processes",
+					"procs_running", "procs_blocked", "softirq"};
+static const char *const kv_cols[] = {"value"};
 static const char *const disk_cols[] = {
-	"major",     "minor",	      "nstats",	       "rd_ios",    "rd_merges", "rd_sectors",
-	"rd_ticks",  "wr_ios",	      "wr_merges",     "wr_sectors", "wr_ticks",  "in_flight",
-	"io_ticks",  "time_in_queue", "dc_ios",	       "dc_merges", "dc_sectors", "dc_ticks",
-	"fl_ios",    "fl_ticks"
-};
+    "major",  "minor",	   "nstats",	 "rd_ios",   "rd_merges", "rd_sectors", "rd_ticks",
+    "wr_ios", "wr_merges", "wr_sectors", "wr_ticks", "in_flight", "io_ticks",	"time_in_queue",
+    "dc_ios", "dc_merges", "dc_sectors", "dc_ticks", "fl_ios",	  "fl_ticks"};
 static const char *const net_cols[] = {
-	"rx_bytes", "rx_packets", "rx_errs",  "rx_drop",  "rx_fifo",  "rx_frame",
-	"rx_compressed", "rx_multicast", "tx_bytes", "tx_packets", "tx_errs", "tx_drop",
-	"tx_fifo",  "tx_colls",	  "tx_carrier", "tx_compressed", "speed", "duplex"
-};
-static const char *const fs_cols[] = { "bsize", "blocks", "bfree", "bavail", "files", "ffree" };
-static const char *const load_cols[] = { "avg1_x100", "avg5_x100", "avg15_x100",
-					 "runnable",  "threads",   "last_pid" };
-static const char *const psi_cols[] = { "some_avg10_x100", "some_avg60_x100", "some_avg300_x100",
-					"some_total_us",   "full_avg10_x100", "full_avg60_x100",
-					"full_avg300_x100", "full_total_us" };
-static const char *const uptime_cols[] = { "up_cs", "idle_cs" };
-static const char *const self_cols[] = { "utime_ns",	"stime_ns",   "rss_kb",
-					 "latency_ns",	"duration_ns", "missed",
-					 "parse_errors", "bpf_run_ns", "bpf_run_cnt",
-					 "rb_drops" };
-static const char *const bcpu_cols[] = { "busy_ns", "switches", "unseen" };
+    "rx_bytes",	     "rx_packets",   "rx_errs",	   "rx_drop",	    "rx_fifo", "rx_frame",
+    "rx_compressed", "rx_multicast", "tx_bytes",   "tx_packets",    "tx_errs", "tx_drop",
+    "tx_fifo",	     "tx_colls",     "tx_carrier", "tx_compressed", "speed",   "duplex"};
+static const char *const fs_cols[] = {"bsize", "blocks", "bfree", "bavail", "files", "ffree"};
+static const char *const load_cols[] = {"avg1_x100", "avg5_x100", "avg15_x100",
+					"runnable",  "threads",	  "last_pid"};
+static const char *const psi_cols[] = {"some_avg10_x100",  "some_avg60_x100", "some_avg300_x100",
+				       "some_total_us",	   "full_avg10_x100", "full_avg60_x100",
+				       "full_avg300_x100", "full_total_us"};
+static const char *const uptime_cols[] = {"up_cs", "idle_cs"};
+static const char *const self_cols[] = {"utime_ns",    "stime_ns", "rss_kb",	   "latency_ns",
+					"duration_ns", "missed",   "parse_errors", "bpf_run_ns",
+					"bpf_run_cnt", "rb_drops"};
+static const char *const exited_cols[] = {"tasks", "cpu_ns"};
+static const char *const bcpu_cols[] = {"busy_ns", "switches", "unseen"};
 #define HIST_COLS                                                                                  \
-	"b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12", "b13",   \
-		"b14", "b15", "b16", "b17", "b18", "b19", "b20", "b21", "b22", "b23", "b24", "b25", \
-		"b26", "count", "sum_us"
-static const char *const runq_cols[] = { HIST_COLS };
-static const char *const blk_cols[] = { HIST_COLS, "rd_ios", "rd_bytes", "wr_ios", "wr_bytes" };
-static const char *const cg_cols[] = { "id", "cpu_ns" };
-static const char *const proc_cols[] = { "execs", "exits", "exit_cpu_ns" };
+	"b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12", "b13",    \
+	    "b14", "b15", "b16", "b17", "b18", "b19", "b20", "b21", "b22", "b23", "b24", "b25",    \
+	    "b26", "count", "sum_us"
+static const char *const runq_cols[] = {HIST_COLS};
+static const char *const blk_cols[] = {HIST_COLS, "rd_ios", "rd_bytes", "wr_ios", "wr_bytes"};
+static const char *const cg_cols[] = {"id", "cpu_ns"};
+static const char *const proc_cols[] = {"execs", "exits", "exit_cpu_ns"};
 
-#define G(n, c, cols) { n, c, cols }
+#define G(n, c, cols)                                                                              \
+	{                                                                                          \
+		n, c, cols                                                                         \
+	}
 const struct pc_group_desc pc_groups[PC_G_MAX] = {
-	[PC_G_CPU] = G("cpu", PC_CPU_NCOLS, cpu_cols),
-	[PC_G_STAT] = G("stat", PC_STAT_NCOLS, stat_cols),
-	[PC_G_MEM] = G("meminfo", PC_KV_NCOLS, kv_cols),
-	[PC_G_VMSTAT] = G("vmstat", PC_KV_NCOLS, kv_cols),
-	[PC_G_DISK] = G("disk", PC_DISK_NCOLS, disk_cols),
-	[PC_G_NET] = G("net", PC_NET_NCOLS, net_cols),
-	[PC_G_FS] = G("fs", PC_FS_NCOLS, fs_cols),
-	[PC_G_LOAD] = G("load", PC_LOAD_NCOLS, load_cols),
-	[PC_G_PSI] = G("psi", PC_PSI_NCOLS, psi_cols),
-	[PC_G_UPTIME] = G("uptime", PC_UPTIME_NCOLS, uptime_cols),
-	[PC_G_SELF] = G("self", PC_SELF_NCOLS, self_cols),
-	[PC_G_BPF_CPU] = G("bpf_cpu", PC_BCPU_NCOLS, bcpu_cols),
-	[PC_G_BPF_RUNQ] = G("bpf_runq", PC_RUNQ_NCOLS, runq_cols),
-	[PC_G_BPF_BLK] = G("bpf_blk", PC_BLK_NCOLS, blk_cols),
-	[PC_G_BPF_CGROUP] = G("bpf_cgroup", PC_CG_NCOLS, cg_cols),
-	[PC_G_BPF_PROC] = G("bpf_proc", PC_PROC_NCOLS, proc_cols),
+    [PC_G_CPU] = G("cpu", PC_CPU_NCOLS, cpu_cols),
+    [PC_G_STAT] = G("stat", PC_STAT_NCOLS, stat_cols),
+    [PC_G_MEM] = G("meminfo", PC_KV_NCOLS, kv_cols),
+    [PC_G_VMSTAT] = G("vmstat", PC_KV_NCOLS, kv_cols),
+    [PC_G_DISK] = G("disk", PC_DISK_NCOLS, disk_cols),
+    [PC_G_NET] = G("net", PC_NET_NCOLS, net_cols),
+    [PC_G_FS] = G("fs", PC_FS_NCOLS, fs_cols),
+    [PC_G_LOAD] = G("load", PC_LOAD_NCOLS, load_cols),
+    [PC_G_PSI] = G("psi", PC_PSI_NCOLS, psi_cols),
+    [PC_G_UPTIME] = G("uptime", PC_UPTIME_NCOLS, uptime_cols),
+    [PC_G_SELF] = G("self", PC_SELF_NCOLS, self_cols),
+    [PC_G_BPF_CPU] = G("bpf_cpu", PC_BCPU_NCOLS, bcpu_cols),
+    [PC_G_BPF_RUNQ] = G("bpf_runq", PC_RUNQ_NCOLS, runq_cols),
+    [PC_G_BPF_BLK] = G("bpf_blk", PC_BLK_NCOLS, blk_cols),
+    [PC_G_BPF_CGROUP] = G("bpf_cgroup", PC_CG_NCOLS, cg_cols),
+    [PC_G_BPF_PROC] = G("bpf_proc", PC_PROC_NCOLS, proc_cols),
+    [PC_G_BPF_EXITED] = G("bpf_exited", PC_EXITED_NCOLS, exited_cols),
 };
 
 _Static_assert(sizeof(cpu_cols) / sizeof(*cpu_cols) == PC_CPU_NCOLS, "cpu cols");

@@ -43,6 +43,7 @@ enum pc_group {
 	PC_G_BPF_BLK,  /* rows = disks: log2 latency histogram (us) + bytes/ios per direction */
 	PC_G_BPF_CGROUP, /* rows = cgroup paths: CPU ns */
 	PC_G_BPF_PROC,	 /* one row "proc": exec/exit counts and CPU of exited tasks */
+	PC_G_BPF_EXITED, /* rows = command names (comm): exited tasks and their CPU ns */
 	PC_G_MAX
 };
 
@@ -207,6 +208,13 @@ enum { PC_CG_ID, PC_CG_CPU_NS, PC_CG_NCOLS };
 
 /* PC_G_BPF_PROC columns, cumulative. */
 enum { PC_PROC_EXECS, PC_PROC_EXITS, PC_PROC_EXIT_CPU_NS, PC_PROC_NCOLS };
+
+/*
+ * PC_G_BPF_EXITED columns, cumulative from the sampler's start: a row is
+ * made at the first exit of its command, so a row new in a sample counted
+ * from zero (exp_prev_or_zero).
+ */
+enum { PC_EXITED_TASKS, PC_EXITED_CPU_NS, PC_EXITED_NCOLS };
 
 /* Static description of a group: its JSON name and column names. */
 struct pc_group_desc {

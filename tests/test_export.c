@@ -748,12 +748,12 @@ static const char *perfjournal(void)
 
 static void perfjournal_missing_input_fails_naming_path(void **state)
 {
-	char cmd[2048], err[2048];
-	char *dir = tu_tmpdir();
+	char cmd[2048], err[2048], *dir;
 	(void)state;
 
 	if (!perfjournal())
 		tu_skip("perfjournal not built in %s", tu_bindir());
+	dir = tu_tmpdir();
 	snprintf(cmd, sizeof(cmd), "%s --input=/nonexistent/pc-input.json --output=%s/out",
 		 perfjournal(), dir);
 	assert_int_not_equal(run(cmd, err, sizeof(err)), 0);
@@ -804,8 +804,8 @@ static void perfjournal_bad_flag_value_is_named(void **state)
 
 static void perfjournal_failure_keeps_previous_output(void **state)
 {
-	char cmd[4096], err[2048], *dir = tu_tmpdir(), *before, *after;
-	const char *garbage = tu_path(dir, "garbage.json"), *out = tu_path(dir, "out");
+	char cmd[4096], err[2048], *dir, *before, *after;
+	const char *garbage, *out;
 	FILE *f;
 	(void)state;
 
@@ -813,6 +813,9 @@ static void perfjournal_failure_keeps_previous_output(void **state)
 		tu_skip("perfjournal not built in %s", tu_bindir());
 	if (!have(pcc_fixture()))
 		tu_skip("%s: not present", pcc_fixture());
+	dir = tu_tmpdir();
+	garbage = tu_path(dir, "garbage.json");
+	out = tu_path(dir, "out");
 	snprintf(cmd, sizeof(cmd), "%s --input=%s --output=%s", perfjournal(), pcc_fixture(), out);
 	assert_int_equal(run(cmd, err, sizeof(err)), 0);
 	before = tu_read_file(tu_path(out, "host.csv"), NULL);
@@ -835,21 +838,25 @@ static void perfjournal_failure_keeps_previous_output(void **state)
 
 static void pcprocess_names_missing_variable(void **state)
 {
-	char cmd[4096], err[2048], *dir = tu_tmpdir();
+	char cmd[4096], err[2048], *dir;
 	const char *pcp = tu_path(tu_bindir(), "pcprocess");
 	struct csv c;
 	(void)state;
 
 	if (access(pcp, X_OK))
 		tu_skip("pcprocess not built in %s", tu_bindir());
+	dir = tu_tmpdir();
 	snprintf(cmd, sizeof(cmd), "env -u PCR_COLLECTION PCR_OUTDIR=%s %s", dir, pcp);
 	assert_int_not_equal(run(cmd, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "PCR_COLLECTION"));
 	snprintf(cmd, sizeof(cmd), "env -u PCR_OUTDIR PCR_COLLECTION=%s %s", pcc_fixture(), pcp);
 	assert_int_not_equal(run(cmd, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "PCR_OUTDIR"));
-	if (!have(pcc_fixture()))
+	if (!have(pcc_fixture())) {
+		tu_rmtree(dir);
+		free(dir);
 		tu_skip("%s: not present", pcc_fixture());
+	}
 	snprintf(cmd, sizeof(cmd), "PCR_COLLECTION=%s PCR_OUTDIR=%s/csv %s", pcc_fixture(), dir,
 		 pcp);
 	assert_int_equal(run(cmd, err, sizeof(err)), 0);

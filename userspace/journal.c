@@ -166,13 +166,6 @@ struct journal *j_new(void)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (inflateInit2(&j->inf, -15) != Z_OK) {
-		sodium_free(j->k);
-		free(j);
-		errno = ENOMEM;
-		return NULL;
-	}
-	j->inf_ok = 1;
 	return j;
 }
 
@@ -453,6 +446,11 @@ static int unzstd(struct journal *j, const uint8_t *z, size_t zlen, size_t plen)
 /* The same for the raw deflate records earlier versions wrote. */
 static int inflate_to(struct journal *j, const uint8_t *z, size_t zlen, size_t plen)
 {
+	if (!j->inf_ok) {
+		if (inflateInit2(&j->inf, -15) != Z_OK)
+			return -ENOMEM;
+		j->inf_ok = 1;
+	}
 	inflateReset(&j->inf);
 	j->inf.next_in = (uint8_t *)(uintptr_t)z;
 	j->inf.avail_in = (uInt)zlen;
@@ -496,8 +494,8 @@ static int inner(struct journal *j, const uint8_t *p, size_t n, uint64_t off,
 	}
 	if (pc_buf_reserve(&j->out, plen ? plen : 1))
 		return -ENOMEM;
-	ret = p[1] == J_COMP_ZSTD ? unzstd(j, p + J_INNER, dlen, plen)
-				  : inflate_to(j, p + J_INNER, dlen, plen);
+	ret = p[1] == J_COMP_DEFLATE ? inflate_to(j, p + J_INNER, dlen, plen)
+				     : unzstd(j, p + J_INNER, dlen, plen);
 	if (ret < 0)
 		return ret;
 	if (!ret) {

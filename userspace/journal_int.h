@@ -73,7 +73,7 @@ struct journal {
 	struct gap *gaps;
 	size_t ngaps;
 	struct pc_buf plain, out; /* decrypted record, inflated payload (len stays 0) */
-	z_stream inf;		  /* deflate records of earlier versions */
+	z_stream inf;		  /* deflate records of earlier versions (set up at the first) */
 	int inf_ok;
 	ZSTD_DCtx *zd; /* made at the first zstd record */
 	struct jdamage dmg;

@@ -38,7 +38,12 @@ assert len(r) == 10 and all(abs(float(x['secs']) - 0.25) < 0.05 for x in r), 'sp
 rl_check ramp 6 6
 
 # The legacy capture of a 2-CPU machine: 110 intervals of ~5.2 s, replayed 50 times faster.
-rl_replay legacy --input="$PC_SHARED_FIXTURES/legacy/capture-2cpu.jsonl" --mode=cpu --speed=50
+legacy=$PC_SHARED_FIXTURES/legacy/capture-2cpu.jsonl
+if [ ! -f "$legacy" ]; then
+	echo "SKIP: shared fixture $legacy is not there: the legacy replay is not judged"
+	exit 77
+fi
+rl_replay legacy --input="$legacy" --mode=cpu --speed=50
 [ "$(cat "$t/legacy.rc")" = 0 ]
 [ "$(($(wc -l <"$t/legacy.csv") - 1))" = 110 ]
 rl_check legacy 8 8

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* test_config.c: configuration files merged under the command line; duration and integer parsing. */
+/* test_config.c: configuration files merged under the command line; duration and integer parsing.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,10 @@
 #include "pc/config.h"
 
 static const struct option opts[] = {
-	{ "frequency", required_argument, NULL, 'f' },
-	{ "sitename", required_argument, NULL, 's' },
-	{ "no-bpf", no_argument, NULL, 'B' },
-	{ NULL, 0, NULL, 0 },
+    {"frequency", required_argument, NULL, 'f'},
+    {"sitename", required_argument, NULL, 's'},
+    {"no-bpf", no_argument, NULL, 'B'},
+    {NULL, 0, NULL, 0},
 };
 
 static char *write_conf(const char *text)
@@ -46,12 +47,13 @@ static void test_conf_settings_come_before_command_line(void **state)
 {
 	char *path = write_conf("#[Application Options]\n\n# comment\nfrequency = 5s\n"
 				"sitename=Evil Corp\nno-bpf=true\n");
-	char *argv[] = { "prog", "--frequency=100ms", NULL };
+	char *argv[] = {"prog", "--frequency=100ms", NULL};
 	char **av, err[256] = "";
 	int ac;
 
 	(void)state;
-	assert_int_equal(pc_config_argv("prog", path, opts, 2, argv, &ac, &av, err, sizeof(err)), 0);
+	assert_int_equal(pc_config_argv("prog", path, opts, 2, argv, &ac, &av, err, sizeof(err)),
+			 0);
 	assert_int_equal(ac, 5);
 	assert_string_equal(av[0], "prog");
 	assert_string_equal(av[1], "--frequency=5s");
@@ -68,7 +70,7 @@ static void test_conf_settings_come_before_command_line(void **state)
 static void test_conf_unknown_key_names_file_and_line(void **state)
 {
 	char *path = write_conf("frequency=1s\nfrequncy=2s\n");
-	char *argv[] = { "prog", NULL };
+	char *argv[] = {"prog", NULL};
 	char **av, err[256] = "";
 	int ac;
 
@@ -84,7 +86,7 @@ static void test_conf_unknown_key_names_file_and_line(void **state)
 static void test_conf_missing_value_and_bad_switch(void **state)
 {
 	char *p1 = write_conf("frequency=\n"), *p2 = write_conf("no-bpf=maybe\n");
-	char *argv[] = { "prog", NULL };
+	char *argv[] = {"prog", NULL};
 	char **av, err[256] = "";
 	int ac;
 
@@ -102,7 +104,7 @@ static void test_conf_missing_value_and_bad_switch(void **state)
 
 static void test_conf_explicit_missing_file_is_an_error(void **state)
 {
-	char *argv[] = { "prog", NULL };
+	char *argv[] = {"prog", NULL};
 	char **av, err[256] = "";
 	int ac;
 
@@ -115,13 +117,14 @@ static void test_conf_explicit_missing_file_is_an_error(void **state)
 
 static void test_conf_default_file_is_optional(void **state)
 {
-	char *argv[] = { "prog", "--frequency=1s", NULL };
+	char *argv[] = {"prog", "--frequency=1s", NULL};
 	char **av, err[256] = "";
 	int ac;
 
 	(void)state;
 	setenv("HOME", "/nonexistent-home", 1);
-	assert_int_equal(pc_config_argv("prog", NULL, opts, 2, argv, &ac, &av, err, sizeof(err)), 0);
+	assert_int_equal(pc_config_argv("prog", NULL, opts, 2, argv, &ac, &av, err, sizeof(err)),
+			 0);
 	assert_int_equal(ac, 2);
 	pc_config_free(ac, av);
 }
@@ -159,7 +162,7 @@ static void test_duration_rejects_bad_text(void **state)
 
 static void test_duration_format_round_trips(void **state)
 {
-	static const char *const cases[] = { "10ms", "100ms", "1s", "90s", "5m", "24h", "250us" };
+	static const char *const cases[] = {"10ms", "100ms", "1s", "90s", "5m", "24h", "250us"};
 	char buf[32];
 	uint64_t ns;
 
@@ -188,15 +191,15 @@ static void test_u64_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conf_settings_come_before_command_line),
-		cmocka_unit_test(test_conf_unknown_key_names_file_and_line),
-		cmocka_unit_test(test_conf_missing_value_and_bad_switch),
-		cmocka_unit_test(test_conf_explicit_missing_file_is_an_error),
-		cmocka_unit_test(test_conf_default_file_is_optional),
-		cmocka_unit_test(test_duration_go_syntax),
-		cmocka_unit_test(test_duration_rejects_bad_text),
-		cmocka_unit_test(test_duration_format_round_trips),
-		cmocka_unit_test(test_u64_limits),
+	    cmocka_unit_test(test_conf_settings_come_before_command_line),
+	    cmocka_unit_test(test_conf_unknown_key_names_file_and_line),
+	    cmocka_unit_test(test_conf_missing_value_and_bad_switch),
+	    cmocka_unit_test(test_conf_explicit_missing_file_is_an_error),
+	    cmocka_unit_test(test_conf_default_file_is_optional),
+	    cmocka_unit_test(test_duration_go_syntax),
+	    cmocka_unit_test(test_duration_rejects_bad_text),
+	    cmocka_unit_test(test_duration_format_round_trips),
+	    cmocka_unit_test(test_u64_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,7 @@
 #define T2 (T0 + 10)
 #define T3 (T0 + 15)
 
+/* Its tests skip themselves when it is absent (some run a first part without it). */
 static const char *pcc_fixture(void)
 {
 	return tu_path(tu_shared_fixtures(), "pcc-sys-info-test/sys-info-test.json");
@@ -169,7 +170,7 @@ static void compare_tree(const char *ours_dir, unsigned long long from, int extr
 {
 	char fx[4096], ours[4096]; /* tu_path's buffers are a ring: keep our own copies */
 
-	snprintf(fx, sizeof(fx), "%s", tu_path(tu_shared_fixtures(), "pcc-sys-info-test/csv"));
+	snprintf(fx, sizeof(fx), "%s", tu_shared("pcc-sys-info-test/csv"));
 	snprintf(ours, sizeof(ours), "%s", ours_dir);
 
 	for (size_t f = 0; f < sizeof(sar_files) / sizeof(*sar_files); f++) {
@@ -198,11 +199,12 @@ static void compare_tree(const char *ours_dir, unsigned long long from, int extr
 
 static void golden_whole_fixture_matches_from_fourth_sample(void **state)
 {
-	char *dir = tu_tmpdir();
+	char *dir;
 	(void)state;
 
 	if (!have(pcc_fixture()))
 		tu_skip("%s: not present", pcc_fixture());
+	dir = tu_tmpdir();
 	assert_int_equal(export_file(pcc_fixture(), PC_EXPORT_CSV, dir), 0);
 	/* pcprocess's first row is 1->3; ours are 1->2, 2->3, ...: equal from sample 4 on. */
 	compare_tree(dir, T3, 1);
@@ -212,14 +214,17 @@ static void golden_whole_fixture_matches_from_fourth_sample(void **state)
 
 static void golden_without_second_sample_reproduces_every_row(void **state)
 {
-	char *dir = tu_tmpdir(), *src, *line, *save = NULL, stamp[32];
-	const char *cut = tu_path(dir, "cut.json"), *out = tu_path(dir, "out");
+	char *dir, *src, *line, *save = NULL, stamp[32];
+	const char *cut, *out;
 	FILE *f;
 	int dropped = 0;
 	(void)state;
 
 	if (!have(pcc_fixture()))
 		tu_skip("%s: not present", pcc_fixture());
+	dir = tu_tmpdir();
+	cut = tu_path(dir, "cut.json");
+	out = tu_path(dir, "out");
 	src = tu_read_file(pcc_fixture(), NULL);
 	assert_non_null(src);
 	snprintf(stamp, sizeof(stamp), "{\"timestamp\":%llu,", T1);
@@ -281,12 +286,13 @@ static void host_close(const double *got, const double *want)
 
 static void host_csv_two_intervals_by_hand(void **state)
 {
-	char *dir = tu_tmpdir();
+	char *dir;
 	double got[H_NCOLS];
 	(void)state;
 
 	if (!have(pcc_fixture()))
 		tu_skip("%s: not present", pcc_fixture());
+	dir = tu_tmpdir();
 	assert_int_equal(export_file(pcc_fixture(), PC_EXPORT_CSV, dir), 0);
 
 	/*
@@ -354,14 +360,16 @@ static void host_csv_two_intervals_by_hand(void **state)
 
 static void json_mode_parses_back_one_object_per_interval(void **state)
 {
-	char *dir = tu_tmpdir(), *buf, *line, *save = NULL;
-	const char *out = tu_path(dir, "out.json");
+	char *dir, *buf, *line, *save = NULL;
+	const char *out;
 	struct json_doc doc = {0};
 	int n = 0;
 	(void)state;
 
 	if (!have(pcc_fixture()))
 		tu_skip("%s: not present", pcc_fixture());
+	dir = tu_tmpdir();
+	out = tu_path(dir, "out.json");
 	assert_int_equal(export_file(pcc_fixture(), PC_EXPORT_JSON, out), 0);
 	buf = tu_read_file(out, NULL);
 	assert_non_null(buf);

@@ -22,7 +22,7 @@ static struct pc_site evil = {
 
 static const char *fixture(void)
 {
-	return tu_path(tu_shared_fixtures(), "legacy/journal-2cpu");
+	return tu_shared("legacy/journal-2cpu");
 }
 
 static char *load_fixture(size_t *len)
@@ -121,7 +121,7 @@ static void compare_record(const char *a, size_t alen, const char *b, size_t ble
 
 static void test_fixture_decrypts_to_capture(void **state)
 {
-	const char *cap = tu_path(tu_shared_fixtures(), "legacy/capture-2cpu.jsonl");
+	const char *cap = tu_shared("legacy/capture-2cpu.jsonl");
 	struct journal_legacy *l;
 	const char *line;
 	char err[256], *text, *p;

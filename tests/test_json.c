@@ -290,7 +290,7 @@ static void test_write_then_read_every_byte(void **state)
 /* Every line of a pcc collection parses and its measurement unescapes. */
 static void test_pcc_fixture_lines(void **state)
 {
-	const char *path = tu_path(tu_shared_fixtures(), "pcc-sys-info-test/sys-info-test.json");
+	const char *path = tu_shared("pcc-sys-info-test/sys-info-test.json");
 	size_t len, lines = 0, stat = 0;
 	char *text = tu_read_file(path, &len), *p, *nl;
 
@@ -330,7 +330,7 @@ static void test_pcc_fixture_lines(void **state)
 
 static void test_legacy_capture_lines(void **state)
 {
-	const char *path = tu_path(tu_shared_fixtures(), "legacy/capture-2cpu.jsonl");
+	const char *path = tu_shared("legacy/capture-2cpu.jsonl");
 	size_t len, lines = 0;
 	char *text = tu_read_file(path, &len), *p, *nl;
 

@@ -89,19 +89,12 @@ static char *recorded(const char *file, int legacy, const char *subsystem, int n
 
 static char *pcc(const char *subsystem, size_t *len)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/pcc-sys-info-test/sys-info-test.json",
-		 tu_shared_fixtures());
-	return recorded(path, 0, subsystem, 0, len);
+	return recorded(tu_shared("pcc-sys-info-test/sys-info-test.json"), 0, subsystem, 0, len);
 }
 
 static char *legacy(const char *subsystem, size_t *len)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/legacy/capture-2cpu.jsonl", tu_shared_fixtures());
-	return recorded(path, 1, subsystem, 0, len);
+	return recorded(tu_shared("legacy/capture-2cpu.jsonl"), 1, subsystem, 0, len);
 }
 
 /* Parse recorded text; skip (loudly) when the shared fixture is not there. */

@@ -8,8 +8,8 @@
 
 static void test_grid_is_aligned_to_interval(void **state)
 {
-	static const uint64_t ivals[] = { 10000000ULL, 100000000ULL, 1000000000ULL,
-					  3600000000000ULL };
+	static const uint64_t ivals[] = {10000000ULL, 100000000ULL, 1000000000ULL,
+					 3600000000000ULL};
 	struct pc_ticker t;
 
 	(void)state;
@@ -64,7 +64,7 @@ static void test_ticks_wake_at_their_deadlines(void **state)
 static void test_overrun_skips_and_counts(void **state)
 {
 	struct pc_ticker t;
-	struct timespec ts = { 0, 75000000 }; /* 75 ms of work in a 20 ms tick */
+	struct timespec ts = {0, 75000000}; /* 75 ms of work in a 20 ms tick */
 	uint64_t d;
 
 	(void)state;
@@ -82,11 +82,11 @@ static void test_overrun_skips_and_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_grid_is_aligned_to_interval),
-		cmocka_unit_test(test_deadlines_do_not_drift),
-		cmocka_unit_test(test_too_short_interval_refused),
-		cmocka_unit_test(test_ticks_wake_at_their_deadlines),
-		cmocka_unit_test(test_overrun_skips_and_counts),
+	    cmocka_unit_test(test_grid_is_aligned_to_interval),
+	    cmocka_unit_test(test_deadlines_do_not_drift),
+	    cmocka_unit_test(test_too_short_interval_refused),
+	    cmocka_unit_test(test_ticks_wake_at_their_deadlines),
+	    cmocka_unit_test(test_overrun_skips_and_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,6 +44,17 @@ const char *tu_path(const char *dir, const char *rel)
 	return p;
 }
 
+const char *tu_shared(const char *rel)
+{
+	const char *p = tu_path(tu_shared_fixtures(), rel);
+
+	if (access(p, R_OK))
+		tu_skip("shared fixture %s is not there (clone beside ../shared, or set "
+			"PC_SHARED_FIXTURES)",
+			p);
+	return p;
+}
+
 char *tu_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

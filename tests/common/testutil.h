@@ -15,6 +15,11 @@
 /* tests/fixtures (this repo) and ../shared/fixtures (real machines), absolute. */
 const char *tu_fixtures(void);
 const char *tu_shared_fixtures(void);
+/*
+ * A file under the shared fixtures (../shared/fixtures, or PC_SHARED_FIXTURES),
+ * or a skip of the current test naming the path when it is not there.
+ */
+const char *tu_shared(const char *rel);
 /* Path under a fixtures dir, in a static buffer per call site ring. */
 const char *tu_path(const char *dir, const char *rel);
 /* Read a whole file into a malloc'd NUL-terminated buffer; NULL on failure. */
@@ -28,7 +33,7 @@ const char *tu_bindir(void);
 /* Skip the current test, printing why. */
 #define tu_skip(...)                                                                               \
 	do {                                                                                       \
-		print_message("[  SKIP    ] ");                                                  \
+		print_message("[  SKIP    ] ");                                                    \
 		print_message(__VA_ARGS__);                                                        \
 		print_message("\n");                                                               \
 		skip();                                                                            \

@@ -5,7 +5,8 @@
  * intervals the eBPF busy % of that CPU matches the thread's own CPU clock
  * within 1.5 pp (the /proc/stat error is printed beside it); intervals in
  * which the kernel's idle residency (cpuidle) shows other tasks working on
- * that CPU, or a read of ours was held up, are printed but not judged. Run-queue
+ * that CPU, the hypervisor stole it, or a read of ours was held up, are
+ * printed but not judged. Run-queue
  * histogram totals equal the wakeups a ping-pong causes; block histogram
  * counts equal the O_DIRECT I/Os sent to a loop device; a busy child moved
  * into a test cgroup shows up under that cgroup's path. The loop device,
@@ -111,8 +112,11 @@ static uint64_t ebpf_busy(struct bpf_sampler *b, struct pc_sample *s, int cpu)
 	return pc_table_get(&s->t[PC_G_BPF_CPU], key, PC_BCPU_BUSY_NS, UINT64_MAX);
 }
 
-/* Non-idle ticks of cpuN in /proc/stat (user..steal minus idle and iowait). */
-static uint64_t procstat_busy_ticks(int cpu)
+/*
+ * Non-idle ticks of cpuN in /proc/stat (user..steal minus idle and iowait);
+ * the steal ticks alone in *steal.
+ */
+static uint64_t procstat_busy_ticks(int cpu, uint64_t *steal)
 {
 	char want[16], line[512];
 	unsigned long long v[8] = {0};
@@ -128,6 +132,7 @@ static uint64_t procstat_busy_ticks(int cpu)
 		sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
 		       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
 		busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+		*steal = v[7];
 		break;
 	}
 	fclose(f);
@@ -184,7 +189,7 @@ static int duty_run(struct bpf_sampler *b, struct pc_sample *s, int cpu, double 
 	long hz = sysconf(_SC_CLK_TCK);
 	double worst = 0, worst_proc = 0;
 	uint64_t w0 = 0, c0 = 0, e0 = 0, p0 = 0, w1, c1, e1, p1, wa, ca;
-	uint64_t i0 = 0, i1;
+	uint64_t i0 = 0, i1, st0 = 0, st1 = 0;
 	int fuzzy0 = 0, fuzzy1;
 	struct duty d = {.cpu = cpu};
 	struct timespec dl;
@@ -220,7 +225,7 @@ static int duty_run(struct bpf_sampler *b, struct pc_sample *s, int cpu, double 
 		fuzzy1 = w1 - wa > 1000000;
 		w1 = (wa + w1) / 2;
 		c1 = (ca + c1) / 2;
-		p1 = procstat_busy_ticks(cpu);
+		p1 = procstat_busy_ticks(cpu, &st1);
 		i1 = idle_us(cpu);
 		if (i >= 0) {
 			double wall = (double)(w1 - w0);
@@ -236,14 +241,23 @@ static int duty_run(struct bpf_sampler *b, struct pc_sample *s, int cpu, double 
 			 * our thread did, other tasks ran there: not judged.
 			 */
 			int other = i0 && cpu_busy - truth > 2.0;
-			int judge = !fuzzy0 && !fuzzy1 && !other;
+			/*
+			 * The hypervisor taking the CPU away (steal) stops the
+			 * thread clock but not the wall clock the eBPF program
+			 * stamps switches with, and the kernel's own two accounts
+			 * then disagree (cpuidle busy under the thread's run
+			 * time): nothing the guest sees is a truth there.
+			 */
+			int stolen = st1 > st0 || (i0 && truth - cpu_busy > 2.0);
+			int judge = !fuzzy0 && !fuzzy1 && !other && !stolen;
 
 			print_message("  interval %2d: truth %5.1f%%  eBPF %5.1f%% (%+.2f pp)  "
 				      "/proc/stat %5.1f%% (%+.1f pp)  cpuidle %5.1f%%%s\n",
 				      i, truth, ebpf, err, proc, errp, cpu_busy,
-				      other   ? "  (other tasks ran there: not judged)"
-				      : judge ? ""
-					      : "  (a read was held up: not judged)");
+				      other    ? "  (other tasks ran there: not judged)"
+				      : stolen ? "  (the hypervisor took the CPU: not judged)"
+				      : judge  ? ""
+					       : "  (a read was held up: not judged)");
 			/*
 			 * A woken task's CPU clock starts at its wakeup, before it
 			 * is switched in (bpftrace here: 763.2 ms of runtime in
@@ -266,6 +280,7 @@ static int duty_run(struct bpf_sampler *b, struct pc_sample *s, int cpu, double 
 		e0 = e1;
 		p0 = p1;
 		i0 = i1;
+		st0 = st1;
 		fuzzy0 = fuzzy1;
 	}
 	d.stop = 1;

@@ -19,15 +19,14 @@ for t in stress-ng fio clang; do
 done
 
 mkdir -p $out
-objs="sample log bpf_names bpf_read bpf_sampler"
-make -s $(for o in $objs; do echo build/obj/userspace/$o.o; done)
+make -s build/libpc.a
 for r in ref_runqlat ref_biolatency; do
 	clang -g -O2 -target bpf -D__TARGET_ARCH_$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/') \
 		-Ivmlinux/$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/') -Iinclude -Ibpf \
 		-c bench/$r.bpf.c -o $out/$r.bpf.o
 done
 cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -o $out/bpf_bench \
-	bench/bpf_bench.c $(for o in $objs; do echo build/obj/userspace/$o.o; done) -lbpf -lelf -lz -lzstd -lm
+	bench/bpf_bench.c build/libpc.a $(pkg-config --libs libbpf libssh libsodium) -lelf -lz -lzstd -lm
 
 fiofile=/var/tmp/pc-bpf-bench.$$
 pids=()

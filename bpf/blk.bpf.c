@@ -2,10 +2,16 @@
 /*
  * blk: per-disk block I/O latency from issue to completion (log2 histogram
  * in us, as libbpf-tools' biolatency measures it), and I/Os and bytes by
- * direction. The issue path stores one timestamp keyed by the request; the
- * completion path takes it back and updates the disk's per-CPU counters.
- * Requests issued before the program attached are not counted (no start
- * time). tp_btf where the kernel has it, raw_tp as the fallback; the pre-5.11
+ * direction. The issue path stores the request's address and a timestamp in
+ * a slot of an array found by hashing the address (a few slots probed, no
+ * locks, no allocation: a hash map's update and delete cost most of a
+ * program's time here); the completion path takes it back, frees the slot
+ * and updates the disk's counters in this CPU's slot for it, found the same
+ * way by hashing the disk's dev_t (pc/bpf_shared.h). Requests issued before the
+ * program attached are not counted (no start time). Two CPUs issuing into
+ * one free slot at the same instant lose one of the two timestamps (that
+ * I/O goes uncounted): rare, and the price of needing no atomics, which
+ * older 5.x kernels lack. tp_btf where the kernel has it, raw_tp as the fallback; the pre-5.11
  * block_rq_issue signature (queue, request) is told apart by userspace from
  * BTF and passed as a load-time constant.
  */
@@ -29,19 +35,37 @@ struct request___old {
 	struct gendisk *rq_disk;
 } __attribute__((preserve_access_index));
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCB_MAX_INFLIGHT);
-	__type(key, __u64);
-	__type(value, __u64);
-} inflight SEC(".maps");
+#define INFLIGHT_SLOTS	(1u << PCB_INFLIGHT_BITS)
+#define INFLIGHT_PROBES 4
+
+/* One request between issue and completion; rq 0: the slot is free. */
+struct inflight_slot {
+	__u64 rq;
+	__u64 ts;
+};
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, INFLIGHT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct inflight_slot);
+} inflight SEC(".maps");
+
+#define DISK_PROBES 4
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PCB_MAX_DISKS);
 	__type(key, __u32);
 	__type(value, struct pcb_disk);
 } disks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pcb_disk_slots);
+} disk_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -57,13 +81,52 @@ static __always_inline struct pcb_blk_err *errs(void)
 	return bpf_map_lookup_elem(&blk_err, &zero);
 }
 
+/*
+ * Home slot of a request: the low 32 bits of its address, multiplicatively
+ * hashed. The verifier forbids shifting a typed pointer but lets a
+ * privileged program copy its low half into a plain number (a 32-bit move:
+ * hence -mcpu=v3).
+ */
+static __always_inline __u32 home_slot(__u64 rq)
+{
+	__u32 lo = (__u32)rq;
+
+	return (lo * 0x9E3779B1u) >> (32 - PCB_INFLIGHT_BITS);
+}
+
+/* The slot probe i of a request's home slot (NULL only on a verifier-only path). */
+static __always_inline struct inflight_slot *probe(__u32 home, __u32 i)
+{
+	__u32 k = (home + i) & (INFLIGHT_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&inflight, &k);
+}
+
 static __always_inline void on_issue(struct request *rq)
 {
 	__u64 key = (__u64)rq, now = bpf_ktime_get_ns();
+	__u32 home = home_slot(key), free = INFLIGHT_PROBES;
+	struct inflight_slot *sl;
 	struct pcb_blk_err *e;
 
-	if (!bpf_map_update_elem(&inflight, &key, &now, BPF_ANY))
+	for (__u32 i = 0; i < INFLIGHT_PROBES; i++) {
+		sl = probe(home, i);
+		if (!sl)
+			return;
+		if (sl->rq == key) { /* issued again (requeued): restart its clock */
+			sl->ts = now;
+			return;
+		}
+		if (!sl->rq && free == INFLIGHT_PROBES)
+			free = i;
+	}
+	/* The first free slot, found again by index: no arithmetic on pointers. */
+	sl = free < INFLIGHT_PROBES ? probe(home, free) : NULL;
+	if (sl) {
+		sl->ts = now;
+		sl->rq = key;
 		return;
+	}
 	e = errs();
 	if (e)
 		e->inflight_full++;
@@ -87,32 +150,62 @@ static __always_inline __u32 rq_dev(bool btf, struct request *rq)
 	       (__u32)BPF_CORE_READ(disk, first_minor);
 }
 
+/*
+ * This CPU's counters of disk dev: its slot, or the first free one among
+ * its probes, claimed (and noted in disk_slots for the reader); NULL when
+ * all are taken by other disks.
+ */
 static __always_inline struct pcb_disk *disk_stats(__u32 dev)
 {
-	static const struct pcb_disk zero;
-	struct pcb_disk *d = bpf_map_lookup_elem(&disks, &dev);
+	__u32 home = (dev * 0x9E3779B1u) >> (32 - PCB_DISK_BITS), k, zero = 0;
+	struct pcb_disk_slots *used;
+	struct pcb_disk *d;
 
-	if (d)
+	for (__u32 i = 0; i < DISK_PROBES; i++) {
+		k = (home + i) & (PCB_MAX_DISKS - 1);
+		d = bpf_map_lookup_elem(&disks, &k);
+		if (!d)
+			return NULL;
+		if (d->dev == dev)
+			return d;
+		if (d->dev)
+			continue;
+		d->dev = dev;
+		used = bpf_map_lookup_elem(&disk_slots, &zero);
+		/* k went through the stack for the lookup: bound it again for the verifier. */
+		barrier_var(k);
+		if (used)
+			used->dev[k & (PCB_MAX_DISKS - 1)] = dev;
 		return d;
-	/* EEXIST: another CPU created it; any other failure: the map is full. */
-	bpf_map_update_elem(&disks, &dev, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&disks, &dev);
+	}
+	return NULL;
 }
 
 static __always_inline void on_complete(bool btf, struct request *rq, __u32 nr_bytes)
 {
-	__u64 key = (__u64)rq, now = bpf_ktime_get_ns(), t;
+	__u64 key = (__u64)rq, now, t = 0;
+	__u32 home = home_slot(key), op, dev;
+	struct inflight_slot *sl;
 	struct pcb_blk_err *e;
 	struct pcb_disk *d;
-	__u64 *tsp;
-	__u32 op;
 
-	tsp = bpf_map_lookup_elem(&inflight, &key);
-	if (!tsp)
-		return;
-	t = *tsp;
-	bpf_map_delete_elem(&inflight, &key);
-	d = disk_stats(rq_dev(btf, rq));
+	for (__u32 i = 0; i < INFLIGHT_PROBES; i++) {
+		sl = probe(home, i);
+		if (!sl)
+			return;
+		if (sl->rq == key) {
+			t = sl->ts;
+			sl->rq = 0;
+			break;
+		}
+	}
+	if (!t)
+		return; /* issued before we attached, or its issue found no slot */
+	now = bpf_ktime_get_ns();
+	dev = rq_dev(btf, rq);
+	if (!dev)
+		return; /* no disk (a passthrough request) */
+	d = disk_stats(dev);
 	if (!d) {
 		e = errs();
 		if (e)

@@ -8,7 +8,8 @@
  * that CPU, the hypervisor stole it, or a read of ours was held up, are
  * printed but not judged. Run-queue
  * histogram totals equal the wakeups a ping-pong causes; block histogram
- * counts equal the O_DIRECT I/Os sent to a loop device; a busy child moved
+ * counts equal the O_DIRECT I/Os sent to a loop device from every CPU in
+ * turn (one row per disk, whichever CPUs counted it); a busy child moved
  * into a test cgroup shows up under that cgroup's path. The loop device,
  * its file and the cgroup are removed in teardown, even when a test fails.
  */
@@ -508,7 +509,9 @@ static void test_blk_counts_equal_direct_ios(void **state)
 	struct bpf_sampler *b;
 	struct pc_sample s0, s1;
 	uint64_t d_rd, d_wr, d_cnt, d_rdb, d_wrb;
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN), rows = 0;
 	void *buf = NULL;
+	cpu_set_t was;
 
 	if (!need_bpf())
 		return;
@@ -524,13 +527,26 @@ static void test_blk_counts_equal_direct_ios(void **state)
 	assert_int_equal(posix_memalign(&buf, IO_SIZE, IO_SIZE), 0);
 	memset(buf, 0xa5, IO_SIZE);
 	assert_int_equal(bpf_sampler__read(b, &s0), 0);
-	for (int i = 0; i < NIO; i++)
+	/*
+	 * Each CPU counts in its own copy of the disk's slot: issue from every
+	 * CPU in turn, so the reader has to add the copies up under one row.
+	 */
+	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+	for (int i = 0; i < NIO; i++) {
+		pin(pthread_self(), i % ncpu);
 		assert_int_equal(pwrite(l->fd, buf, IO_SIZE, (off_t)i * IO_SIZE), IO_SIZE);
-	for (int i = 0; i < NIO; i++)
+	}
+	for (int i = 0; i < NIO; i++) {
+		pin(pthread_self(), i % ncpu);
 		assert_int_equal(pread(l->fd, buf, IO_SIZE, (off_t)i * IO_SIZE), IO_SIZE);
+	}
+	sched_setaffinity(0, sizeof(was), &was);
 	assert_int_equal(bpf_sampler__read(b, &s1), 0);
 	free(buf);
 	assert_int_not_equal(pc_table_find(&s1.t[PC_G_BPF_BLK], name), -1);
+	for (uint32_t r = 0; r < s1.t[PC_G_BPF_BLK].nrows; r++)
+		rows += !strcmp(s1.t[PC_G_BPF_BLK].key[r], name);
+	assert_int_equal(rows, 1);
 #define D(col)                                                                                     \
 	(pc_table_get(&s1.t[PC_G_BPF_BLK], name, col, 0) -                                         \
 	 pc_table_get(&s0.t[PC_G_BPF_BLK], name, col, 0))

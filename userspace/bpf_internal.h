@@ -29,7 +29,7 @@ struct cg_last {
 enum { PART_SCHED, PART_BLK, PART_PROC, PART_MAX };
 
 /* The maps userspace reads, by what they hold. */
-enum { M_CPUS, M_CGROUPS, M_DISKS, M_BLK_ERR, M_PROC_STATS, M_EVENTS, M_MAX };
+enum { M_CPUS, M_CGROUPS, M_DISKS, M_DISK_SLOTS, M_BLK_ERR, M_PROC_STATS, M_EVENTS, M_MAX };
 
 #define PC_BPF_MAX_PROGS 24
 
@@ -65,6 +65,7 @@ struct bpf_sampler {
 	int ncpu;	     /* possible CPUs: the stride of per-CPU map values */
 	uint64_t *busy_prev; /* per CPU: last busy ns reported, so it never goes back */
 	void *keys, *vals;   /* map dump buffers, sized for the largest map */
+	struct pcb_disk_slots disk_slots; /* which disk slots are in use, as last read */
 	struct bpf_names *names;
 	uint64_t execs, exits, exit_cpu_ns; /* from ring-buffer events */
 	struct exited *exited;		    /* per command, PC_BPF_MAX_COMMS */

@@ -286,6 +286,7 @@ static int load_here(const struct bpf_sampler_opts *o, struct skels *k, struct b
 	}
 	if (k->blk) {
 		map_ref(l, M_DISKS, k->blk->maps.disks);
+		map_ref(l, M_DISK_SLOTS, k->blk->maps.disk_slots);
 		map_ref(l, M_BLK_ERR, k->blk->maps.blk_err);
 		progs_ref(l, k->blk->skeleton);
 	}

@@ -432,29 +432,63 @@ static int read_cgroups(struct bpf_sampler *b, struct pc_sample *s)
 	return 0;
 }
 
-static int blk_entry(struct bpf_sampler *b, const void *k, const void *v, struct pc_sample *s)
+/*
+ * The row of disk dev in this sample, added the first time a CPU shows it;
+ * devs[i] is the disk of row first + i (*n of them).
+ */
+static uint64_t *disk_row(struct bpf_sampler *b, struct pc_sample *s, uint32_t first,
+			  uint32_t *devs, uint32_t *n, uint32_t dev)
 {
-	const struct pcb_disk *d = v;
+	struct pc_table *t = &s->t[PC_G_BPF_BLK];
 	char key[PC_KEY_MAX];
 	const char *name;
-	uint64_t *row;
-	uint32_t dev;
 
-	memcpy(&dev, k, sizeof(dev));
+	for (uint32_t i = 0; i < *n; i++)
+		if (devs[i] == dev)
+			return pc_table_row(t, first + i);
+	if (*n == PCB_MAX_DISKS) {
+		errno = EOVERFLOW;
+		return NULL;
+	}
 	name = bpf_names__disk(b->names, dev);
 	if (name)
 		snprintf(key, sizeof(key), "%s", name);
 	else
 		snprintf(key, sizeof(key), "dev:%u:%u", dev >> 20, dev & ((1u << 20) - 1));
-	row = pc_table_add(&s->t[PC_G_BPF_BLK], key);
-	if (!row)
+	devs[(*n)++] = dev;
+	return pc_table_add(t, key);
+}
+
+/*
+ * Every claimed disk slot, summed per CPU by the dev_t each CPU holds there
+ * (two CPUs may hold different disks in one slot).
+ */
+static int read_disks(struct bpf_sampler *b, struct pc_sample *s)
+{
+	const struct pcb_disk *d = b->vals;
+	uint32_t first = s->t[PC_G_BPF_BLK].nrows, devs[PCB_MAX_DISKS], n = 0;
+	__u32 zero = 0;
+	uint64_t *row;
+
+	if (bpf_map_lookup_elem(b->l.map[M_DISK_SLOTS].fd, &zero, &b->disk_slots))
 		return -errno;
-	for (int c = 0; c < b->ncpu; c++) {
-		hist_sum(row, &d[c].lat);
-		row[PC_BLK_RD_IOS] += d[c].rd_ios;
-		row[PC_BLK_RD_BYTES] += d[c].rd_bytes;
-		row[PC_BLK_WR_IOS] += d[c].wr_ios;
-		row[PC_BLK_WR_BYTES] += d[c].wr_bytes;
+	for (__u32 slot = 0; slot < PCB_MAX_DISKS; slot++) {
+		if (!b->disk_slots.dev[slot])
+			continue;
+		if (bpf_map_lookup_elem(b->l.map[M_DISKS].fd, &slot, b->vals))
+			return -errno;
+		for (int c = 0; c < b->ncpu; c++) {
+			if (!d[c].dev)
+				continue;
+			row = disk_row(b, s, first, devs, &n, d[c].dev);
+			if (!row)
+				return -errno;
+			hist_sum(row, &d[c].lat);
+			row[PC_BLK_RD_IOS] += d[c].rd_ios;
+			row[PC_BLK_RD_BYTES] += d[c].rd_bytes;
+			row[PC_BLK_WR_IOS] += d[c].wr_ios;
+			row[PC_BLK_WR_BYTES] += d[c].wr_bytes;
+		}
 	}
 	return 0;
 }
@@ -466,7 +500,7 @@ static int read_blk(struct bpf_sampler *b, struct pc_sample *s)
 	__u32 zero = 0;
 	int err;
 
-	err = dump(b, &b->l.map[M_DISKS], blk_entry, s);
+	err = read_disks(b, s);
 	if (err == -ENOMEM)
 		return err;
 	if (err)

@@ -19,8 +19,9 @@
 
 /* Capacities of the hash maps; an update beyond them is counted, not lost silently. */
 #define PCB_MAX_CGROUPS	  4096
-#define PCB_MAX_DISKS	  256
-#define PCB_MAX_INFLIGHT  16384 /* block requests between issue and completion */
+#define PCB_DISK_BITS	  8
+#define PCB_MAX_DISKS	  (1u << PCB_DISK_BITS)
+#define PCB_INFLIGHT_BITS 10	/* slots for block requests between issue and completion */
 #define PCB_MAX_QUEUED	  16384 /* woken tasks waiting to run (raw_tp fallback only) */
 #define PCB_RINGBUF_BYTES (256 * 1024)
 
@@ -59,8 +60,15 @@ struct pcb_cpu {
 	struct pcb_hist runq; /* run-queue latency of tasks switched in on this CPU */
 };
 
-/* blk: per-CPU hash keyed by dev_t (MKDEV as the kernel encodes it: major << 20 | minor). */
+/*
+ * blk: per-CPU array of PCB_MAX_DISKS slots; a disk's slot is found by
+ * hashing its dev_t (MKDEV as the kernel encodes it: major << 20 | minor)
+ * and probing. Each CPU claims slots in its own copy, so two CPUs may hold
+ * different disks in one slot: readers sum per CPU by dev, never by slot.
+ */
 struct pcb_disk {
+	__u32 dev; /* 0: the slot is free on this CPU */
+	__u32 pad;
 	struct pcb_hist lat;
 	__u64 rd_ios;
 	__u64 rd_bytes;
@@ -68,10 +76,15 @@ struct pcb_disk {
 	__u64 wr_bytes;
 };
 
+/* blk: array key 0; which disk slots any CPU has claimed (0: none), for the reader. */
+struct pcb_disk_slots {
+	__u32 dev[PCB_MAX_DISKS];
+};
+
 /* blk: per-CPU array key 0; requests the program could not time. */
 struct pcb_blk_err {
-	__u64 inflight_full; /* issue not recorded: in-flight map full */
-	__u64 disks_full;    /* completion not counted: disk map full */
+	__u64 inflight_full; /* issue not recorded: its in-flight slots all taken */
+	__u64 disks_full;    /* completion not counted: the disk's slots all taken */
 };
 
 /* proc: ring-buffer event, one per exec and per task exit. */

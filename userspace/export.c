@@ -272,6 +272,13 @@ const uint64_t *exp_prev_row(const struct pc_table *prev, const struct pc_table 
 	return i < 0 ? NULL : pc_table_row(prev, (uint32_t)i);
 }
 
+double exp_itv(const struct pc_export *x, const struct pc_sample *cur, int g)
+{
+	uint64_t from = x->group_ns[g];
+
+	return from && from < cur->time_ns ? (double)(cur->time_ns - from) / 1e9 : 0;
+}
+
 const uint64_t *exp_prev_or_zero(const struct pc_table *prev, const struct pc_table *cur,
 				 uint32_t row)
 {
@@ -568,9 +575,12 @@ int export__add(struct pc_export *x, const struct pc_sample *s)
 	}
 	x->last_ns = s->time_ns;
 	x->nsamples++;
-	rc = pc_sample_copy(&x->prev, s);
+	rc = pc_sample_merge(&x->prev, s);
 	if (rc < 0)
 		return rc;
+	for (int g = 0; g < PC_G_MAX; g++)
+		if (s->t[g].nrows)
+			x->group_ns[g] = s->time_ns;
 	x->have_prev = 1;
 	return 0;
 }

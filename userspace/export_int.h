@@ -38,7 +38,13 @@ struct pc_export {
 	const struct exp_ops *ops;
 	struct pc_sysinfo si;
 	char out[PATH_MAX];
+	/*
+	 * The previous sample, except that a group the newest sample did not
+	 * carry (a source the collector reads less often than every tick) keeps
+	 * its table from the last sample that had it, of time group_ns[g].
+	 */
 	struct pc_sample prev;
+	uint64_t group_ns[PC_G_MAX];
 	int have_prev;
 	uint64_t nsamples, nintervals;
 	uint64_t first_ns, last_ns;
@@ -78,6 +84,11 @@ void exp_put_csv(FILE *f, const char *s);
 /* 2026-01-09T16:46:10.000Z */
 char *exp_iso8601(char buf[32], uint64_t time_ns);
 
+/*
+ * Seconds from the sample group g was last seen in (x->prev) to cur: the
+ * interval of g's rates; 0 when g has no earlier sample.
+ */
+double exp_itv(const struct pc_export *x, const struct pc_sample *cur, int g);
 /* Row of prev with the same key as row `row` of cur (same index tried first); NULL if none. */
 /* The same, or a row of zeros for a row new in cur (groups whose rows start at zero). */
 const uint64_t *exp_prev_or_zero(const struct pc_table *prev, const struct pc_table *cur,

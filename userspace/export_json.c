@@ -53,14 +53,23 @@ static double j_rate(const struct j_row *w, unsigned col)
 	return exp_rate(w->pv, w->v, col, w->itv);
 }
 
+/* One interval: the export (for each group's own interval), previous and current sample. */
+struct j_itv {
+	const struct pc_export *x;
+	const struct pc_sample *ps, *cs;
+};
+
 /*
- * Member name: an array of one object per row of c that has a previous row
- * in p (a new row has no rates yet), its name the object's member key. None
- * when c is empty.
+ * Member name: an array of one object per row of group g that has a
+ * previous row (a new row has no rates yet; with from_zero it counts from
+ * zero), its name the object's member key. None when the sample has no
+ * rows of g.
  */
-static void j_rows_from(FILE *f, const char *name, const char *key, const struct pc_table *p,
-			const struct pc_table *c, double itv, j_row_fn *fn, int from_zero)
+static void j_rows_from(FILE *f, const char *name, const char *key, const struct j_itv *ji, int g,
+			j_row_fn *fn, int from_zero)
 {
+	const struct pc_table *p = &ji->ps->t[g], *c = &ji->cs->t[g];
+	double itv = exp_itv(ji->x, ji->cs, g);
 	int k = 0;
 
 	if (!c->nrows)
@@ -85,17 +94,18 @@ static void j_rows_from(FILE *f, const char *name, const char *key, const struct
 	fputc(']', f);
 }
 
-static void j_rows(FILE *f, const char *name, const char *key, const struct pc_table *p,
-		   const struct pc_table *c, double itv, j_row_fn *fn)
+static void j_rows(FILE *f, const char *name, const char *key, const struct j_itv *ji, int g,
+		   j_row_fn *fn)
 {
-	j_rows_from(f, name, key, p, c, itv, fn, 0);
+	j_rows_from(f, name, key, ji, g, fn, 0);
 }
 
-/* Member name: one object from the single row of c, once it has a previous row. */
-static void j_object(FILE *f, const char *name, const struct pc_table *p, const struct pc_table *c,
-		     double itv, j_row_fn *fn)
+/* Member name: one object from the single row of group g, once it has a previous row. */
+static void j_object(FILE *f, const char *name, const struct j_itv *ji, int g, j_row_fn *fn)
 {
-	struct j_row w = {p, c, 0, exp_prev_row(p, c, 0), pc_table_row(c, 0), itv};
+	const struct pc_table *p = &ji->ps->t[g], *c = &ji->cs->t[g];
+	struct j_row w = {
+	    p, c, 0, exp_prev_row(p, c, 0), pc_table_row(c, 0), exp_itv(ji->x, ji->cs, g)};
 	int n = 0;
 
 	if (!w.pv)
@@ -321,6 +331,7 @@ static int jx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 		       double itv)
 {
 	struct jx *j = x->priv;
+	struct j_itv ji = {x, ps, cs};
 	FILE *f = j->f.f;
 	char ts[32];
 	int n = 0;
@@ -332,24 +343,25 @@ static int jx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 	kv(f, &n, "interval_s", itv);
 	fprintf(f, ",\"host\":%u,\"run\":%u,\"seq\":%llu", cs->host, cs->run,
 		(unsigned long long)cs->seq);
-	/* Each writer leaves out a group the sample does not carry. */
-	j_rows(f, "cpu", "cpu", &ps->t[PC_G_CPU], &cs->t[PC_G_CPU], itv, j_cpu);
-	j_object(f, "stat", &ps->t[PC_G_STAT], &cs->t[PC_G_STAT], itv, j_stat);
+	/*
+	 * Each writer leaves out a group the sample does not carry; rates run
+	 * from the last sample that carried the group (exp_itv).
+	 */
+	j_rows(f, "cpu", "cpu", &ji, PC_G_CPU, j_cpu);
+	j_object(f, "stat", &ji, PC_G_STAT, j_stat);
 	j_mem(f, &cs->t[PC_G_MEM]);
-	j_rows(f, "disks", "dev", &ps->t[PC_G_DISK], &cs->t[PC_G_DISK], itv, j_disk);
-	j_rows(f, "nets", "iface", &ps->t[PC_G_NET], &cs->t[PC_G_NET], itv, j_net);
+	j_rows(f, "disks", "dev", &ji, PC_G_DISK, j_disk);
+	j_rows(f, "nets", "iface", &ji, PC_G_NET, j_net);
 	j_fs(f, &cs->t[PC_G_FS]);
 	j_load(f, &cs->t[PC_G_LOAD]);
-	j_rows(f, "psi", "resource", &ps->t[PC_G_PSI], &cs->t[PC_G_PSI], itv, j_psi);
-	j_object(f, "self", &ps->t[PC_G_SELF], &cs->t[PC_G_SELF], itv, j_self);
-	j_rows(f, "bpf_cpu", "cpu", &ps->t[PC_G_BPF_CPU], &cs->t[PC_G_BPF_CPU], itv, j_bpf_cpu);
-	j_object(f, "bpf_runq", &ps->t[PC_G_BPF_RUNQ], &cs->t[PC_G_BPF_RUNQ], itv, j_bpf_runq);
-	j_rows(f, "bpf_blk", "dev", &ps->t[PC_G_BPF_BLK], &cs->t[PC_G_BPF_BLK], itv, j_bpf_blk);
-	j_rows(f, "bpf_cgroup", "cgroup", &ps->t[PC_G_BPF_CGROUP], &cs->t[PC_G_BPF_CGROUP], itv,
-	       j_bpf_cgroup);
-	j_object(f, "bpf_proc", &ps->t[PC_G_BPF_PROC], &cs->t[PC_G_BPF_PROC], itv, j_bpf_proc);
-	j_rows_from(f, "bpf_exited", "command", &ps->t[PC_G_BPF_EXITED], &cs->t[PC_G_BPF_EXITED],
-		    itv, j_bpf_exited, 1);
+	j_rows(f, "psi", "resource", &ji, PC_G_PSI, j_psi);
+	j_object(f, "self", &ji, PC_G_SELF, j_self);
+	j_rows(f, "bpf_cpu", "cpu", &ji, PC_G_BPF_CPU, j_bpf_cpu);
+	j_object(f, "bpf_runq", &ji, PC_G_BPF_RUNQ, j_bpf_runq);
+	j_rows(f, "bpf_blk", "dev", &ji, PC_G_BPF_BLK, j_bpf_blk);
+	j_rows(f, "bpf_cgroup", "cgroup", &ji, PC_G_BPF_CGROUP, j_bpf_cgroup);
+	j_object(f, "bpf_proc", &ji, PC_G_BPF_PROC, j_bpf_proc);
+	j_rows_from(f, "bpf_exited", "command", &ji, PC_G_BPF_EXITED, j_bpf_exited, 1);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -35,12 +35,18 @@ static const struct {
 	const char *path;
 	pf_parse_fn parse;
 	const char *resource; /* /proc/pressure files go to proc_pressure_parse */
+	unsigned skip;	      /* the procfs__read_some flag that leaves it out */
 } sources[] = {
-    {"/proc/stat", proc_stat_parse, NULL},	{"/proc/meminfo", proc_meminfo_parse, NULL},
-    {"/proc/vmstat", proc_vmstat_parse, NULL},	{"/proc/diskstats", proc_diskstats_parse, NULL},
-    {"/proc/net/dev", proc_netdev_parse, NULL}, {"/proc/loadavg", proc_loadavg_parse, NULL},
-    {"/proc/uptime", proc_uptime_parse, NULL},	{"/proc/pressure/cpu", NULL, "cpu"},
-    {"/proc/pressure/memory", NULL, "memory"},	{"/proc/pressure/io", NULL, "io"},
+    {"/proc/stat", proc_stat_parse, NULL, 0},
+    {"/proc/meminfo", proc_meminfo_parse, NULL, 0},
+    {"/proc/vmstat", proc_vmstat_parse, NULL, PROCFS_NO_VMSTAT},
+    {"/proc/diskstats", proc_diskstats_parse, NULL, 0},
+    {"/proc/net/dev", proc_netdev_parse, NULL, 0},
+    {"/proc/loadavg", proc_loadavg_parse, NULL, PROCFS_NO_LOAD},
+    {"/proc/uptime", proc_uptime_parse, NULL, PROCFS_NO_LOAD},
+    {"/proc/pressure/cpu", NULL, "cpu", PROCFS_NO_PSI},
+    {"/proc/pressure/memory", NULL, "memory", PROCFS_NO_PSI},
+    {"/proc/pressure/io", NULL, "io", PROCFS_NO_PSI},
 };
 #define NSRC (sizeof(sources) / sizeof(*sources))
 
@@ -372,7 +378,7 @@ int procfs__read_some(struct procfs *pf, struct pc_sample *s, struct pc_perr *pe
 	for (i = 0; i < NSRC && !rc; i++) {
 		if (pf->fd[i] < 0)
 			continue;
-		if ((skip & PROCFS_NO_VMSTAT) && sources[i].parse == proc_vmstat_parse)
+		if (skip & sources[i].skip)
 			continue;
 		n = pf_fill(pf, pf->fd[i]);
 		if (n == -ENOMEM)

@@ -128,7 +128,8 @@ static int table_reserve(struct pc_table *t, uint32_t want)
 	return 0;
 }
 
-int pc_sample_copy(struct pc_sample *dst, const struct pc_sample *src)
+/* dst and src all groups (merge 0) or only those src carries (merge 1). */
+static int sample_copy(struct pc_sample *dst, const struct pc_sample *src, int merge)
 {
 	struct pc_table *d;
 	const struct pc_table *t;
@@ -136,6 +137,8 @@ int pc_sample_copy(struct pc_sample *dst, const struct pc_sample *src)
 	for (int g = 0; g < PC_G_MAX; g++) {
 		d = &dst->t[g];
 		t = &src->t[g];
+		if (merge && !t->nrows)
+			continue;
 		d->nrows = 0;
 		d->ncols = t->ncols;
 		if (t->nrows && table_reserve(d, t->nrows))
@@ -155,6 +158,16 @@ int pc_sample_copy(struct pc_sample *dst, const struct pc_sample *src)
 	dst->gap_reason = src->gap_reason;
 	dst->gap_count = src->gap_count;
 	return 0;
+}
+
+int pc_sample_copy(struct pc_sample *dst, const struct pc_sample *src)
+{
+	return sample_copy(dst, src, 0);
+}
+
+int pc_sample_merge(struct pc_sample *dst, const struct pc_sample *src)
+{
+	return sample_copy(dst, src, 1);
 }
 
 uint64_t *pc_table_add(struct pc_table *t, const char *key)

@@ -26,7 +26,7 @@ struct pc_sampler {
 	uint64_t missed;
 	uint64_t parse_errors;
 	uint64_t gap_count;
-	uint64_t slow_second; /* the wall-clock second the slow sources were last read in */
+	uint64_t last_deadline; /* of the previous tick, to tell which read periods began */
 	enum pc_gap_reason gap_reason;
 	struct pc_perr perr;
 	char first_perr[sizeof(((struct pc_perr *)0)->first)];
@@ -65,8 +65,9 @@ struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host
 	} else {
 		sp->bpf = bpf_sampler__open(0, why, sizeof(why));
 		if (!sp->bpf)
-			add_missing(sp, "eBPF (exact CPU busy time, run-queue and block latency, "
-					"cgroup CPU, short-lived processes)",
+			add_missing(sp,
+				    "eBPF (exact CPU busy time, run-queue and block latency, "
+				    "cgroup CPU, short-lived processes)",
 				    why[0] ? why : strerror(errno));
 		else
 			add_missing(sp, "eBPF", bpf_sampler__missing(sp->bpf));
@@ -97,6 +98,37 @@ static uint64_t tv_ns(struct timeval tv)
 	return (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
 }
 
+/*
+ * Sources read at most once per period (docs/COLLECTOR.md): on the first
+ * tick of each wall-clock period, so every tick when the interval is as long.
+ * /proc/vmstat (~200 keys) and statfs cost most of a tick and change slowly;
+ * the load averages are recomputed every 5 s and uptime follows the clock;
+ * pressure files cost ~3 us each, and the kernel's own PSI trigger windows
+ * start at 500 ms.
+ */
+static const struct {
+	unsigned skip;
+	uint64_t period_ns;
+} read_periods[] = {
+    {PROCFS_NO_VMSTAT | PROCFS_NO_STATFS | PROCFS_NO_LOAD, 1000000000ULL},
+    {PROCFS_NO_PSI, 100000000ULL},
+};
+
+/* The sources to leave out of the tick at deadline_ns (none on the first). */
+static unsigned skip_now(struct pc_sampler *sp, uint64_t deadline_ns, int first)
+{
+	unsigned skip = 0;
+
+	for (size_t i = 0; i < sizeof(read_periods) / sizeof(*read_periods); i++) {
+		uint64_t p = read_periods[i].period_ns;
+
+		if (!first && deadline_ns / p == sp->last_deadline / p)
+			skip |= read_periods[i].skip;
+	}
+	sp->last_deadline = deadline_ns;
+	return skip;
+}
+
 int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_ns)
 {
 	uint64_t t0 = pc_now_real(), *self;
@@ -116,17 +148,7 @@ int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_
 		sp->gap_count = 0;
 	}
 	sp->perr.count = 0;
-	/*
-	 * /proc/vmstat (~200 keys) and statfs cost most of a tick and change
-	 * slowly: at sub-second intervals they are read on the first tick of each
-	 * wall-clock second only (docs/COLLECTOR.md).
-	 */
-	if (deadline_ns / 1000000000ULL != sp->slow_second || !s->seq) {
-		sp->slow_second = deadline_ns / 1000000000ULL;
-		ret = procfs__read(sp->pf, s, &sp->perr);
-	} else {
-		ret = procfs__read_some(sp->pf, s, &sp->perr, PROCFS_NO_VMSTAT | PROCFS_NO_STATFS);
-	}
+	ret = procfs__read_some(sp->pf, s, &sp->perr, skip_now(sp, deadline_ns, !s->seq));
 	if (ret)
 		return ret;
 	if (sp->perr.count) {

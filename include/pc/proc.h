@@ -24,7 +24,7 @@ struct pc_perr {
 };
 
 void pc_perr_add(struct pc_perr *e, const char *file, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Each returns 0, or -ENOMEM; bad lines go to perr. They append rows. */
 int proc_stat_parse(const char *buf, size_t len, struct pc_sample *s, struct pc_perr *perr);
@@ -51,11 +51,13 @@ struct procfs *procfs__open(const char *root, unsigned flags);
 /* Append one tick's rows for every source to s (s should be reset first). */
 int procfs__read(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr);
 /*
- * The same, leaving out the slow sources named in skip (PROCFS_NO_STATFS,
- * PROCFS_NO_VMSTAT): the sampler reads them once per second at sub-second
- * intervals, where they cost most and change least.
+ * The same, leaving out the sources named in skip: the sampler reads these
+ * less often than every tick at short intervals (docs/COLLECTOR.md), where
+ * they cost most and tell least.
  */
-#define PROCFS_NO_VMSTAT (1u << 2)
+#define PROCFS_NO_VMSTAT (1u << 2) /* /proc/vmstat */
+#define PROCFS_NO_LOAD	 (1u << 3) /* /proc/loadavg and /proc/uptime */
+#define PROCFS_NO_PSI	 (1u << 4) /* /proc/pressure/{cpu,memory,io} */
 int procfs__read_some(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr, unsigned skip);
 /*
  * The verbatim text of one file as of now (for pcc mode), e.g. "/proc/stat":

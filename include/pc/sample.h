@@ -261,6 +261,11 @@ void pc_sample_init(struct pc_sample *s);
 void pc_sample_reset(struct pc_sample *s);
 void pc_sample_free(struct pc_sample *s);
 int pc_sample_copy(struct pc_sample *dst, const struct pc_sample *src);
+/*
+ * The same, except that a group src has no rows in keeps dst's table: the
+ * latest value of every group, for sources read less often than every tick.
+ */
+int pc_sample_merge(struct pc_sample *dst, const struct pc_sample *src);
 
 /*
  * Append a row to a table; returns a pointer to its ncols values (zeroed) or

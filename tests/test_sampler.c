@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sampler.c: which sources a tick reads. Every tick carries /proc/stat,
+ * meminfo, diskstats, net/dev and the collector's own row; at short
+ * intervals vmstat, statfs, loadavg and uptime come on the first tick of
+ * each wall-clock second and the pressure files on the first of each 100 ms;
+ * at 1 s every tick carries everything. Real /proc of this machine; the
+ * deadlines are given, so no test waits for them.
+ */
+#include <unistd.h>
+
+#include "common/testutil.h"
+#include "pc/sampler.h"
+
+#define MS 1000000ULL
+/* A whole second on the wall clock: where the grids of every interval meet. */
+#define BASE (1800000000ULL * 1000 * MS)
+
+static int have_psi(void)
+{
+	return access("/proc/pressure/cpu", R_OK) == 0;
+}
+
+/* Take n ticks ivl_ms apart; check each group's presence against its period. */
+static void ticks(uint64_t ivl_ms, int n)
+{
+	struct pc_sampler *sp = sampler__open(NULL, PC_SAMPLER_NO_BPF | PC_SAMPLER_QUIET, 0, 0);
+	struct pc_sample s;
+	int psi = have_psi();
+
+	assert_non_null(sp);
+	pc_sample_init(&s);
+	for (int k = 0; k < n; k++) {
+		uint64_t t = BASE + (uint64_t)k * ivl_ms * MS, prev = t - ivl_ms * MS;
+		int second = k == 0 || t / (1000 * MS) != prev / (1000 * MS);
+		int tenth = k == 0 || t / (100 * MS) != prev / (100 * MS);
+
+		assert_int_equal(sampler__take(sp, &s, t), 0);
+		if (!s.t[PC_G_CPU].nrows || !s.t[PC_G_MEM].nrows || !s.t[PC_G_NET].nrows ||
+		    !s.t[PC_G_SELF].nrows)
+			fail_msg("%llu ms interval, tick %d: cpu/meminfo/net/self missing",
+				 (unsigned long long)ivl_ms, k);
+		if (!!s.t[PC_G_VMSTAT].nrows != second || !!s.t[PC_G_LOAD].nrows != second ||
+		    !!s.t[PC_G_UPTIME].nrows != second)
+			fail_msg(
+			    "%llu ms interval, tick %d: vmstat %u, loadavg %u, uptime %u rows; "
+			    "want them %s",
+			    (unsigned long long)ivl_ms, k, s.t[PC_G_VMSTAT].nrows,
+			    s.t[PC_G_LOAD].nrows, s.t[PC_G_UPTIME].nrows,
+			    second ? "read (first tick of a second)" : "left out");
+		if (psi && !!s.t[PC_G_PSI].nrows != tenth)
+			fail_msg("%llu ms interval, tick %d: %u pressure rows; want them %s",
+				 (unsigned long long)ivl_ms, k, s.t[PC_G_PSI].nrows,
+				 tenth ? "read (first tick of a 100 ms)" : "left out");
+		if (!second && s.t[PC_G_FS].nrows)
+			fail_msg("%llu ms interval, tick %d: statfs read inside a second",
+				 (unsigned long long)ivl_ms, k);
+	}
+	pc_sample_free(&s);
+	sampler__close(sp);
+}
+
+static void test_10ms_reads_slow_sources_once_a_second(void **state)
+{
+	(void)state;
+	if (!have_psi())
+		print_message("  no /proc/pressure here: pressure rows not checked\n");
+	ticks(10, 250);
+}
+
+static void test_250ms_reads_pressure_every_tick(void **state)
+{
+	(void)state;
+	ticks(250, 9);
+}
+
+static void test_1s_reads_everything_every_tick(void **state)
+{
+	(void)state;
+	ticks(1000, 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_10ms_reads_slow_sources_once_a_second),
+	    cmocka_unit_test(test_250ms_reads_pressure_every_tick),
+	    cmocka_unit_test(test_1s_reads_everything_every_tick),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

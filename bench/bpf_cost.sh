@@ -20,7 +20,7 @@ done
 
 mkdir -p $out
 make -s build/libpc.a
-for r in ref_runqlat ref_biolatency; do
+for r in ref_runqlat ref_biolatency ref_floor; do
 	clang -g -O2 -target bpf -D__TARGET_ARCH_$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/') \
 		-Ivmlinux/$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/') -Iinclude -Ibpf \
 		-c bench/$r.bpf.c -o $out/$r.bpf.o
@@ -51,7 +51,7 @@ echo "yardsticks: ref_runqlat / ref_biolatency (bench/ref_*.bpf.c), attached in 
 for run in "1000 0" "100 0" "100 1" "10 1"; do
 	set -- $run
 	ms=$1 order=$2
-	res=$(PC_BENCH_REF_FIRST=${order} $out/bpf_bench $ms "$secs" $out/ref_runqlat.bpf.o $out/ref_biolatency.bpf.o)
+	res=$(PC_BENCH_REF_FIRST=${order} PC_BENCH_FLOOR=$out/ref_floor.bpf.o $out/bpf_bench $ms "$secs" $out/ref_runqlat.bpf.o $out/ref_biolatency.bpf.o)
 	echo
 	echo "-- interval ${ms} ms, ${secs} s, attached first: $([ "$order" = 1 ] && echo yardsticks || echo ours)"
 	echo "$res" | awk '
@@ -75,6 +75,11 @@ for run in "1000 0" "100 0" "100 1" "10 1"; do
 		if (ns["ref_bio_complete"] > 0)
 			printf "   block completion: ours %.0f ns vs biolatency design %.0f ns: ratio %.2f (target <= 0.5)\n",
 				ns[cp], ns["ref_bio_complete"], ns[cp] / ns["ref_bio_complete"]
+		if (ns["floor_switch"] > 0 && ns["ref_rq_switch"] > ns["floor_switch"])
+			printf "   above the floor (a do-nothing program: %.0f ns on sched_switch, %.0f ns on completion): sched_switch %.2f, block completion %.2f\n",
+				ns["floor_switch"], ns["floor_complete"],
+				(ns[sw] - ns["floor_switch"]) / (ns["ref_rq_switch"] - ns["floor_switch"]),
+				(ns[cp] - ns["floor_complete"]) / (ns["ref_bio_complete"] - ns["floor_complete"])
 		if (runs[cp] > 0 && runs["ref_bio_complete"] > 0)
 			printf "   block per I/O (all programs): ours %.0f ns vs biolatency design %.0f ns: ratio %.2f\n",
 				(ns[is] * runs[is] + ns[cp] * runs[cp]) / runs[cp],

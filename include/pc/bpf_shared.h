@@ -21,7 +21,7 @@
 #define PCB_MAX_CGROUPS	  4096
 #define PCB_DISK_BITS	  8
 #define PCB_MAX_DISKS	  (1u << PCB_DISK_BITS)
-#define PCB_INFLIGHT_BITS 10	/* slots for block requests between issue and completion */
+#define PCB_INFLIGHT_BITS 12	/* slots for block requests between issue and completion */
 #define PCB_MAX_QUEUED	  16384 /* woken tasks waiting to run (raw_tp fallback only) */
 #define PCB_RINGBUF_BYTES (256 * 1024)
 

@@ -107,10 +107,24 @@ static __always_inline void cgroup_add(bool btf, struct task_struct *prev, struc
 	/*
 	 * prev's cgroup v2 id (at sched_switch current is still prev). Under
 	 * tp_btf the same pointer walk as bpf_get_current_cgroup_id as plain
-	 * loads, saving a helper call on the hottest path.
+	 * loads, saving a helper call on the hottest path; and while prev's
+	 * cgroup is the one this CPU is accumulating for (same address), its
+	 * kernfs node and id are not loaded at all.
 	 */
-	__u64 id = btf ? prev->cgroups->dfl_cgrp->kn->id : bpf_get_current_cgroup_id();
+	__u64 id;
 
+	if (btf) {
+		struct cgroup *cg = prev->cgroups->dfl_cgrp;
+
+		if ((__u64)cg == c->cg_ptr) {
+			c->cg_pending += delta;
+			return;
+		}
+		c->cg_ptr = (__u64)cg;
+		id = cg->kn->id;
+	} else {
+		id = bpf_get_current_cgroup_id();
+	}
 	if (id != c->cg_id) {
 		cgroup_flush(c);
 		c->cg_id = id;

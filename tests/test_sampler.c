@@ -4,9 +4,11 @@
  * meminfo, diskstats, net/dev and the collector's own row; at short
  * intervals vmstat, statfs, loadavg and uptime come on the first tick of
  * each wall-clock second and the pressure files on the first of each 100 ms;
- * at 1 s every tick carries everything. Real /proc of this machine; the
+ * at 1 s every tick carries everything; with eBPF, CPU per cgroup comes on
+ * the first tick of each 100 ms too. Real /proc of this machine; the
  * deadlines are given, so no test waits for them.
  */
+#include <time.h>
 #include <unistd.h>
 
 #include "common/testutil.h"
@@ -68,6 +70,37 @@ static void test_10ms_reads_slow_sources_once_a_second(void **state)
 	ticks(10, 250);
 }
 
+/* With eBPF: CPU busy time every tick, CPU per cgroup on the first tick of each 100 ms. */
+static void test_10ms_reads_ebpf_cgroups_every_100ms(void **state)
+{
+	struct pc_sampler *sp = sampler__open(NULL, 0, 0, 0);
+	struct timespec ms = {0, 1000000};
+	struct pc_sample s;
+	int with = 0;
+
+	(void)state;
+	assert_non_null(sp);
+	pc_sample_init(&s);
+	for (int k = 0; k < 100; k++) {
+		uint64_t t = BASE + (uint64_t)k * 10 * MS;
+
+		nanosleep(&ms, NULL); /* let tasks switch, so that cgroups have time */
+		assert_int_equal(sampler__take(sp, &s, t), 0);
+		if (!s.t[PC_G_BPF_CPU].nrows) {
+			tu_skip("no eBPF here: %s", sampler__missing(sp));
+			break;
+		}
+		if (k % 10 && s.t[PC_G_BPF_CGROUP].nrows)
+			fail_msg("tick %d: %u cgroup rows inside a 100 ms period", k,
+				 s.t[PC_G_BPF_CGROUP].nrows);
+		with += k % 10 == 0 && s.t[PC_G_BPF_CGROUP].nrows > 0;
+	}
+	if (s.t[PC_G_BPF_CPU].nrows)
+		assert_true(with > 0);
+	pc_sample_free(&s);
+	sampler__close(sp);
+}
+
 static void test_250ms_reads_pressure_every_tick(void **state)
 {
 	(void)state;
@@ -84,6 +117,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_10ms_reads_slow_sources_once_a_second),
+	    cmocka_unit_test(test_10ms_reads_ebpf_cgroups_every_100ms),
 	    cmocka_unit_test(test_250ms_reads_pressure_every_tick),
 	    cmocka_unit_test(test_1s_reads_everything_every_tick),
 	};

@@ -362,7 +362,8 @@ static uint64_t running_ns(const struct pcb_cpu *pc, uint64_t now)
 	return rt - pc->curr_rt < t ? rt - pc->curr_rt : t;
 }
 
-static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
+/* The CPUs' busy time and run-queue histogram; their cgroups' pending time when cg. */
+static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 {
 	const struct pcb_cpu *pc = b->vals;
 	uint64_t cg_full = 0, q_full = 0, now, busy, *row;
@@ -384,8 +385,7 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s)
 	for (int c = 0; c < b->ncpu; c++) {
 		cg_full += pc[c].cg_full;
 		q_full += pc[c].q_full;
-		if (b->want_cgroup && pc[c].cg_pending &&
-		    cg_pending(b, s, pc[c].cg_id, pc[c].cg_pending))
+		if (cg && pc[c].cg_pending && cg_pending(b, s, pc[c].cg_id, pc[c].cg_pending))
 			return -ENOMEM;
 		if (!pc[c].switches)
 			continue; /* possible but never online */
@@ -529,7 +529,7 @@ static uint64_t rb_drops(struct bpf_sampler *b)
 	return n;
 }
 
-static int read_proc(struct bpf_sampler *b, struct pc_sample *s)
+static int read_proc(struct bpf_sampler *b, struct pc_sample *s, int exited)
 {
 	uint64_t *row;
 
@@ -541,7 +541,7 @@ static int read_proc(struct bpf_sampler *b, struct pc_sample *s)
 	row[PC_PROC_EXECS] = b->execs;
 	row[PC_PROC_EXITS] = b->exits;
 	row[PC_PROC_EXIT_CPU_NS] = b->exit_cpu_ns;
-	for (uint32_t i = 0; i < b->nexited; i++) {
+	for (uint32_t i = 0; exited && i < b->nexited; i++) {
 		row = pc_table_add(&s->t[PC_G_BPF_EXITED], b->exited[i].comm);
 		if (!row)
 			return -errno;
@@ -589,10 +589,16 @@ static void read_self(struct bpf_sampler *b, struct pc_sample *s)
 
 int bpf_sampler__read(struct bpf_sampler *b, struct pc_sample *s)
 {
-	int err = 0;
+	return bpf_sampler__read_some(b, s, 0);
+}
+
+int bpf_sampler__read_some(struct bpf_sampler *b, struct pc_sample *s, unsigned skip)
+{
+	int err = 0, cg;
 
 	if (!b || !s)
 		return -EINVAL;
+	cg = b->want_cgroup && !(skip & BPF_READ_NO_CGROUP);
 	bpf_names__tick(b->names);
 	if (b->l.on[PART_SCHED]) {
 		/*
@@ -601,17 +607,17 @@ int bpf_sampler__read(struct bpf_sampler *b, struct pc_sample *s)
 		 * tick), never long.
 		 */
 		b->cg_first = s->t[PC_G_BPF_CGROUP].nrows;
-		if (b->want_cgroup)
+		if (cg)
 			err = read_cgroups(b, s);
 		if (!err)
-			err = read_cpus(b, s);
-		if (!err && b->want_cgroup)
+			err = read_cpus(b, s, cg);
+		if (!err && cg)
 			err = cg_clamp(b, s);
 	}
 	if (!err && b->l.on[PART_BLK])
 		err = read_blk(b, s);
 	if (!err && b->l.on[PART_PROC])
-		err = read_proc(b, s);
+		err = read_proc(b, s, !(skip & BPF_READ_NO_EXITED));
 	if (!err)
 		read_self(b, s);
 	return err;

@@ -120,14 +120,17 @@ static int same_table(const struct pc_table *a, const struct pc_table *b)
 		!memcmp(a->val, b->val, (size_t)a->nrows * a->ncols * sizeof(uint64_t)));
 }
 
-static int enc_cells(const struct pc_table *t, const struct pc_table *prev, struct pc_buf *out)
+/* Cells as differences from prev's row of the same key (the same index when keys_same). */
+static int enc_cells(const struct pc_table *t, const struct pc_table *prev, int keys_same,
+		     struct pc_buf *out)
 {
 	uint64_t run = 0;
 	int err;
 
 	for (uint32_t r = 0; r < t->nrows; r++) {
 		const uint64_t *row = t->val + (size_t)r * t->ncols;
-		const uint64_t *p = match_row(prev, r, t->key[r]);
+		const uint64_t *p =
+		    keys_same ? prev->val + (size_t)r * prev->ncols : match_row(prev, r, t->key[r]);
 
 		for (unsigned c = 0; c < t->ncols; c++) {
 			uint64_t base = p && c < prev->ncols ? p[c] : 0;
@@ -181,7 +184,7 @@ static int enc_table(const struct pc_table *t, const struct pc_table *prev, stru
 		return err;
 	if (!keys_same && (err = enc_keys(t, out)))
 		return err;
-	return enc_cells(t, prev, out);
+	return enc_cells(t, prev, keys_same, out);
 }
 
 /* Group number, byte length, body; the length is moved in front once known. */

@@ -20,6 +20,7 @@ struct pc_sampler {
 	struct procfs *pf;
 	struct bpf_sampler *bpf;
 	int statm_fd;
+	uint64_t rss_kb; /* as last read */
 	long page_kb;
 	uint32_t host, run;
 	uint64_t seq;
@@ -104,34 +105,45 @@ static uint64_t tv_ns(struct timeval tv)
  * /proc/vmstat (~200 keys) and statfs cost most of a tick and change slowly;
  * the load averages are recomputed every 5 s and uptime follows the clock;
  * pressure files cost ~3 us each, and the kernel's own PSI trigger windows
- * start at 500 ms.
+ * start at 500 ms; the eBPF cgroup map is a walk of every hash bucket, and
+ * exited tasks can be hundreds of rows. The self row's RSS is a gauge: between
+ * its reads it repeats the last value (it is in every sample).
  */
-static const struct {
-	unsigned skip;
-	uint64_t period_ns;
-} read_periods[] = {
-    {PROCFS_NO_VMSTAT | PROCFS_NO_STATFS | PROCFS_NO_LOAD, 1000000000ULL},
-    {PROCFS_NO_PSI, 100000000ULL},
+struct tick_skip {
+	unsigned procfs, bpf; /* procfs__read_some and bpf_sampler__read_some flags */
+	int rss;	      /* the self row's RSS */
 };
 
-/* The sources to leave out of the tick at deadline_ns (none on the first). */
-static unsigned skip_now(struct pc_sampler *sp, uint64_t deadline_ns, int first)
+static const struct {
+	struct tick_skip skip;
+	uint64_t period_ns;
+} read_periods[] = {
+    {{PROCFS_NO_VMSTAT | PROCFS_NO_STATFS | PROCFS_NO_LOAD, 0, 0}, 1000000000ULL},
+    {{PROCFS_NO_PSI, BPF_READ_NO_CGROUP | BPF_READ_NO_EXITED, 1}, 100000000ULL},
+};
+
+/* What to leave out of the tick at deadline_ns (nothing on the first). */
+static struct tick_skip skip_now(struct pc_sampler *sp, uint64_t deadline_ns, int first)
 {
-	unsigned skip = 0;
+	struct tick_skip k = {0, 0, 0};
 
 	for (size_t i = 0; i < sizeof(read_periods) / sizeof(*read_periods); i++) {
 		uint64_t p = read_periods[i].period_ns;
 
-		if (!first && deadline_ns / p == sp->last_deadline / p)
-			skip |= read_periods[i].skip;
+		if (!first && deadline_ns / p == sp->last_deadline / p) {
+			k.procfs |= read_periods[i].skip.procfs;
+			k.bpf |= read_periods[i].skip.bpf;
+			k.rss |= read_periods[i].skip.rss;
+		}
 	}
 	sp->last_deadline = deadline_ns;
-	return skip;
+	return k;
 }
 
 int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_ns)
 {
 	uint64_t t0 = pc_now_real(), *self;
+	struct tick_skip skip;
 	struct rusage ru;
 	int ret;
 
@@ -148,7 +160,8 @@ int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_
 		sp->gap_count = 0;
 	}
 	sp->perr.count = 0;
-	ret = procfs__read_some(sp->pf, s, &sp->perr, skip_now(sp, deadline_ns, !s->seq));
+	skip = skip_now(sp, deadline_ns, !s->seq);
+	ret = procfs__read_some(sp->pf, s, &sp->perr, skip.procfs);
 	if (ret)
 		return ret;
 	if (sp->perr.count) {
@@ -160,14 +173,16 @@ int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_
 	if (!self)
 		return -ENOMEM;
 	if (sp->bpf) {
-		ret = bpf_sampler__read(sp->bpf, s);
+		ret = bpf_sampler__read_some(sp->bpf, s, skip.bpf);
 		if (ret)
 			return ret;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	self[PC_SELF_UTIME_NS] = tv_ns(ru.ru_utime);
 	self[PC_SELF_STIME_NS] = tv_ns(ru.ru_stime);
-	self[PC_SELF_RSS_KB] = rss_kb(sp);
+	if (!skip.rss)
+		sp->rss_kb = rss_kb(sp);
+	self[PC_SELF_RSS_KB] = sp->rss_kb;
 	self[PC_SELF_LATENCY_NS] = t0 > deadline_ns ? t0 - deadline_ns : 0;
 	self[PC_SELF_MISSED] = sp->missed;
 	self[PC_SELF_PARSE_ERRORS] = sp->parse_errors;

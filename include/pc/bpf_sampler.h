@@ -49,6 +49,14 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *opts, 
  * skipped and logged once.
  */
 int bpf_sampler__read(struct bpf_sampler *b, struct pc_sample *s);
+/*
+ * The same, leaving out the groups named in skip (the collector reads these
+ * at most every 100 ms: docs/COLLECTOR.md). Their counters keep running: a
+ * later read has everything since.
+ */
+#define BPF_READ_NO_CGROUP (1u << 0) /* PC_G_BPF_CGROUP: CPU per cgroup */
+#define BPF_READ_NO_EXITED (1u << 1) /* PC_G_BPF_EXITED: exited tasks per command */
+int bpf_sampler__read_some(struct bpf_sampler *b, struct pc_sample *s, unsigned skip);
 /* What is off and why, one clause per part ("blk: ..."), or "" when all runs. */
 const char *bpf_sampler__missing(const struct bpf_sampler *b);
 void bpf_sampler__close(struct bpf_sampler *b);

@@ -53,10 +53,13 @@ struct pcb_cpu {
 	/*
 	 * CPU time of cgroup cg_id not yet added to the cgroup map: the map is
 	 * only touched when the cgroup running on this CPU changes, so the
-	 * reader adds cg_pending to cg_id's total itself.
+	 * reader adds cg_pending to cg_id's total itself. cg_ptr is the address
+	 * of cg_id's struct cgroup (tp_btf): while the switched-out task's
+	 * cgroup is at that address its id is not read again.
 	 */
 	__u64 cg_id;
 	__u64 cg_pending;
+	__u64 cg_ptr;
 	struct pcb_hist runq; /* run-queue latency of tasks switched in on this CPU */
 };
 

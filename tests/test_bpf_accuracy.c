@@ -6,7 +6,8 @@
  * within 1.5 pp (the /proc/stat error is printed beside it); intervals in
  * which the kernel's idle residency (cpuidle) shows other tasks working on
  * that CPU, the hypervisor stole it, or a read of ours was held up, are
- * printed but not judged. Run-queue
+ * printed but not judged. A thread spinning on one CPU for 400 ms counts as
+ * busy while it runs. Run-queue
  * histogram totals equal the wakeups a ping-pong causes; block histogram
  * counts equal the O_DIRECT I/Os sent to a loop device from every CPU in
  * turn (one row per disk, whichever CPUs counted it); a busy child moved
@@ -347,6 +348,81 @@ static void test_busy_percent_is_exact_at_100ms(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* --- a task that does not switch --- */
+
+static void *spin(void *arg)
+{
+	struct duty *d = arg;
+
+	pthread_getcpuclockid(pthread_self(), &d->clock);
+	d->ready = 1;
+	while (!d->stop)
+		;
+	return NULL;
+}
+
+/*
+ * A CPU-bound thread is switched in once and runs for 400 ms: its time
+ * must count while it runs (the reader checks a task on a CPU for over
+ * 20 ms against /proc/TID/schedstat, kept open across ticks). Each 100 ms
+ * read shows CPU 1 at least 90 % busy and no more than 2 pp under the
+ * thread's own clock (other tasks running there only add to eBPF's figure).
+ */
+static void test_cpu_bound_task_counts_while_it_runs(void **state)
+{
+	struct timespec gap = {0, 100000000L};
+	struct duty d = {.cpu = 1};
+	struct bpf_sampler *b;
+	struct pc_sample s;
+	uint64_t w0, c0, e0, w1, c1, e1;
+	pthread_t th;
+
+	(void)state;
+	if (!need_bpf())
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		tu_skip("one CPU: the spinning thread and the reader would share it");
+		return;
+	}
+	b = open_opts(BPF_SAMPLER_NO_BLK | BPF_SAMPLER_NO_PROC, 0);
+	pc_sample_init(&s);
+	assert_int_equal(pin(pthread_self(), 0), 0);
+	assert_int_equal(pthread_create(&th, NULL, spin, &d), 0);
+	assert_int_equal(pin(th, 1), 0);
+	while (!d.ready)
+		sched_yield();
+	nanosleep(&gap, NULL);
+	w0 = clock_ns(CLOCK_MONOTONIC);
+	c0 = clock_ns(d.clock);
+	e0 = ebpf_busy(b, &s, 1);
+	for (int i = 0; i < 3; i++) {
+		double wall, truth, ebpf;
+
+		nanosleep(&gap, NULL);
+		w1 = clock_ns(CLOCK_MONOTONIC);
+		c1 = clock_ns(d.clock);
+		e1 = ebpf_busy(b, &s, 1);
+		wall = (double)(w1 - w0);
+		truth = 100.0 * (double)(c1 - c0) / wall;
+		ebpf = 100.0 * (double)(e1 - e0) / wall;
+		print_message("  read %d: thread %5.1f%%  eBPF %5.1f%%\n", i, truth, ebpf);
+		if (ebpf < 90.0 || ebpf < truth - 2.0) {
+			d.stop = 1;
+			pthread_join(th, NULL);
+			fail_msg("read %d: CPU 1 %.1f%% busy by eBPF while a thread spun there "
+				 "(%.1f%% by its clock)",
+				 i, ebpf, truth);
+		}
+		w0 = w1;
+		c0 = c1;
+		e0 = e1;
+	}
+	d.stop = 1;
+	pthread_join(th, NULL);
+	pc_sample_free(&s);
+	bpf_sampler__close(b);
+}
+
 /* --- run-queue latency --- */
 
 struct pingpong {
@@ -679,6 +755,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_busy_percent_is_exact_at_100ms),
+	    cmocka_unit_test(test_cpu_bound_task_counts_while_it_runs),
 	    cmocka_unit_test(test_runq_count_equals_wakeups_caused),
 	    cmocka_unit_test_setup_teardown(test_blk_counts_equal_direct_ios, loop_setup,
 					    loop_teardown),

@@ -22,6 +22,14 @@ struct exited {
 	uint64_t tasks, cpu_ns;
 };
 
+/* What the reader keeps per CPU between ticks. */
+struct cpu_read {
+	uint64_t busy_prev; /* last busy ns reported, so it never goes back */
+	uint64_t rt_tid;    /* the task whose /proc/TID/schedstat rt_fd holds open */
+	int rt_fd;	    /* -1: none */
+	char key[12];	    /* the row key: the CPU number */
+};
+
 struct cg_last {
 	uint64_t id, ns;
 };
@@ -62,9 +70,9 @@ struct bpf_sampler {
 	int stats_fd;
 
 	/* bpf_read.c */
-	int ncpu;	     /* possible CPUs: the stride of per-CPU map values */
-	uint64_t *busy_prev; /* per CPU: last busy ns reported, so it never goes back */
-	void *keys, *vals;   /* map dump buffers, sized for the largest map */
+	int ncpu;			  /* possible CPUs: the stride of per-CPU map values */
+	struct cpu_read *cpu;		  /* per possible CPU */
+	void *keys, *vals;		  /* map dump buffers, sized for the largest map */
 	struct pcb_disk_slots disk_slots; /* which disk slots are in use, as last read */
 	struct bpf_names *names;
 	uint64_t execs, exits, exit_cpu_ns; /* from ring-buffer events */

@@ -63,19 +63,26 @@ int bpf_read__init(struct bpf_sampler *b)
 	if (n <= 0)
 		return n < 0 ? n : -EINVAL;
 	b->ncpu = n;
-	b->busy_prev = calloc((size_t)n, sizeof(*b->busy_prev));
+	b->cpu = calloc((size_t)n, sizeof(*b->cpu));
 	b->keys = calloc(CHUNK, sizeof(uint64_t));
 	b->vals = calloc((size_t)CHUNK * (size_t)n, vsize_max());
 	b->names = bpf_names__new(NULL);
 	b->exited = calloc(PC_BPF_MAX_COMMS, sizeof(*b->exited));
-	if (!b->busy_prev || !b->keys || !b->vals || !b->names || !b->exited)
+	if (!b->cpu || !b->keys || !b->vals || !b->names || !b->exited)
 		return -ENOMEM;
+	for (int c = 0; c < n; c++) {
+		b->cpu[c].rt_fd = -1;
+		snprintf(b->cpu[c].key, sizeof(b->cpu[c].key), "%d", c);
+	}
 	return 0;
 }
 
 void bpf_read__fini(struct bpf_sampler *b)
 {
-	free(b->busy_prev);
+	for (int c = 0; b->cpu && c < b->ncpu; c++)
+		if (b->cpu[c].rt_fd >= 0)
+			close(b->cpu[c].rt_fd);
+	free(b->cpu);
 	free(b->keys);
 	free(b->vals);
 	free(b->cglast);
@@ -83,7 +90,8 @@ void bpf_read__fini(struct bpf_sampler *b)
 	b->cglast = NULL;
 	b->exited = NULL;
 	bpf_names__free(b->names);
-	b->busy_prev = b->keys = b->vals = NULL;
+	b->cpu = NULL;
+	b->keys = b->vals = NULL;
 	b->names = NULL;
 }
 
@@ -318,20 +326,34 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* se.sum_exec_runtime of task tid (/proc/TID/schedstat, first field); -1 when gone. */
-static int task_runtime(uint64_t tid, uint64_t *ns)
+/*
+ * se.sum_exec_runtime of task tid (/proc/TID/schedstat, first field); -1 when
+ * gone. The file stays open while the same task is on the CPU (a CPU-bound
+ * task is looked at every tick); a read that fails is tried once on a fresh
+ * open, in case the tid now names another task.
+ */
+static int task_runtime(struct cpu_read *cr, uint64_t tid, uint64_t *ns)
 {
 	char path[64], buf[96];
 	unsigned long long v;
-	ssize_t n;
-	int fd;
+	ssize_t n = -1;
 
-	snprintf(path, sizeof(path), "/proc/%llu/schedstat", (unsigned long long)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	for (int fresh = 0; fresh < 2 && n <= 0; fresh++) {
+		if (cr->rt_fd >= 0 && (cr->rt_tid != tid || fresh)) {
+			close(cr->rt_fd);
+			cr->rt_fd = -1;
+		}
+		if (cr->rt_fd < 0) {
+			snprintf(path, sizeof(path), "/proc/%llu/schedstat",
+				 (unsigned long long)tid);
+			cr->rt_fd = open(path, O_RDONLY | O_CLOEXEC);
+			cr->rt_tid = tid;
+			if (cr->rt_fd < 0)
+				return -1;
+			fresh = 1;
+		}
+		n = pread(cr->rt_fd, buf, sizeof(buf) - 1, 0);
+	}
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
@@ -348,7 +370,7 @@ static int task_runtime(uint64_t tid, uint64_t *ns)
  * against its own runtime counter; one that is gone (or in another PID
  * namespace) counts nothing until its switch is seen.
  */
-static uint64_t running_ns(const struct pcb_cpu *pc, uint64_t now)
+static uint64_t running_ns(struct cpu_read *cr, const struct pcb_cpu *pc, uint64_t now)
 {
 	uint64_t t, rt;
 
@@ -357,7 +379,7 @@ static uint64_t running_ns(const struct pcb_cpu *pc, uint64_t now)
 	t = now - pc->last_ns;
 	if (t <= 20000000u)
 		return t;
-	if (task_runtime(pc->curr_pid, &rt) || rt < pc->curr_rt)
+	if (task_runtime(cr, pc->curr_pid, &rt) || rt < pc->curr_rt)
 		return 0;
 	return rt - pc->curr_rt < t ? rt - pc->curr_rt : t;
 }
@@ -368,7 +390,6 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 	const struct pcb_cpu *pc = b->vals;
 	uint64_t cg_full = 0, q_full = 0, now, busy, *row;
 	__u32 zero = 0;
-	char key[16];
 
 	/*
 	 * bpf_ktime_get_ns() is CLOCK_MONOTONIC: the running task's time so far
@@ -389,13 +410,12 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 			return -ENOMEM;
 		if (!pc[c].switches)
 			continue; /* possible but never online */
-		busy = pc[c].busy_ns + running_ns(&pc[c], now);
+		busy = pc[c].busy_ns + running_ns(&b->cpu[c], &pc[c], now);
 		/* A copy racing a switch can see busy_ns and last_ns from different updates. */
-		if (busy < b->busy_prev[c])
-			busy = b->busy_prev[c];
-		b->busy_prev[c] = busy;
-		snprintf(key, sizeof(key), "%d", c);
-		row = pc_table_add(&s->t[PC_G_BPF_CPU], key);
+		if (busy < b->cpu[c].busy_prev)
+			busy = b->cpu[c].busy_prev;
+		b->cpu[c].busy_prev = busy;
+		row = pc_table_add(&s->t[PC_G_BPF_CPU], b->cpu[c].key);
 		if (!row)
 			return -errno;
 		row[PC_BCPU_BUSY_NS] = busy;

@@ -4,8 +4,8 @@
  * meminfo, diskstats, net/dev and the collector's own row; at short
  * intervals vmstat, statfs, loadavg and uptime come on the first tick of
  * each wall-clock second and the pressure files on the first of each 100 ms;
- * at 1 s every tick carries everything; with eBPF, CPU per cgroup comes on
- * the first tick of each 100 ms too. Real /proc of this machine; the
+ * at 1 s every tick carries everything; with eBPF, CPU per cgroup and block
+ * latency come on the first tick of each 100 ms too. Real /proc of this machine; the
  * deadlines are given, so no test waits for them.
  */
 #include <time.h>
@@ -70,7 +70,10 @@ static void test_10ms_reads_slow_sources_once_a_second(void **state)
 	ticks(10, 250);
 }
 
-/* With eBPF: CPU busy time every tick, CPU per cgroup on the first tick of each 100 ms. */
+/*
+ * With eBPF: CPU busy time every tick; CPU per cgroup and block latency per
+ * disk on the first tick of each 100 ms only.
+ */
 static void test_10ms_reads_ebpf_cgroups_every_100ms(void **state)
 {
 	struct pc_sampler *sp = sampler__open(NULL, 0, 0, 0);
@@ -90,9 +93,9 @@ static void test_10ms_reads_ebpf_cgroups_every_100ms(void **state)
 			tu_skip("no eBPF here: %s", sampler__missing(sp));
 			break;
 		}
-		if (k % 10 && s.t[PC_G_BPF_CGROUP].nrows)
-			fail_msg("tick %d: %u cgroup rows inside a 100 ms period", k,
-				 s.t[PC_G_BPF_CGROUP].nrows);
+		if (k % 10 && (s.t[PC_G_BPF_CGROUP].nrows || s.t[PC_G_BPF_BLK].nrows))
+			fail_msg("tick %d: %u cgroup and %u block rows inside a 100 ms period", k,
+				 s.t[PC_G_BPF_CGROUP].nrows, s.t[PC_G_BPF_BLK].nrows);
 		with += k % 10 == 0 && s.t[PC_G_BPF_CGROUP].nrows > 0;
 	}
 	if (s.t[PC_G_BPF_CPU].nrows)

@@ -634,7 +634,7 @@ int bpf_sampler__read_some(struct bpf_sampler *b, struct pc_sample *s, unsigned 
 		if (!err && cg)
 			err = cg_clamp(b, s);
 	}
-	if (!err && b->l.on[PART_BLK])
+	if (!err && b->l.on[PART_BLK] && !(skip & BPF_READ_NO_BLK))
 		err = read_blk(b, s);
 	if (!err && b->l.on[PART_PROC])
 		err = read_proc(b, s, !(skip & BPF_READ_NO_EXITED));

@@ -105,8 +105,10 @@ static uint64_t tv_ns(struct timeval tv)
  * /proc/vmstat (~200 keys) and statfs cost most of a tick and change slowly;
  * the load averages are recomputed every 5 s and uptime follows the clock;
  * pressure files cost ~3 us each, and the kernel's own PSI trigger windows
- * start at 500 ms; the eBPF cgroup map is a walk of every hash bucket, and
- * exited tasks can be hundreds of rows. The self row's RSS is a gauge: between
+ * start at 500 ms; the eBPF cgroup map is a walk of every hash bucket,
+ * exited tasks can be hundreds of rows, and a block latency histogram needs
+ * more than 10 ms of I/Os to say anything (diskstats has the counts every
+ * tick). The self row's RSS is a gauge: between
  * its reads it repeats the last value (it is in every sample).
  */
 struct tick_skip {
@@ -119,7 +121,7 @@ static const struct {
 	uint64_t period_ns;
 } read_periods[] = {
     {{PROCFS_NO_VMSTAT | PROCFS_NO_STATFS | PROCFS_NO_LOAD, 0, 0}, 1000000000ULL},
-    {{PROCFS_NO_PSI, BPF_READ_NO_CGROUP | BPF_READ_NO_EXITED, 1}, 100000000ULL},
+    {{PROCFS_NO_PSI, BPF_READ_NO_CGROUP | BPF_READ_NO_EXITED | BPF_READ_NO_BLK, 1}, 100000000ULL},
 };
 
 /* What to leave out of the tick at deadline_ns (nothing on the first). */

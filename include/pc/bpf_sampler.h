@@ -56,6 +56,7 @@ int bpf_sampler__read(struct bpf_sampler *b, struct pc_sample *s);
  */
 #define BPF_READ_NO_CGROUP (1u << 0) /* PC_G_BPF_CGROUP: CPU per cgroup */
 #define BPF_READ_NO_EXITED (1u << 1) /* PC_G_BPF_EXITED: exited tasks per command */
+#define BPF_READ_NO_BLK	   (1u << 2) /* PC_G_BPF_BLK: block latency and I/O per disk */
 int bpf_sampler__read_some(struct bpf_sampler *b, struct pc_sample *s, unsigned skip);
 /* What is off and why, one clause per part ("blk: ..."), or "" when all runs. */
 const char *bpf_sampler__missing(const struct bpf_sampler *b);

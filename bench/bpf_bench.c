@@ -105,11 +105,12 @@ static struct bpf_object *ref_open(const char *path)
 int main(int argc, char **argv)
 {
 	struct bpf_object *ref[MAX_REF];
-	int nref = 0, ref_first;
+	int nref = 0, ref_first, want_ours, want_ref;
 	struct bpf_prog_cost c0[16], c1[16];
 	uint64_t t0, t1, cpu0, cpu1, next, interval, late = 0, ticks = 0, bpf_ns = 0, r0,
 						     read_ns = 0;
-	struct bpf_sampler *b;
+	struct bpf_sampler *b = NULL;
+	const char *alone;
 	struct pc_sample s;
 	struct timespec dl;
 	char why[512];
@@ -127,24 +128,37 @@ int main(int argc, char **argv)
 	 * first so that the order's bias can be seen both ways.
 	 */
 	ref_first = getenv("PC_BENCH_REF_FIRST") && atoi(getenv("PC_BENCH_REF_FIRST"));
-	if (ref_first)
+	/*
+	 * PC_BENCH_ALONE=ours or =ref runs one side only (each then pays its
+	 * own first-program misses, as when run for real); the bench script
+	 * alternates the two.
+	 */
+	alone = getenv("PC_BENCH_ALONE") ? getenv("PC_BENCH_ALONE") : "";
+	want_ours = strcmp(alone, "ref") != 0;
+	want_ref = strcmp(alone, "ours") != 0;
+	if (want_ref && ref_first)
 		for (int i = 3; i < argc; i++)
 			ref[nref++] = ref_open(argv[i]);
-	b = bpf_sampler__open(
-	    getenv("PC_BPF_FLAGS") ? (unsigned)strtoul(getenv("PC_BPF_FLAGS"), NULL, 0) : 0, why,
-	    sizeof(why));
-	if (!b)
-		fatalx("eBPF sampler: %s", why);
-	if (why[0])
-		log_warnx("eBPF sampler: %s", why);
-	if (!ref_first)
+	if (want_ours) {
+		b = bpf_sampler__open(
+		    getenv("PC_BPF_FLAGS") ? (unsigned)strtoul(getenv("PC_BPF_FLAGS"), NULL, 0) : 0,
+		    why, sizeof(why));
+		if (!b)
+			fatalx("eBPF sampler: %s", why);
+		if (why[0])
+			log_warnx("eBPF sampler: %s", why);
+	}
+	/* The sampler holds BPF stats on while it lives; alone, the yardsticks need them too. */
+	if (!b && bpf_enable_stats(BPF_STATS_RUN_TIME) < 0)
+		fatalx("cannot enable BPF run-time statistics");
+	if (want_ref && !ref_first)
 		for (int i = 3; i < argc; i++)
 			ref[nref++] = ref_open(argv[i]);
 	/* The do-nothing programs go last: what being called costs, without the first's misses. */
 	if (getenv("PC_BENCH_FLOOR") && nref < MAX_REF)
 		ref[nref++] = ref_open(getenv("PC_BENCH_FLOOR"));
 	pc_sample_init(&s);
-	n0 = bpf_sampler__costs(b, c0, 16);
+	n0 = b ? bpf_sampler__costs(b, c0, 16) : 0;
 	for (int i = 0; i < nref; i++)
 		n0 = ref_costs(ref[i], c0, n0, 16);
 	cpu0 = self_cpu_ns();
@@ -158,7 +172,7 @@ int main(int argc, char **argv)
 			late++;
 		pc_sample_reset(&s);
 		r0 = now_ns();
-		if (!pc_table_add(&s.t[PC_G_SELF], "self") || bpf_sampler__read(b, &s))
+		if (b && (!pc_table_add(&s.t[PC_G_SELF], "self") || bpf_sampler__read(b, &s)))
 			fatalx("read failed");
 		read_ns += now_ns() - r0;
 		ticks++;
@@ -166,14 +180,14 @@ int main(int argc, char **argv)
 	}
 	t1 = now_ns();
 	cpu1 = self_cpu_ns();
-	n1 = bpf_sampler__costs(b, c1, 16);
+	n1 = b ? bpf_sampler__costs(b, c1, 16) : 0;
 	for (int i = 0; i < nref; i++)
 		n1 = ref_costs(ref[i], c1, n1, 16);
 	if (n0 != n1 || n0 <= 0)
 		fatalx("program list changed");
 	printf("interval_ms=%llu ticks=%llu late=%llu wall_s=%.3f btf=%d read_us=%.1f\n",
 	       (unsigned long long)(interval / 1000000), (unsigned long long)ticks,
-	       (unsigned long long)late, (double)(t1 - t0) / NS, bpf_sampler__uses_btf(b),
+	       (unsigned long long)late, (double)(t1 - t0) / NS, b ? bpf_sampler__uses_btf(b) : -1,
 	       ticks ? (double)read_ns / (double)ticks / 1000.0 : 0.0);
 	for (int i = 0; i < n1 && i < 16; i++) {
 		uint64_t dn = c1[i].run_ns - c0[i].run_ns, dc = c1[i].run_cnt - c0[i].run_cnt;
@@ -189,7 +203,8 @@ int main(int argc, char **argv)
 	       100.0 * (double)bpf_ns / (double)(t1 - t0),
 	       100.0 * (double)(cpu1 - cpu0 + bpf_ns) / (double)(t1 - t0));
 	pc_sample_free(&s);
-	bpf_sampler__close(b);
+	if (b)
+		bpf_sampler__close(b);
 	for (int i = 0; i < nref; i++)
 		bpf_object__close(ref[i]);
 	return 0;

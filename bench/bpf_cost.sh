@@ -5,8 +5,10 @@
 # 1 s, 100 ms and 10 ms for BPF_BENCH_SECONDS each, with the yardsticks bench/ref_runqlat.bpf.c
 # and bench/ref_biolatency.bpf.c (the libbpf-tools runqlat/biolatency designs: neither those
 # tools nor a working BCC exist on this machine) attached at the same time on the same load.
-# Prints per-program events/s and ns/event (BPF stats), the cost ratios against the yardsticks,
-# and the collector's total cost (own CPU from per-thread schedstat + BPF run time) as % of a core.
+# Prints per-program events/s and ns/event (BPF stats), the cost ratios against the yardsticks
+# (also above the cost of a do-nothing program, bench/ref_floor.bpf.c), the collector's total
+# cost (own CPU from per-thread schedstat + BPF run time) as % of a core, and then each side
+# alone, alternating for ALONE_ROUNDS rounds (medians).
 # Usage: bench/bpf_cost.sh [BIN_DIR]   (figures, not pass/fail)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +38,8 @@ cleanup() {
 	rm -f "$fiofile"
 }
 trap cleanup EXIT
-total=$((secs * 4 + 10))
+rounds=${ALONE_ROUNDS:-3}
+total=$((secs * (4 + 2 * rounds) + 10))
 stress-ng --cpu 2 --cpu-load 50 --timeout ${total}s >/dev/null 2>&1 &
 pids+=($!)
 fio --name=pcbench --filename="$fiofile" --size=64M --rw=randrw --bs=4k --direct=1 \
@@ -75,11 +78,11 @@ for run in "1000 0" "100 0" "100 1" "10 1"; do
 		if (ns["ref_bio_complete"] > 0)
 			printf "   block completion: ours %.0f ns vs biolatency design %.0f ns: ratio %.2f (target <= 0.5)\n",
 				ns[cp], ns["ref_bio_complete"], ns[cp] / ns["ref_bio_complete"]
-		if (ns["floor_switch"] > 0 && ns["ref_rq_switch"] > ns["floor_switch"])
+		if (ns["ref_floor_switch"] > 0 && ns["ref_rq_switch"] > ns["ref_floor_switch"])
 			printf "   above the floor (a do-nothing program: %.0f ns on sched_switch, %.0f ns on completion): sched_switch %.2f, block completion %.2f\n",
-				ns["floor_switch"], ns["floor_complete"],
-				(ns[sw] - ns["floor_switch"]) / (ns["ref_rq_switch"] - ns["floor_switch"]),
-				(ns[cp] - ns["floor_complete"]) / (ns["ref_bio_complete"] - ns["floor_complete"])
+				ns["ref_floor_switch"], ns["ref_floor_complete"],
+				(ns[sw] - ns["ref_floor_switch"]) / (ns["ref_rq_switch"] - ns["ref_floor_switch"]),
+				(ns[cp] - ns["ref_floor_complete"]) / (ns["ref_bio_complete"] - ns["ref_floor_complete"])
 		if (runs[cp] > 0 && runs["ref_bio_complete"] > 0)
 			printf "   block per I/O (all programs): ours %.0f ns vs biolatency design %.0f ns: ratio %.2f\n",
 				(ns[is] * runs[is] + ns[cp] * runs[cp]) / runs[cp],
@@ -87,3 +90,30 @@ for run in "1000 0" "100 0" "100 1" "10 1"; do
 				((ns[is] * runs[is] + ns[cp] * runs[cp]) / runs[cp]) / ((ns["ref_bio_insert"] * runs["ref_bio_insert"] + ns["ref_bio_issue"] * runs["ref_bio_issue"] + ns["ref_bio_complete"] * runs["ref_bio_complete"]) / runs["ref_bio_complete"])
 	}'
 done
+
+# Each side alone, alternating (each pays its own first-program misses, as when run for real):
+# ALONE_ROUNDS rounds at 100 ms, medians of ns/event per program.
+echo
+echo "-- alone, alternating, ${rounds} rounds of ${secs} s each side, interval 100 ms"
+all=""
+for r in $(seq "$rounds"); do
+	for side in ours ref; do
+		all+=$(PC_BENCH_ALONE=$side PC_BENCH_FLOOR=$out/ref_floor.bpf.o $out/bpf_bench 100 "$secs" \
+			$out/ref_runqlat.bpf.o $out/ref_biolatency.bpf.o | grep '^prog=')$'\n'
+	done
+done
+echo "$all" | awk '
+/^prog=/ { split($1, n, "="); split($4, x, "="); if (x[2] > 0) v[n[2]] = v[n[2]] " " x[2] }
+function med(s,   a, k, i, j, t) {
+	k = split(s, a, " ")
+	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return k ? a[int((k + 1) / 2)] : 0
+}
+END {
+	sw = ("pc_switch_btf" in v) ? "pc_switch_btf" : "pc_switch_raw"
+	cp = ("pc_complete_btf" in v) ? "pc_complete_btf" : "pc_complete_raw"
+	s = med(v[sw]); rs = med(v["ref_rq_switch"]); c = med(v[cp]); rc = med(v["ref_bio_complete"])
+	fs = med(v["ref_floor_switch"]); fc = med(v["ref_floor_complete"])
+	printf "   medians: our sched_switch %.0f ns, runqlat design %.0f ns: ratio %.2f (%.2f above the %.0f ns floor)\n", s, rs, s / rs, (s - fs) / (rs - fs), fs
+	printf "   medians: our block completion %.0f ns, biolatency design %.0f ns: ratio %.2f (%.2f above the %.0f ns floor)\n", c, rc, c / rc, (c - fc) / (rc - fc), fc
+}'

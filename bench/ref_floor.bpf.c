@@ -12,13 +12,13 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 SEC("tp_btf/sched_switch")
-int floor_switch(__u64 *ctx)
+int ref_floor_switch(__u64 *ctx)
 {
 	return 0;
 }
 
 SEC("tp_btf/block_rq_complete")
-int floor_complete(__u64 *ctx)
+int ref_floor_complete(__u64 *ctx)
 {
 	return 0;
 }

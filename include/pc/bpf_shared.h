@@ -31,14 +31,15 @@ struct pcb_hist {
 	__u64 sum_us;
 };
 
-/* sched: one per CPU (per-CPU array, key 0). */
+/*
+ * sched: one per CPU (per-CPU array, key 0). What every switch touches comes
+ * first, 64 contiguous bytes (at most two cache lines: per-CPU values are
+ * only 8-byte aligned); the rarely written counters after it.
+ */
 struct pcb_cpu {
-	__u64 busy_ns;	 /* non-idle task time, summed at each switch */
-	__u64 switches;	 /* context switches */
-	__u64 last_ns;	 /* bpf_ktime_get_ns() of the last switch on this CPU */
-	__u64 curr_busy; /* 1 if the task switched in at last_ns is not the idle task */
-	__u64 cg_full;	 /* cgroup map full: CPU time not attributed to any cgroup */
-	__u64 q_full;	 /* wakeup not timed: the run-queue start map was full */
+	__u64 busy_ns;	/* non-idle task time, summed at each switch */
+	__u64 last_ns;	/* bpf_ktime_get_ns() of the last switch on this CPU */
+	__u64 switches; /* context switches */
 	/*
 	 * The task switched in at last_ns: its pid, its se.sum_exec_runtime then
 	 * and its address. Some kernels do not report every switch (a switch
@@ -49,7 +50,6 @@ struct pcb_cpu {
 	__u64 curr_pid;
 	__u64 curr_rt;
 	__u64 curr_task;
-	__u64 unseen;
 	/*
 	 * CPU time of cgroup cg_id not yet added to the cgroup map: the map is
 	 * only touched when the cgroup running on this CPU changes, so the
@@ -57,9 +57,14 @@ struct pcb_cpu {
 	 * of cg_id's struct cgroup (tp_btf): while the switched-out task's
 	 * cgroup is at that address its id is not read again.
 	 */
-	__u64 cg_id;
 	__u64 cg_pending;
 	__u64 cg_ptr;
+	/* -- 64 bytes -- */
+	__u64 cg_id;
+	__u64 curr_busy; /* 1 if the task switched in at last_ns is not the idle task */
+	__u64 unseen;
+	__u64 cg_full;	      /* cgroup map full: CPU time not attributed to any cgroup */
+	__u64 q_full;	      /* wakeup not timed: the run-queue start map was full */
 	struct pcb_hist runq; /* run-queue latency of tasks switched in on this CPU */
 };
 

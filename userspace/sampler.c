@@ -108,8 +108,8 @@ static uint64_t tv_ns(struct timeval tv)
  * start at 500 ms; the eBPF cgroup map is a walk of every hash bucket,
  * exited tasks can be hundreds of rows, and a block latency histogram needs
  * more than 10 ms of I/Os to say anything (diskstats has the counts every
- * tick). The self row's RSS is a gauge: between
- * its reads it repeats the last value (it is in every sample).
+ * tick). The self row's RSS is a gauge: between its reads it repeats the
+ * last value (the row is in every sample).
  */
 struct tick_skip {
 	unsigned procfs, bpf; /* procfs__read_some and bpf_sampler__read_some flags */

@@ -18,12 +18,12 @@ struct cd_opts {
 	uint64_t interval_ns;
 	uint64_t duration_ns; /* 0: until SIGINT/SIGTERM */
 	const char *output;
-	const char *root;     /* /proc root, for tests; NULL for / */
+	const char *root; /* /proc root, for tests; NULL for / */
 	unsigned sampler_flags;
 	uint32_t host, run;
 	int verbose;
 	int quiet;
-	/* server mode (server.c): SSH daemon, spool, data directory */
+	/* server mode (server.c, server_run.c): SSH daemon, spool, data directory */
 	const char **listen;
 	int nlisten;
 	const char *sshid; /* host key; default <datadir>/../ssh_host_ed25519_key */

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: MIT
+/*
+ * server_run.c: server mode's run (see server.c for the whole):
+ *  - the run state (running, run number, interval, systems), persisted in
+ *    <datadir>/state so that a restarted collector resumes the run it was
+ *    in, continuing its batch and sample numbering from the spool and
+ *    marking the samples it could not take as a PC_GAP_RESTART gap;
+ *  - the sampling thread: while a run is on, one sample per tick on the
+ *    ticker's absolute deadlines, grouped into batches (one codec stream
+ *    each) sealed into the spool. When the spool has no room the sample is
+ *    not taken: it is counted and the next one carries a PC_GAP_SPOOL_FULL
+ *    gap. (A loop of its own rather than cd_loop: it starts, stops and
+ *    changes interval on the processor's orders and numbers across restarts.)
+ *  - start, stop and status as the sessions ask for them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc/codec.h"
+#include "pc/config.h"
+#include "pc/log.h"
+#include "pc/sampler.h"
+#include "pc/ticker.h"
+#include "server_int.h"
+
+/* --- systems: which groups a run keeps ("" keeps all) */
+
+static const struct {
+	const char *name;
+	int g[2];
+} systems_map[] = {
+    {"/proc/stat", {PC_G_CPU, PC_G_STAT}}, {"/proc/meminfo", {PC_G_MEM, -1}},
+    {"/proc/vmstat", {PC_G_VMSTAT, -1}},   {"/proc/diskstats", {PC_G_DISK, -1}},
+    {"/proc/net/dev", {PC_G_NET, -1}},	   {"statfs", {PC_G_FS, -1}},
+    {"/proc/loadavg", {PC_G_LOAD, -1}},	   {"/proc/pressure", {PC_G_PSI, -1}},
+    {"/proc/uptime", {PC_G_UPTIME, -1}},
+};
+
+/* Groups mask of a systems list; -EINVAL with why naming the unknown entry. */
+static int systems_mask(const char *list, uint32_t *mask, char *why, size_t whylen)
+{
+	char buf[PC_WIRE_MAX_TEXT + 1], *save = NULL, *tok;
+
+	*mask = 0;
+	if (!*list || !strcmp(list, "all")) {
+		*mask = (1u << PC_G_MAX) - 1;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(systems_map) / sizeof(*systems_map); i++)
+			if (!strcmp(tok, systems_map[i].name))
+				break;
+		if (i == sizeof(systems_map) / sizeof(*systems_map)) {
+			snprintf(why, whylen,
+				 "systems: '%.64s' unknown (known: /proc/stat /proc/meminfo "
+				 "/proc/vmstat /proc/diskstats /proc/net/dev statfs /proc/loadavg "
+				 "/proc/pressure /proc/uptime, or all)",
+				 tok);
+			return -EINVAL;
+		}
+		for (int k = 0; k < 2; k++)
+			if (systems_map[i].g[k] >= 0)
+				*mask |= 1u << systems_map[i].g[k];
+	}
+	/* the collector's own cost and the eBPF groups always travel */
+	for (int g = PC_G_SELF; g < PC_G_MAX; g++)
+		*mask |= 1u << g;
+	return 0;
+}
+
+/* --- run state file */
+
+void srv_state_save(struct srv *S)
+{
+	char tmp[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", S->statepath);
+	f = fopen(tmp, "w");
+	if (!f) {
+		log_warn("cannot write %s", tmp);
+		return;
+	}
+	fprintf(f, "running=%d\nrun=%u\nhost=%u\ninterval_ns=%llu\nstart_ns=%llu\nsystems=%s\n",
+		S->running, S->run, S->host, (unsigned long long)S->interval_ns,
+		(unsigned long long)S->start_ns, S->systems);
+	if (fclose(f) || rename(tmp, S->statepath))
+		log_warn("cannot write %s", S->statepath);
+}
+
+void srv_state_load(struct srv *S)
+{
+	char line[PC_WIRE_MAX_TEXT + 64];
+	unsigned lineno = 0;
+	uint64_t v;
+	FILE *f = fopen(S->statepath, "r");
+	uint32_t mask;
+	char why[256];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '='), *val;
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		if (!eq)
+			goto bad;
+		*eq = 0;
+		val = eq + 1;
+		if (!strcmp(line, "systems")) {
+			snprintf(S->systems, sizeof(S->systems), "%s", val);
+			continue;
+		}
+		if (pc_parse_u64(val, UINT64_MAX, &v))
+			goto bad;
+		if (!strcmp(line, "running"))
+			S->running = v == 1;
+		else if (!strcmp(line, "run") && v <= UINT32_MAX)
+			S->run = (uint32_t)v;
+		else if (!strcmp(line, "host") && v <= UINT32_MAX)
+			S->host = (uint32_t)v;
+		else if (!strcmp(line, "interval_ns"))
+			S->interval_ns = v;
+		else if (!strcmp(line, "start_ns"))
+			S->start_ns = v;
+		else
+			goto bad;
+		continue;
+	bad:
+		log_warnx("%s line %u: '%.80s' not understood; ignored", S->statepath, lineno,
+			  line);
+	}
+	fclose(f);
+	if (S->running && (S->interval_ns < 10000000ull || S->interval_ns > 3600000000000ull ||
+			   systems_mask(S->systems, &mask, why, sizeof(why)))) {
+		log_warnx("%s: interval %llu ns or systems '%s' invalid: not resuming run %u",
+			  S->statepath, (unsigned long long)S->interval_ns, S->systems, S->run);
+		S->running = 0;
+	}
+	S->resume = S->running;
+}
+
+/* --- sampling thread */
+
+struct runctx {
+	struct srv *S;
+	struct pc_sampler *sp;
+	struct pc_enc enc;
+	struct pc_buf batch;
+	struct pc_sample s;
+	uint32_t host, run, mask;
+	uint64_t bseq, first_seq, first_ns, last_ns, opened_mono;
+	uint32_t nb;
+	uint64_t lost_unsealed; /* samples lost after they were taken (spool refused their batch) */
+};
+
+static void seal(struct runctx *r)
+{
+	struct spool_batch b = {r->host,     r->run,	 r->bseq,	r->first_seq, r->nb,
+				r->first_ns, r->last_ns, pc_now_real(), r->batch.p,   r->batch.len};
+	int ret;
+
+	if (!r->nb)
+		return;
+	ret = spool__append(r->S->spool, &b);
+	if (ret) {
+		log_warnx("run %u batch %llu (%u samples): cannot spool: %s; marked as a gap",
+			  r->run, (unsigned long long)r->bseq, r->nb, strerror(-ret));
+		spool__drop(r->S->spool, r->nb);
+		r->lost_unsealed += r->nb;
+	}
+	r->bseq++;
+	r->nb = 0;
+	r->batch.len = 0;
+}
+
+static int changed(struct srv *S, unsigned gen)
+{
+	int c;
+
+	pthread_mutex_lock(&S->mu);
+	c = S->gen != gen || cd_stop;
+	pthread_mutex_unlock(&S->mu);
+	return c;
+}
+
+static void add_sample(struct runctx *r, uint64_t deadline, uint64_t seq_base)
+{
+	int ret = sampler__take(r->sp, &r->s, deadline);
+
+	if (ret) {
+		log_warnx("run %u: sample at %llu: %s", r->run, (unsigned long long)deadline,
+			  strerror(-ret));
+		return;
+	}
+	r->s.seq += seq_base;
+	if (r->lost_unsealed) {
+		r->s.flags |= PC_SF_GAP_BEFORE;
+		r->s.gap_reason = PC_GAP_SPOOL_FULL;
+		r->s.gap_count += r->lost_unsealed;
+		r->lost_unsealed = 0;
+	}
+	for (int g = 0; g < PC_G_MAX; g++)
+		if (!(r->mask & (1u << g)))
+			r->s.t[g].nrows = 0;
+	if (!r->nb) {
+		pc_enc_reset(&r->enc);
+		r->batch.len = 0;
+		r->first_seq = r->s.seq;
+		r->first_ns = r->s.time_ns;
+		r->opened_mono = pc_now_mono();
+	}
+	ret = pc_enc_sample(&r->enc, &r->s, &r->batch);
+	if (ret) {
+		log_warnx("run %u: encoding sample %llu: %s", r->run, (unsigned long long)r->s.seq,
+			  strerror(-ret));
+		return;
+	}
+	r->nb++;
+	r->last_ns = r->s.time_ns;
+	pthread_mutex_lock(&r->S->mu);
+	r->S->samples++;
+	pthread_mutex_unlock(&r->S->mu);
+}
+
+static void run_one(struct srv *S, unsigned gen, uint64_t interval, const char *systems, int resume,
+		    uint64_t start_ns)
+{
+	struct runctx r = {.S = S};
+	struct spool_batch last;
+	struct pc_ticker tk;
+	uint64_t deadline, seq_base = 0, est = 16384, full_since = 0;
+	char why[256];
+	int ret, sink;
+
+	pthread_mutex_lock(&S->mu);
+	r.host = S->host;
+	r.run = S->run;
+	pthread_mutex_unlock(&S->mu);
+	systems_mask(systems, &r.mask, why, sizeof(why));
+	r.sp = sampler__open(S->o->root, S->o->sampler_flags, r.host, r.run);
+	if (!r.sp) {
+		log_warn("run %u: cannot read %s/proc", r.run, S->o->root ? S->o->root : "");
+		return;
+	}
+	if (*sampler__missing(r.sp))
+		log_warnx("running without: %s", sampler__missing(r.sp));
+	pc_sample_init(&r.s);
+	pc_enc_init(&r.enc);
+	ticker__init(&tk, interval);
+	deadline = tk.start_real;
+	if (spool__last(S->spool, &last) && last.run == r.run) {
+		seq_base = last.first_seq + last.nsamples;
+		r.bseq = last.bseq + 1;
+	}
+	if (resume) {
+		/* samples due after the last one spooled and before now were lost */
+		uint64_t from = last.run == r.run && last.nsamples ? last.last_ns
+				: start_ns > interval		   ? start_ns - interval
+								   : 0;
+		uint64_t lost = deadline > from + 1 ? (deadline - from - 1) / interval : 0;
+
+		if (lost)
+			sampler__gap(r.sp, lost, PC_GAP_RESTART);
+		log_info("resuming run %u after a restart at batch %llu, sample %llu: %llu samples "
+			 "lost, marked as a gap",
+			 r.run, (unsigned long long)r.bseq, (unsigned long long)(seq_base + lost),
+			 (unsigned long long)lost);
+	} else {
+		log_info("run %u: sampling every %s", r.run,
+			 (pc_format_duration(interval, why, sizeof(why)), why));
+	}
+	while (!changed(S, gen)) {
+		if (!spool__fits(S->spool, r.batch.len + est)) {
+			if (!full_since)
+				log_warnx(
+				    "run %u: spool full: dropping samples (counted, marked as a "
+				    "gap) until the processor acknowledges",
+				    r.run);
+			full_since = 1;
+			if (r.nb)
+				seal(&r); /* what fits goes in; then drop */
+			sampler__gap(r.sp, 1, PC_GAP_SPOOL_FULL);
+			spool__drop(S->spool, 1);
+		} else {
+			size_t before = r.batch.len;
+
+			if (full_since)
+				log_info("run %u: spool has room again", r.run);
+			full_since = 0;
+			add_sample(&r, deadline, seq_base);
+			/* room for the next sample: twice the largest seen, so the open batch
+			 * always fits; at most a quarter of the spool, so a small one works */
+			if (r.batch.len > before && (r.batch.len - before) * 2 > est)
+				est = (r.batch.len - before) * 2;
+			if (est > S->o->spool_file / 4)
+				est = S->o->spool_file / 4;
+		}
+		pthread_mutex_lock(&S->mu);
+		sink = S->sink;
+		pthread_mutex_unlock(&S->mu);
+		if (r.nb && (pc_now_mono() - r.opened_mono + interval / 2 >=
+				 (sink ? S->o->batch_ns : AWAY_BATCH_NS) ||
+			     r.batch.len >= MAX_BATCH_BYTES))
+			seal(&r);
+		while ((ret = ticker__next(&tk, &deadline)) == -EINTR && !changed(S, gen))
+			;
+		if (ret)
+			break;
+		if (tk.last_skipped)
+			sampler__gap(r.sp, tk.last_skipped, PC_GAP_OVERRUN);
+	}
+	seal(&r);
+	pc_buf_free(&r.batch);
+	pc_enc_free(&r.enc);
+	pc_sample_free(&r.s);
+	sampler__close(r.sp);
+}
+
+void *srv_sampler_main(void *arg)
+{
+	struct srv *S = arg;
+
+	pthread_mutex_lock(&S->mu);
+	while (!cd_stop) {
+		unsigned gen;
+		uint64_t interval, start_ns;
+		char systems[sizeof(S->systems)];
+		int resume;
+
+		if (!S->running) {
+			pthread_cond_wait(&S->cv, &S->mu);
+			continue;
+		}
+		gen = S->gen;
+		interval = S->interval_ns;
+		start_ns = S->start_ns;
+		resume = S->resume;
+		S->resume = 0;
+		memcpy(systems, S->systems, sizeof(systems));
+		pthread_mutex_unlock(&S->mu);
+		run_one(S, gen, interval, systems, resume, start_ns);
+		pthread_mutex_lock(&S->mu);
+		if (S->gen == gen && !cd_stop && S->running) {
+			/* the run could not continue: say so rather than spin */
+			S->running = 0;
+			srv_state_save(S);
+		}
+	}
+	pthread_mutex_unlock(&S->mu);
+	return NULL;
+}
+
+void srv_wake_sampler(struct srv *S)
+{
+	pthread_cond_broadcast(&S->cv);
+	pthread_kill(S->sampler, SIGUSR1); /* interrupts the tick's sleep */
+}
+
+/* --- requests */
+
+void srv_fill_status(struct srv *S, struct pc_wire_status *st)
+{
+	struct spool_stats ss;
+
+	spool__stats(S->spool, &ss);
+	pthread_mutex_lock(&S->mu);
+	st->running = (uint8_t)S->running;
+	st->sink = (uint8_t)S->sink;
+	st->host = S->host;
+	st->run = S->run;
+	st->interval_ns = S->interval_ns;
+	st->samples = S->samples;
+	pthread_mutex_unlock(&S->mu);
+	st->dropped = ss.dropped;
+	st->spool_batches = ss.batches;
+	st->spool_bytes = ss.bytes;
+	st->spool_free = ss.free;
+	st->spool_mem = ss.mem;
+}
+
+int srv_start(struct srv *S, uint64_t interval, const char *systems, struct pc_buf *out)
+{
+	char why[512], ival[32];
+	uint32_t mask;
+	int n;
+
+	if (interval < 10000000ull || interval > 3600000000000ull) {
+		n = snprintf(why, sizeof(why), "frequency %llu ns: must be between 10ms and 1h",
+			     (unsigned long long)interval);
+		pc_buf_put(out, why, (size_t)n);
+		return -EINVAL;
+	}
+	if (systems_mask(systems, &mask, why, sizeof(why))) {
+		pc_buf_put(out, why, strlen(why));
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&S->mu);
+	if (S->running) {
+		n = snprintf(why, sizeof(why), "already running run %u (stop it first)", S->run);
+		pthread_mutex_unlock(&S->mu);
+		pc_buf_put(out, why, (size_t)n);
+		return -EALREADY;
+	}
+	S->running = 1;
+	S->run++;
+	S->interval_ns = interval;
+	S->start_ns = pc_now_real();
+	snprintf(S->systems, sizeof(S->systems), "%s", systems);
+	S->samples = 0;
+	S->gen++;
+	S->resume = 0;
+	srv_state_save(S);
+	pc_format_duration(interval, ival, sizeof(ival));
+	n = snprintf(why, sizeof(why), "started run %u every %s", S->run, ival);
+	pthread_mutex_unlock(&S->mu);
+	srv_wake_sampler(S);
+	pc_buf_put(out, why, (size_t)n);
+	return 0;
+}
+
+int srv_stop(struct srv *S, struct pc_buf *out)
+{
+	char msg[128];
+	int n;
+
+	pthread_mutex_lock(&S->mu);
+	if (!S->running) {
+		pthread_mutex_unlock(&S->mu);
+		pc_buf_put(out, "not running", 11);
+		return 0;
+	}
+	S->running = 0;
+	S->gen++;
+	srv_state_save(S);
+	n = snprintf(msg, sizeof(msg), "stopped run %u after %llu samples", S->run,
+		     (unsigned long long)S->samples);
+	pthread_mutex_unlock(&S->mu);
+	srv_wake_sampler(S);
+	pc_buf_put(out, msg, (size_t)n);
+	return 0;
+}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -302,6 +303,49 @@ static void test_proc_counts_execs_and_exits(void **state)
 	bpf_sampler__close(b);
 }
 
+/*
+ * 300 short-lived processes with 300 names: each name up to the 256th row
+ * has its own, the rest share "(other)"; every exit is counted somewhere.
+ */
+static void test_exited_commands_past_the_limit_share_other(void **state)
+{
+	const struct pc_table *t;
+	struct pc_sample s;
+	struct bpf_sampler *b;
+	uint64_t ours = 0, other;
+	char name[16];
+
+	(void)state;
+	NEED_BPF();
+	b = open_or_fail(BPF_SAMPLER_NO_SCHED | BPF_SAMPLER_NO_BLK);
+	pc_sample_init(&s);
+	for (int i = 0; i < 300; i++) {
+		pid_t p = fork();
+
+		assert_true(p >= 0);
+		if (p == 0) {
+			snprintf(name, sizeof(name), "pcx%03d", i);
+			prctl(PR_SET_NAME, name);
+			_exit(0);
+		}
+		waitpid(p, NULL, 0);
+	}
+	assert_int_equal(bpf_sampler__read(b, &s), 0);
+	t = &s.t[PC_G_BPF_EXITED];
+	for (uint32_t r = 0; r < t->nrows; r++)
+		if (!strncmp(t->key[r], "pcx", 3))
+			ours += pc_table_row(t, r)[PC_EXITED_TASKS];
+	other = pc_table_get(t, "(other)", PC_EXITED_TASKS, 0);
+	print_message("  %u command rows, %llu pcx exits by name, %llu under (other)\n", t->nrows,
+		      (unsigned long long)ours, (unsigned long long)other);
+	assert_int_equal(t->nrows, 256);
+	assert_int_equal(pc_table_find(t, "(other)"), 255);
+	/* Every pcx exit is in a row of its own name or in (other) (with whatever else). */
+	assert_true(ours + other >= 300);
+	pc_sample_free(&s);
+	bpf_sampler__close(b);
+}
+
 static void test_everything_off_is_refused_with_reason(void **state)
 {
 	char why[256];
@@ -499,6 +543,7 @@ int main(void)
 	    cmocka_unit_test(test_counters_never_go_back),
 	    cmocka_unit_test(test_self_row_gets_bpf_cost),
 	    cmocka_unit_test(test_proc_counts_execs_and_exits),
+	    cmocka_unit_test(test_exited_commands_past_the_limit_share_other),
 	    cmocka_unit_test(test_everything_off_is_refused_with_reason),
 	    cmocka_unit_test(test_not_root_is_told_plainly),
 	    cmocka_unit_test(test_close_null_is_harmless),

@@ -13,8 +13,9 @@
 #include "pc/bpf_sampler.h"
 #include "pc/bpf_shared.h"
 
-#define PC_BPF_MAX_DEAD	 64  /* vanished cgroups forgotten per tick */
-#define PC_BPF_MAX_COMMS 256 /* commands with their own exited row; the rest are "(other)" */
+#define PC_BPF_MAX_DEAD	    64	/* vanished cgroups forgotten per tick */
+#define PC_BPF_MAX_COMMS    256 /* commands with their own exited row; the rest are "(other)" */
+#define PC_BPF_EXITED_SLOTS 512 /* the index of exited rows by command: at most half full */
 
 /* Exited tasks of one command, since the sampler started. */
 struct exited {
@@ -78,6 +79,7 @@ struct bpf_sampler {
 	uint64_t execs, exits, exit_cpu_ns; /* from ring-buffer events */
 	struct exited *exited;		    /* per command, PC_BPF_MAX_COMMS */
 	uint32_t nexited;
+	uint16_t exited_slot[PC_BPF_EXITED_SLOTS];  /* 1 + index into exited; 0: free */
 	uint64_t cost_at, cost_ns, cost_cnt, drops; /* BPF stats, ring-buffer drops, when read */
 	unsigned warned;			    /* read problems already logged once (bits) */
 	struct cg_last *cglast;			    /* last tick's cgroup totals, sorted by id */

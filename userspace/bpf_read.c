@@ -95,6 +95,21 @@ void bpf_read__fini(struct bpf_sampler *b)
 	b->names = NULL;
 }
 
+/* The exited row with this key, through the open-addressed index (NULL: none yet). */
+static struct exited *exited_find(struct bpf_sampler *b, const char *key, uint32_t *slot)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = key; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (h &= PC_BPF_EXITED_SLOTS - 1; b->exited_slot[h];
+	     h = (h + 1) & (PC_BPF_EXITED_SLOTS - 1))
+		if (!strcmp(b->exited[b->exited_slot[h] - 1].comm, key))
+			return &b->exited[b->exited_slot[h] - 1];
+	*slot = h;
+	return NULL;
+}
+
 /*
  * The exited row of a command: the comm as a key (bytes that would need
  * quoting or are not printable become '?'), made at its first exit; past
@@ -102,8 +117,9 @@ void bpf_read__fini(struct bpf_sampler *b)
  */
 static struct exited *exited_row(struct bpf_sampler *b, const char comm[16])
 {
+	struct exited *x;
 	char key[16];
-	uint32_t i;
+	uint32_t i, slot;
 
 	for (i = 0; i < 15 && comm[i]; i++)
 		key[i] = comm[i] > 32 && comm[i] < 127 && comm[i] != ',' && comm[i] != '"' &&
@@ -113,19 +129,19 @@ static struct exited *exited_row(struct bpf_sampler *b, const char comm[16])
 	key[i] = 0;
 	if (!i)
 		snprintf(key, sizeof(key), "(none)");
-	for (i = 0; i < b->nexited; i++)
-		if (!strcmp(b->exited[i].comm, key))
-			return &b->exited[i];
-	if (b->nexited == PC_BPF_MAX_COMMS - 1) {
+	if ((x = exited_find(b, key, &slot)))
+		return x;
+	if (b->nexited >= PC_BPF_MAX_COMMS - 1) {
 		snprintf(key, sizeof(key), "(other)");
-		for (i = 0; i < b->nexited; i++)
-			if (!strcmp(b->exited[i].comm, key))
-				return &b->exited[i];
+		if ((x = exited_find(b, key, &slot)))
+			return x;
+		if (b->nexited == PC_BPF_MAX_COMMS) /* not reached: the last row is "(other)" */
+			return &b->exited[PC_BPF_MAX_COMMS - 1];
 	}
-	if (b->nexited == PC_BPF_MAX_COMMS)
-		return &b->exited[PC_BPF_MAX_COMMS - 1];
-	snprintf(b->exited[b->nexited].comm, sizeof(b->exited[0].comm), "%s", key);
-	return &b->exited[b->nexited++];
+	x = &b->exited[b->nexited++];
+	snprintf(x->comm, sizeof(x->comm), "%s", key);
+	b->exited_slot[slot] = (uint16_t)b->nexited;
+	return x;
 }
 
 int bpf_read__event(void *ctx, void *data, size_t len)

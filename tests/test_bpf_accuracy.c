@@ -368,14 +368,59 @@ static void *spin(void *arg)
  * read shows CPU 1 at least 90 % busy and no more than 2 pp under the
  * thread's own clock (other tasks running there only add to eBPF's figure).
  */
-static void test_cpu_bound_task_counts_while_it_runs(void **state)
+/*
+ * One spin of 400 ms with three reads; the first read that falls short is
+ * described in why (and 0 returned), else 1.
+ */
+static int spin_run(struct bpf_sampler *b, struct pc_sample *s, char *why, size_t whylen)
 {
 	struct timespec gap = {0, 100000000L};
 	struct duty d = {.cpu = 1};
-	struct bpf_sampler *b;
-	struct pc_sample s;
 	uint64_t w0, c0, e0, w1, c1, e1;
 	pthread_t th;
+	int ok = 1;
+
+	assert_int_equal(pthread_create(&th, NULL, spin, &d), 0);
+	assert_int_equal(pin(th, 1), 0);
+	while (!d.ready)
+		sched_yield();
+	nanosleep(&gap, NULL);
+	w0 = clock_ns(CLOCK_MONOTONIC);
+	c0 = clock_ns(d.clock);
+	e0 = ebpf_busy(b, s, 1);
+	for (int i = 0; i < 3 && ok; i++) {
+		double wall, truth, ebpf;
+
+		nanosleep(&gap, NULL);
+		w1 = clock_ns(CLOCK_MONOTONIC);
+		c1 = clock_ns(d.clock);
+		e1 = ebpf_busy(b, s, 1);
+		wall = (double)(w1 - w0);
+		truth = 100.0 * (double)(c1 - c0) / wall;
+		ebpf = 100.0 * (double)(e1 - e0) / wall;
+		print_message("  read %d: thread %5.1f%%  eBPF %5.1f%%\n", i, truth, ebpf);
+		if (ebpf < 90.0 || ebpf < truth - 2.0) {
+			snprintf(why, whylen,
+				 "read %d: CPU 1 %.1f%% busy by eBPF while a thread spun there "
+				 "(%.1f%% by its clock)",
+				 i, ebpf, truth);
+			ok = 0;
+		}
+		w0 = w1;
+		c0 = c1;
+		e0 = e1;
+	}
+	d.stop = 1;
+	pthread_join(th, NULL);
+	return ok;
+}
+
+static void test_cpu_bound_task_counts_while_it_runs(void **state)
+{
+	struct bpf_sampler *b;
+	struct pc_sample s;
+	char why[256] = "";
+	int ok = 0;
 
 	(void)state;
 	if (!need_bpf())
@@ -387,40 +432,19 @@ static void test_cpu_bound_task_counts_while_it_runs(void **state)
 	b = open_opts(BPF_SAMPLER_NO_BLK | BPF_SAMPLER_NO_PROC, 0);
 	pc_sample_init(&s);
 	assert_int_equal(pin(pthread_self(), 0), 0);
-	assert_int_equal(pthread_create(&th, NULL, spin, &d), 0);
-	assert_int_equal(pin(th, 1), 0);
-	while (!d.ready)
-		sched_yield();
-	nanosleep(&gap, NULL);
-	w0 = clock_ns(CLOCK_MONOTONIC);
-	c0 = clock_ns(d.clock);
-	e0 = ebpf_busy(b, &s, 1);
-	for (int i = 0; i < 3; i++) {
-		double wall, truth, ebpf;
-
-		nanosleep(&gap, NULL);
-		w1 = clock_ns(CLOCK_MONOTONIC);
-		c1 = clock_ns(d.clock);
-		e1 = ebpf_busy(b, &s, 1);
-		wall = (double)(w1 - w0);
-		truth = 100.0 * (double)(c1 - c0) / wall;
-		ebpf = 100.0 * (double)(e1 - e0) / wall;
-		print_message("  read %d: thread %5.1f%%  eBPF %5.1f%%\n", i, truth, ebpf);
-		if (ebpf < 90.0 || ebpf < truth - 2.0) {
-			d.stop = 1;
-			pthread_join(th, NULL);
-			fail_msg("read %d: CPU 1 %.1f%% busy by eBPF while a thread spun there "
-				 "(%.1f%% by its clock)",
-				 i, ebpf, truth);
-		}
-		w0 = w1;
-		c0 = c1;
-		e0 = e1;
+	/*
+	 * This kernel does not report every switch (docs/BPF.md): one short
+	 * read can come from a switch it lost. A second spin must then be right.
+	 */
+	for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+		ok = spin_run(b, &s, why, sizeof(why));
+		if (!ok && !attempt)
+			print_message("  %s: spinning again\n", why);
 	}
-	d.stop = 1;
-	pthread_join(th, NULL);
 	pc_sample_free(&s);
 	bpf_sampler__close(b);
+	if (!ok)
+		fail_msg("%s", why);
 }
 
 /* --- run-queue latency --- */

@@ -354,20 +354,16 @@ static int task_runtime(struct cpu_read *cr, uint64_t tid, uint64_t *ns)
 	unsigned long long v;
 	ssize_t n = -1;
 
-	for (int fresh = 0; fresh < 2 && n <= 0; fresh++) {
-		if (cr->rt_fd >= 0 && (cr->rt_tid != tid || fresh)) {
+	if (cr->rt_fd >= 0 && cr->rt_tid == tid)
+		n = pread(cr->rt_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0) { /* none open, another task, or the tid names a new task now */
+		if (cr->rt_fd >= 0)
 			close(cr->rt_fd);
-			cr->rt_fd = -1;
-		}
-		if (cr->rt_fd < 0) {
-			snprintf(path, sizeof(path), "/proc/%llu/schedstat",
-				 (unsigned long long)tid);
-			cr->rt_fd = open(path, O_RDONLY | O_CLOEXEC);
-			cr->rt_tid = tid;
-			if (cr->rt_fd < 0)
-				return -1;
-			fresh = 1;
-		}
+		snprintf(path, sizeof(path), "/proc/%llu/schedstat", (unsigned long long)tid);
+		cr->rt_fd = open(path, O_RDONLY | O_CLOEXEC);
+		cr->rt_tid = tid;
+		if (cr->rt_fd < 0)
+			return -1;
 		n = pread(cr->rt_fd, buf, sizeof(buf) - 1, 0);
 	}
 	if (n <= 0)

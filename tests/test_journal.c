@@ -18,14 +18,7 @@
 
 #include "common/testutil.h"
 #include "pc/journal.h"
-
-/* Cheap KDF parameters so hundreds of opens stay fast (the defaults are for real use). */
-static const struct journal_kdf fast = {1, 8192};
-
-static struct pc_site site = {.siteid = 1,
-			      .sitename = "Evil Corp",
-			      .mac = {0x02, 0xfc, 0, 0, 0, 1},
-			      .license = "0151-49b3-648e-edcb-6331-01b9"};
+#include "common/site.h"
 
 struct fx {
 	char *dir, *path;

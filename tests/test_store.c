@@ -16,13 +16,7 @@
 
 #include "common/testutil.h"
 #include "../userspace/perfprocessord/store.c"
-
-static const struct journal_kdf fast = {1, 8192};
-
-static struct pc_site site = {.siteid = 1,
-			      .sitename = "Evil Corp",
-			      .mac = {0x02, 0xfc, 0, 0, 0, 1},
-			      .license = "0151-49b3-648e-edcb-6331-01b9"};
+#include "common/site.h"
 
 struct fx {
 	char *dir, path[4096];

@@ -2,18 +2,23 @@
 /*
  * blk: per-disk block I/O latency from issue to completion (log2 histogram
  * in us, as libbpf-tools' biolatency measures it), and I/Os and bytes by
- * direction. The issue path stores the request's address and a timestamp in
- * a slot of an array found by hashing the address (a few slots probed, no
- * locks, no allocation: a hash map's update and delete cost most of a
- * program's time here); the completion path takes it back, frees the slot
- * and updates the disk's counters in this CPU's slot for it, found the same
- * way by hashing the disk's dev_t (pc/bpf_shared.h). Requests issued before the
- * program attached are not counted (no start time). Two CPUs issuing into
- * one free slot at the same instant lose one of the two timestamps (that
- * I/O goes uncounted): rare, and the price of needing no atomics, which
- * older 5.x kernels lack. tp_btf where the kernel has it, raw_tp as the fallback; the pre-5.11
- * block_rq_issue signature (queue, request) is told apart by userspace from
- * BTF and passed as a load-time constant.
+ * direction. Where the block layer stamps requests itself (queues with
+ * QUEUE_FLAG_STATS, which writeback throttling sets by default) the issue
+ * program does nothing and completion reads rq->io_start_time_ns: one clock
+ * read per I/O instead of two, and no slot. Elsewhere the issue path stores
+ * the request's address and a timestamp in a slot of an array found by
+ * hashing the address (a few slots probed, no locks, no allocation: a hash
+ * map's update and delete cost most of a program's time here); the
+ * completion path takes it back and frees the slot. Either way completion
+ * updates the disk's counters in this CPU's slot for it, found the same way
+ * by hashing the disk's dev_t (pc/bpf_shared.h). Requests issued before the
+ * program attached are not counted unless the kernel stamped them. Two CPUs
+ * issuing into one free slot at the same instant lose one of the two
+ * timestamps (that I/O goes uncounted): rare, and the price of needing no
+ * atomics, which older 5.x kernels lack. tp_btf where the kernel has it,
+ * raw_tp as the fallback; the pre-5.11 block_rq_issue signature (queue,
+ * request) is told apart by userspace from BTF and passed as a load-time
+ * constant.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -26,6 +31,14 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Set by userspace: block_rq_issue's first argument is the request queue (< 5.11). */
 const volatile bool issue_has_q = false;
+/*
+ * Set by userspace from the kernel's BTF: the bit numbers of QUEUE_FLAG_STATS
+ * in request_queue.queue_flags and of RQF_STATS in request.rq_flags (enum
+ * values since 6.x, so not CO-RE-relocatable by name: one is anonymous);
+ * -1 where the kernel does not name them (we stamp every I/O ourselves).
+ */
+const volatile int q_stats_bit = -1;
+const volatile int rq_stats_bit = -1;
 
 #define REQ_OP_MASK_ 0xff /* (1 << REQ_OP_BITS) - 1; REQ_OP_BITS has been 8 since 4.10 */
 #define MINORBITS_   20
@@ -102,12 +115,34 @@ static __always_inline struct inflight_slot *probe(__u32 home, __u32 i)
 	return bpf_map_lookup_elem(&inflight, &k);
 }
 
-static __always_inline void on_issue(struct request *rq)
+/*
+ * Whether the block layer stamps this queue's requests itself: on a queue
+ * with QUEUE_FLAG_STATS (set by writeback throttling, on by default, and by
+ * the other blk-stat users) blk_mq_start_request, right after the issue
+ * tracepoint, stores the issue time in rq->io_start_time_ns and marks the
+ * request RQF_STATS. Then there is nothing to stamp: completion reads it.
+ */
+static __always_inline bool kernel_stamps(bool btf, struct request *rq)
 {
-	__u64 key = (__u64)rq, now = bpf_ktime_get_ns();
+	int bit = q_stats_bit;
+	unsigned long flags;
+
+	if (bit < 0 || bit > 63)
+		return false;
+	flags = btf ? rq->q->queue_flags : BPF_CORE_READ(rq, q, queue_flags);
+	return flags & (1ul << bit);
+}
+
+static __always_inline void on_issue(bool btf, struct request *rq)
+{
+	__u64 key = (__u64)rq, now;
 	__u32 home = home_slot(key), free = INFLIGHT_PROBES;
 	struct inflight_slot *sl;
 	struct pcb_blk_err *e;
+
+	if (kernel_stamps(btf, rq))
+		return;
+	now = bpf_ktime_get_ns();
 
 	for (__u32 i = 0; i < INFLIGHT_PROBES; i++) {
 		sl = probe(home, i);
@@ -181,24 +216,47 @@ static __always_inline struct pcb_disk *disk_stats(__u32 dev)
 	return NULL;
 }
 
-static __always_inline void on_complete(bool btf, struct request *rq, __u32 nr_bytes)
+/* The issue time of rq, taken back from its in-flight slot (freed); 0 when none. */
+static __always_inline __u64 own_stamp(struct request *rq)
 {
-	__u64 key = (__u64)rq, now, t = 0;
-	__u32 home = home_slot(key), op, dev;
+	__u64 key = (__u64)rq, t;
+	__u32 home = home_slot(key);
 	struct inflight_slot *sl;
-	struct pcb_blk_err *e;
-	struct pcb_disk *d;
 
 	for (__u32 i = 0; i < INFLIGHT_PROBES; i++) {
 		sl = probe(home, i);
 		if (!sl)
-			return;
+			return 0;
 		if (sl->rq == key) {
 			t = sl->ts;
 			sl->rq = 0;
-			break;
+			return t;
 		}
 	}
+	return 0;
+}
+
+/* The issue time of rq: the block layer's own stamp when it kept one, else ours. */
+static __always_inline __u64 issued_at(bool btf, struct request *rq)
+{
+	int bit = rq_stats_bit;
+	__u32 flags;
+
+	if (bit >= 0 && bit < 32) {
+		flags = btf ? rq->rq_flags : BPF_CORE_READ(rq, rq_flags);
+		if (flags & (1u << bit))
+			return btf ? rq->io_start_time_ns : BPF_CORE_READ(rq, io_start_time_ns);
+	}
+	return own_stamp(rq);
+}
+
+static __always_inline void on_complete(bool btf, struct request *rq, __u32 nr_bytes)
+{
+	__u64 now, t = issued_at(btf, rq);
+	struct pcb_blk_err *e;
+	struct pcb_disk *d;
+	__u32 op, dev;
+
 	if (!t)
 		return; /* issued before we attached, or its issue found no slot */
 	now = bpf_ktime_get_ns();
@@ -212,7 +270,7 @@ static __always_inline void on_complete(bool btf, struct request *rq, __u32 nr_b
 			e->disks_full++;
 		return;
 	}
-	pcb_hist_add(&d->lat, now > t ? (now - t) / 1000 : 0);
+	pcb_hist_add(&d->lat, now > t ? now - t : 0);
 	op = (btf ? rq->cmd_flags : BPF_CORE_READ(rq, cmd_flags)) & REQ_OP_MASK_;
 	if (op == REQ_OP_READ) {
 		d->rd_ios++;
@@ -226,7 +284,7 @@ static __always_inline void on_complete(bool btf, struct request *rq, __u32 nr_b
 SEC("tp_btf/block_rq_issue")
 int pc_issue_btf(__u64 *ctx)
 {
-	on_issue(issue_has_q ? (void *)ctx[1] : (void *)ctx[0]);
+	on_issue(true, issue_has_q ? (void *)ctx[1] : (void *)ctx[0]);
 	return 0;
 }
 
@@ -240,7 +298,7 @@ int pc_complete_btf(__u64 *ctx)
 SEC("raw_tp/block_rq_issue")
 int pc_issue_raw(struct bpf_raw_tracepoint_args *ctx)
 {
-	on_issue(issue_has_q ? (void *)ctx->args[1] : (void *)ctx->args[0]);
+	on_issue(false, issue_has_q ? (void *)ctx->args[1] : (void *)ctx->args[0]);
 	return 0;
 }
 

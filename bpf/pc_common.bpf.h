@@ -46,16 +46,17 @@ static __always_inline __u32 pcb_log2(__u64 v)
 	return r < PCB_HIST_BUCKETS ? r : PCB_HIST_BUCKETS - 1;
 }
 
-static __always_inline void pcb_hist_add(struct pcb_hist *h, __u64 us)
+/* Count a wait of ns nanoseconds: its bucket in us, its sum in ns (no truncation bias). */
+static __always_inline void pcb_hist_add(struct pcb_hist *h, __u64 ns)
 {
-	__u32 b = pcb_log2(us);
+	__u32 b = pcb_log2(ns / 1000);
 
 	/* The bound check again, in a form the verifier sees on the index. */
 	if (b >= PCB_HIST_BUCKETS)
 		return;
 	h->slot[b]++;
 	h->count++;
-	h->sum_us += us;
+	h->sum_ns += ns;
 }
 
 #endif

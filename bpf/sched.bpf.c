@@ -5,14 +5,16 @@
  * to the CPU's busy nanoseconds (unless the idle task was running) and to
  * the cgroup of the task that ran, and times run-queue latency from wakeup
  * (or preemption) to run into a log2 histogram, as libbpf-tools' runqlat
- * measures it. The switch path does one per-CPU array lookup and one
- * task-storage lookup; the cgroup hash is touched only when the cgroup
- * running on a CPU changes (the time of the current one is kept pending in
- * the per-CPU element). A switch the kernel did not report (the next one
- * names another prev) is recovered from the task's own runtime counter
- * (busy_since). tp_btf programs (direct field loads) are used where
- * the kernel has them; the raw_tp twins (CO-RE probe reads, a hash keyed by
- * pid instead of task storage) are the fallback, chosen at load time.
+ * measures it, but from the timestamp the scheduler itself keeps
+ * (runq_arrive): so there is no wakeup program at all. Time is the run
+ * queue's own clock (switch_now), not a clock helper call. The switch path
+ * does one per-CPU array lookup and a few loads; the cgroup hash is touched only
+ * when the cgroup running on a CPU changes (the time of the current one is
+ * kept pending in the per-CPU element). A switch the kernel did not report
+ * (the next one names another prev) is recovered from the task's own
+ * runtime counter (busy_since). tp_btf programs (direct field loads) are
+ * used where the kernel has them; the raw_tp twins (CO-RE probe reads) are
+ * the fallback, chosen at load time.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -26,7 +28,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Tunables, fixed at load (the verifier prunes the branches they switch off). */
 const volatile bool want_cgroup = true;
 const volatile bool want_runq = true;
-const volatile __u32 targ_tgid = 0; /* time only this process' wakeups (tests); 0 = all */
+const volatile __u32 targ_tgid = 0; /* time only this process' tasks (tests); 0 = all */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -42,22 +44,6 @@ struct {
 	__type(value, __u64);
 } cgroups SEC(".maps");
 
-/* When a task became runnable: task storage under tp_btf ... */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u64);
-} wake_ts SEC(".maps");
-
-/* ... a hash keyed by pid under raw_tp (untyped task pointers cannot use task storage). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCB_MAX_QUEUED);
-	__type(key, __u32);
-	__type(value, __u64);
-} wake_pid SEC(".maps");
-
 static __always_inline struct pcb_cpu *this_cpu(void)
 {
 	__u32 zero = 0;
@@ -67,16 +53,6 @@ static __always_inline struct pcb_cpu *this_cpu(void)
 
 /* Read a task field: a direct load under tp_btf, a CO-RE probe read under raw_tp. */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
-
-static __always_inline bool task_running(bool btf, struct task_struct *t)
-{
-	struct task_struct___o *o = (void *)t;
-
-	/* TASK_RUNNING is 0 in every kernel; the field's name and width are not. */
-	if (bpf_core_field_exists(t->__state))
-		return RD(btf, t, __state) == 0;
-	return RD(btf, o, state) == 0;
-}
 
 /* Move the CPU's pending cgroup time into the map. */
 static __always_inline void cgroup_flush(struct pcb_cpu *c)
@@ -132,46 +108,61 @@ static __always_inline void cgroup_add(bool btf, struct task_struct *prev, struc
 	c->cg_pending += delta;
 }
 
-static __always_inline void stamp(bool btf, struct task_struct *p, __u32 pid, __u32 tgid, __u64 now)
+#define CLK_RESYNC_NS 10000000ull /* re-measure clk_off once 10 ms of rq clock have passed */
+
+/*
+ * Now, on the run queue's clock: rq->clock, which __schedule updated just
+ * before it picked next (sched_clock, the clock runtimes and run delays are
+ * counted in), reached through next's cfs_rq (always this CPU's, whatever
+ * next's class; the runqueues per-CPU variable would be a load fewer but
+ * needs its address in kallsyms, which kernels without CONFIG_KALLSYMS_ALL
+ * do not give). Three loads of lines the scheduler just touched instead of
+ * bpf_ktime_get_ns(), which costs ~80 ns here: more than the rest of the
+ * switch. The reader's clock is CLOCK_MONOTONIC, so clk_off (ktime minus rq
+ * clock) is measured again whenever 10 ms of rq clock have passed: the two
+ * drift apart only by NTP's frequency correction (ppm). Kernels without
+ * CONFIG_FAIR_GROUP_SCHED (no cfs_rq in the task) use ktime itself.
+ */
+static __always_inline __u64 switch_now(bool btf, struct pcb_cpu *c, struct task_struct *next)
 {
-	__u64 *ts;
+	__u64 now;
 
-	if (!pid || (targ_tgid && tgid != targ_tgid))
-		return;
-	if (btf) {
-		ts = bpf_task_storage_get(&wake_ts, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (ts) {
-			*ts = now;
-			return;
-		}
-	} else if (!bpf_map_update_elem(&wake_pid, &pid, &now, BPF_ANY)) {
-		return;
+	if (!bpf_core_field_exists(next->se.cfs_rq))
+		return bpf_ktime_get_ns();
+	now = btf ? next->se.cfs_rq->rq->clock : BPF_CORE_READ(next, se.cfs_rq, rq, clock);
+	if (now - c->clk_at > CLK_RESYNC_NS) {
+		c->clk_off = bpf_ktime_get_ns() - now;
+		c->clk_at = now;
 	}
-	struct pcb_cpu *c = this_cpu();
-
-	if (c)
-		c->q_full++;
+	return now;
 }
 
-static __always_inline void runq_done(bool btf, struct pcb_cpu *c, struct task_struct *next,
-				      __u32 pid, __u64 now)
+/*
+ * Run-queue latency of next, switched in now. The scheduler stamps
+ * sched_info.last_queued with its run-queue clock when a task is enqueued
+ * (woken, new, or preempted while runnable) and clears it when the task
+ * arrives on a CPU, which it does after this tracepoint: so the wait is
+ * this run queue's clock (updated by __schedule just before it picked next)
+ * (now, switch_now) minus last_queued, the same delay the kernel adds to
+ * the task's run_delay (/proc/PID/schedstat). No wakeup program and no
+ * per-task map: the kernel keeps the timestamp. Needs CONFIG_SCHED_INFO and
+ * CONFIG_FAIR_GROUP_SCHED; the loader checks both in BTF.
+ */
+static __always_inline void runq_arrive(bool btf, struct pcb_cpu *c, struct task_struct *next,
+					__u64 now)
 {
-	__u64 *ts, t;
+	__u64 queued;
 
-	if (btf)
-		ts = bpf_task_storage_get(&wake_ts, next, 0, 0);
-	else
-		ts = bpf_map_lookup_elem(&wake_pid, &pid);
-	if (!ts)
+	if (!bpf_core_field_exists(next->sched_info.last_queued) ||
+	    !bpf_core_field_exists(next->se.cfs_rq))
 		return;
-	t = *ts;
-	if (btf)
-		*ts = 0;
-	else
-		bpf_map_delete_elem(&wake_pid, &pid);
-	if (!t || now < t)
+	if (targ_tgid && RD(btf, next, tgid) != targ_tgid)
 		return;
-	pcb_hist_add(&c->runq, (now - t) / 1000);
+	queued = RD(btf, next, sched_info.last_queued);
+	if (!queued)
+		return; /* not queued through enqueue (or before sched_info was on) */
+	/* Enqueued by another CPU whose clock ran a little ahead: no wait. */
+	pcb_hist_add(&c->runq, now > queued ? now - queued : 0);
 }
 
 /*
@@ -210,12 +201,13 @@ static __always_inline __u64 busy_since(struct pcb_cpu *c, __u32 prev_pid, __u64
 
 static __always_inline void on_switch(bool btf, struct task_struct *prev, struct task_struct *next)
 {
-	__u64 now = bpf_ktime_get_ns(), delta, busy;
 	__u32 prev_pid = RD(btf, prev, pid), next_pid = RD(btf, next, pid);
 	struct pcb_cpu *c = this_cpu();
+	__u64 now, delta, busy;
 
 	if (!c)
 		return;
+	now = switch_now(btf, c, next);
 	delta = c->last_ns && now > c->last_ns ? now - c->last_ns : 0;
 	busy = delta ? busy_since(c, prev_pid, delta) : 0;
 	c->switches++;
@@ -229,13 +221,8 @@ static __always_inline void on_switch(bool btf, struct task_struct *prev, struct
 		if (want_cgroup && prev_pid) /* an unseen task's cgroup is not known */
 			cgroup_add(btf, prev, c, busy);
 	}
-	if (!want_runq)
-		return;
-	/* A preempted task goes straight back on the run queue: it waits from now. */
-	if (prev_pid && task_running(btf, prev))
-		stamp(btf, prev, prev_pid, RD(btf, prev, tgid), now);
-	if (next_pid)
-		runq_done(btf, c, next, next_pid, now);
+	if (want_runq && next_pid)
+		runq_arrive(btf, c, next, now);
 }
 
 SEC("tp_btf/sched_switch")
@@ -245,41 +232,9 @@ int BPF_PROG(pc_switch_btf, bool preempt, struct task_struct *prev, struct task_
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(pc_wakeup_btf, struct task_struct *p)
-{
-	if (want_runq)
-		stamp(true, p, p->pid, p->tgid, bpf_ktime_get_ns());
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(pc_wakeup_new_btf, struct task_struct *p)
-{
-	if (want_runq)
-		stamp(true, p, p->pid, p->tgid, bpf_ktime_get_ns());
-	return 0;
-}
-
 SEC("raw_tp/sched_switch")
 int BPF_PROG(pc_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	on_switch(false, prev, next);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(pc_wakeup_raw, struct task_struct *p)
-{
-	if (want_runq)
-		stamp(false, p, BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), bpf_ktime_get_ns());
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(pc_wakeup_new_raw, struct task_struct *p)
-{
-	if (want_runq)
-		stamp(false, p, BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), bpf_ktime_get_ns());
 	return 0;
 }

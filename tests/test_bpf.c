@@ -73,9 +73,9 @@ static void test_open_loads_every_program_as_tp_btf(void **state)
 	b = open_or_fail(0);
 	assert_string_equal(bpf_sampler__missing(b), "");
 	assert_int_equal(bpf_sampler__uses_btf(b), 1);
-	/* sched: switch, wakeup, wakeup_new; blk: issue, complete; proc: exec, exit. */
+	/* sched: switch; blk: issue, complete; proc: exec, exit. */
 	n = bpf_sampler__costs(b, cost, 16);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 5);
 	for (int i = 0; i < n; i++)
 		assert_non_null(strstr(cost[i].name, "_btf"));
 	bpf_sampler__close(b);
@@ -113,7 +113,7 @@ static void test_btf_is_parsed_outside_the_collector(void **state)
 	print_message("  VmHWM %ld -> %ld kB while loading; kernel BTF %lld kB\n", before, after,
 		      (long long)st.st_size / 1024);
 	assert_true(after - before < st.st_size / 1024 / 2);
-	assert_int_equal(bpf_sampler__costs(b, cost, 16), 7);
+	assert_int_equal(bpf_sampler__costs(b, cost, 16), 5);
 	bpf_sampler__close(b);
 }
 
@@ -129,7 +129,7 @@ static void test_raw_tp_fallback_loads_and_drains(void **state)
 	b = open_or_fail(BPF_SAMPLER_RAW_TP);
 	assert_int_equal(bpf_sampler__uses_btf(b), 0);
 	n = bpf_sampler__costs(b, cost, 16);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 5);
 	for (int i = 0; i < n; i++)
 		assert_non_null(strstr(cost[i].name, "_raw"));
 	msleep(50);

@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -451,7 +452,7 @@ static void test_cpu_bound_task_counts_while_it_runs(void **state)
 
 struct pingpong {
 	int to_worker[2], to_main[2];
-	int rounds;
+	pid_t worker; /* its thread id, set before its first read */
 };
 
 static void set_fifo(void)
@@ -467,36 +468,62 @@ static void *pong(void *arg)
 	struct pingpong *p = arg;
 	char c;
 
+	p->worker = (pid_t)syscall(SYS_gettid);
 	set_fifo();
-	for (int i = 0; i < p->rounds; i++) {
-		if (read(p->to_worker[0], &c, 1) != 1 || write(p->to_main[1], &c, 1) != 1)
-			break;
-	}
+	/* Until the main thread closes its end: the thread outlives the last round. */
+	while (read(p->to_worker[0], &c, 1) == 1 && write(p->to_main[1], &c, 1) == 1)
+		;
 	return NULL;
 }
 
-static uint64_t runq_count(struct bpf_sampler *b, struct pc_sample *s)
+/* The histogram's count and sum of waits (us). */
+static void runq_read(struct bpf_sampler *b, struct pc_sample *s, uint64_t *count, uint64_t *us)
 {
 	pc_sample_reset(s);
 	assert_int_equal(bpf_sampler__read(b, s), 0);
-	return pc_table_get(&s->t[PC_G_BPF_RUNQ], "runq", PC_RUNQ_COUNT, UINT64_MAX);
+	*count = pc_table_get(&s->t[PC_G_BPF_RUNQ], "runq", PC_RUNQ_COUNT, UINT64_MAX);
+	*us = pc_table_get(&s->t[PC_G_BPF_RUNQ], "runq", PC_RUNQ_SUM_US, UINT64_MAX);
 }
 
-static void test_runq_count_equals_wakeups_caused(void **state)
+/* The kernel's own run-queue delay of thread tid so far (schedstat field 2), ns. */
+static uint64_t run_delay_ns(pid_t tid)
 {
-	struct pingpong p = {.rounds = 2000};
+	char path[64], *t;
+	unsigned long long run = 0, delay = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
+	t = tu_read_file(path, NULL);
+	if (!t)
+		fail_msg("%s: %s", path, strerror(errno));
+	assert_int_equal(sscanf(t, "%llu %llu", &run, &delay), 2);
+	free(t);
+	return delay;
+}
+
+/*
+ * Two FIFO threads on one CPU hand a byte back and forth: every round wakes
+ * each once. The histogram must count exactly those wakeups and, since it
+ * reads the scheduler's own enqueue stamp, its waits must add up to the
+ * run-queue delay the kernel reports for the two threads. Both program
+ * variants (tp_btf loads, raw_tp probe reads).
+ */
+static void runq_pingpong(unsigned variant)
+{
+	struct pingpong p;
+	const int rounds = 2000;
 	struct sched_param keep;
 	struct bpf_sampler *b;
 	struct pc_sample s;
-	uint64_t c0, c1, want;
+	uint64_t c0, c1, us0, us1, d0, d1, want, got_us, kern_us;
+	pid_t self = (pid_t)syscall(SYS_gettid);
 	int policy;
 	pthread_t th;
 	char c = 'x';
 
-	(void)state;
 	if (!need_bpf())
 		return;
-	b = open_opts(BPF_SAMPLER_NO_BLK | BPF_SAMPLER_NO_PROC | BPF_SAMPLER_NO_CGROUP, getpid());
+	b = open_opts(variant | BPF_SAMPLER_NO_BLK | BPF_SAMPLER_NO_PROC | BPF_SAMPLER_NO_CGROUP,
+		      getpid());
 	pc_sample_init(&s);
 	assert_int_equal(pipe(p.to_worker), 0);
 	assert_int_equal(pipe(p.to_main), 0);
@@ -507,28 +534,48 @@ static void test_runq_count_equals_wakeups_caused(void **state)
 	assert_int_equal(pthread_create(&th, NULL, pong, &p), 0);
 	assert_int_equal(pin(th, 0), 0);
 	/* One round to be sure the worker has started and blocks in read. */
-	p.rounds++;
 	assert_int_equal(write(p.to_worker[1], &c, 1), 1);
 	assert_int_equal(read(p.to_main[0], &c, 1), 1);
-	c0 = runq_count(b, &s);
-	for (int i = 0; i < p.rounds - 1; i++) {
+	runq_read(b, &s, &c0, &us0);
+	d0 = run_delay_ns(self) + run_delay_ns(p.worker);
+	for (int i = 0; i < rounds; i++) {
 		assert_int_equal(write(p.to_worker[1], &c, 1), 1);
 		assert_int_equal(read(p.to_main[0], &c, 1), 1);
 	}
-	c1 = runq_count(b, &s);
+	d1 = run_delay_ns(self) + run_delay_ns(p.worker);
+	runq_read(b, &s, &c1, &us1);
+	close(p.to_worker[1]);
 	pthread_join(th, NULL);
 	pthread_setschedparam(pthread_self(), policy, &keep);
-	want = 2 * (uint64_t)(p.rounds - 1); /* the worker woken per round, and this thread */
-	print_message("  wakeups caused %llu, run-queue histogram counted %llu\n",
-		      (unsigned long long)want, (unsigned long long)(c1 - c0));
-	for (int i = 0; i < 2; i++) {
-		close(p.to_worker[i]);
-		close(p.to_main[i]);
-	}
+	want = 2 * (uint64_t)rounds; /* the worker woken per round, and this thread */
+	got_us = us1 - us0;
+	kern_us = (d1 - d0) / 1000;
+	print_message("  wakeups caused %llu, run-queue histogram counted %llu; waits %llu us, "
+		      "kernel run_delay %llu us\n",
+		      (unsigned long long)want, (unsigned long long)(c1 - c0),
+		      (unsigned long long)got_us, (unsigned long long)kern_us);
+	close(p.to_worker[0]);
+	close(p.to_main[0]);
+	close(p.to_main[1]);
 	pc_sample_free(&s);
 	bpf_sampler__close(b);
 	assert_true(c1 - c0 >= want - want / 50);
 	assert_true(c1 - c0 <= want + want / 50);
+	/* Within 2 % (a switch or two between the map read and the schedstat reads). */
+	assert_true(got_us <= kern_us + kern_us / 50 + 20);
+	assert_true(got_us + kern_us / 50 + 20 >= kern_us);
+}
+
+static void test_runq_count_equals_wakeups_caused(void **state)
+{
+	(void)state;
+	runq_pingpong(0);
+}
+
+static void test_runq_raw_tp_counts_the_same(void **state)
+{
+	(void)state;
+	runq_pingpong(BPF_SAMPLER_RAW_TP);
 }
 
 /* --- block I/O on a loop device --- */
@@ -605,13 +652,18 @@ static int loop_teardown(void **state)
 	return 0;
 }
 
-static void test_blk_counts_equal_direct_ios(void **state)
+/*
+ * 400 O_DIRECT writes and 400 reads on the loop device, with the programs in
+ * variant (0: the block layer's own issue stamp where its queue keeps one,
+ * as on this kernel's loop devices with writeback throttling; or
+ * BPF_SAMPLER_OWN_BLK_STAMPS: our in-flight slots for every I/O).
+ */
+static void blk_direct_ios(struct loopdev *l, unsigned variant)
 {
-	struct loopdev *l = *state;
 	const char *name;
 	struct bpf_sampler *b;
 	struct pc_sample s0, s1;
-	uint64_t d_rd, d_wr, d_cnt, d_rdb, d_wrb;
+	uint64_t d_rd, d_wr, d_cnt, d_rdb, d_wrb, d_us;
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN), rows = 0;
 	void *buf = NULL;
 	cpu_set_t was;
@@ -624,7 +676,7 @@ static void test_blk_counts_equal_direct_ios(void **state)
 		return;
 	}
 	name = strrchr(l->dev, '/') + 1;
-	b = open_opts(BPF_SAMPLER_NO_SCHED | BPF_SAMPLER_NO_PROC, 0);
+	b = open_opts(variant | BPF_SAMPLER_NO_SCHED | BPF_SAMPLER_NO_PROC, 0);
 	pc_sample_init(&s0);
 	pc_sample_init(&s1);
 	assert_int_equal(posix_memalign(&buf, IO_SIZE, IO_SIZE), 0);
@@ -658,11 +710,12 @@ static void test_blk_counts_equal_direct_ios(void **state)
 	d_rdb = D(PC_BLK_RD_BYTES);
 	d_wrb = D(PC_BLK_WR_BYTES);
 	d_cnt = D(PC_BLK_COUNT);
+	d_us = D(PC_BLK_SUM_US);
 #undef D
 	print_message("  %s: %d writes and %d reads issued; counted %llu writes, %llu reads, "
-		      "histogram %llu\n",
+		      "histogram %llu, average %.1f us\n",
 		      name, NIO, NIO, (unsigned long long)d_wr, (unsigned long long)d_rd,
-		      (unsigned long long)d_cnt);
+		      (unsigned long long)d_cnt, d_cnt ? (double)d_us / (double)d_cnt : 0.0);
 	pc_sample_free(&s0);
 	pc_sample_free(&s1);
 	bpf_sampler__close(b);
@@ -671,6 +724,19 @@ static void test_blk_counts_equal_direct_ios(void **state)
 	assert_true(d_cnt >= 2 * NIO - NIO / 25 && d_cnt <= 2 * NIO + NIO / 25);
 	assert_true(d_rdb >= (uint64_t)(NIO - NIO / 50) * IO_SIZE);
 	assert_true(d_wrb >= (uint64_t)(NIO - NIO / 50) * IO_SIZE);
+	/* Every I/O took time: a lost or wrong stamp shows as 0 or as years. */
+	assert_true(d_us >= d_cnt / 10);
+	assert_true(d_us < d_cnt * 1000000);
+}
+
+static void test_blk_counts_equal_direct_ios(void **state)
+{
+	blk_direct_ios(*state, 0);
+}
+
+static void test_blk_own_stamps_count_the_same(void **state)
+{
+	blk_direct_ios(*state, BPF_SAMPLER_OWN_BLK_STAMPS);
 }
 
 /* --- cgroup attribution --- */
@@ -781,7 +847,10 @@ int main(void)
 	    cmocka_unit_test(test_busy_percent_is_exact_at_100ms),
 	    cmocka_unit_test(test_cpu_bound_task_counts_while_it_runs),
 	    cmocka_unit_test(test_runq_count_equals_wakeups_caused),
+	    cmocka_unit_test(test_runq_raw_tp_counts_the_same),
 	    cmocka_unit_test_setup_teardown(test_blk_counts_equal_direct_ios, loop_setup,
+					    loop_teardown),
+	    cmocka_unit_test_setup_teardown(test_blk_own_stamps_count_the_same, loop_setup,
 					    loop_teardown),
 	    cmocka_unit_test_setup_teardown(test_cgroup_cpu_lands_under_its_path, cg_setup,
 					    cg_teardown),

@@ -61,6 +61,7 @@ struct bpf_loaded {
 	int prog_fd[PC_BPF_MAX_PROGS];
 	int link_fd[PC_BPF_MAX_PROGS];
 	char prog_name[PC_BPF_MAX_PROGS][32];
+	int want_runq; /* the sched program times run-queue latency */
 	char missing[768];
 };
 

@@ -98,8 +98,85 @@ static int step_failed(const char *step, int err, char *why, size_t len)
 	return err;
 }
 
-static int sched_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
-		       size_t len)
+/* The kernel's BTF, parsed once in the child and left to its exit (NULL without it). */
+static struct btf *kernel_btf(void)
+{
+	static struct btf *vb;
+
+	if (!vb)
+		vb = btf__load_vmlinux_btf();
+	return vb;
+}
+
+/* Whether struct sname of the kernel has a member called member. */
+static int has_member(const char *sname, const char *member)
+{
+	struct btf *vb = kernel_btf();
+	const struct btf_type *t;
+	const struct btf_member *m;
+	int id = vb ? btf__find_by_name_kind(vb, sname, BTF_KIND_STRUCT) : -1;
+
+	t = id > 0 ? btf__type_by_id(vb, id) : NULL;
+	if (!t)
+		return 0;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(vb, m->name_off), member))
+			return 1;
+	return 0;
+}
+
+/*
+ * The run-queue histogram reads the scheduler's own enqueue timestamp
+ * (sched_info.last_queued: CONFIG_SCHED_INFO) against the run queue's clock,
+ * found through the task's cfs_rq (CONFIG_FAIR_GROUP_SCHED).
+ */
+static int runq_supported(void)
+{
+	return has_member("sched_info", "last_queued") && has_member("sched_entity", "cfs_rq") &&
+	       has_member("cfs_rq", "rq");
+}
+
+/* The value of enumerator name in any enum of the kernel's BTF; -1 when none has it. */
+static int enum_value(const char *name)
+{
+	struct btf *vb = kernel_btf();
+	int n = vb ? (int)btf__type_cnt(vb) : 0;
+
+	for (int id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(vb, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++, e++)
+			if (!strcmp(btf__name_by_offset(vb, e->name_off), name))
+				return e->val;
+	}
+	return -1;
+}
+
+/* block_rq_issue lost its request_queue argument in 5.11: count the BTF prototype's params. */
+static int issue_has_q(void)
+{
+	struct btf *vb = kernel_btf();
+	const struct btf_type *t;
+	int id;
+
+	if (!vb)
+		return 0;
+	id = btf__find_by_name_kind(vb, "btf_trace_block_rq_issue", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(vb, id) : NULL;
+	if (t)
+		t = btf__type_by_id(vb, t->type); /* pointer */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(vb, t->type);	      /* function prototype */
+	return t && btf_is_func_proto(t) && btf_vlen(t) == 3; /* (void *, q, rq) */
+}
+
+static int sched_start(struct skels *k, struct bpf_loaded *l, const struct bpf_sampler_opts *o,
+		       int raw, char *why, size_t len)
 {
 	struct sched_bpf *s = sched_bpf__open();
 	int err;
@@ -108,11 +185,10 @@ static int sched_start(struct skels *k, const struct bpf_sampler_opts *o, int ra
 		return step_failed("open", -errno, why, len);
 	k->sched = s;
 	s->rodata->want_cgroup = !(o->flags & BPF_SAMPLER_NO_CGROUP);
-	s->rodata->want_runq = !(o->flags & BPF_SAMPLER_NO_RUNQ);
+	l->want_runq = !(o->flags & BPF_SAMPLER_NO_RUNQ) && runq_supported();
+	s->rodata->want_runq = l->want_runq;
 	s->rodata->targ_tgid = o->runq_tgid;
 	choose_progs(s->obj, raw);
-	/* Each variant uses one of the two wakeup-time maps: do not create the other. */
-	bpf_map__set_autocreate(raw ? s->maps.wake_ts : s->maps.wake_pid, false);
 	err = sched_bpf__load(s);
 	if (err)
 		return step_failed("load", err, why, len);
@@ -122,38 +198,24 @@ static int sched_start(struct skels *k, const struct bpf_sampler_opts *o, int ra
 	return 0;
 }
 
-/* block_rq_issue lost its request_queue argument in 5.11: count the BTF prototype's params. */
-static int issue_has_q(void)
-{
-	struct btf *vb = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	int id, has = 0;
-
-	if (!vb)
-		return 0;
-	id = btf__find_by_name_kind(vb, "btf_trace_block_rq_issue", BTF_KIND_TYPEDEF);
-	t = id > 0 ? btf__type_by_id(vb, id) : NULL;
-	if (t)
-		t = btf__type_by_id(vb, t->type); /* pointer */
-	if (t && btf_is_ptr(t))
-		t = btf__type_by_id(vb, t->type); /* function prototype */
-	if (t && btf_is_func_proto(t))
-		has = btf_vlen(t) == 3; /* (void *, q, rq) */
-	btf__free(vb);
-	return has;
-}
-
-static int blk_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
-		     size_t len)
+static int blk_start(struct skels *k, struct bpf_loaded *l, const struct bpf_sampler_opts *o,
+		     int raw, char *why, size_t len)
 {
 	struct blk_bpf *s = blk_bpf__open();
 	int err;
 
-	(void)o;
+	(void)l;
 	if (!s)
 		return step_failed("open", -errno, why, len);
 	k->blk = s;
 	s->rodata->issue_has_q = issue_has_q();
+	if (!(o->flags & BPF_SAMPLER_OWN_BLK_STAMPS)) {
+		/* Both or neither: a queue the issue side trusts must be read at completion. */
+		int q = enum_value("QUEUE_FLAG_STATS"), r = enum_value("__RQF_STATS");
+
+		s->rodata->q_stats_bit = q >= 0 && r >= 0 ? q : -1;
+		s->rodata->rq_stats_bit = q >= 0 && r >= 0 ? r : -1;
+	}
 	choose_progs(s->obj, raw);
 	err = blk_bpf__load(s);
 	if (err)
@@ -164,12 +226,13 @@ static int blk_start(struct skels *k, const struct bpf_sampler_opts *o, int raw,
 	return 0;
 }
 
-static int proc_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
-		      size_t len)
+static int proc_start(struct skels *k, struct bpf_loaded *l, const struct bpf_sampler_opts *o,
+		      int raw, char *why, size_t len)
 {
 	struct proc_bpf *s = proc_bpf__open();
 	int err;
 
+	(void)l;
 	(void)o;
 	if (!s)
 		return step_failed("open", -errno, why, len);
@@ -202,7 +265,8 @@ static void stop(struct skels *k, int part)
 	}
 }
 
-typedef int (*start_fn)(struct skels *, const struct bpf_sampler_opts *, int, char *, size_t);
+typedef int (*start_fn)(struct skels *, struct bpf_loaded *, const struct bpf_sampler_opts *, int,
+			char *, size_t);
 
 static const struct {
 	const char *name;
@@ -224,14 +288,14 @@ static int part_start(struct skels *k, struct bpf_loaded *l, int part,
 
 	if (!(o->flags & BPF_SAMPLER_RAW_TP)) {
 		libbpf_first[0] = 0;
-		if (!parts[part].start(k, o, 0, e_btf, sizeof(e_btf))) {
+		if (!parts[part].start(k, l, o, 0, e_btf, sizeof(e_btf))) {
 			l->btf[part] = 1;
 			return 0;
 		}
 		stop(k, part);
 	}
 	libbpf_first[0] = 0;
-	if (!parts[part].start(k, o, 1, e_raw, sizeof(e_raw))) {
+	if (!parts[part].start(k, l, o, 1, e_raw, sizeof(e_raw))) {
 		if (e_btf[0])
 			log_info("eBPF %s: tp_btf failed (%s), using raw tracepoints",
 				 parts[part].name, e_btf);
@@ -279,6 +343,10 @@ static int load_here(const struct bpf_sampler_opts *o, struct skels *k, struct b
 		else if (!part_start(k, l, p, o))
 			running = l->on[p] = 1;
 	}
+	if (l->on[PART_SCHED] && !l->want_runq && !(o->flags & BPF_SAMPLER_NO_RUNQ))
+		bpf_note(l->missing, sizeof(l->missing),
+			 "run-queue latency missing (the kernel has no sched_info.last_queued: "
+			 "CONFIG_SCHED_INFO, or no cfs_rq.rq: CONFIG_FAIR_GROUP_SCHED)");
 	if (k->sched) {
 		map_ref(l, M_CPUS, k->sched->maps.cpus);
 		map_ref(l, M_CGROUPS, k->sched->maps.cgroups);

@@ -32,7 +32,6 @@ enum {
 	W_BLK = 1u << 3,
 	W_COST = 1u << 4,
 	W_CGFULL = 1u << 5,
-	W_QFULL = 1u << 6,
 	W_BLKERR = 1u << 7,
 	W_EVENT = 1u << 8,
 };
@@ -322,12 +321,21 @@ static int cg_clamp(struct bpf_sampler *b, struct pc_sample *s)
 	return 0;
 }
 
+/*
+ * Add one CPU's histogram to row. The sum column holds nanoseconds while the
+ * CPUs are added up; hist_done turns it into the sample's microseconds.
+ */
 static void hist_sum(uint64_t *row, const struct pcb_hist *h)
 {
 	for (int i = 0; i < PCB_HIST_BUCKETS; i++)
 		row[PC_RUNQ_B0 + i] += h->slot[i];
 	row[PC_RUNQ_COUNT] += h->count;
-	row[PC_RUNQ_SUM_US] += h->sum_us;
+	row[PC_RUNQ_SUM_US] += h->sum_ns;
+}
+
+static void hist_done(uint64_t *row)
+{
+	row[PC_RUNQ_SUM_US] /= 1000;
 }
 
 _Static_assert(PCB_HIST_BUCKETS == PC_HIST_BUCKETS, "histogram buckets");
@@ -384,11 +392,11 @@ static int task_runtime(struct cpu_read *cr, uint64_t tid, uint64_t *ns)
  */
 static uint64_t running_ns(struct cpu_read *cr, const struct pcb_cpu *pc, uint64_t now)
 {
-	uint64_t t, rt;
+	uint64_t t, rt, last = pc->last_ns + pc->clk_off; /* on CLOCK_MONOTONIC */
 
-	if (!pc->curr_busy || !pc->last_ns || now <= pc->last_ns)
+	if (!pc->curr_busy || !pc->last_ns || now <= last)
 		return 0;
-	t = now - pc->last_ns;
+	t = now - last;
 	if (t <= 20000000u)
 		return t;
 	if (task_runtime(cr, pc->curr_pid, &rt) || rt < pc->curr_rt)
@@ -400,11 +408,11 @@ static uint64_t running_ns(struct cpu_read *cr, const struct pcb_cpu *pc, uint64
 static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 {
 	const struct pcb_cpu *pc = b->vals;
-	uint64_t cg_full = 0, q_full = 0, now, busy, *row;
+	uint64_t cg_full = 0, now, busy, *row;
 	__u32 zero = 0;
 
 	/*
-	 * bpf_ktime_get_ns() is CLOCK_MONOTONIC: the running task's time so far
+	 * last_ns + clk_off is CLOCK_MONOTONIC: the running task's time so far
 	 * counts too, up to now. now is taken before the copy: a CPU copied
 	 * before its next switch has that switch after now, so now - last_ns
 	 * never exceeds what the switch will add (taken after the copy, a
@@ -417,7 +425,6 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 	}
 	for (int c = 0; c < b->ncpu; c++) {
 		cg_full += pc[c].cg_full;
-		q_full += pc[c].q_full;
 		if (cg && pc[c].cg_pending && cg_pending(b, s, pc[c].cg_id, pc[c].cg_pending))
 			return -ENOMEM;
 		if (!pc[c].switches)
@@ -437,8 +444,6 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 	if (cg_full)
 		warn_once(b, W_CGFULL,
 			  "cgroup map full: some CPU time is not attributed to a cgroup", 0);
-	if (q_full)
-		warn_once(b, W_QFULL, "run-queue map full: some wakeups were not timed", 0);
 	if (!b->want_runq)
 		return 0;
 	row = pc_table_add(&s->t[PC_G_BPF_RUNQ], "runq");
@@ -446,6 +451,7 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 		return -errno;
 	for (int c = 0; c < b->ncpu; c++)
 		hist_sum(row, &pc[c].runq);
+	hist_done(row);
 	return 0;
 }
 
@@ -522,6 +528,8 @@ static int read_disks(struct bpf_sampler *b, struct pc_sample *s)
 			row[PC_BLK_WR_BYTES] += d[c].wr_bytes;
 		}
 	}
+	for (uint32_t r = first; r < first + n; r++)
+		hist_done(pc_table_row(&s->t[PC_G_BPF_BLK], r));
 	return 0;
 }
 

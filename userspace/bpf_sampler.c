@@ -62,7 +62,7 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *o, cha
 	if (err)
 		goto cleanup;
 	b->want_cgroup = !(o->flags & BPF_SAMPLER_NO_CGROUP);
-	b->want_runq = !(o->flags & BPF_SAMPLER_NO_RUNQ);
+	b->want_runq = b->l.want_runq;
 	if (b->l.on[PART_PROC]) {
 		b->rb = ring_buffer__new(b->l.map[M_EVENTS].fd, bpf_read__event, b, NULL);
 		if (!b->rb) {

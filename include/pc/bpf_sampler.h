@@ -24,6 +24,8 @@
 #define BPF_SAMPLER_NO_CGROUP (1u << 3) /* sched without per-cgroup CPU */
 #define BPF_SAMPLER_NO_RUNQ   (1u << 4) /* sched without run-queue latency */
 #define BPF_SAMPLER_RAW_TP    (1u << 5) /* raw tracepoints even where tp_btf works */
+/* Tests: time every I/O from our own issue stamp, even where the block layer keeps one. */
+#define BPF_SAMPLER_OWN_BLK_STAMPS (1u << 6)
 
 struct bpf_sampler;
 

@@ -21,14 +21,14 @@
 #define PCB_MAX_CGROUPS	  4096
 #define PCB_DISK_BITS	  8
 #define PCB_MAX_DISKS	  (1u << PCB_DISK_BITS)
-#define PCB_INFLIGHT_BITS 12	/* slots for block requests between issue and completion */
-#define PCB_MAX_QUEUED	  16384 /* woken tasks waiting to run (raw_tp fallback only) */
+#define PCB_INFLIGHT_BITS 12 /* slots for block requests between issue and completion */
 #define PCB_RINGBUF_BYTES (256 * 1024)
 
+/* count and sum first: every event writes them, and one bucket somewhere after. */
 struct pcb_hist {
-	__u64 slot[PCB_HIST_BUCKETS];
 	__u64 count;
-	__u64 sum_us;
+	__u64 sum_ns; /* the exact total; the sample stores it in us */
+	__u64 slot[PCB_HIST_BUCKETS];
 };
 
 /*
@@ -38,7 +38,7 @@ struct pcb_hist {
  */
 struct pcb_cpu {
 	__u64 busy_ns;	/* non-idle task time, summed at each switch */
-	__u64 last_ns;	/* bpf_ktime_get_ns() of the last switch on this CPU */
+	__u64 last_ns;	/* the run queue's clock at the last switch (+ clk_off: monotonic) */
 	__u64 switches; /* context switches */
 	/*
 	 * The task switched in at last_ns: its pid, its se.sum_exec_runtime then
@@ -63,8 +63,14 @@ struct pcb_cpu {
 	__u64 cg_id;
 	__u64 curr_busy; /* 1 if the task switched in at last_ns is not the idle task */
 	__u64 unseen;
-	__u64 cg_full;	      /* cgroup map full: CPU time not attributed to any cgroup */
-	__u64 q_full;	      /* wakeup not timed: the run-queue start map was full */
+	__u64 cg_full; /* cgroup map full: CPU time not attributed to any cgroup */
+	/*
+	 * CLOCK_MONOTONIC minus the run queue's clock, measured when the rq
+	 * clock read clk_at (sched.bpf.c switch_now); 0 where last_ns is
+	 * already bpf_ktime_get_ns().
+	 */
+	__u64 clk_off;
+	__u64 clk_at;
 	struct pcb_hist runq; /* run-queue latency of tasks switched in on this CPU */
 };
 
@@ -77,11 +83,16 @@ struct pcb_cpu {
 struct pcb_disk {
 	__u32 dev; /* 0: the slot is free on this CPU */
 	__u32 pad;
-	struct pcb_hist lat;
+	/*
+	 * What every completion writes, with the histogram's count and sum
+	 * right after: 56 contiguous bytes (the lines an I/O touches are cold
+	 * at a thousand I/Os a second: each one is a miss).
+	 */
 	__u64 rd_ios;
 	__u64 rd_bytes;
 	__u64 wr_ios;
 	__u64 wr_bytes;
+	struct pcb_hist lat;
 };
 
 /* blk: array key 0; which disk slots any CPU has claimed (0: none), for the reader. */

@@ -72,10 +72,9 @@ struct bpf_sampler {
 	int stats_fd;
 
 	/* bpf_read.c */
-	int ncpu;			  /* possible CPUs: the stride of per-CPU map values */
-	struct cpu_read *cpu;		  /* per possible CPU */
-	void *keys, *vals;		  /* map dump buffers, sized for the largest map */
-	struct pcb_disk_slots disk_slots; /* which disk slots are in use, as last read */
+	int ncpu;	      /* possible CPUs: the stride of per-CPU map values */
+	struct cpu_read *cpu; /* per possible CPU */
+	void *keys, *vals;    /* map dump buffers, sized for the largest map */
 	struct bpf_names *names;
 	uint64_t execs, exits, exit_cpu_ns; /* from ring-buffer events */
 	struct exited *exited;		    /* per command, PC_BPF_MAX_COMMS */

@@ -175,8 +175,8 @@ static int issue_has_q(void)
 	return t && btf_is_func_proto(t) && btf_vlen(t) == 3; /* (void *, q, rq) */
 }
 
-static int sched_start(struct skels *k, struct bpf_loaded *l, const struct bpf_sampler_opts *o,
-		       int raw, char *why, size_t len)
+static int sched_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
+		       size_t len)
 {
 	struct sched_bpf *s = sched_bpf__open();
 	int err;
@@ -185,8 +185,7 @@ static int sched_start(struct skels *k, struct bpf_loaded *l, const struct bpf_s
 		return step_failed("open", -errno, why, len);
 	k->sched = s;
 	s->rodata->want_cgroup = !(o->flags & BPF_SAMPLER_NO_CGROUP);
-	l->want_runq = !(o->flags & BPF_SAMPLER_NO_RUNQ) && runq_supported();
-	s->rodata->want_runq = l->want_runq;
+	s->rodata->want_runq = !(o->flags & BPF_SAMPLER_NO_RUNQ) && runq_supported();
 	s->rodata->targ_tgid = o->runq_tgid;
 	choose_progs(s->obj, raw);
 	err = sched_bpf__load(s);
@@ -198,13 +197,12 @@ static int sched_start(struct skels *k, struct bpf_loaded *l, const struct bpf_s
 	return 0;
 }
 
-static int blk_start(struct skels *k, struct bpf_loaded *l, const struct bpf_sampler_opts *o,
-		     int raw, char *why, size_t len)
+static int blk_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
+		     size_t len)
 {
 	struct blk_bpf *s = blk_bpf__open();
 	int err;
 
-	(void)l;
 	if (!s)
 		return step_failed("open", -errno, why, len);
 	k->blk = s;
@@ -226,13 +224,12 @@ static int blk_start(struct skels *k, struct bpf_loaded *l, const struct bpf_sam
 	return 0;
 }
 
-static int proc_start(struct skels *k, struct bpf_loaded *l, const struct bpf_sampler_opts *o,
-		      int raw, char *why, size_t len)
+static int proc_start(struct skels *k, const struct bpf_sampler_opts *o, int raw, char *why,
+		      size_t len)
 {
 	struct proc_bpf *s = proc_bpf__open();
 	int err;
 
-	(void)l;
 	(void)o;
 	if (!s)
 		return step_failed("open", -errno, why, len);
@@ -265,8 +262,7 @@ static void stop(struct skels *k, int part)
 	}
 }
 
-typedef int (*start_fn)(struct skels *, struct bpf_loaded *, const struct bpf_sampler_opts *, int,
-			char *, size_t);
+typedef int (*start_fn)(struct skels *, const struct bpf_sampler_opts *, int, char *, size_t);
 
 static const struct {
 	const char *name;
@@ -288,14 +284,14 @@ static int part_start(struct skels *k, struct bpf_loaded *l, int part,
 
 	if (!(o->flags & BPF_SAMPLER_RAW_TP)) {
 		libbpf_first[0] = 0;
-		if (!parts[part].start(k, l, o, 0, e_btf, sizeof(e_btf))) {
+		if (!parts[part].start(k, o, 0, e_btf, sizeof(e_btf))) {
 			l->btf[part] = 1;
 			return 0;
 		}
 		stop(k, part);
 	}
 	libbpf_first[0] = 0;
-	if (!parts[part].start(k, l, o, 1, e_raw, sizeof(e_raw))) {
+	if (!parts[part].start(k, o, 1, e_raw, sizeof(e_raw))) {
 		if (e_btf[0])
 			log_info("eBPF %s: tp_btf failed (%s), using raw tracepoints",
 				 parts[part].name, e_btf);
@@ -343,7 +339,9 @@ static int load_here(const struct bpf_sampler_opts *o, struct skels *k, struct b
 		else if (!part_start(k, l, p, o))
 			running = l->on[p] = 1;
 	}
-	if (l->on[PART_SCHED] && !l->want_runq && !(o->flags & BPF_SAMPLER_NO_RUNQ))
+	/* The histogram is on as loaded: asked for and supported by this kernel. */
+	l->want_runq = k->sched && k->sched->rodata->want_runq;
+	if (k->sched && !l->want_runq && !(o->flags & BPF_SAMPLER_NO_RUNQ))
 		bpf_note(l->missing, sizeof(l->missing),
 			 "run-queue latency missing (the kernel has no sched_info.last_queued: "
 			 "CONFIG_SCHED_INFO, or no cfs_rq.rq: CONFIG_FAIR_GROUP_SCHED)");

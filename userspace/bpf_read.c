@@ -133,9 +133,7 @@ static struct exited *exited_row(struct bpf_sampler *b, const char comm[16])
 	if (b->nexited >= PC_BPF_MAX_COMMS - 1) {
 		snprintf(key, sizeof(key), "(other)");
 		if ((x = exited_find(b, key, &slot)))
-			return x;
-		if (b->nexited == PC_BPF_MAX_COMMS) /* not reached: the last row is "(other)" */
-			return &b->exited[PC_BPF_MAX_COMMS - 1];
+			return x; /* the last row, made below when the others filled up */
 	}
 	x = &b->exited[b->nexited++];
 	snprintf(x->comm, sizeof(x->comm), "%s", key);
@@ -505,13 +503,14 @@ static int read_disks(struct bpf_sampler *b, struct pc_sample *s)
 {
 	const struct pcb_disk *d = b->vals;
 	uint32_t first = s->t[PC_G_BPF_BLK].nrows, devs[PCB_MAX_DISKS], n = 0;
+	struct pcb_disk_slots used;
 	__u32 zero = 0;
 	uint64_t *row;
 
-	if (bpf_map_lookup_elem(b->l.map[M_DISK_SLOTS].fd, &zero, &b->disk_slots))
+	if (bpf_map_lookup_elem(b->l.map[M_DISK_SLOTS].fd, &zero, &used))
 		return -errno;
 	for (__u32 slot = 0; slot < PCB_MAX_DISKS; slot++) {
-		if (!b->disk_slots.dev[slot])
+		if (!used.dev[slot])
 			continue;
 		if (bpf_map_lookup_elem(b->l.map[M_DISKS].fd, &slot, b->vals))
 			return -errno;

@@ -7,7 +7,6 @@
  * formatter, the percentile helper and the whole-disk rule.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,6 +336,51 @@ static void pressure_read_every_tenth_tick_has_its_own_interval(void **state)
 	free(dir);
 }
 
+/*
+ * The same in csv mode for the eBPF groups the collector reads every 100 ms
+ * at 10 ms: block rows in every tenth sample, 100 reads of 4 KiB per 100 ms,
+ * must read 1000 I/Os/s in bpf/blk (not 10000: the 10 ms since the previous
+ * sample), one row per sample that carried them.
+ */
+static void ebpf_block_rows_every_tenth_tick_rate_over_100ms(void **state)
+{
+	struct pc_sample s[21];
+	char *dir = tu_tmpdir();
+	struct csv c;
+	uint64_t *r;
+	(void)state;
+
+	for (uint64_t i = 0; i <= 20; i++) {
+		pc_sample_init(&s[i]);
+		s[i].time_ns = T0 * 1000000000ull + i * 10000000ull;
+		cpu_row(&s[i], "all", 1000 + i, 1000, 1000 + i);
+		if (i % 10)
+			continue;
+		r = pc_table_add(&s[i].t[PC_G_BPF_BLK], "vda");
+		assert_non_null(r);
+		r[PC_BLK_B0 + 7] = r[PC_BLK_COUNT] = r[PC_BLK_RD_IOS] = 10 * i;
+		r[PC_BLK_SUM_US] = 200 * 10 * i; /* 200 us each */
+		r[PC_BLK_RD_BYTES] = 4096 * 10 * i;
+	}
+	export_samples(s, 21, dir);
+	csv_load(&c, tu_path(dir, "bpf/blk"), 1);
+	assert_int_equal(c.n, 2);
+	for (int k = 0; k < c.n; k++) {
+		/* count/s, avg_us, p50, p90, p99, rd_ios/s, rd_bytes/s */
+		if (!close_enough(c.r[k].v[0], 1000) || !close_enough(c.r[k].v[1], 200) ||
+		    !close_enough(c.r[k].v[5], 1000) || !close_enough(c.r[k].v[6], 4096000))
+			fail_msg(
+			    "bpf/blk row %d: count/s %g, avg %g us, rd_ios/s %g, rd_bytes/s %g; "
+			    "want 1000, 200, 1000, 4096000 (over 100 ms)",
+			    k, c.r[k].v[0], c.r[k].v[1], c.r[k].v[5], c.r[k].v[6]);
+	}
+	free(c.r);
+	for (int i = 0; i <= 20; i++)
+		pc_sample_free(&s[i]);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* ---- helpers ---- */
 
 static void fmt_prints_like_go(void **state)
@@ -413,6 +457,7 @@ int main(void)
 	    cmocka_unit_test(sample_not_after_previous_is_skipped),
 	    cmocka_unit_test(cpu_without_ticks_reads_idle),
 	    cmocka_unit_test(pressure_read_every_tenth_tick_has_its_own_interval),
+	    cmocka_unit_test(ebpf_block_rows_every_tenth_tick_rate_over_100ms),
 	    cmocka_unit_test(fmt_prints_like_go),
 	    cmocka_unit_test(hist_percentiles_interpolate_in_log2_buckets),
 	    cmocka_unit_test(whole_disks_exclude_partitions_and_virtual),

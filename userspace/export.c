@@ -274,9 +274,10 @@ const uint64_t *exp_prev_row(const struct pc_table *prev, const struct pc_table 
 
 double exp_itv(const struct pc_export *x, const struct pc_sample *cur, int g)
 {
-	uint64_t from = x->group_ns[g];
+	/* export__add only passes samples later than x->prev, and group_ns[g] is never later. */
+	uint64_t from = x->group_ns[g] ? x->group_ns[g] : x->prev.time_ns;
 
-	return from && from < cur->time_ns ? (double)(cur->time_ns - from) / 1e9 : 0;
+	return (double)(cur->time_ns - from) / 1e9;
 }
 
 const uint64_t *exp_prev_or_zero(const struct pc_table *prev, const struct pc_table *cur,

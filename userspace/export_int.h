@@ -86,7 +86,8 @@ char *exp_iso8601(char buf[32], uint64_t time_ns);
 
 /*
  * Seconds from the sample group g was last seen in (x->prev) to cur: the
- * interval of g's rates; 0 when g has no earlier sample.
+ * interval of g's rates; the sample's own interval when no earlier sample
+ * had g (rows that count from zero, like exited tasks, start there).
  */
 double exp_itv(const struct pc_export *x, const struct pc_sample *cur, int g);
 /* Row of prev with the same key as row `row` of cur (same index tried first); NULL if none. */
@@ -154,8 +155,9 @@ struct exp_bpf_csv {
 	int open; /* files exist once an interval carried eBPF groups */
 	struct exp_file f[BX_N];
 };
-int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct pc_sample *prev,
-			 const struct pc_sample *cur, double itv);
+/* One interval's rows; each group's rates over its own interval (exp_itv). */
+int exp_bpf_csv_interval(struct exp_bpf_csv *b, const struct pc_export *x,
+			 const struct pc_sample *prev, const struct pc_sample *cur);
 int exp_bpf_csv_flush(struct exp_bpf_csv *b, char *err, size_t errlen);
 int exp_bpf_csv_commit(struct exp_bpf_csv *b, char *err, size_t errlen);
 void exp_bpf_csv_abort(struct exp_bpf_csv *b);

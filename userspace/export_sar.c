@@ -208,7 +208,7 @@ static int sar_interval(struct pc_export *x, const struct pc_sample *prev,
 	sar_statfs(s->f[F_STATFS].f, ts, &cur->t[PC_G_FS]);
 	exp_host_compute(prev, cur, itv, hv);
 	exp_host_row(s->f[F_HOST].f, cur->time_ns, hv);
-	return exp_bpf_csv_interval(&s->bpf, x->out, prev, cur, itv);
+	return exp_bpf_csv_interval(&s->bpf, x, prev, cur);
 }
 
 static int sar_commit(struct pc_export *x, char *err, size_t errlen)

@@ -76,12 +76,19 @@ static void put_key(FILE *f, uint64_t ts, const char *key)
 	}
 }
 
-int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct pc_sample *ps,
-			 const struct pc_sample *cs, double itv)
+/*
+ * The collector reads some eBPF groups less often than every tick (block,
+ * cgroup and exited rows every 100 ms at 10 ms): prev then holds the group's
+ * table from the last sample that had it, and its rates run over that
+ * group's own interval, never the sample's.
+ */
+int exp_bpf_csv_interval(struct exp_bpf_csv *b, const struct pc_export *x,
+			 const struct pc_sample *ps, const struct pc_sample *cs)
 {
 	const struct pc_table *p, *c;
 	struct exp_hist h;
 	uint64_t ts = cs->time_ns;
+	double itv;
 	int rc;
 
 	if (!b->open) {
@@ -91,11 +98,11 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 			any |= cs->t[g].nrows > 0;
 		if (!any)
 			return 0;
-		rc = bx_open(b, outdir);
+		rc = bx_open(b, x->out);
 		if (rc < 0)
 			return rc;
 	}
-	c = &cs->t[PC_G_BPF_CPU], p = &ps->t[PC_G_BPF_CPU];
+	c = &cs->t[PC_G_BPF_CPU], p = &ps->t[PC_G_BPF_CPU], itv = exp_itv(x, cs, PC_G_BPF_CPU);
 	for (uint32_t r = 0; r < c->nrows; r++) {
 		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
 		FILE *f = b->f[BX_CPU].f;
@@ -111,7 +118,7 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 		exp_putd(f, exp_rate(pv, v, PC_BCPU_UNSEEN, itv));
 		fputc('\n', f);
 	}
-	c = &cs->t[PC_G_BPF_RUNQ], p = &ps->t[PC_G_BPF_RUNQ];
+	c = &cs->t[PC_G_BPF_RUNQ], p = &ps->t[PC_G_BPF_RUNQ], itv = exp_itv(x, cs, PC_G_BPF_RUNQ);
 	if (c->nrows && exp_prev_row(p, c, 0)) {
 		exp_hist(exp_prev_row(p, c, 0), pc_table_row(c, 0), PC_RUNQ_B0, PC_RUNQ_COUNT,
 			 PC_RUNQ_SUM_US, itv, &h);
@@ -119,7 +126,7 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 		put_hist(b->f[BX_RUNQ].f, &h, 1);
 		fputc('\n', b->f[BX_RUNQ].f);
 	}
-	c = &cs->t[PC_G_BPF_BLK], p = &ps->t[PC_G_BPF_BLK];
+	c = &cs->t[PC_G_BPF_BLK], p = &ps->t[PC_G_BPF_BLK], itv = exp_itv(x, cs, PC_G_BPF_BLK);
 	for (uint32_t r = 0; r < c->nrows; r++) {
 		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
 		FILE *f = b->f[BX_BLK].f;
@@ -139,7 +146,8 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 			fprintf(f, ",%llu", (unsigned long long)h.d[i]);
 		fputc('\n', f);
 	}
-	c = &cs->t[PC_G_BPF_CGROUP], p = &ps->t[PC_G_BPF_CGROUP];
+	c = &cs->t[PC_G_BPF_CGROUP], p = &ps->t[PC_G_BPF_CGROUP],
+	itv = exp_itv(x, cs, PC_G_BPF_CGROUP);
 	for (uint32_t r = 0; r < c->nrows; r++) {
 		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
 
@@ -150,7 +158,7 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 		exp_putd(b->f[BX_CGROUP].f, exp_rate(pv, v, PC_CG_CPU_NS, itv) / 1e7);
 		fputc('\n', b->f[BX_CGROUP].f);
 	}
-	c = &cs->t[PC_G_BPF_PROC], p = &ps->t[PC_G_BPF_PROC];
+	c = &cs->t[PC_G_BPF_PROC], p = &ps->t[PC_G_BPF_PROC], itv = exp_itv(x, cs, PC_G_BPF_PROC);
 	if (c->nrows && exp_prev_row(p, c, 0)) {
 		const uint64_t *pv = exp_prev_row(p, c, 0), *v = pc_table_row(c, 0);
 		FILE *f = b->f[BX_PROC].f;
@@ -164,7 +172,8 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const char *outdir, const struct
 		exp_putd(f, exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, itv) / 1e7);
 		fputc('\n', f);
 	}
-	c = &cs->t[PC_G_BPF_EXITED], p = &ps->t[PC_G_BPF_EXITED];
+	c = &cs->t[PC_G_BPF_EXITED], p = &ps->t[PC_G_BPF_EXITED],
+	itv = exp_itv(x, cs, PC_G_BPF_EXITED);
 	for (uint32_t r = 0; r < c->nrows; r++) {
 		const uint64_t *pv = exp_prev_or_zero(p, c, r), *v = pc_table_row(c, r);
 		FILE *f = b->f[BX_EXITED].f;

@@ -68,7 +68,7 @@ ok "dir and netcache"
 
 # --- the daemon: start, data flows, status figures, stop
 start_processor "$H"
-wait_connected "$H"
+wait_connected
 out=$(pp "$H" start frequency=100ms systems=/proc/stat,/proc/meminfo) || fail "start: $out"
 grep -q 'started run 1 every 100ms' <<<"$out" || fail "start said: $out"
 if out=$(pp "$H" start frequency=5ms); then fail "frequency=5ms accepted: $out"; fi

@@ -52,7 +52,7 @@ refused "license for a MAC not on this machine" "$NOB" "MAC address that is not 
 start_collector a $P
 start_processor "$H"
 grep -q "journal $JOURNAL: created for this identity" "$T/proc.log" || fail "no creation logged"
-wait_connected "$H"
+wait_connected
 out=$(pp "$H" start frequency=100ms systems=/proc/stat,/proc/meminfo) || fail "start: $out"
 wait_for "samples stored" 15 sh -c "HOME=$T/ph $PC_BIN/perfprocessord status | grep -q 'Stored: [1-9][0-9]* batches, [1-9][0-9]* samples'"
 sleep 1

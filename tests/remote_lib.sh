@@ -85,15 +85,13 @@ wait_for() {
 	fail "timed out after ${secs}s waiting for $what"
 }
 
-# wait_connected HOSTS: the daemon has its sessions to every collector (commands go over them)
+# wait_connected: the running daemon (asked over its control socket, so no --hosts) has its
+# sessions to every collector (commands go over them)
 wait_connected() {
 	wait_for "data session" 10 grep -q "data session" "$T/col-a.log"
 	wait_for "every collector connected" 10 sh -c \
 		"HOME=$T/ph $PC_BIN/perfprocessord status | grep -q '^Hosts connected: \([0-9]*\)/\1\$'"
 }
-
-# status_field HOSTS FIELD: a "Field: value" line of `perfprocessord status`
-status_field() { pp "$1" status 2>/dev/null | awk -F': ' -v f="$2" '$1 == f { print $2; exit }'; }
 
 # journal_dump [JOURNAL]: every sample the journal holds as perfjournal reads it back (--verify
 # for the hosts and runs, then --mode=raw for each), one line per sample in "$T/dump.txt":

@@ -19,41 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bpftest.h"
 #include "common/testutil.h"
 #include "pc/bpf_sampler.h"
 #include "pc/sample.h"
-
-static int can_load(char *why, size_t len)
-{
-	if (geteuid() != 0) {
-		snprintf(why, len, "not root: eBPF programs cannot load");
-		return 0;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(why, len, "no BTF at /sys/kernel/btf/vmlinux");
-		return 0;
-	}
-	return 1;
-}
-
-#define NEED_BPF()                                                                                 \
-	do {                                                                                       \
-		char why_[128];                                                                    \
-		if (!can_load(why_, sizeof(why_))) {                                               \
-			tu_skip("%s", why_);                                                       \
-			return;                                                                    \
-		}                                                                                  \
-	} while (0)
-
-static struct bpf_sampler *open_or_fail(unsigned flags)
-{
-	char why[512];
-	struct bpf_sampler *b = bpf_sampler__open(flags, why, sizeof(why));
-
-	if (!b)
-		fail_msg("bpf_sampler__open(0x%x): %s (%s)", flags, why, strerror(errno));
-	return b;
-}
 
 static void msleep(unsigned ms)
 {
@@ -69,8 +38,8 @@ static void test_open_loads_every_program_as_tp_btf(void **state)
 	int n;
 
 	(void)state;
-	NEED_BPF();
-	b = open_or_fail(0);
+	need_bpf();
+	b = open_opts(0, 0);
 	assert_string_equal(bpf_sampler__missing(b), "");
 	assert_int_equal(bpf_sampler__uses_btf(b), 1);
 	/* sched: switch; blk: issue, complete; proc: exec, exit. */
@@ -105,10 +74,10 @@ static void test_btf_is_parsed_outside_the_collector(void **state)
 	struct bpf_sampler *b;
 
 	(void)state;
-	NEED_BPF();
+	need_bpf();
 	assert_int_equal(stat("/sys/kernel/btf/vmlinux", &st), 0);
 	before = hwm_kb();
-	b = open_or_fail(0);
+	b = open_opts(0, 0);
 	after = hwm_kb();
 	print_message("  VmHWM %ld -> %ld kB while loading; kernel BTF %lld kB\n", before, after,
 		      (long long)st.st_size / 1024);
@@ -125,8 +94,8 @@ static void test_raw_tp_fallback_loads_and_drains(void **state)
 	int n;
 
 	(void)state;
-	NEED_BPF();
-	b = open_or_fail(BPF_SAMPLER_RAW_TP);
+	need_bpf();
+	b = open_opts(BPF_SAMPLER_RAW_TP, 0);
 	assert_int_equal(bpf_sampler__uses_btf(b), 0);
 	n = bpf_sampler__costs(b, cost, 16);
 	assert_int_equal(n, 5);
@@ -150,8 +119,8 @@ static void test_read_fills_every_table(void **state)
 	uint64_t *row;
 
 	(void)state;
-	NEED_BPF();
-	b = open_or_fail(0);
+	need_bpf();
+	b = open_opts(0, 0);
 	msleep(100);
 	pc_sample_init(&s);
 	assert_int_equal(bpf_sampler__read(b, &s), 0);
@@ -197,8 +166,8 @@ static void test_counters_never_go_back(void **state)
 	struct bpf_sampler *b;
 
 	(void)state;
-	NEED_BPF();
-	b = open_or_fail(0);
+	need_bpf();
+	b = open_opts(0, 0);
 	pc_sample_init(&a);
 	pc_sample_init(&c);
 	assert_int_equal(bpf_sampler__read(b, &a), 0);
@@ -236,8 +205,8 @@ static void test_self_row_gets_bpf_cost(void **state)
 	uint64_t *self;
 
 	(void)state;
-	NEED_BPF();
-	b = open_or_fail(0);
+	need_bpf();
+	b = open_opts(0, 0);
 	msleep(50);
 	pc_sample_init(&s);
 	self = pc_table_add(&s.t[PC_G_SELF], "self");
@@ -276,8 +245,8 @@ static void test_proc_counts_execs_and_exits(void **state)
 	uint64_t e0, x0, cpu0, t0, tcpu0;
 
 	(void)state;
-	NEED_BPF();
-	b = open_or_fail(BPF_SAMPLER_NO_SCHED | BPF_SAMPLER_NO_BLK);
+	need_bpf();
+	b = open_opts(BPF_SAMPLER_NO_SCHED | BPF_SAMPLER_NO_BLK, 0);
 	pc_sample_init(&s);
 	assert_int_equal(bpf_sampler__read(b, &s), 0);
 	e0 = pc_table_get(&s.t[PC_G_BPF_PROC], "proc", PC_PROC_EXECS, UINT64_MAX);
@@ -316,8 +285,8 @@ static void test_exited_commands_past_the_limit_share_other(void **state)
 	char name[16];
 
 	(void)state;
-	NEED_BPF();
-	b = open_or_fail(BPF_SAMPLER_NO_SCHED | BPF_SAMPLER_NO_BLK);
+	need_bpf();
+	b = open_opts(BPF_SAMPLER_NO_SCHED | BPF_SAMPLER_NO_BLK, 0);
 	pc_sample_init(&s);
 	for (int i = 0; i < 300; i++) {
 		pid_t p = fork();
@@ -352,7 +321,7 @@ static void test_everything_off_is_refused_with_reason(void **state)
 	struct bpf_sampler *b;
 
 	(void)state;
-	NEED_BPF();
+	need_bpf();
 	b = bpf_sampler__open(BPF_SAMPLER_NO_SCHED | BPF_SAMPLER_NO_BLK | BPF_SAMPLER_NO_PROC, why,
 			      sizeof(why));
 	assert_null(b);

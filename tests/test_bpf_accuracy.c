@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -47,7 +46,6 @@ static uint64_t clock_ns(clockid_t c)
 
 struct duty {
 	volatile int stop;
-	int cpu;
 	clockid_t clock; /* the worker's thread CPU clock */
 	volatile int ready;
 };
@@ -158,7 +156,7 @@ static int duty_run(struct bpf_sampler *b, struct pc_sample *s, int cpu, double 
 	uint64_t w0 = 0, c0 = 0, e0 = 0, p0 = 0, w1, c1, e1, p1, wa, ca;
 	uint64_t i0 = 0, i1, st0 = 0, st1 = 0;
 	int fuzzy0 = 0, fuzzy1;
-	struct duty d = {.cpu = cpu};
+	struct duty d = {0};
 	struct timespec dl;
 	pthread_t th;
 	int bad = 0;
@@ -268,8 +266,7 @@ static void test_busy_percent_is_exact_at_100ms(void **state)
 	int bad = 0, judged = 0, n = 0;
 
 	(void)state;
-	if (!need_bpf())
-		return;
+	need_bpf();
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		tu_skip("one CPU: the test load and the measuring thread would share it");
 		return;
@@ -327,20 +324,13 @@ static void *spin(void *arg)
 }
 
 /*
- * A CPU-bound thread is switched in once and runs for 400 ms: its time
- * must count while it runs (the reader checks a task on a CPU for over
- * 20 ms against /proc/TID/schedstat, kept open across ticks). Each 100 ms
- * read shows CPU 1 at least 90 % busy and no more than 2 pp under the
- * thread's own clock (other tasks running there only add to eBPF's figure).
- */
-/*
  * One spin of 400 ms with three reads; the first read that falls short is
  * described in why (and 0 returned), else 1.
  */
 static int spin_run(struct bpf_sampler *b, struct pc_sample *s, char *why, size_t whylen)
 {
 	struct timespec gap = {0, 100000000L};
-	struct duty d = {.cpu = 1};
+	struct duty d = {0};
 	uint64_t w0, c0, e0, w1, c1, e1;
 	pthread_t th;
 	int ok = 1;
@@ -380,6 +370,13 @@ static int spin_run(struct bpf_sampler *b, struct pc_sample *s, char *why, size_
 	return ok;
 }
 
+/*
+ * A CPU-bound thread is switched in once and runs for 400 ms: its time
+ * must count while it runs (the reader checks a task on a CPU for over
+ * 20 ms against /proc/TID/schedstat, kept open across ticks). Each 100 ms
+ * read shows CPU 1 at least 90 % busy and no more than 2 pp under the
+ * thread's own clock (other tasks running there only add to eBPF's figure).
+ */
 static void test_cpu_bound_task_counts_while_it_runs(void **state)
 {
 	struct bpf_sampler *b;
@@ -388,8 +385,7 @@ static void test_cpu_bound_task_counts_while_it_runs(void **state)
 	int ok = 0;
 
 	(void)state;
-	if (!need_bpf())
-		return;
+	need_bpf();
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		tu_skip("one CPU: the spinning thread and the reader would share it");
 		return;
@@ -484,8 +480,7 @@ static void runq_pingpong(unsigned variant)
 	pthread_t th;
 	char c = 'x';
 
-	if (!need_bpf())
-		return;
+	need_bpf();
 	b = open_opts(variant | BPF_SAMPLER_NO_BLK | BPF_SAMPLER_NO_PROC | BPF_SAMPLER_NO_CGROUP,
 		      getpid());
 	pc_sample_init(&s);
@@ -593,8 +588,7 @@ static void test_cgroup_cpu_lands_under_its_path(void **state)
 	pid_t p;
 	FILE *f;
 
-	if (!need_bpf())
-		return;
+	need_bpf();
 	if (!c->dir[0]) {
 		tu_skip("no cgroup v2 mount to create a test cgroup in");
 		return;

@@ -7,7 +7,6 @@
  * half an output. Synthetic samples: test_export_synth.c.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +31,12 @@
 static const char *pcc_fixture(void)
 {
 	return tu_path(tu_shared_fixtures(), "pcc-sys-info-test/sys-info-test.json");
+}
+
+/* Skip the current test when the fixture is not there (tu_shared says where to put it). */
+static void pcc_needed(void)
+{
+	tu_shared("pcc-sys-info-test/sys-info-test.json");
 }
 
 static int have(const char *path)
@@ -130,8 +135,7 @@ static void golden_whole_fixture_matches_from_fourth_sample(void **state)
 	char *dir;
 	(void)state;
 
-	if (!have(pcc_fixture()))
-		tu_skip("%s: not present", pcc_fixture());
+	pcc_needed();
 	dir = tu_tmpdir();
 	assert_int_equal(export_file(pcc_fixture(), PC_EXPORT_CSV, dir), 0);
 	/* pcprocess's first row is 1->3; ours are 1->2, 2->3, ...: equal from sample 4 on. */
@@ -148,8 +152,7 @@ static void golden_without_second_sample_reproduces_every_row(void **state)
 	int dropped = 0;
 	(void)state;
 
-	if (!have(pcc_fixture()))
-		tu_skip("%s: not present", pcc_fixture());
+	pcc_needed();
 	dir = tu_tmpdir();
 	cut = tu_path(dir, "cut.json");
 	out = tu_path(dir, "out");
@@ -218,8 +221,7 @@ static void host_csv_two_intervals_by_hand(void **state)
 	double got[H_NCOLS];
 	(void)state;
 
-	if (!have(pcc_fixture()))
-		tu_skip("%s: not present", pcc_fixture());
+	pcc_needed();
 	dir = tu_tmpdir();
 	assert_int_equal(export_file(pcc_fixture(), PC_EXPORT_CSV, dir), 0);
 
@@ -294,8 +296,7 @@ static void json_mode_parses_back_one_object_per_interval(void **state)
 	int n = 0;
 	(void)state;
 
-	if (!have(pcc_fixture()))
-		tu_skip("%s: not present", pcc_fixture());
+	pcc_needed();
 	dir = tu_tmpdir();
 	out = tu_path(dir, "out.json");
 	assert_int_equal(export_file(pcc_fixture(), PC_EXPORT_JSON, out), 0);
@@ -385,8 +386,7 @@ static void perfjournal_unwritable_output_fails_naming_path(void **state)
 
 	if (!perfjournal())
 		tu_skip("perfjournal not built in %s", tu_bindir());
-	if (!have(pcc_fixture()))
-		tu_skip("%s: not present", pcc_fixture());
+	pcc_needed();
 	/* Below a regular file: not even root can create that directory. */
 	snprintf(cmd, sizeof(cmd), "%s --input=%s --output=/etc/hostname/pc-out", perfjournal(),
 		 pcc_fixture());
@@ -425,8 +425,7 @@ static void perfjournal_failure_keeps_previous_output(void **state)
 
 	if (!perfjournal())
 		tu_skip("perfjournal not built in %s", tu_bindir());
-	if (!have(pcc_fixture()))
-		tu_skip("%s: not present", pcc_fixture());
+	pcc_needed();
 	dir = tu_tmpdir();
 	garbage = tu_path(dir, "garbage.json");
 	out = tu_path(dir, "out");

@@ -8,6 +8,7 @@
  * latency come on the first tick of each 100 ms too. Real /proc of this machine; the
  * deadlines are given, so no test waits for them.
  */
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,17 +90,20 @@ static void test_10ms_reads_ebpf_cgroups_every_100ms(void **state)
 
 		nanosleep(&ms, NULL); /* let tasks switch, so that cgroups have time */
 		assert_int_equal(sampler__take(sp, &s, t), 0);
-		if (!s.t[PC_G_BPF_CPU].nrows) {
-			tu_skip("no eBPF here: %s", sampler__missing(sp));
-			break;
+		if (!s.t[PC_G_BPF_CPU].nrows) { /* a skip does not return: free first */
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s", sampler__missing(sp));
+			pc_sample_free(&s);
+			sampler__close(sp);
+			tu_skip("no eBPF here: %s", why);
 		}
 		if (k % 10 && (s.t[PC_G_BPF_CGROUP].nrows || s.t[PC_G_BPF_BLK].nrows))
 			fail_msg("tick %d: %u cgroup and %u block rows inside a 100 ms period", k,
 				 s.t[PC_G_BPF_CGROUP].nrows, s.t[PC_G_BPF_BLK].nrows);
 		with += k % 10 == 0 && s.t[PC_G_BPF_CGROUP].nrows > 0;
 	}
-	if (s.t[PC_G_BPF_CPU].nrows)
-		assert_true(with > 0);
+	assert_true(with > 0);
 	pc_sample_free(&s);
 	sampler__close(sp);
 }

@@ -6,17 +6,12 @@
 #include "common/bpftest.h"
 #include "common/testutil.h"
 
-int need_bpf(void)
+void need_bpf(void)
 {
-	if (geteuid() != 0) {
+	if (geteuid() != 0)
 		tu_skip("not root: eBPF programs cannot load");
-		return 0;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		tu_skip("no BTF at /sys/kernel/btf/vmlinux");
-		return 0;
-	}
-	return 1;
 }
 
 struct bpf_sampler *open_opts(unsigned flags, uint32_t tgid)

@@ -11,8 +11,8 @@
 
 #include "pc/bpf_sampler.h"
 
-/* 1 when root and the kernel has BTF; else the current test is skipped (printed) and 0. */
-int need_bpf(void);
+/* Skip the current test (cmocka's skip() does not return), saying why, unless root with BTF. */
+void need_bpf(void);
 /* The sampler with these flags and run-queue tgid, or the current test fails with why. */
 struct bpf_sampler *open_opts(unsigned flags, uint32_t tgid);
 /* Pin thread t to one CPU; 0 or an errno. */

@@ -10,8 +10,7 @@
 
 void csv_load(struct csv *c, const char *path, int keycol)
 {
-	size_t len;
-	char *buf = tu_read_file(path, &len), *save = NULL, *line;
+	char *buf = tu_read_file(path, NULL), *save = NULL, *line;
 
 	assert_non_null(buf);
 	c->r = NULL;

@@ -2,10 +2,12 @@
 /*
  * site.h: the site identity the journal and store tests write and read
  * with, and KDF parameters cheap enough for hundreds of opens (the
- * defaults are for real use). Include after pc/journal.h.
+ * defaults are for real use).
  */
 #ifndef PC_TEST_SITE_H
 #define PC_TEST_SITE_H
+
+#include "pc/journal.h"
 
 static const struct journal_kdf fast = {1, 8192};
 

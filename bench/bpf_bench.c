@@ -24,16 +24,9 @@
 #include "pc/bpf_sampler.h"
 #include "pc/log.h"
 #include "pc/sample.h"
+#include "pc/ticker.h"
 
 #define NS 1000000000ull
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-}
 
 /* Sum of the first field (ns on CPU) of /proc/self/task/<tid>/schedstat. */
 static uint64_t self_cpu_ns(void)
@@ -162,23 +155,23 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nref; i++)
 		n0 = ref_costs(ref[i], c0, n0, 16);
 	cpu0 = self_cpu_ns();
-	t0 = now_ns();
+	t0 = pc_now_mono();
 	next = t0 + interval;
 	while (next < t0 + (uint64_t)(secs * NS)) {
 		dl.tv_sec = (time_t)(next / NS);
 		dl.tv_nsec = (long)(next % NS);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL);
-		if (now_ns() > next + interval / 2)
+		if (pc_now_mono() > next + interval / 2)
 			late++;
 		pc_sample_reset(&s);
-		r0 = now_ns();
+		r0 = pc_now_mono();
 		if (b && (!pc_table_add(&s.t[PC_G_SELF], "self") || bpf_sampler__read(b, &s)))
 			fatalx("read failed");
-		read_ns += now_ns() - r0;
+		read_ns += pc_now_mono() - r0;
 		ticks++;
 		next += interval;
 	}
-	t1 = now_ns();
+	t1 = pc_now_mono();
 	cpu1 = self_cpu_ns();
 	n1 = b ? bpf_sampler__costs(b, c1, 16) : 0;
 	for (int i = 0; i < nref; i++)

@@ -23,7 +23,7 @@ done
 mkdir -p $out
 make -s build/libpc.a
 for r in ref_runqlat ref_biolatency ref_floor; do
-	clang -g -O2 -target bpf -D__TARGET_ARCH_$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/') \
+	clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/') \
 		-Ivmlinux/$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/') -Iinclude -Ibpf \
 		-c bench/$r.bpf.c -o $out/$r.bpf.o
 done
@@ -114,6 +114,8 @@ END {
 	cp = ("pc_complete_btf" in v) ? "pc_complete_btf" : "pc_complete_raw"
 	s = med(v[sw]); rs = med(v["ref_rq_switch"]); c = med(v[cp]); rc = med(v["ref_bio_complete"])
 	fs = med(v["ref_floor_switch"]); fc = med(v["ref_floor_complete"])
-	printf "   medians: our sched_switch %.0f ns, runqlat design %.0f ns: ratio %.2f (%.2f above the %.0f ns floor)\n", s, rs, s / rs, (s - fs) / (rs - fs), fs
-	printf "   medians: our block completion %.0f ns, biolatency design %.0f ns: ratio %.2f (%.2f above the %.0f ns floor)\n", c, rc, c / rc, (c - fc) / (rc - fc), fc
+	if (rs > fs)
+		printf "   medians: our sched_switch %.0f ns, runqlat design %.0f ns: ratio %.2f (%.2f above the %.0f ns floor)\n", s, rs, s / rs, (s - fs) / (rs - fs), fs
+	if (rc > fc)
+		printf "   medians: our block completion %.0f ns, biolatency design %.0f ns: ratio %.2f (%.2f above the %.0f ns floor)\n", c, rc, c / rc, (c - fc) / (rc - fc), fc
 }'

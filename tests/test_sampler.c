@@ -108,6 +108,34 @@ static void test_10ms_reads_ebpf_cgroups_every_100ms(void **state)
 	sampler__close(sp);
 }
 
+/*
+ * A run that keeps only some groups (server mode's systems=) does not read
+ * the other sources: their groups stay empty, the kept ones are there.
+ */
+static void test_kept_groups_are_the_only_ones_read(void **state)
+{
+	struct pc_sampler *sp = sampler__open(NULL, PC_SAMPLER_NO_BPF | PC_SAMPLER_QUIET, 0, 0);
+	struct pc_sample s;
+
+	(void)state;
+	assert_non_null(sp);
+	pc_sample_init(&s);
+	sampler__keep(sp, 1u << PC_G_MEM | 1u << PC_G_LOAD);
+	assert_int_equal(sampler__take(sp, &s, BASE), 0);
+	assert_true(s.t[PC_G_MEM].nrows > 0);
+	assert_true(s.t[PC_G_LOAD].nrows > 0);
+	assert_true(s.t[PC_G_UPTIME].nrows > 0); /* read with loadavg: the caller drops it */
+	assert_true(s.t[PC_G_SELF].nrows > 0);	 /* the collector's own row always */
+	for (int g = 0; g < PC_G_SELF; g++)
+		if (g != PC_G_MEM && g != PC_G_LOAD && g != PC_G_UPTIME && s.t[g].nrows)
+			fail_msg("group %d has %u rows: its source was read", g, s.t[g].nrows);
+	sampler__keep(sp, UINT32_MAX);
+	assert_int_equal(sampler__take(sp, &s, BASE + 1000 * MS), 0);
+	assert_true(s.t[PC_G_CPU].nrows > 0 && s.t[PC_G_NET].nrows > 0);
+	pc_sample_free(&s);
+	sampler__close(sp);
+}
+
 static void test_250ms_reads_pressure_every_tick(void **state)
 {
 	(void)state;
@@ -125,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_10ms_reads_slow_sources_once_a_second),
 	    cmocka_unit_test(test_10ms_reads_ebpf_cgroups_every_100ms),
+	    cmocka_unit_test(test_kept_groups_are_the_only_ones_read),
 	    cmocka_unit_test(test_250ms_reads_pressure_every_tick),
 	    cmocka_unit_test(test_1s_reads_everything_every_tick),
 	};

@@ -113,11 +113,14 @@ static int same_keys(const struct pc_table *a, const struct pc_table *b)
 	return 1;
 }
 
-static int same_table(const struct pc_table *a, const struct pc_table *b)
+/* Table a equal to b; keys_same: a has rows and their keys are b's (same_keys, taken once). */
+static int same_table(const struct pc_table *a, const struct pc_table *b, int keys_same)
 {
-	return a->ncols == b->ncols && same_keys(a, b) &&
-	       (!a->nrows ||
-		!memcmp(a->val, b->val, (size_t)a->nrows * a->ncols * sizeof(uint64_t)));
+	if (a->ncols != b->ncols)
+		return 0;
+	if (!a->nrows)
+		return !b->nrows;
+	return keys_same && !memcmp(a->val, b->val, (size_t)a->nrows * a->ncols * sizeof(uint64_t));
 }
 
 /* Cells as differences from prev's row of the same key (the same index when keys_same). */
@@ -172,9 +175,9 @@ static int enc_keys(const struct pc_table *t, struct pc_buf *out)
 }
 
 /* Group body: ncols, nrows, key mode, keys, cells. prev is NULL in key frames. */
-static int enc_table(const struct pc_table *t, const struct pc_table *prev, struct pc_buf *out)
+static int enc_table(const struct pc_table *t, const struct pc_table *prev, int keys_same,
+		     struct pc_buf *out)
 {
-	int keys_same = prev && t->nrows && same_keys(t, prev);
 	int err;
 
 	if (t->ncols > MAX_COLS || t->nrows > MAX_ROWS)
@@ -189,7 +192,7 @@ static int enc_table(const struct pc_table *t, const struct pc_table *prev, stru
 
 /* Group number, byte length, body; the length is moved in front once known. */
 static int enc_group(unsigned g, const struct pc_table *t, const struct pc_table *prev,
-		     struct pc_buf *out)
+		     int keys_same, struct pc_buf *out)
 {
 	uint8_t lb[10];
 	size_t at, blen, n;
@@ -198,7 +201,7 @@ static int enc_group(unsigned g, const struct pc_table *t, const struct pc_table
 	if ((err = put_uv(out, g)))
 		return err;
 	at = out->len;
-	if ((err = enc_table(t, prev, out)))
+	if ((err = enc_table(t, prev, keys_same, out)))
 		return err;
 	blen = out->len - at;
 	n = uv_enc(lb, blen);
@@ -258,12 +261,13 @@ int pc_enc_sample(struct pc_enc *e, const struct pc_sample *s, struct pc_buf *ou
 	if ((err = put_u8(out, 0)))
 		goto cleanup;
 	for (unsigned g = 0; g < PC_G_MAX; g++) {
-		const struct pc_table *t = &s->t[g];
+		const struct pc_table *t = &s->t[g], *pt = prev ? &prev->t[g] : NULL;
+		int keys_same = pt && t->nrows && same_keys(t, pt);
 
 		/* Key frames omit empty groups; delta frames omit unchanged ones. */
-		if (prev ? same_table(t, &prev->t[g]) : !t->nrows)
+		if (pt ? same_table(t, pt, keys_same) : !t->nrows)
 			continue;
-		if ((err = enc_group(g, t, prev ? &prev->t[g] : NULL, out)))
+		if ((err = enc_group(g, t, pt, keys_same, out)))
 			goto cleanup;
 		ngroups++;
 	}

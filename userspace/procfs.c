@@ -37,11 +37,11 @@ static const struct {
 	const char *resource; /* /proc/pressure files go to proc_pressure_parse */
 	unsigned skip;	      /* the procfs__read_some flag that leaves it out */
 } sources[] = {
-    {"/proc/stat", proc_stat_parse, NULL, 0},
-    {"/proc/meminfo", proc_meminfo_parse, NULL, 0},
+    {"/proc/stat", proc_stat_parse, NULL, PROCFS_NO_STAT},
+    {"/proc/meminfo", proc_meminfo_parse, NULL, PROCFS_NO_MEM},
     {"/proc/vmstat", proc_vmstat_parse, NULL, PROCFS_NO_VMSTAT},
-    {"/proc/diskstats", proc_diskstats_parse, NULL, 0},
-    {"/proc/net/dev", proc_netdev_parse, NULL, 0},
+    {"/proc/diskstats", proc_diskstats_parse, NULL, PROCFS_NO_DISK},
+    {"/proc/net/dev", proc_netdev_parse, NULL, PROCFS_NO_NET},
     {"/proc/loadavg", proc_loadavg_parse, NULL, PROCFS_NO_LOAD},
     {"/proc/uptime", proc_uptime_parse, NULL, PROCFS_NO_LOAD},
     {"/proc/pressure/cpu", NULL, "cpu", PROCFS_NO_PSI},

@@ -28,6 +28,7 @@ struct pc_sampler {
 	uint64_t parse_errors;
 	uint64_t gap_count;
 	uint64_t last_deadline; /* of the previous tick, to tell which read periods began */
+	unsigned not_kept;	/* procfs__read_some flags of the sources no kept group needs */
 	enum pc_gap_reason gap_reason;
 	struct pc_perr perr;
 	char first_perr[sizeof(((struct pc_perr *)0)->first)];
@@ -124,10 +125,33 @@ static const struct {
     {{PROCFS_NO_PSI, BPF_READ_NO_CGROUP | BPF_READ_NO_EXITED | BPF_READ_NO_BLK, 1}, 100000000ULL},
 };
 
-/* What to leave out of the tick at deadline_ns (nothing on the first). */
+/* The procfs__read_some flag that leaves out the source of each /proc group. */
+static const struct {
+	int g;
+	unsigned flag;
+} group_source[] = {
+    {PC_G_CPU, PROCFS_NO_STAT},	     {PC_G_STAT, PROCFS_NO_STAT}, {PC_G_MEM, PROCFS_NO_MEM},
+    {PC_G_VMSTAT, PROCFS_NO_VMSTAT}, {PC_G_DISK, PROCFS_NO_DISK}, {PC_G_NET, PROCFS_NO_NET},
+    {PC_G_FS, PROCFS_NO_STATFS},     {PC_G_LOAD, PROCFS_NO_LOAD}, {PC_G_UPTIME, PROCFS_NO_LOAD},
+    {PC_G_PSI, PROCFS_NO_PSI},
+};
+
+void sampler__keep(struct pc_sampler *sp, uint32_t groups)
+{
+	unsigned all = 0, need = 0;
+
+	for (size_t i = 0; i < sizeof(group_source) / sizeof(*group_source); i++) {
+		all |= group_source[i].flag;
+		if (groups & (1u << group_source[i].g))
+			need |= group_source[i].flag;
+	}
+	sp->not_kept = all & ~need;
+}
+
+/* What to leave out of the tick at deadline_ns (only what is not kept, on the first). */
 static struct tick_skip skip_now(struct pc_sampler *sp, uint64_t deadline_ns, int first)
 {
-	struct tick_skip k = {0, 0, 0};
+	struct tick_skip k = {sp->not_kept, 0, 0};
 
 	for (size_t i = 0; i < sizeof(read_periods) / sizeof(*read_periods); i++) {
 		uint64_t p = read_periods[i].period_ns;

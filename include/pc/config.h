@@ -33,6 +33,12 @@ int pc_config_path(const char *tool, char *buf, size_t len);
  * -ERANGE when it does not fit.
  */
 int pc_parse_duration(const char *s, uint64_t *ns);
+
+/* The sampling intervals served, everywhere one is given: 10 ms to 1 h (docs/COLLECTOR.md). */
+static inline int pc_interval_ok(uint64_t ns)
+{
+	return ns >= 10000000ULL && ns <= 3600000000000ULL;
+}
 /* Format ns as a short Go-style duration ("100ms", "1m30s"). */
 void pc_format_duration(uint64_t ns, char *buf, size_t len);
 /* Parse a non-negative decimal integer that must fit max; -EINVAL / -ERANGE. */

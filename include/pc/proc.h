@@ -58,6 +58,10 @@ int procfs__read(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr);
 #define PROCFS_NO_VMSTAT (1u << 2) /* /proc/vmstat */
 #define PROCFS_NO_LOAD	 (1u << 3) /* /proc/loadavg and /proc/uptime */
 #define PROCFS_NO_PSI	 (1u << 4) /* /proc/pressure/{cpu,memory,io} */
+#define PROCFS_NO_STAT	 (1u << 5) /* /proc/stat */
+#define PROCFS_NO_MEM	 (1u << 6) /* /proc/meminfo */
+#define PROCFS_NO_DISK	 (1u << 7) /* /proc/diskstats */
+#define PROCFS_NO_NET	 (1u << 8) /* /proc/net/dev (and /sys/class/net with it) */
 int procfs__read_some(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr, unsigned skip);
 /*
  * The verbatim text of one file as of now (for pcc mode), e.g. "/proc/stat":

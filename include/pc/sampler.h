@@ -25,6 +25,13 @@ struct pc_sampler;
 struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host, uint32_t run);
 /* Fill s (reset first) for the tick whose deadline is deadline_ns. */
 int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_ns);
+/*
+ * Read only the /proc sources of these groups (1 << PC_G_*) from now on:
+ * a run that keeps a subset (server mode's systems=) does not pay for the
+ * rest. A source that feeds several groups is read while any is kept, so
+ * the caller still drops what it does not keep. All groups by default.
+ */
+void sampler__keep(struct pc_sampler *sp, uint32_t groups);
 /* Mark the next sample as following a gap of count samples lost for reason. */
 void sampler__gap(struct pc_sampler *sp, uint64_t count, enum pc_gap_reason reason);
 /* A sentence per missing source ("eBPF: not root; /proc/pressure: ENOENT"), or "". */

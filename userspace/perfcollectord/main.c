@@ -92,7 +92,7 @@ static void parse_interval(const char *flag, const char *v, uint64_t *out)
 
 	if (r)
 		fatalx("%s=%s: not a duration (use e.g. 100ms, 1s, 5m)", flag, v);
-	if (*out < 10000000ULL || *out > 3600000000000ULL)
+	if (!pc_interval_ok(*out))
 		fatalx("%s=%s: the interval must be between 10ms and 1h", flag, v);
 }
 

@@ -17,8 +17,7 @@
 #include "pc/spool.h"
 #include "pc/wire.h"
 
-#define AWAY_BATCH_NS	60000000000ull /* bigger batches while nobody is listening */
-#define MAX_BATCH_BYTES (1u << 20)
+#define MAX_BATCH_BYTES (1u << 20) /* a batch is sealed at this size, and a send stops */
 
 struct srv {
 	const struct cd_opts *o;

@@ -26,6 +26,8 @@
 #include "pc/ticker.h"
 #include "server_int.h"
 
+#define AWAY_BATCH_NS 60000000000ull /* bigger batches while nobody is listening */
+
 /* --- systems: which groups a run keeps ("" keeps all) */
 
 static const struct {
@@ -57,11 +59,13 @@ static int systems_mask(const char *list, uint32_t *mask, char *why, size_t whyl
 			if (!strcmp(tok, systems_map[i].name))
 				break;
 		if (i == sizeof(systems_map) / sizeof(*systems_map)) {
-			snprintf(why, whylen,
-				 "systems: '%.64s' unknown (known: /proc/stat /proc/meminfo "
-				 "/proc/vmstat /proc/diskstats /proc/net/dev statfs /proc/loadavg "
-				 "/proc/pressure /proc/uptime, or all)",
-				 tok);
+			char known[256] = "";
+
+			for (i = 0; i < sizeof(systems_map) / sizeof(*systems_map); i++)
+				snprintf(known + strlen(known), sizeof(known) - strlen(known),
+					 "%s ", systems_map[i].name);
+			snprintf(why, whylen, "systems: '%.64s' unknown (known: %sor all)", tok,
+				 known);
 			return -EINVAL;
 		}
 		for (int k = 0; k < 2; k++)
@@ -138,7 +142,7 @@ void srv_state_load(struct srv *S)
 			  line);
 	}
 	fclose(f);
-	if (S->running && (S->interval_ns < 10000000ull || S->interval_ns > 3600000000000ull ||
+	if (S->running && (!pc_interval_ok(S->interval_ns) ||
 			   systems_mask(S->systems, &mask, why, sizeof(why)))) {
 		log_warnx("%s: interval %llu ns or systems '%s' invalid: not resuming run %u",
 			  S->statepath, (unsigned long long)S->interval_ns, S->systems, S->run);
@@ -252,6 +256,7 @@ static void run_one(struct srv *S, unsigned gen, uint64_t interval, const char *
 	}
 	if (*sampler__missing(r.sp))
 		log_warnx("running without: %s", sampler__missing(r.sp));
+	sampler__keep(r.sp, r.mask); /* not even read: what the run does not keep */
 	pc_sample_init(&r.s);
 	pc_enc_init(&r.enc);
 	ticker__init(&tk, interval);
@@ -392,7 +397,7 @@ int srv_start(struct srv *S, uint64_t interval, const char *systems, struct pc_b
 	uint32_t mask;
 	int n;
 
-	if (interval < 10000000ull || interval > 3600000000000ull) {
+	if (!pc_interval_ok(interval)) {
 		n = snprintf(why, sizeof(why), "frequency %llu ns: must be between 10ms and 1h",
 			     (unsigned long long)interval);
 		pc_buf_put(out, why, (size_t)n);

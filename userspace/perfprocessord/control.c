@@ -140,8 +140,7 @@ int pd_command(struct pd *pd, int argc, char **argv, int daemon, struct pc_buf *
 		}
 	}
 	if (op == PC_OP_START) {
-		if (pc_parse_duration(freq, &interval) || interval < 10000000ull ||
-		    interval > 3600000000000ull) {
+		if (pc_parse_duration(freq, &interval) || !pc_interval_ok(interval)) {
 			pc_buf_printf(
 			    out,
 			    "frequency=%.64s: a duration between 10ms and 1h (e.g. 100ms, 1s)\n",

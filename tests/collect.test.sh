@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real collection of this host: 3 s at 100 ms (sample count, monotonic timestamps, every sample
-# on the 100 ms wall-clock grid and taken within 1 ms of its deadline), then CPU % from our CSV
+# on the 100 ms wall-clock grid and taken within 1 ms of its deadline, at most a tenth later, not
+# counting deadlines at which a sleeping reference process was held as long), then CPU % from our CSV
 # against sysstat's sar -u over the same 1 s intervals (sadc running alongside, under a steady
 # stress-ng load on one CPU): within 1 percentage point over the window, and in each interval
 # within 1 pp plus one USER_HZ tick at either end (the readers cannot read at the same instant).
@@ -16,14 +17,32 @@ cleanup() {
 trap cleanup EXIT
 
 # --- 3 s at 100 ms
+# Beside it, a reference that only sleeps to the same 100 ms wall-clock deadlines and notes how
+# late it woke: when the machine (the hypervisor, other work) holds every task at a deadline,
+# the reference is late there too, and that sample says nothing about the collector.
+python3 - "$tmp/ref.txt" <<'PY' &
+import sys, time
+iv = 100_000_000
+out = open(sys.argv[1], "w")
+g = (time.time_ns() // iv + 1) * iv
+end = g + 4_500_000_000
+while g < end:
+    time.sleep(max(0, (g - time.time_ns()) / 1e9))
+    out.write(f"{g} {time.time_ns() - g}\n")
+    g += iv
+PY
+pids+=($!)
+ref_pid=$!
 "$bin/perfcollectord" --mode=local --duration=3s --frequency=100ms --output="$tmp/a.pcol" \
 	2>"$tmp/a.err"
 cat "$tmp/a.err"
 grep -q '^perfcollectord: collecting: ' "$tmp/a.err"
+wait "$ref_pid"
 "$bin/perfjournal" --input="$tmp/a.pcol" --mode=raw --output="$tmp/a.jsonl"
-python3 - "$tmp/a.jsonl" <<'PY'
+python3 - "$tmp/a.jsonl" "$tmp/ref.txt" <<'PY'
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1])]
+ref = dict(map(int, l.split()) for l in open(sys.argv[2]))
 iv = 100_000_000
 assert len(s) == 30, f"want 30 samples (3s / 100ms), got {len(s)}"
 t = [x["time_ns"] for x in s]
@@ -38,9 +57,14 @@ assert min(late) >= 0, "a sample was taken before its deadline"
 over = [(x["seq"], x["taken_ns"] - x["time_ns"]) for x in s[1:] if x["taken_ns"] - x["time_ns"] > 1_000_000]
 print("samples more than 1 ms late (seq, ns):", over)
 # The wake-up is the scheduler's: on a machine whose CPUs are saturated by other work a few
-# wake-ups come late. Most must be within 1 ms; every one within one interval.
+# wake-ups come late. Most must be within 1 ms; every one within one interval. A late sample
+# whose deadline the reference sleeper also woke over 1 ms late is the machine's, not ours.
+held = [(q, ns) for q, ns in over if ref.get(s[q]["time_ns"], 0) > 1_000_000]
+if held:
+    print("of those, the reference sleeper was held at the same deadlines (not judged):", held)
+judged = [o for o in over if o not in held]
 assert late[len(late) // 2] <= 1_000_000, "median lateness over 1 ms"
-assert len(over) <= len(late) // 10, f"{len(over)} of {len(late)} samples more than 1 ms late"
+assert len(judged) <= len(late) // 10, f"{len(judged)} of {len(late)} samples more than 1 ms late"
 assert late[-1] < iv, "a sample was taken a whole interval late"
 PY
 

@@ -30,8 +30,10 @@ const volatile bool want_cgroup = true;
 const volatile bool want_runq = true;
 const volatile __u32 targ_tgid = 0; /* time only this process' tasks (tests); 0 = all */
 
+/* Element N for CPU N; the loader sizes it to the possible CPUs. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct pcb_cpu);
@@ -46,9 +48,9 @@ struct {
 
 static __always_inline struct pcb_cpu *this_cpu(void)
 {
-	__u32 zero = 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 
-	return bpf_map_lookup_elem(&cpus, &zero);
+	return bpf_map_lookup_elem(&cpus, &cpu);
 }
 
 /* Read a task field: a direct load under tp_btf, a CO-RE probe read under raw_tp. */

@@ -381,6 +381,68 @@ static void ebpf_block_rows_every_tenth_tick_rate_over_100ms(void **state)
 	free(dir);
 }
 
+/*
+ * With eBPF, the collector reads /proc/stat every 100 ms at 10 ms: host.csv
+ * and proc/stat carry CPU on the rows of the samples that have it, split
+ * over the 100 ms since the last one; the other rows leave CPU empty (never
+ * 0 % or a repeated figure) and keep their network rates over 10 ms.
+ */
+static void cpu_read_every_tenth_tick_splits_over_100ms(void **state)
+{
+	struct pc_sample s[21];
+	char *dir = tu_tmpdir(), *buf, *line, *save = NULL;
+	int rows = 0, with = 0;
+	struct csv c;
+	(void)state;
+
+	for (uint64_t i = 0; i <= 20; i++) {
+		pc_sample_init(&s[i]);
+		s[i].time_ns = T0 * 1000000000ull + i * 10000000ull;
+		net_row(&s[i], "eth0", 1000 * i, 0); /* 100 kB/s */
+		if (i % 10 == 0) /* 20 ticks per 100 ms on two CPUs: 6 user, 2 system, 12 idle */
+			cpu_row(&s[i], "all", 1000 + 6 * i / 10, 1000 + 2 * i / 10,
+				1000 + 12 * i / 10);
+	}
+	export_samples(s, 21, dir);
+	buf = tu_read_file(tu_path(dir, "host.csv"), NULL);
+	assert_non_null(buf);
+	strtok_r(buf, "\n", &save); /* the header */
+	for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *cpu = strchr(line, ',') + 1;
+		double v[5];
+		char *p = cpu;
+
+		rows++;
+		if (strncmp(cpu, ",,,,,", 5)) { /* this sample has /proc/stat */
+			with++;
+			for (int k = 0; k < 5; k++)
+				v[k] = strtod(p, &p), p++;
+			if (!close_enough(v[0], 30) || !close_enough(v[1], 10) ||
+			    !close_enough(v[3], 60))
+				fail_msg("host.csv row %d: cpu user %g, system %g, idle %g; "
+					 "want 30, 10, 60 (over 100 ms)",
+					 rows, v[0], v[1], v[3]);
+		}
+		p = strrchr(line, ',');
+		for (int k = 0; k < 3; k++)
+			while (*--p != ',')
+				;
+		if (!close_enough(strtod(p + 1, NULL), 100000))
+			fail_msg("host.csv row %d: net_rx_bytes %s; want 100000 (over 10 ms)", rows,
+				 p + 1);
+	}
+	assert_int_equal(rows, 20);
+	assert_int_equal(with, 2);
+	free(buf);
+	csv_load(&c, tu_path(dir, "proc/stat"), 1);
+	assert_int_equal(c.n, 2);
+	free(c.r);
+	for (int i = 0; i <= 20; i++)
+		pc_sample_free(&s[i]);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* ---- helpers ---- */
 
 static void fmt_prints_like_go(void **state)
@@ -458,6 +520,7 @@ int main(void)
 	    cmocka_unit_test(cpu_without_ticks_reads_idle),
 	    cmocka_unit_test(pressure_read_every_tenth_tick_has_its_own_interval),
 	    cmocka_unit_test(ebpf_block_rows_every_tenth_tick_rate_over_100ms),
+	    cmocka_unit_test(cpu_read_every_tenth_tick_splits_over_100ms),
 	    cmocka_unit_test(fmt_prints_like_go),
 	    cmocka_unit_test(hist_percentiles_interpolate_in_log2_buckets),
 	    cmocka_unit_test(whole_disks_exclude_partitions_and_virtual),

@@ -4,8 +4,9 @@
  * meminfo, diskstats, net/dev and the collector's own row; at short
  * intervals vmstat, statfs, loadavg and uptime come on the first tick of
  * each wall-clock second and the pressure files on the first of each 100 ms;
- * at 1 s every tick carries everything; with eBPF, CPU per cgroup and block
- * latency come on the first tick of each 100 ms too. Real /proc of this machine; the
+ * at 1 s every tick carries everything; with eBPF, /proc/stat, CPU per cgroup
+ * and block latency come on the first tick of each 100 ms too (eBPF's exact
+ * CPU busy time is in every tick). Real /proc of this machine; the
  * deadlines are given, so no test waits for them.
  */
 #include <stdio.h>
@@ -72,8 +73,8 @@ static void test_10ms_reads_slow_sources_once_a_second(void **state)
 }
 
 /*
- * With eBPF: CPU busy time every tick; CPU per cgroup and block latency per
- * disk on the first tick of each 100 ms only.
+ * With eBPF: CPU busy time every tick; /proc/stat, CPU per cgroup and block
+ * latency per disk on the first tick of each 100 ms only.
  */
 static void test_10ms_reads_ebpf_cgroups_every_100ms(void **state)
 {
@@ -101,6 +102,12 @@ static void test_10ms_reads_ebpf_cgroups_every_100ms(void **state)
 		if (k % 10 && (s.t[PC_G_BPF_CGROUP].nrows || s.t[PC_G_BPF_BLK].nrows))
 			fail_msg("tick %d: %u cgroup and %u block rows inside a 100 ms period", k,
 				 s.t[PC_G_BPF_CGROUP].nrows, s.t[PC_G_BPF_BLK].nrows);
+		if (!!s.t[PC_G_CPU].nrows != !(k % 10) || !!s.t[PC_G_STAT].nrows != !(k % 10))
+			fail_msg("tick %d: %u cpu and %u stat rows; want /proc/stat %s", k,
+				 s.t[PC_G_CPU].nrows, s.t[PC_G_STAT].nrows,
+				 k % 10 ? "left out inside a 100 ms period" : "read");
+		if (!s.t[PC_G_MEM].nrows || !s.t[PC_G_DISK].nrows || !s.t[PC_G_NET].nrows)
+			fail_msg("tick %d: meminfo, diskstats or net/dev missing", k);
 		with += k % 10 == 0 && s.t[PC_G_BPF_CGROUP].nrows > 0;
 	}
 	assert_true(with > 0);

@@ -72,8 +72,11 @@ struct bpf_sampler {
 	int stats_fd;
 
 	/* bpf_read.c */
-	int ncpu;	      /* possible CPUs: the stride of per-CPU map values */
-	struct cpu_read *cpu; /* per possible CPU */
+	int ncpu;			   /* possible CPUs: the stride of per-CPU map values */
+	struct cpu_read *cpu;		   /* per possible CPU */
+	const volatile uint64_t *cpus_map; /* the sched program's CPU array, mapped */
+	size_t cpus_map_len;
+	struct pcb_cpu *cpus; /* this tick's copy of it */
 	void *keys, *vals;    /* map dump buffers, sized for the largest map */
 	struct bpf_names *names;
 	uint64_t execs, exits, exit_cpu_ns; /* from ring-buffer events */
@@ -101,6 +104,8 @@ void bpf_loaded__close(struct bpf_loaded *l);
 void bpf_note(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 int bpf_read__init(struct bpf_sampler *b);
+/* Map the sched program's CPU array (after the load); 0 or a negative errno. */
+int bpf_read__map_cpus(struct bpf_sampler *b);
 void bpf_read__fini(struct bpf_sampler *b);
 /* ring_buffer__new callback: counts one pcb_event. */
 int bpf_read__event(void *ctx, void *data, size_t len);

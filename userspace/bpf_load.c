@@ -187,6 +187,9 @@ static int sched_start(struct skels *k, const struct bpf_sampler_opts *o, int ra
 	s->rodata->want_cgroup = !(o->flags & BPF_SAMPLER_NO_CGROUP);
 	s->rodata->want_runq = !(o->flags & BPF_SAMPLER_NO_RUNQ) && runq_supported();
 	s->rodata->targ_tgid = o->runq_tgid;
+	err = libbpf_num_possible_cpus();
+	if (err < 0 || (err = bpf_map__set_max_entries(s->maps.cpus, (__u32)err)))
+		return step_failed("size the CPU map", err, why, len);
 	choose_progs(s->obj, raw);
 	err = sched_bpf__load(s);
 	if (err)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,7 +28,6 @@
 
 /* Bits of b->warned: what was already logged once. */
 enum {
-	W_CPUS = 1u << 0,
 	W_CG = 1u << 2,
 	W_BLK = 1u << 3,
 	W_COST = 1u << 4,
@@ -48,8 +48,6 @@ static size_t vsize_max(void)
 {
 	size_t m = sizeof(struct pcb_disk);
 
-	if (sizeof(struct pcb_cpu) > m)
-		m = sizeof(struct pcb_cpu);
 	if (sizeof(struct pcb_hist) > m)
 		m = sizeof(struct pcb_hist);
 	return m;
@@ -65,9 +63,10 @@ int bpf_read__init(struct bpf_sampler *b)
 	b->cpu = calloc((size_t)n, sizeof(*b->cpu));
 	b->keys = calloc(CHUNK, sizeof(uint64_t));
 	b->vals = calloc((size_t)CHUNK * (size_t)n, vsize_max());
+	b->cpus = aligned_alloc(_Alignof(struct pcb_cpu), (size_t)n * sizeof(struct pcb_cpu));
 	b->names = bpf_names__new(NULL);
 	b->exited = calloc(PC_BPF_MAX_COMMS, sizeof(*b->exited));
-	if (!b->cpu || !b->keys || !b->vals || !b->names || !b->exited)
+	if (!b->cpu || !b->keys || !b->vals || !b->cpus || !b->names || !b->exited)
 		return -ENOMEM;
 	for (int c = 0; c < n; c++) {
 		b->cpu[c].rt_fd = -1;
@@ -76,11 +75,33 @@ int bpf_read__init(struct bpf_sampler *b)
 	return 0;
 }
 
+int bpf_read__map_cpus(struct bpf_sampler *b)
+{
+	const struct bpf_map_ref *m = &b->l.map[M_CPUS];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len;
+	void *p;
+
+	if (m->value_size != sizeof(struct pcb_cpu) || m->max_entries < (uint32_t)b->ncpu)
+		return -EINVAL;
+	len = ((size_t)m->value_size * m->max_entries + page - 1) / page * page;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, m->fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	b->cpus_map = p;
+	b->cpus_map_len = len;
+	return 0;
+}
+
 void bpf_read__fini(struct bpf_sampler *b)
 {
 	for (int c = 0; b->cpu && c < b->ncpu; c++)
 		if (b->cpu[c].rt_fd >= 0)
 			close(b->cpu[c].rt_fd);
+	if (b->cpus_map)
+		munmap((void *)b->cpus_map, b->cpus_map_len);
+	b->cpus_map = NULL;
+	free(b->cpus);
+	b->cpus = NULL;
 	free(b->cpu);
 	free(b->keys);
 	free(b->vals);
@@ -405,9 +426,9 @@ static uint64_t running_ns(struct cpu_read *cr, const struct pcb_cpu *pc, uint64
 /* The CPUs' busy time and run-queue histogram; their cgroups' pending time when cg. */
 static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 {
-	const struct pcb_cpu *pc = b->vals;
-	uint64_t cg_full = 0, now, busy, *row;
-	__u32 zero = 0;
+	const struct pcb_cpu *pc = b->cpus;
+	uint64_t cg_full = 0, now, busy, *row, *to = (uint64_t *)b->cpus;
+	size_t words = (size_t)b->ncpu * sizeof(*pc) / sizeof(*to);
 
 	/*
 	 * last_ns + clk_off is CLOCK_MONOTONIC: the running task's time so far
@@ -417,10 +438,8 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 	 * reader preempted in between counted the gap twice).
 	 */
 	now = mono_ns();
-	if (bpf_map_lookup_elem(b->l.map[M_CPUS].fd, &zero, b->vals)) {
-		warn_once(b, W_CPUS, "cannot read the per-CPU busy map", errno);
-		return 0;
-	}
+	for (size_t i = 0; i < words; i++) /* each word once, as the programs left it */
+		to[i] = b->cpus_map[i];
 	for (int c = 0; c < b->ncpu; c++) {
 		cg_full += pc[c].cg_full;
 		if (cg && pc[c].cg_pending && cg_pending(b, s, pc[c].cg_id, pc[c].cg_pending))

@@ -61,6 +61,14 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *o, cha
 	err = bpf_load(o, &b->l, why, whylen);
 	if (err)
 		goto cleanup;
+	if (b->l.on[PART_SCHED] && (err = bpf_read__map_cpus(b))) {
+		bpf_note(b->l.missing, sizeof(b->l.missing),
+			 "sched: cannot map its CPU array: %s (exact CPU busy, run-queue latency, "
+			 "cgroup CPU missing)",
+			 strerror(-err));
+		b->l.on[PART_SCHED] = 0;
+		err = 0;
+	}
 	b->want_cgroup = !(o->flags & BPF_SAMPLER_NO_CGROUP);
 	b->want_runq = b->l.want_runq;
 	if (b->l.on[PART_PROC]) {
@@ -89,6 +97,11 @@ cleanup:
 const char *bpf_sampler__missing(const struct bpf_sampler *b)
 {
 	return b ? b->l.missing : "eBPF sampler not running";
+}
+
+int bpf_sampler__busy_time(const struct bpf_sampler *b)
+{
+	return b->l.on[PART_SCHED];
 }
 
 int bpf_sampler__uses_btf(const struct bpf_sampler *b)

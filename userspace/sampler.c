@@ -29,6 +29,7 @@ struct pc_sampler {
 	uint64_t gap_count;
 	uint64_t last_deadline; /* of the previous tick, to tell which read periods began */
 	unsigned not_kept;	/* procfs__read_some flags of the sources no kept group needs */
+	int bpf_busy;		/* eBPF measures every CPU's busy time exactly */
 	enum pc_gap_reason gap_reason;
 	struct pc_perr perr;
 	char first_perr[sizeof(((struct pc_perr *)0)->first)];
@@ -73,6 +74,7 @@ struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host
 				    why[0] ? why : strerror(errno));
 		else
 			add_missing(sp, "eBPF", bpf_sampler__missing(sp->bpf));
+		sp->bpf_busy = sp->bpf && bpf_sampler__busy_time(sp->bpf);
 	}
 	sp->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	sp->page_kb = sysconf(_SC_PAGESIZE) / 1024;
@@ -110,7 +112,11 @@ static uint64_t tv_ns(struct timeval tv)
  * exited tasks can be hundreds of rows, and a block latency histogram needs
  * more than 10 ms of I/Os to say anything (diskstats has the counts every
  * tick). The self row's RSS is a gauge: between its reads it repeats the
- * last value (the row is in every sample).
+ * last value (the row is in every sample). /proc/stat counts in USER_HZ
+ * ticks (10 ms): over one 10 ms interval a CPU's delta is 0 or 1 tick, a
+ * figure of 0 or 100 %; where eBPF measures every CPU's busy time exactly,
+ * every tick, /proc/stat's split (user, system, iowait, steal) is read
+ * every 100 ms instead (with_bpf_busy).
  */
 struct tick_skip {
 	unsigned procfs, bpf; /* procfs__read_some and bpf_sampler__read_some flags */
@@ -119,10 +125,13 @@ struct tick_skip {
 
 static const struct {
 	struct tick_skip skip;
+	unsigned with_bpf_busy; /* procfs flags added when eBPF measures CPU busy time */
 	uint64_t period_ns;
 } read_periods[] = {
-    {{PROCFS_NO_VMSTAT | PROCFS_NO_STATFS | PROCFS_NO_LOAD, 0, 0}, 1000000000ULL},
-    {{PROCFS_NO_PSI, BPF_READ_NO_CGROUP | BPF_READ_NO_EXITED | BPF_READ_NO_BLK, 1}, 100000000ULL},
+    {{PROCFS_NO_VMSTAT | PROCFS_NO_STATFS | PROCFS_NO_LOAD, 0, 0}, 0, 1000000000ULL},
+    {{PROCFS_NO_PSI, BPF_READ_NO_CGROUP | BPF_READ_NO_EXITED | BPF_READ_NO_BLK, 1},
+     PROCFS_NO_STAT,
+     100000000ULL},
 };
 
 /* The procfs__read_some flag that leaves out the source of each /proc group. */
@@ -158,6 +167,8 @@ static struct tick_skip skip_now(struct pc_sampler *sp, uint64_t deadline_ns, in
 
 		if (!first && deadline_ns / p == sp->last_deadline / p) {
 			k.procfs |= read_periods[i].skip.procfs;
+			if (sp->bpf_busy)
+				k.procfs |= read_periods[i].with_bpf_busy;
 			k.bpf |= read_periods[i].skip.bpf;
 			k.rss |= read_periods[i].skip.rss;
 		}

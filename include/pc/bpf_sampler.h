@@ -72,6 +72,8 @@ struct bpf_prog_cost {
 };
 /* Fill up to max entries; returns how many programs are attached, or a negative errno. */
 int bpf_sampler__costs(const struct bpf_sampler *b, struct bpf_prog_cost *out, int max);
+/* 1 when the sched program runs: every CPU's busy time is measured exactly. */
+int bpf_sampler__busy_time(const struct bpf_sampler *b);
 /* 1 when the programs run as tp_btf, 0 when as the raw_tp fallback. */
 int bpf_sampler__uses_btf(const struct bpf_sampler *b);
 

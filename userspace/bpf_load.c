@@ -14,6 +14,7 @@
  * as long as it lives, and it reads the maps by fd (bpf_read.c).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +399,13 @@ static void child(int sock, const struct bpf_sampler_opts *o)
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	int *slot[MAX_FDS], n;
 
+	/*
+	 * libbpf reads and indexes the kernel's BTF once per object (and we
+	 * once more): keep freed memory in the heap so that each parse reuses
+	 * the pages of the one before instead of faulting in fresh ones.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	for (int i = 0; i < M_MAX; i++)
 		m.l.map[i].fd = -1;
 	m.err = load_here(o, &k, &m.l);

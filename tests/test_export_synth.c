@@ -48,6 +48,15 @@ static void disk_row(struct pc_sample *s, const char *key, uint64_t rd_ios, uint
 	r[PC_DISK_RD_SECTORS] = rd_sect;
 }
 
+/* Free samples[0..n) and remove dir (made by tu_tmpdir). */
+static void samples_done(struct pc_sample *s, int n, char *dir)
+{
+	for (int i = 0; i < n; i++)
+		pc_sample_free(&s[i]);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* Export samples[0..n) as csv into dir. */
 static void export_samples(struct pc_sample *s, int n, const char *dir)
 {
@@ -105,10 +114,7 @@ static void vanishing_cpu_gives_no_row_and_no_wild_values(void **state)
 	       &(struct row){.ts = T0 + 3, .key = "1", .n = 6, .v = {10, 0, 0, 0, 0, 90}},
 	       csv_find(&c, T0 + 3, "1"));
 	free(c.r);
-	for (int i = 0; i < 4; i++)
-		pc_sample_free(&s[i]);
-	tu_rmtree(dir);
-	free(dir);
+	samples_done(s, 4, dir);
 }
 
 static void reset_counters_give_bounded_rates(void **state)
@@ -156,10 +162,7 @@ static void reset_counters_give_bounded_rates(void **state)
 		for (int k = 0; k < c.r[i].n; k++)
 			assert_true(c.r[i].v[k] >= 0 && c.r[i].v[k] <= 100);
 	free(c.r);
-	for (int i = 0; i < 3; i++)
-		pc_sample_free(&s[i]);
-	tu_rmtree(dir);
-	free(dir);
+	samples_done(s, 3, dir);
 }
 
 static void csv_quotes_keys_that_hold_commas(void **state)
@@ -184,10 +187,7 @@ static void csv_quotes_keys_that_hold_commas(void **state)
 	assert_non_null(buf);
 	assert_non_null(strstr(buf, "\n1767977161,\"/mnt/a,\"\"b\"\"\nc\",4096,200,199,1\n"));
 	free(buf);
-	for (int i = 0; i < 2; i++)
-		pc_sample_free(&s[i]);
-	tu_rmtree(dir);
-	free(dir);
+	samples_done(s, 2, dir);
 }
 
 /*
@@ -224,10 +224,7 @@ static void exited_rows_count_from_zero(void **state)
 	assert_non_null(strstr(buf, "\n1767977162,cc,2,50\n"));
 	assert_null(strstr(buf, "1767977162,make"));
 	free(buf);
-	for (int i = 0; i < 3; i++)
-		pc_sample_free(&s[i]);
-	tu_rmtree(dir);
-	free(dir);
+	samples_done(s, 3, dir);
 }
 
 static void sample_not_after_previous_is_skipped(void **state)
@@ -250,10 +247,7 @@ static void sample_not_after_previous_is_skipped(void **state)
 	assert_int_equal(c.n, 1);
 	assert_true(close_enough(c.r[0].v[0], 100));
 	free(c.r);
-	for (int i = 0; i < 3; i++)
-		pc_sample_free(&s[i]);
-	tu_rmtree(dir);
-	free(dir);
+	samples_done(s, 3, dir);
 }
 
 static void cpu_without_ticks_reads_idle(void **state)
@@ -375,10 +369,7 @@ static void ebpf_block_rows_every_tenth_tick_rate_over_100ms(void **state)
 			    k, c.r[k].v[0], c.r[k].v[1], c.r[k].v[5], c.r[k].v[6]);
 	}
 	free(c.r);
-	for (int i = 0; i <= 20; i++)
-		pc_sample_free(&s[i]);
-	tu_rmtree(dir);
-	free(dir);
+	samples_done(s, 21, dir);
 }
 
 /*
@@ -437,10 +428,7 @@ static void cpu_read_every_tenth_tick_splits_over_100ms(void **state)
 	csv_load(&c, tu_path(dir, "proc/stat"), 1);
 	assert_int_equal(c.n, 2);
 	free(c.r);
-	for (int i = 0; i <= 20; i++)
-		pc_sample_free(&s[i]);
-	tu_rmtree(dir);
-	free(dir);
+	samples_done(s, 21, dir);
 }
 
 /* ---- helpers ---- */

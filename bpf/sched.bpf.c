@@ -8,9 +8,10 @@
  * measures it, but from the timestamp the scheduler itself keeps
  * (runq_arrive): so there is no wakeup program at all. Time is the run
  * queue's own clock (switch_now), not a clock helper call. The switch path
- * does one per-CPU array lookup and a few loads; the cgroup hash is touched only
+ * looks up its CPU's element of the cpus array (which the collector reads
+ * through a mapping) and does a few loads; the cgroup hash is touched only
  * when the cgroup running on a CPU changes (the time of the current one is
- * kept pending in the per-CPU element). A switch the kernel did not report
+ * kept pending in the CPU's element). A switch the kernel did not report
  * (the next one names another prev) is recovered from the task's own
  * runtime counter (busy_since). tp_btf programs (direct field loads) are
  * used where the kernel has them; the raw_tp twins (CO-RE probe reads) are

@@ -29,7 +29,6 @@ struct pc_sampler {
 	uint64_t gap_count;
 	uint64_t last_deadline; /* of the previous tick, to tell which read periods began */
 	unsigned not_kept;	/* procfs__read_some flags of the sources no kept group needs */
-	int bpf_busy;		/* eBPF measures every CPU's busy time exactly */
 	enum pc_gap_reason gap_reason;
 	struct pc_perr perr;
 	char first_perr[sizeof(((struct pc_perr *)0)->first)];
@@ -74,7 +73,6 @@ struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host
 				    why[0] ? why : strerror(errno));
 		else
 			add_missing(sp, "eBPF", bpf_sampler__missing(sp->bpf));
-		sp->bpf_busy = sp->bpf && bpf_sampler__busy_time(sp->bpf);
 	}
 	sp->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	sp->page_kb = sysconf(_SC_PAGESIZE) / 1024;
@@ -161,13 +159,14 @@ void sampler__keep(struct pc_sampler *sp, uint32_t groups)
 static struct tick_skip skip_now(struct pc_sampler *sp, uint64_t deadline_ns, int first)
 {
 	struct tick_skip k = {sp->not_kept, 0, 0};
+	int bpf_busy = sp->bpf && bpf_sampler__busy_time(sp->bpf);
 
 	for (size_t i = 0; i < sizeof(read_periods) / sizeof(*read_periods); i++) {
 		uint64_t p = read_periods[i].period_ns;
 
 		if (!first && deadline_ns / p == sp->last_deadline / p) {
 			k.procfs |= read_periods[i].skip.procfs;
-			if (sp->bpf_busy)
+			if (bpf_busy)
 				k.procfs |= read_periods[i].with_bpf_busy;
 			k.bpf |= read_periods[i].skip.bpf;
 			k.rss |= read_periods[i].skip.rss;

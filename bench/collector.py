@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Collector cost, side by side in one run: perfcollectord at 1 s, 100 ms and 10 ms (with and
 without eBPF), pcc mode at 1 s, and sysstat's `sadc -S XALL 1`, all started together for the same
-wall-clock span. Prints CPU (utime+stime) as % of one core, peak RSS, and bytes per sample on disk.
+wall-clock span. Prints CPU (utime+stime) as % of one core, peak RSS, bytes per sample on disk, and how late
+samples were taken after their deadlines beside a reference process that only sleeps to the same
+100 ms deadlines (the machine's own wake-up lateness; tests do not judge lateness, this does).
 Usage: collector.py BINDIR [SECONDS]"""
 import json, os, subprocess, sys, tempfile, time
 
@@ -27,6 +29,17 @@ if os.path.exists(sadc):
     procs.append(("sadc -S XALL 1", subprocess.Popen([sadc, "-S", "XALL", "1", str(secs), out]), out, 1.0))
 # Peak RSS: VmHWM of the exec'd image, polled (a child's ru_maxrss would include python's
 # pages from before exec).
+ref_out = os.path.join(tmp, "ref_sleeper")
+ref = subprocess.Popen([sys.executable, "-c", f"""
+import time
+iv, out = 100_000_000, open({ref_out!r}, "w")
+g = (time.time_ns() // iv + 1) * iv
+end = g + {secs} * 1_000_000_000
+while g < end:
+    time.sleep(max(0, (g - time.time_ns()) / 1e9))
+    out.write(f"{{time.time_ns() - g}}\\n")
+    g += iv
+"""])
 hwm = {p.pid: 0 for _, p, _, _ in procs}
 def poll_hwm():
     for pid in hwm:
@@ -48,34 +61,45 @@ while len(done) < len(procs):
 def steady(out):
     """CPU % and RSS from the collector's own self rows, after start-up (eBPF load)."""
     if not out.endswith(".pcol"):
-        return None, None
+        return None, None, None
     raw = subprocess.run([os.path.join(bindir, "perfjournal"), f"--input={out}", "--mode=raw",
                           "--output=-"], capture_output=True, text=True).stdout.splitlines()
     s = [json.loads(l) for l in raw]
     s = [x for x in s if x["time_ns"] - s[0]["time_ns"] >= 5e9] if s else []
     if len(s) < 2:
-        return None, None
+        return None, None, None
     def cpu(x):
         r = x["groups"]["self"]["rows"]["self"]
         return r[0] + r[1]
     span = s[-1]["time_ns"] - s[0]["time_ns"]
     rss = max(x["groups"]["self"]["rows"]["self"][2] for x in s) / 1024.0
-    return 100.0 * (cpu(s[-1]) - cpu(s[0])) / span, rss
+    late = sorted(x["taken_ns"] - x["time_ns"] for x in s)
+    return 100.0 * (cpu(s[-1]) - cpu(s[0])) / span, rss, late
+def pct(v, q):
+    return v[min(len(v) - 1, int(len(v) * q))] / 1e3
+def late_str(late):
+    return f"{pct(late, 0.5):8.0f} {pct(late, 0.99):8.0f} {late[-1] / 1e3:9.0f}" if late else ""
 rows = []
 for name, p, out, ival in procs:
     status, ru = done[p.pid]
     cpu = ru.ru_utime + ru.ru_stime
     size = os.path.getsize(out) if os.path.exists(out) else 0
     n = round(secs / ival)
-    st_cpu, st_rss = steady(out)
-    rows.append((name, 100.0 * cpu / secs, st_cpu, hwm[p.pid] / 1024.0, st_rss, size / max(n, 1), status))
+    st_cpu, st_rss, late = steady(out)
+    rows.append((name, 100.0 * cpu / secs, st_cpu, hwm[p.pid] / 1024.0, st_rss, size / max(n, 1), status, late))
 print(f"collector cost over {secs} s, all running at once on {os.cpu_count()} CPUs")
 print("CPU % of one core: whole run (start-up included) and steady state (from the collector's own")
 print("self rows, after 5 s); RSS: peak (VmHWM, start-up included) and steady (self rows)")
-print(f"{'':30} {'CPU% run':>9} {'CPU% steady':>12} {'RSS peak MiB':>13} {'RSS steady':>11} {'bytes/sample':>13}")
+print("late: microseconds after the deadline that reading began (median, p99, max, steady state)")
+print(f"{'':30} {'CPU% run':>9} {'CPU% steady':>12} {'RSS peak MiB':>13} {'RSS steady':>11} {'bytes/sample':>13} "
+      f"{'late p50':>8} {'p99':>8} {'max':>9}")
 fmt = lambda v, f: (f"{v:{f}}" if v is not None else "-")
-for name, cpu, scpu, rss, srss, bps, st in rows:
-    print(f"{name:30} {cpu:9.3f} {fmt(scpu, '12.3f'):>12} {rss:13.2f} {fmt(srss, '11.2f'):>11} {bps:13.0f}" + ("" if st == 0 else f"  (exit {st})"))
+for name, cpu, scpu, rss, srss, bps, st, late in rows:
+    print(f"{name:30} {cpu:9.3f} {fmt(scpu, '12.3f'):>12} {rss:13.2f} {fmt(srss, '11.2f'):>11} {bps:13.0f} "
+          + late_str(late) + ("" if st == 0 else f"  (exit {st})"))
+ref.wait()
+ref_late = sorted(int(x) for x in open(ref_out)) if os.path.exists(ref_out) else []
+print(f"{'reference sleeper 100ms':30} {'':9} {'':>12} {'':>13} {'':>11} {'':>13} " + late_str(ref_late))
 d = {r[0]: r for r in rows}
 if "sadc -S XALL 1" in d:
     sadc_cpu = max(d["sadc -S XALL 1"][1], 1e-9)

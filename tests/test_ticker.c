@@ -42,10 +42,16 @@ static void test_too_short_interval_refused(void **state)
 	assert_int_equal(ticker__init(&t, 999999ULL), -EINVAL);
 }
 
+/*
+ * Every wake-up is at or after its deadline, on the grid; a deadline the
+ * machine made us miss (a wake-up over 20 ms late) is skipped and counted,
+ * never returned late. How late the wake-ups are is the machine's
+ * scheduling: printed, not judged (bench/collector.py measures it).
+ */
 static void test_ticks_wake_at_their_deadlines(void **state)
 {
 	struct pc_ticker t;
-	uint64_t d, woke, worst = 0;
+	uint64_t d, woke, worst = 0, k = 0, skipped = 0;
 
 	(void)state;
 	assert_int_equal(ticker__init(&t, 20000000ULL), 0);
@@ -55,10 +61,13 @@ static void test_ticks_wake_at_their_deadlines(void **state)
 		assert_true(woke >= d);
 		if (woke - d > worst)
 			worst = woke - d;
-		assert_int_equal(d, ticker__deadline(&t, (uint64_t)i + 1));
+		k += 1 + t.last_skipped;
+		skipped += t.last_skipped;
+		assert_int_equal(d, ticker__deadline(&t, k));
 	}
-	print_message("worst wake-up lateness %llu us\n", (unsigned long long)(worst / 1000));
-	assert_int_equal(t.missed, 0);
+	print_message("worst wake-up lateness %llu us, %llu deadlines skipped\n",
+		      (unsigned long long)(worst / 1000), (unsigned long long)skipped);
+	assert_int_equal(t.missed, skipped);
 }
 
 static void test_overrun_skips_and_counts(void **state)

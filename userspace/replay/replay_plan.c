@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_int.h"
+#include "../export/export_int.h"
 #include "pc/replay_plan.h"
 
 #define RP_MAXCPU 4096

@@ -86,6 +86,20 @@ uint64_t cd_sample_count(const struct cd_opts *o)
 	return o->duration_ns / o->interval_ns ? o->duration_ns / o->interval_ns : 1;
 }
 
+void cd_loop_of(struct cd_loop *l, const struct cd_opts *o)
+{
+	*l = (struct cd_loop){.root = o->root,
+			      .sampler_flags = o->sampler_flags,
+			      .host = o->host,
+			      .run = o->run,
+			      .interval_ns = o->interval_ns,
+			      .count = cd_sample_count(o),
+			      .stop = &cd_stop,
+			      .output = o->output,
+			      .duration_ns = o->duration_ns,
+			      .quiet = o->quiet};
+}
+
 static void parse_interval(const char *flag, const char *v, uint64_t *out)
 {
 	int r = pc_parse_duration(v, out);

@@ -2,7 +2,7 @@
 /*
  * perfcollectord's modes, sharing one set of parsed options. main.c parses
  * the command line, the configuration file and pcc's environment; each mode
- * runs the sampling loop with its own writer.
+ * runs the sampling loop (loop.c) with its own sink.
  */
 #ifndef COLLECTORD_H
 #define COLLECTORD_H
@@ -77,7 +77,7 @@ struct cd_sink {
 	void (*start)(void *ctx, struct pc_sampler *sp, uint64_t deadline);
 	/* Before each tick: nonzero to take no sample this tick (the sink marks the gap). */
 	int (*full)(void *ctx, struct pc_sampler *sp);
-	/* A sample could not be taken: 0 to go on without it; without this hook the loop ends. */
+	/* A sample could not be taken: 0 to go on without it; else, or with no hook, it ends. */
 	int (*failed)(void *ctx, uint64_t deadline, int err);
 	/* Nonzero: end the loop, checked before every tick (server mode: the run changed). */
 	int (*stopped)(void *ctx);

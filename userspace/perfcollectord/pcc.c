@@ -129,7 +129,7 @@ static int sync_file(void *ctx)
 
 int cd_run_pcc(const struct cd_opts *o)
 {
-	struct cd_sink k = { .write = write_sample, .sync = sync_file };
+	struct cd_sink k = {.write = write_sample, .sync = sync_file};
 	struct cd_loop l;
 	FILE *f = fopen(o->output, "w");
 	int status;

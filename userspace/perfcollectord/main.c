@@ -224,7 +224,7 @@ static void parse_mode(struct cd_args *a, const char *v)
 	a->mode_set = 1;
 }
 
-/* One option; 0 when it is not one of ours (help, or a bad one). */
+/* One option: -1 to go on, or the exit status (help, a bad option). */
 static int parse_option(struct cd_args *a, int c)
 {
 	struct cd_opts *o = &a->o;
@@ -285,9 +285,9 @@ static int parse_option(struct cd_args *a, int c)
 		o->verbose = 1;
 		break;
 	default:
-		return 0;
+		return pc_cli_other_option(c, a->av, usage, 1);
 	}
-	return 1;
+	return -1;
 }
 
 static void free_args(struct cd_args *a)
@@ -304,8 +304,7 @@ static int parse_args(struct cd_args *a, int argc, char **argv)
 
 	a->nconf = pc_cli_config("perfcollectord", longopts, argc, argv, &a->ac, &a->av);
 	while ((c = getopt_long(a->ac, a->av, "hvq", longopts, NULL)) != -1) {
-		if (!parse_option(a, c)) {
-			c = pc_cli_other_option(c, a->av, usage, 1);
+		if ((c = parse_option(a, c)) >= 0) {
 			free_args(a); /* -h and bad options return: no leak to report */
 			return c;
 		}

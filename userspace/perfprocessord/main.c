@@ -159,8 +159,8 @@ static int run_daemon(struct pd *pd)
 	return ret ? 1 : 0;
 }
 
-/* One option; 0 when it is not one of ours (help, or a bad one). */
-static int parse_option(struct pd *pd, int c, int cmdline, int *hosts_cmdline)
+/* One option: -1 to go on, or the exit status (help, a bad option). */
+static int parse_option(struct pd *pd, int c, char **av, int cmdline, int *hosts_cmdline)
 {
 	uint64_t v;
 
@@ -217,9 +217,9 @@ static int parse_option(struct pd *pd, int c, int cmdline, int *hosts_cmdline)
 		pd->o.verbose = 1;
 		break;
 	default:
-		return 0;
+		return pc_cli_other_option(c, av, usage, 1);
 	}
-	return 1;
+	return -1;
 }
 
 /* Where things are when no option says: under ~/.perfprocessord, the key in ~/.ssh. */
@@ -289,8 +289,7 @@ int main(int argc, char **argv)
 	nconf = pc_cli_config("perfprocessord", longopts, argc, argv, &ac, &av);
 	/* "+": stop at the first command word, so its key=value words are not options */
 	while ((c = getopt_long(ac, av, "+hv", longopts, NULL)) != -1) {
-		if (!parse_option(&pd, c, optind - 1 > nconf, &hosts_cmdline)) {
-			c = pc_cli_other_option(c, av, usage, 1);
+		if ((c = parse_option(&pd, c, av, optind - 1 > nconf, &hosts_cmdline)) >= 0) {
 			pc_config_free(ac, av); /* -h and bad options return: no leak to report */
 			return c;
 		}

@@ -111,7 +111,7 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const struct pc_export *x,
 			continue;
 		put_key(f, ts, c->key[r]);
 		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_BCPU_BUSY_NS, itv) / 1e7);
+		exp_putd(f, exp_cpu_pct(pv, v, PC_BCPU_BUSY_NS, itv));
 		fputc(',', f);
 		exp_putd(f, exp_rate(pv, v, PC_BCPU_SWITCHES, itv));
 		fputc(',', f);
@@ -155,7 +155,7 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const struct pc_export *x,
 			continue;
 		put_key(b->f[BX_CGROUP].f, ts, c->key[r]);
 		fputc(',', b->f[BX_CGROUP].f);
-		exp_putd(b->f[BX_CGROUP].f, exp_rate(pv, v, PC_CG_CPU_NS, itv) / 1e7);
+		exp_putd(b->f[BX_CGROUP].f, exp_cpu_pct(pv, v, PC_CG_CPU_NS, itv));
 		fputc('\n', b->f[BX_CGROUP].f);
 	}
 	c = &cs->t[PC_G_BPF_PROC], p = &ps->t[PC_G_BPF_PROC], itv = exp_itv(x, cs, PC_G_BPF_PROC);
@@ -169,7 +169,7 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const struct pc_export *x,
 		fputc(',', f);
 		exp_putd(f, exp_rate(pv, v, PC_PROC_EXITS, itv));
 		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, itv) / 1e7);
+		exp_putd(f, exp_cpu_pct(pv, v, PC_PROC_EXIT_CPU_NS, itv));
 		fputc('\n', f);
 	}
 	c = &cs->t[PC_G_BPF_EXITED], p = &ps->t[PC_G_BPF_EXITED],
@@ -184,7 +184,7 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const struct pc_export *x,
 		fputc(',', f);
 		exp_putd(f, exp_rate(pv, v, PC_EXITED_TASKS, itv));
 		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_EXITED_CPU_NS, itv) / 1e7);
+		exp_putd(f, exp_cpu_pct(pv, v, PC_EXITED_CPU_NS, itv));
 		fputc('\n', f);
 	}
 	return 0;

@@ -409,6 +409,11 @@
 			if (k) k.ink = ink(c.u.ctx.canvas, c.u.bbox);
 		}
 		check.hosts = hosts.map((h) => h.name);
+		// Nothing may come from elsewhere: every resource the page loaded (none).
+		check.resources = performance.getEntriesByType('resource').map((e) => e.name);
+		for (const p of performance.getEntriesByType('paint')) check[p.name] = p.startTime;
+		check.drawn_ms = performance.now();
+		if (performance.memory) check.js_heap = performance.memory.usedJSHeapSize;
 		check.last = Math.max(...hosts.map((h) => h.last || 0));
 		const out = el('pre', { id: 'pc-selfcheck', hidden: '' }, JSON.stringify(check));
 		document.body.append(out);

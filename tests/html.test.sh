@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# perfjournal --mode=html opened in headless Chromium: the report of a short real collection of
+# this host and of two synthetic hosts with different intervals. The page writes its own
+# self-check into #pc-selfcheck (tests read it with --dump-dom): no errors, every chart drew points
+# with ink in its plot area, every heatmap drew cells, the range buttons set the last 1 h / 6 h /
+# ... before the last sample, Compare has both hosts, nothing was loaded from anywhere; the tables'
+# P95 equal those of host.csv (the CSV export) to rounding. A screenshot is kept as an artifact.
+# Skips (77) only when Chromium cannot run.
+set -euo pipefail
+bin=${PC_BIN:?}
+chromium=${CHROMIUM:-$(command -v chromium || true)}
+[ -n "$chromium" ] || { echo "SKIP: chromium not installed (scripts/deps.sh installs it)"; exit 77; }
+tmp=$(mktemp -d /tmp/pc-html.XXXXXX)
+art=${PC_ARTIFACTS:-$bin/../artifacts}
+mkdir -p "$art"
+pid=""
+cleanup() {
+	[ -n "$pid" ] && kill -- -"$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# chromium OUT ARGS...: one headless run, stdout to OUT, stderr to OUT.err; ended by PID.
+chrome() {
+	local out=$1
+	shift
+	setsid "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--enable-logging=stderr --v=0 --user-data-dir="$(mktemp -d "$tmp/prof.XXXXXX")" \
+		"$@" >"$out" 2>"$out.err" &
+	pid=$!
+	local i=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 0.2
+		i=$((i + 1))
+		[ $i -lt 600 ] || { echo "chromium did not finish in 120 s"; kill -- -"$pid"; return 1; }
+	done
+	wait "$pid" || true
+	pid=""
+}
+chrome "$tmp/blank" --dump-dom about:blank
+grep -q '<body' "$tmp/blank" || { echo "SKIP: chromium cannot run here:"; tail -3 "$tmp/blank.err"; exit 77; }
+
+# A short real collection of this host (eBPF when root), and two synthetic hosts, 1 s and 5 s.
+"$bin/perfcollectord" --mode=local --duration=4s --frequency=100ms --output="$tmp/real.pcol" >/dev/null
+"$bin/perfload" synth --output="$tmp/a.pcol" --host=1 --cpus=4 --cpu=walk:1 --mem=walk:2 \
+	--disk-read=walk:3 --disk-write=5 --net-rx=walk:4 --net-tx=2 --interval=1s --duration=2h
+"$bin/perfload" synth --output="$tmp/b.pcol" --host=2 --cpus=2 --cpu=square:10,70,10m --mem=3000 \
+	--disk-read=1 --disk-write=walk:5 --net-rx=3 --net-tx=walk:6 --interval=5s --duration=2h
+"$bin/perfjournal" --input="$tmp/real.pcol" --mode=html --output="$tmp/real.html"
+"$bin/perfjournal" --input="$tmp/real.pcol" --mode=csv --output="$tmp/real-csv" >/dev/null
+"$bin/perfjournal" --input="$tmp/a.pcol" --input="$tmp/b.pcol" --mode=html --output="$tmp/two.html"
+"$bin/perfjournal" --input="$tmp/a.pcol" --mode=csv --output="$tmp/a-csv" >/dev/null
+ls -l "$tmp/real.html" "$tmp/two.html"
+
+# Self-contained: nothing that loads from the network, no file beside it.
+for f in "$tmp/real.html" "$tmp/two.html"; do
+	if grep -Eo '(src|href)=["'\'']?(https?:)?//|url\((["'\'']?)(https?:)?//|@import|XMLHttpRequest|fetch\(' "$f" | head -3 | grep .; then
+		echo "$f: loads something from elsewhere"; exit 1
+	fi
+	grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$f"
+done
+
+for r in real two; do
+	chrome "$tmp/$r.dom" --virtual-time-budget=10000 --dump-dom "file://$tmp/$r.html#selftest"
+	if grep -E 'CONSOLE|Uncaught' "$tmp/$r.dom.err" | grep -v 'dbus' | grep .; then
+		echo "$r: console messages"; exit 1
+	fi
+done
+chrome "$tmp/shot" --window-size=1280,3000 --screenshot="$art/html-report.png" "file://$tmp/two.html"
+chrome "$tmp/shot" --window-size=1280,3000 --screenshot="$art/html-report-real.png" "file://$tmp/real.html"
+echo "screenshots: $art/html-report.png $art/html-report-real.png"
+
+python3 - "$tmp" <<'EOF'
+import csv, html.parser, json, math, os, sys
+tmp = sys.argv[1]
+
+class Page(html.parser.HTMLParser):
+    """The self-check and every table (data-name -> rows of data-v) of a dumped page."""
+    def __init__(self):
+        super().__init__(); self.check = None; self.tables = {}; self.t = None; self.pre = False
+    def handle_starttag(self, tag, a):
+        a = dict(a)
+        if tag == 'pre' and a.get('id') == 'pc-selfcheck': self.pre = True; self.check = ''
+        if tag == 'table':  # ours have a data-name; uPlot's legends do not
+            self.t = self.tables.setdefault(a['data-name'], []) if 'data-name' in a else None
+        if tag == 'tr' and self.t is not None: self.t.append([])
+        if tag == 'td' and self.t is not None: self.t[-1].append(a.get('data-v'))
+    def handle_endtag(self, tag):
+        if tag == 'pre': self.pre = False
+        if tag == 'table': self.t = None
+    def handle_data(self, d):
+        if self.pre: self.check += d
+
+def load(name):
+    p = Page(); p.feed(open(os.path.join(tmp, name)).read())
+    assert p.check, name + ': no self-check in the page'
+    return json.loads(p.check), p.tables
+
+def fail(msg):
+    print('FAIL:', msg); sys.exit(1)
+
+def common(name, c):
+    if c['errors']: fail(f'{name}: errors {c["errors"]}')
+    if c['resources']: fail(f'{name}: loaded {c["resources"]}')
+    for k, v in c['charts'].items():
+        if v['points'] <= 0 or v.get('ink', 0) <= 0: fail(f'{name}: chart {k} drew nothing: {v}')
+    for k, v in c['heatmaps'].items():
+        if v['cells'] <= 0: fail(f'{name}: heatmap {k} drew nothing')
+    r = c['ranges']
+    for key, secs in (('1H', 3600), ('6H', 21600), ('24H', 86400), ('7D', 604800)):
+        lo, hi = r[key]
+        if abs(hi - c['last']) > 1e-3 or abs(hi - lo - secs) > 1e-3:
+            fail(f'{name}: {key} shows {lo}..{hi}, want the {secs} s before {c["last"]}')
+    if r['ALL'] == r['1H']: fail(f'{name}: range buttons do not change the range')
+    print(f'{name}: {len(c["charts"])} charts, {len(c["heatmaps"])} heatmaps, no errors, '
+          f'first paint {c.get("first-contentful-paint", 0):.0f} ms')
+
+def pct(xs, q):
+    xs = sorted(xs); h = q * (len(xs) - 1); lo = math.floor(h)
+    return xs[lo] + (h - lo) * (xs[min(lo + 1, len(xs) - 1)] - xs[lo])
+
+def p95_against_csv(name, tables, csvpath, host):
+    rows = list(csv.DictReader(open(csvpath)))
+    n = 0
+    for col, table, label in (('cpu_user', 'cpu', 'user'), ('cpu_system', 'cpu', 'system'),
+                              ('mem_used', 'mem', 'used'), ('disk_read_bytes', 'diskb', 'read'),
+                              ('disk_write_bytes', 'diskb', 'write'), ('net_rx_bytes', 'netb', 'rx')):
+        xs = [float(r[col]) for r in rows if r[col] != '']
+        t = tables.get(f'{host}-{table}')
+        if not xs or t is None: fail(f'{name}: no {col} in host.csv or no table {host}-{table}')
+        row = [r for r in t if r and r[0] == label]
+        got = float(row[0][5])  # series, min, avg, p50, p90, p95
+        want = pct(xs, 0.95)
+        if abs(got - want) > 1e-6 * max(1, abs(want)): fail(f'{name}: {col} P95 {got} != CSV {want}')
+        n += 1
+    print(f'{name}: P95 of {n} metrics equal host.csv\'s')
+
+c, tables = load('real.dom')
+common('real', c)
+p95_against_csv('real', tables, os.path.join(tmp, 'real-csv/host.csv'), c['hosts'][0])
+c, tables = load('two.dom')
+common('two hosts', c)
+if len(c['hosts']) != 2: fail(f'two hosts: hosts {c["hosts"]}')
+for k, v in c['charts'].items():
+    if k.startswith('compare:') and v['series'] != 2: fail(f'compare chart {k} has {v["series"]} hosts')
+p95 = tables['compare-p95']
+if len([r for r in p95 if r]) != 2: fail('compare P95 table: want a row per host')
+p95_against_csv('two hosts', tables, os.path.join(tmp, 'a-csv/host.csv'), c['hosts'][0])
+EOF
+echo "html report ok"

@@ -51,17 +51,26 @@ grep -q '<body' "$tmp/blank" || { echo "SKIP: chromium cannot run here:"; tail -
 "$bin/perfjournal" --input="$tmp/real.pcol" --mode=csv --output="$tmp/real-csv" >/dev/null
 "$bin/perfjournal" --input="$tmp/a.pcol" --input="$tmp/b.pcol" --mode=html --output="$tmp/two.html"
 "$bin/perfjournal" --input="$tmp/a.pcol" --mode=csv --output="$tmp/a-csv" >/dev/null
-ls -l "$tmp/real.html" "$tmp/two.html"
+# A capture of the original Go tools: /proc only, so the eBPF views say they have nothing.
+legacy=${PC_SHARED_FIXTURES:-}/legacy/capture-2cpu.jsonl
+pages="real two"
+if [ -f "$legacy" ]; then
+	"$bin/perfjournal" --input="$legacy" --mode=html --output="$tmp/legacy.html"
+	pages="$pages legacy"
+else
+	echo "(no $legacy: the report of a capture without eBPF is not checked)"
+fi
+ls -l "$tmp"/*.html
 
 # Self-contained: nothing that loads from the network, no file beside it.
-for f in "$tmp/real.html" "$tmp/two.html"; do
+for f in "$tmp"/*.html; do
 	if grep -Eo '(src|href)=["'\'']?(https?:)?//|url\((["'\'']?)(https?:)?//|@import|XMLHttpRequest|fetch\(' "$f" | head -3 | grep .; then
 		echo "$f: loads something from elsewhere"; exit 1
 	fi
 	grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$f"
 done
 
-for r in real two; do
+for r in $pages; do
 	chrome "$tmp/$r.dom" --virtual-time-budget=10000 --dump-dom "file://$tmp/$r.html#selftest"
 	if grep -E 'CONSOLE|Uncaught' "$tmp/$r.dom.err" | grep -v 'dbus' | grep .; then
 		echo "$r: console messages"; exit 1
@@ -114,7 +123,7 @@ def common(name, c):
             fail(f'{name}: {key} shows {lo}..{hi}, want the {secs} s before {c["last"]}')
     if r['ALL'] == r['1H']: fail(f'{name}: range buttons do not change the range')
     print(f'{name}: {len(c["charts"])} charts, {len(c["heatmaps"])} heatmaps, no errors, '
-          f'first paint {c.get("first-contentful-paint", 0):.0f} ms')
+          f'charts drawn at {c.get("drawn_ms", 0):.0f} ms')
 
 def pct(xs, q):
     xs = sorted(xs); h = q * (len(xs) - 1); lo = math.floor(h)
@@ -147,5 +156,12 @@ for k, v in c['charts'].items():
 p95 = tables['compare-p95']
 if len([r for r in p95 if r]) != 2: fail('compare P95 table: want a row per host')
 p95_against_csv('two hosts', tables, os.path.join(tmp, 'a-csv/host.csv'), c['hosts'][0])
+if os.path.exists(os.path.join(tmp, 'legacy.dom')):
+    c, tables = load('legacy.dom')
+    common('legacy capture', c)
+    page = open(os.path.join(tmp, 'legacy.dom')).read()
+    if 'No eBPF data in this input' not in page or c['heatmaps']:
+        fail('legacy capture: the eBPF view does not say it has no data')
+    print('legacy capture: the eBPF view says the input has none')
 EOF
 echo "html report ok"

@@ -44,9 +44,9 @@ grep -q '<body' "$tmp/blank" || { echo "SKIP: chromium cannot run here:"; tail -
 # A short real collection of this host (eBPF when root), and two synthetic hosts, 1 s and 5 s.
 "$bin/perfcollectord" --mode=local --duration=4s --frequency=100ms --output="$tmp/real.pcol" >/dev/null
 "$bin/perfload" synth --output="$tmp/a.pcol" --host=1 --cpus=4 --cpu=walk:1 --mem=walk:2 \
-	--disk-read=walk:3 --disk-write=5 --net-rx=walk:4 --net-tx=2 --interval=1s --duration=2h
+	--disk-read=walk:3 --disk-write=5 --net-rx=walk:4 --net-tx=2 --interval=1s --duration=6h
 "$bin/perfload" synth --output="$tmp/b.pcol" --host=2 --cpus=2 --cpu=square:10,70,10m --mem=3000 \
-	--disk-read=1 --disk-write=walk:5 --net-rx=3 --net-tx=walk:6 --interval=5s --duration=2h
+	--disk-read=1 --disk-write=walk:5 --net-rx=3 --net-tx=walk:6 --interval=5s --duration=6h
 "$bin/perfjournal" --input="$tmp/real.pcol" --mode=html --output="$tmp/real.html"
 "$bin/perfjournal" --input="$tmp/real.pcol" --mode=csv --output="$tmp/real-csv" >/dev/null
 "$bin/perfjournal" --input="$tmp/a.pcol" --input="$tmp/b.pcol" --mode=html --output="$tmp/two.html"
@@ -81,18 +81,22 @@ chrome "$tmp/shot" --window-size=1280,3000 --screenshot="$art/html-report-real.p
 echo "screenshots: $art/html-report.png $art/html-report-real.png"
 
 python3 - "$tmp" <<'EOF'
-import csv, html.parser, json, math, os, sys
+import csv, html.parser, io, json, math, os, sys, urllib.parse
 tmp = sys.argv[1]
 
 class Page(html.parser.HTMLParser):
     """The self-check and every table (data-name -> rows of data-v) of a dumped page."""
     def __init__(self):
         super().__init__(); self.check = None; self.tables = {}; self.t = None; self.pre = False
+        self.csv = {}; self.name = None
     def handle_starttag(self, tag, a):
         a = dict(a)
+        if tag == 'a' and a.get('class') == 'csv' and self.t is not None:
+            self.csv[self.name] = urllib.parse.unquote(a['href'].split(',', 1)[1])
         if tag == 'pre' and a.get('id') == 'pc-selfcheck': self.pre = True; self.check = ''
         if tag == 'table':  # ours have a data-name; uPlot's legends do not
             self.t = self.tables.setdefault(a['data-name'], []) if 'data-name' in a else None
+            self.name = a.get('data-name')
         if tag == 'tr' and self.t is not None: self.t.append([])
         if tag == 'td' and self.t is not None: self.t[-1].append(a.get('data-v'))
     def handle_endtag(self, tag):
@@ -104,6 +108,12 @@ class Page(html.parser.HTMLParser):
 def load(name):
     p = Page(); p.feed(open(os.path.join(tmp, name)).read())
     assert p.check, name + ': no self-check in the page'
+    for t, rows in p.tables.items():  # each table's CSV link downloads its numbers
+        if t not in p.csv: fail(f'{name}: table {t} has no CSV link')
+        got = [r for r in csv.reader(io.StringIO(p.csv[t]))][1:]
+        want = [[str(v) if v not in (None, 'null') else '' for v in r] for r in rows if r]
+        if [[x for x in r] for r in got] != [[x if x != 'null' else '' for x in r] for r in want]:
+            fail(f'{name}: CSV of {t} differs from the table: {got[:2]} vs {want[:2]}')
     return json.loads(p.check), p.tables
 
 def fail(msg):
@@ -118,7 +128,7 @@ def common(name, c):
         if v['cells'] <= 0: fail(f'{name}: heatmap {k} drew nothing')
     r = c['ranges']
     for key, secs in (('1H', 3600), ('6H', 21600), ('24H', 86400), ('7D', 604800)):
-        lo, hi = r[key]
+        lo, hi = r[key][:2]
         if abs(hi - c['last']) > 1e-3 or abs(hi - lo - secs) > 1e-3:
             fail(f'{name}: {key} shows {lo}..{hi}, want the {secs} s before {c["last"]}')
     if r['ALL'] == r['1H']: fail(f'{name}: range buttons do not change the range')
@@ -153,6 +163,9 @@ common('two hosts', c)
 if len(c['hosts']) != 2: fail(f'two hosts: hosts {c["hosts"]}')
 for k, v in c['charts'].items():
     if k.startswith('compare:') and v['series'] != 2: fail(f'compare chart {k} has {v["series"]} hosts')
+# Zoomed in to 1 h of 6 h, the first chart takes a finer level of detail than for the whole.
+if not c['ranges']['1H'][2] > c['ranges']['ALL'][2]:
+    fail(f'two hosts: level at 1H {c["ranges"]["1H"][2]} not finer than at ALL {c["ranges"]["ALL"][2]}')
 p95 = tables['compare-p95']
 if len([r for r in p95 if r]) != 2: fail('compare P95 table: want a row per host')
 p95_against_csv('two hosts', tables, os.path.join(tmp, 'a-csv/host.csv'), c['hosts'][0])

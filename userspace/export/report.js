@@ -125,11 +125,11 @@
 		}
 		return (s.ys[k] = y);
 	}
-	// The coarsest level with at least one bucket per pixel column over [a, b].
+	// The coarsest level with a point per pixel column over [a, b] (a bucket gives two: min, max).
 	function pickLevel(h, a, b, px) {
 		const span = Math.max(h.last - h.levels[0].t0, 1e-9), frac = Math.min(1, (b - a) / span);
 		for (let k = 0; k < h.levels.length; k++) {
-			const n = h.levels[k].b || h.n;
+			const n = h.levels[k].b ? 2 * h.levels[k].b : h.n;
 			if (n * frac >= px) return k;
 		}
 		return h.levels.length - 1;
@@ -142,8 +142,10 @@
 	function build(c, a, b) {
 		const px = Math.max(c.u ? c.u.bbox.width / devicePixelRatio : 600, 100);
 		const byHost = new Map();
+		c.levels = [];
 		for (const src of c.sources) {
 			const k = pickLevel(src.h, a, b, px);
+			c.levels.push(k);
 			if (!byHost.has(src.h)) byHost.set(src.h, { x: levelX(src.h, k), ys: [] });
 			byHost.get(src.h).ys.push(levelY(src.s, k));
 		}
@@ -222,7 +224,7 @@
 		let pts = 0;
 		for (let i = 0; i < x.length; i++)
 			if (x[i] >= a && x[i] <= b) for (let s = 1; s < c.raw.length; s++) if (c.raw[s][i] != null) pts++;
-		check.charts[c.id] = { title: c.title, points: pts, series: c.sources.length, min: a, max: b };
+		check.charts[c.id] = { title: c.title, points: pts, series: c.sources.length, min: a, max: b, levels: c.levels };
 	}
 	function ink(canvas, bx) {
 		const ctx = canvas.getContext('2d'), d = ctx.getImageData(bx.left, bx.top, bx.width, bx.height).data;
@@ -397,7 +399,7 @@
 		for (const [name] of RANGES) {
 			document.getElementById('range-' + name).click();
 			await later();
-			check.ranges[name] = first ? [first.u.scales.x.min, first.u.scales.x.max] : null;
+			check.ranges[name] = first ? [first.u.scales.x.min, first.u.scales.x.max, first.levels[0]] : null;
 		}
 		document.getElementById('range-reset').click();
 		await later();
@@ -432,6 +434,9 @@
 		compare(cmp);
 		compareCharts = charts.splice(0);
 		showHost(0);
+		// #view=NAME shows that view alone (screenshots of one view).
+		const only = /view=(\w+)/.exec(location.hash);
+		if (only) for (const sec of app.querySelectorAll('section')) sec.hidden = sec.id !== only[1];
 		// Every chart drawn on its canvas (uPlot draws in a microtask): ms from navigation start.
 		setTimeout(() => (check.drawn_ms = performance.now()), 0);
 		later().then(() => (location.hash.includes('selftest') ? selfTest() : null)).then(later).then(finish);

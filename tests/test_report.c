@@ -152,7 +152,8 @@ static void check_decimation(const uint64_t *t, const double *v, size_t n, size_
 		for (size_t i = 0; i < n; i++) {
 			double pos = (double)(t[i] - t[0]) / w;
 
-			if (isnan(v[i]) || !(pos >= (double)k && (pos < (double)(k + 1) || k == b - 1)))
+			if (isnan(v[i]) ||
+			    !(pos >= (double)k && (pos < (double)(k + 1) || k == b - 1)))
 				continue;
 			if (!cnt || v[i] < mn)
 				mn = v[i], imn = i;
@@ -260,8 +261,8 @@ static void u16_encoding_decodes_back(void **state)
 	for (size_t i = 0; i + 3 < len; i += 4) {
 		int a = b64v(text[i]), b = b64v(text[i + 1]), c = b64v(text[i + 2]),
 		    d = b64v(text[i + 3]);
-		uint32_t x = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)(c < 0 ? 0 : c) << 6 |
-			     (uint32_t)(d < 0 ? 0 : d);
+		uint32_t x = (uint32_t)a << 18 | (uint32_t)b << 12 |
+			     (uint32_t)(c < 0 ? 0 : c) << 6 | (uint32_t)(d < 0 ? 0 : d);
 
 		bytes[nb++] = (unsigned char)(x >> 16);
 		if (c >= 0)

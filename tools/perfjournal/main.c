@@ -22,31 +22,33 @@
 #include "pc/input_flags.h"
 #include "pc/log.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE    2
 #define PC_MAX_INPUTS 64
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f,
-		"usage: %s --input=FILE [--mode=csv|json|summary|raw|html] [--output=DIR|FILE|-] [-v]\n"
-		"       PCR_COLLECTION=FILE PCR_OUTDIR=DIR pcprocess\n"
-		"\n"
-		"  -i, --input=FILE    native collection, pcc collection (JSON lines) or legacy "
-		"capture\n"
-		"  -m, --mode=MODE     csv: pcprocess tree + host.csv under DIR (default)\n"
-		"                      json: one object of computed values per interval per line\n"
-		"                      summary: averages and peaks for a person\n"
-		"                      raw: every sample as stored (raw counters), one per line\n"
-		"                      html: one self-contained report (charts, tables, compare);\n"
-		"                      --input and --host may then be given several times\n"
-		"  -o, --output=PATH   csv: a directory, html: a file (required); json, summary: a file or - "
-		"(default)\n" PC_INPUT_FLAG_USAGE
-		"  --verify            check the whole input: records, runs, span, gaps, damage;\n"
-		"                      exit 0 intact, 1 damage or gaps found\n"
-		"  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
-		"  -v, --verbose       say more\n"
-		"  -h, --help          this text\n",
-		prog);
+	fprintf(
+	    f,
+	    "usage: %s --input=FILE [--mode=csv|json|summary|raw|html] [--output=DIR|FILE|-] [-v]\n"
+	    "       PCR_COLLECTION=FILE PCR_OUTDIR=DIR pcprocess\n"
+	    "\n"
+	    "  -i, --input=FILE    native collection, pcc collection (JSON lines) or legacy "
+	    "capture\n"
+	    "  -m, --mode=MODE     csv: pcprocess tree + host.csv under DIR (default)\n"
+	    "                      json: one object of computed values per interval per line\n"
+	    "                      summary: averages and peaks for a person\n"
+	    "                      raw: every sample as stored (raw counters), one per line\n"
+	    "                      html: one self-contained report (charts, tables, compare);\n"
+	    "                      --input and --host may then be given several times\n"
+	    "  -o, --output=PATH   csv: a directory, html: a file (required); json, summary: a "
+	    "file or - "
+	    "(default)\n" PC_INPUT_FLAG_USAGE
+	    "  --verify            check the whole input: records, runs, span, gaps, damage;\n"
+	    "                      exit 0 intact, 1 damage or gaps found\n"
+	    "  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
+	    "  -v, --verbose       say more\n"
+	    "  -h, --help          this text\n",
+	    prog);
 }
 
 static int parse_mode(const char *v, enum pc_export_mode *m)
@@ -76,8 +78,7 @@ struct sources {
 
 /* Feed one input (one host of it) to the export, opened here with its sysinfo when x is NULL. */
 static int feed(const char *input, const struct pc_input_opts *o, enum pc_export_mode mode,
-		const char *output, const char *in_flag, const char *out_flag,
-		struct pc_export **x)
+		const char *output, const char *in_flag, const char *out_flag, struct pc_export **x)
 {
 	struct pc_input *in;
 	struct pc_sample s;
@@ -279,9 +280,10 @@ static int jmain(int ac, char **av, const char *base)
 			break;
 		case 'm':
 			if (parse_mode(optarg, &mode)) {
-				log_warnx("--mode: unknown value \"%s\" (want csv, json, summary, raw "
-					  "or html)",
-					  optarg);
+				log_warnx(
+				    "--mode: unknown value \"%s\" (want csv, json, summary, raw "
+				    "or html)",
+				    optarg);
 				return EXIT_USAGE;
 			}
 			break;

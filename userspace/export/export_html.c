@@ -20,13 +20,13 @@ static const struct {
 	int col;
 	const char *chart, *label;
 } overview[] = {
-    {H_CPU_USER, "cpu", "user"},	  {H_CPU_SYSTEM, "cpu", "system"},
-    {H_CPU_IOWAIT, "cpu", "iowait"},	  {H_CPU_STEAL, "cpu", "steal"},
-    {H_MEM_USED, "mem", "used"},	  {H_MEM_CACHED, "mem", "cached"},
-    {H_MEM_AVAIL, "mem", "available"},	  {H_DISK_RD_BYTES, "diskb", "read"},
-    {H_DISK_WR_BYTES, "diskb", "write"},  {H_DISK_RD_OPS, "disko", "read"},
-    {H_DISK_WR_OPS, "disko", "write"},	  {H_NET_RX_BYTES, "netb", "rx"},
-    {H_NET_TX_BYTES, "netb", "tx"},	  {H_NET_RX_PKTS, "netp", "rx"},
+    {H_CPU_USER, "cpu", "user"},	 {H_CPU_SYSTEM, "cpu", "system"},
+    {H_CPU_IOWAIT, "cpu", "iowait"},	 {H_CPU_STEAL, "cpu", "steal"},
+    {H_MEM_USED, "mem", "used"},	 {H_MEM_CACHED, "mem", "cached"},
+    {H_MEM_AVAIL, "mem", "available"},	 {H_DISK_RD_BYTES, "diskb", "read"},
+    {H_DISK_WR_BYTES, "diskb", "write"}, {H_DISK_RD_OPS, "disko", "read"},
+    {H_DISK_WR_OPS, "disko", "write"},	 {H_NET_RX_BYTES, "netb", "rx"},
+    {H_NET_TX_BYTES, "netb", "tx"},	 {H_NET_RX_PKTS, "netp", "rx"},
     {H_NET_TX_PKTS, "netp", "tx"},
 };
 
@@ -190,13 +190,14 @@ static int put_bpf(struct rh_host *h, const struct pc_export *x, const struct pc
 			busy[r] = b, any = 1;
 	}
 	if (any && !rc) {
-		struct rs_heat *hm = heat(h, RH_HEAT_BUSY, c->nrows < RH_MAX_HEAT_ROWS ? c->nrows
-										: RH_MAX_HEAT_ROWS);
+		struct rs_heat *hm = heat(
+		    h, RH_HEAT_BUSY, c->nrows < RH_MAX_HEAT_ROWS ? c->nrows : RH_MAX_HEAT_ROWS);
 		if (!hm)
 			return -ENOMEM;
 		rs_heat_add(hm, cs->time_ns, busy);
 	}
-	p = &ps->t[PC_G_BPF_CGROUP], c = &cs->t[PC_G_BPF_CGROUP], itv = exp_itv(x, cs, PC_G_BPF_CGROUP);
+	p = &ps->t[PC_G_BPF_CGROUP], c = &cs->t[PC_G_BPF_CGROUP],
+	itv = exp_itv(x, cs, PC_G_BPF_CGROUP);
 	for (uint32_t r = 0; r < c->nrows && !rc; r++) {
 		const uint64_t *pv = exp_prev_row(p, c, r);
 
@@ -204,7 +205,8 @@ static int put_bpf(struct rh_host *h, const struct pc_export *x, const struct pc
 			continue;
 		if (!rh_series_has(h, "cgroup", c->key[r]))
 			h->ncgroups++;
-		rc = put(h, "cgroup", c->key[r], exp_cpu_pct(pv, pc_table_row(c, r), PC_CG_CPU_NS, itv));
+		rc = put(h, "cgroup", c->key[r],
+			 exp_cpu_pct(pv, pc_table_row(c, r), PC_CG_CPU_NS, itv));
 	}
 	return rc;
 }

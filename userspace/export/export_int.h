@@ -141,7 +141,8 @@ static inline double exp_rate(const uint64_t *prev, const uint64_t *cur, unsigne
 }
 
 /* Increment of a column of CPU nanoseconds, as % of one core over itv seconds. */
-static inline double exp_cpu_pct(const uint64_t *prev, const uint64_t *cur, unsigned col, double itv)
+static inline double exp_cpu_pct(const uint64_t *prev, const uint64_t *cur, unsigned col,
+				 double itv)
 {
 	return exp_rate(prev, cur, col, itv) / 1e7;
 }

@@ -45,9 +45,9 @@ size_t rs_stats(const double *v, size_t n, double st[RS_NSTATS]);
  * order they occurred (NaN, NaN when empty), drawn at the bucket's start and
  * middle: every peak and trough survives at any zoom.
  */
-#define RS_LEVEL0 1000
+#define RS_LEVEL0     1000
 #define RS_LEVEL_STEP 8
-#define RS_RAW_MAX 131072
+#define RS_RAW_MAX    131072
 #define RS_MAX_LEVELS 8
 struct rs_levels {
 	int n;			       /* levels */

@@ -15,8 +15,7 @@
 
 #include "report.h"
 
-static const char *const stat_names[RS_NSTATS] = {"min", "avg", "p50", "p90",
-						  "p95", "p99", "max"};
+static const char *const stat_names[RS_NSTATS] = {"min", "avg", "p50", "p90", "p95", "p99", "max"};
 
 /* A JSON string that is also safe inside a <script> element (no <, >, &). */
 static void put_str(FILE *f, const char *s)

@@ -6,13 +6,15 @@
 # the browser's first paint, the time every chart was drawn on its canvas (both ms from
 # navigation start, the page's own self-check), the JS heap and the browser's peak RSS. Beside it sysstat's `sadf -g` (SVG) of CPU, memory, disk and network
 # on an sa file recorded by sadc at 1 s for SA_SECONDS (default 60: a day would take a day);
-# sadf's SVG has one path point per sample, so its day is the figure times 86400/SA_SECONDS
-# (printed as such, marked "extrapolated").
+# sadf's SVG has one path point per sample, so its day is extrapolated from that file and a
+# 2-interval one: the short file's time and size plus the per-record increment times 86,400
+# (marked "extrap."; sadf timed over REPS runs, default 5).
 # Usage: bench/html_report.sh [bindir (build/bin)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/bin}
 sa_secs=${SA_SECONDS:-60}
+reps=${REPS:-5}
 chromium=$(command -v chromium || true)
 T=$(mktemp -d /tmp/pchtml-bench.XXXXXX)
 pid=""
@@ -60,17 +62,29 @@ for spec in "1s 86400" "100ms 864000"; do
 	rm -f "$T/day.pcol" "$T/day.html"
 done
 
+# sadf -g over FILE, REPS times: "seconds-per-run bytes peak-RSS-KB".
+sadf_g() {
+	local t0 t1 i
+	t0=$(date +%s%N)
+	for i in $(seq "$reps"); do sadf -g "$1" -- -u -r -d -n DEV >"$T/sa.svg"; done
+	t1=$(date +%s%N)
+	/usr/bin/time -f '%M' -o "$T/rss" sadf -g "$1" -- -u -r -d -n DEV >/dev/null
+	echo "$(((t1 - t0) / reps / 1000)) $(stat -c %s "$T/sa.svg") $(cat "$T/rss")"
+}
 if [ -n "$pid" ]; then
 	wait "$pid" || true
 	pid=""
-	/usr/bin/time -f '%e %M' -o "$T/sadf" sadf -g "$T/sa" -- -u -r -d -n DEV >"$T/sa.svg"
-	read -r ss srss <"$T/sadf"
-	n=$(sadf -d "$T/sa" -- -u | grep -vc '^#' || true)
-	size=$(stat -c %s "$T/sa.svg")
-	row "sadf -g, ${n} samples" "$ss" "$((srss / 1024))" \
+	"$sadc" -S XALL 1 3 "$T/sa2" # a 2-interval file: what sadf costs before any record
+	count() { sadf -d "$1" -- -u | grep -vc '^#' || true; }
+	n=$(count "$T/sa") n2=$(count "$T/sa2")
+	read -r us size rss < <(sadf_g "$T/sa")
+	read -r us2 size2 _ < <(sadf_g "$T/sa2")
+	row "sadf -g, $n samples" "$(awk -v u="$us" 'BEGIN{printf "%.3f", u/1e6}')" "$((rss / 1024))" \
 		"$(awk -v s="$size" 'BEGIN{printf "%.2f", s/1048576}')" "" "" ""
-	row "sadf -g, day (extrap.)" "$(awk -v s="$ss" -v n="$n" 'BEGIN{printf "%.1f", s*86400/n}')" "" \
-		"$(awk -v s="$size" -v n="$n" 'BEGIN{printf "%.0f", s*86400/n/1048576}')" "" "" ""
+	# A day: the 2-interval file's cost plus the per-record increment times 86400.
+	row "sadf -g, day (extrap.)" \
+		"$(awk -v a="$us2" -v b="$us" -v n="$n" -v m="$n2" 'BEGIN{printf "%.1f", (a+(b-a)/(n-m)*(86400-m))/1e6}')" "" \
+		"$(awk -v a="$size2" -v b="$size" -v n="$n" -v m="$n2" 'BEGIN{printf "%.0f", (a+(b-a)/(n-m)*(86400-m))/1048576}')" "" "" ""
 else
 	echo "sadf -g: sysstat's sadc/sadf not installed (scripts/deps.sh installs sysstat)"
 fi

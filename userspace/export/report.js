@@ -34,7 +34,11 @@
 		cgroup: { title: 'CPU per cgroup (eBPF, % of one core)', unit: '%', miss: MISSING_BPF },
 	};
 	const HEATS = {
-		busy: { title: 'Exact busy per CPU (eBPF): CPU by time, colour = busy %', mean: true, row: (r) => 'cpu ' + r },
+		busy: {
+			title: 'Exact busy per CPU (eBPF): CPU by time, colour = busy %',
+			mean: true,
+			row: (r) => 'cpu ' + r,
+		},
 		runq: { title: 'Run-queue latency (eBPF): latency by time, colour = tasks', row: bucketName },
 		blk: { title: 'Block I/O latency (eBPF, all disks): latency by time, colour = I/Os', row: bucketName },
 	};
@@ -76,13 +80,15 @@
 			return v.toFixed(v < 10 && i ? 2 : 1) + ' ' + u[i];
 		}
 		const a = Math.abs(v);
-		return (a >= 1e6 ? (v / 1e6).toFixed(2) + 'M' : a >= 1e4 ? v.toFixed(0) : a >= 100 ? v.toFixed(1) : v.toFixed(2)) + (unit ? ' ' + unit : '');
+		const t = a >= 1e6 ? (v / 1e6).toFixed(2) + 'M' : v.toFixed(a >= 1e4 ? 0 : a >= 100 ? 1 : 2);
+		return t + (unit ? ' ' + unit : '');
 	}
 	// Axis ticks: short, the unit is in the title.
 	function tick(v, unit) {
 		const a = Math.abs(v), b = unit === 'B/s';
-		const [k, p] = a >= (b ? 2 ** 30 : 1e9) ? [b ? 2 ** 30 : 1e9, 'G'] : a >= (b ? 2 ** 20 : 1e6) ? [b ? 2 ** 20 : 1e6, 'M'] : a >= (b ? 1024 : 1e4) ? [b ? 1024 : 1e3, 'k'] : [1, ''];
-		return +(v / k).toPrecision(3) + p + (b && p ? 'i' : '');
+		const steps = b ? [[2 ** 30, 'Gi'], [2 ** 20, 'Mi'], [1024, 'Ki']] : [[1e9, 'G'], [1e6, 'M'], [1e4, 'k']];
+		const [k, p] = steps.find(([lim]) => a >= lim) || [1, ''];
+		return +(v / (p === 'k' ? 1e3 : k)).toPrecision(3) + p;
 	}
 	function when(s) {
 		return new Date(s * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
@@ -136,6 +142,10 @@
 	}
 	function series(h, chart) {
 		return h.series.filter((s) => s.chart === chart && s.count > 0);
+	}
+	// The sources of a chart: series ss of host h, labelled by their label after prefix.
+	function srcs(h, ss, prefix) {
+		return ss.map((s) => ({ h, s, label: (prefix || '') + s.label }));
 	}
 
 	// ---- charts: each draws sources [{h, s, label}] at the level its range needs
@@ -224,7 +234,9 @@
 		let pts = 0;
 		for (let i = 0; i < x.length; i++)
 			if (x[i] >= a && x[i] <= b) for (let s = 1; s < c.raw.length; s++) if (c.raw[s][i] != null) pts++;
-		check.charts[c.id] = { title: c.title, points: pts, series: c.sources.length, min: a, max: b, levels: c.levels };
+		check.charts[c.id] = {
+			title: c.title, points: pts, series: c.sources.length, min: a, max: b, levels: c.levels,
+		};
 	}
 	function ink(canvas, bx) {
 		const ctx = canvas.getContext('2d'), d = ctx.getImageData(bx.left, bx.top, bx.width, bx.height).data;
@@ -239,7 +251,8 @@
 	// ---- heatmaps: columns of time, rows of latency buckets or CPUs
 	function makeHeat(box, h, m) {
 		const spec = HEATS[m.id], cv = el('canvas', { class: 'heat' });
-		const c = { id: h.name + ':heat:' + m.id, heat: m, spec, h, cv, el: el('div', { class: 'chart' }, el('div', { class: 'htitle' }, spec.title), cv) };
+		const box2 = el('div', { class: 'chart' }, el('div', { class: 'htitle' }, spec.title), cv);
+		const c = { id: h.name + ':heat:' + m.id, heat: m, spec, h, cv, el: box2 };
 		c.first = h.first, c.last = h.last;
 		box.append(c.el);
 		cv.width = Math.max(box.clientWidth - 20, 300);
@@ -257,7 +270,8 @@
 		ctx.fillStyle = '#333';
 		ctx.font = '11px sans-serif';
 		for (let r = 0; r < rows; r++)
-			if (rows < 20 || r % Math.ceil(rows / 12) === 0) ctx.fillText(c.spec.row(m.r0 + r), 2, H - (r + 0.3) * (H / rows));
+			if (rows < 20 || r % Math.ceil(rows / 12) === 0)
+				ctx.fillText(c.spec.row(m.r0 + r), 2, H - (r + 0.3) * (H / rows));
 		for (let i = 0; i < m.t.length; i++) {
 			const ta = t0 + m.t[i] / 1000, tb = i + 1 < m.t.length ? t0 + m.t[i + 1] / 1000 : c.h.last;
 			if (tb < a || ta > b) continue;
@@ -283,10 +297,14 @@
 		const box = el('div', { id: 'top' }, el('h1', {}, 'perfcollector report'));
 		for (const h of hosts) {
 			const si = h.si, cpu = si.cpu_model || 'unknown CPU';
-			const counts = si.ncpu + ' CPUs' + (si.cores ? ', ' + si.cores + ' cores' : '') + (si.sockets ? ', ' + si.sockets + ' sockets' : '');
+			const counts = si.ncpu + ' CPUs' + (si.cores ? ', ' + si.cores + ' cores' : '') +
+				(si.sockets ? ', ' + si.sockets + ' sockets' : '');
 			const mem = si.mem_total_kb ? (si.mem_total_kb / 1048576).toFixed(1) + ' GiB memory' : 'memory unknown';
-			const span = h.n ? when(h.first) + ' .. ' + when(h.last) + ' (' + dur(h.last - h.first) + ', every ' + dur(h.interval) + ', ' + h.n + ' intervals)' : 'no intervals';
-			box.append(el('div', { class: 'host' }, el('b', {}, h.name), ': ' + cpu + ', ' + counts + ', ' + mem + ', kernel ' + (si.kernel || 'unknown') + (si.machine ? ' ' + si.machine : '') + '. ' + span));
+			const span = !h.n ? 'no intervals' : when(h.first) + ' .. ' + when(h.last) + ' (' +
+				dur(h.last - h.first) + ', every ' + dur(h.interval) + ', ' + h.n + ' intervals)';
+			const kernel = (si.kernel || 'unknown') + (si.machine ? ' ' + si.machine : '');
+			const text = [cpu, counts, mem, 'kernel ' + kernel].join(', ') + '. ' + span;
+			box.append(el('div', { class: 'host' }, el('b', {}, h.name), ': ' + text));
 		}
 		const bar = el('div', { class: 'bar' });
 		for (const [name, secs] of RANGES)
@@ -297,7 +315,8 @@
 			hosts.forEach((h, i) => sel.append(el('option', { value: i }, h.name)));
 			bar.append(' host: ', sel);
 		}
-		bar.append(el('span', { class: 'nav' }, el('a', { href: '#overview' }, 'Overview'), el('a', { href: '#detail' }, 'Host detail'), el('a', { href: '#tables' }, 'Tables'), el('a', { href: '#compare' }, 'Compare')));
+		const views = [['overview', 'Overview'], ['detail', 'Host detail'], ['tables', 'Tables'], ['compare', 'Compare']];
+		bar.append(el('span', { class: 'nav' }, ...views.map(([id, t]) => el('a', { href: '#' + id }, t))));
 		box.append(bar);
 		return box;
 	}
@@ -314,29 +333,30 @@
 		for (const id of OVERVIEW) {
 			const m = meta(id), ss = series(h, id);
 			if (!ss.length) message(box, m.title + ': ' + m.miss);
-			else makeChart(box, h.name + ':' + id, m.title + ' (' + m.unit + ')', m.unit, ss.map((s) => ({ h, s, label: s.label })), m.stack);
+			else makeChart(box, h.name + ':' + id, m.title + ' (' + m.unit + ')', m.unit, srcs(h, ss), m.stack);
 		}
 	}
 	function detail(box, h) {
 		const ids = [...new Set(h.series.map((s) => s.chart))];
 		const pc = series(h, 'percpu');
-		if (pc.length) makeChart(box, h.name + ':percpu', meta('percpu').title, '%', pc.map((s) => ({ h, s, label: 'cpu ' + s.label })));
+		if (pc.length) makeChart(box, h.name + ':percpu', meta('percpu').title, '%', srcs(h, pc, 'cpu '));
 		else message(box, meta('percpu').miss);
 		for (const id of ids.filter((i) => i.startsWith('disk:') || i.startsWith('net:'))) {
 			const m = meta(id), ss = series(h, id);
-			if (ss.length) makeChart(box, h.name + ':' + id, m.title + ' (' + m.unit + ')', m.unit, ss.map((s) => ({ h, s, label: s.label })));
+			if (ss.length) makeChart(box, h.name + ':' + id, m.title + ' (' + m.unit + ')', m.unit, srcs(h, ss));
 		}
 		if (!h.heat.length) message(box, MISSING_BPF);
 		for (const m of h.heat) makeHeat(box, h, m);
 		const cg = series(h, 'cgroup');
-		if (cg.length) makeChart(box, h.name + ':cgroup', meta('cgroup').title, '%', cg.map((s) => ({ h, s, label: s.label })));
+		if (cg.length) makeChart(box, h.name + ':cgroup', meta('cgroup').title, '%', srcs(h, cg));
 		else if (h.heat.length) message(box, 'CPU per cgroup: no cgroup rows in the eBPF data.');
 	}
 	const STATS = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max'];
 	function csvLink(name, head, rows) {
 		const q = (v) => (/[",\n]/.test(String(v)) ? '"' + String(v).replace(/"/g, '""') + '"' : String(v));
 		const text = [head, ...rows].map((r) => r.map(q).join(',')).join('\n') + '\n';
-		return el('a', { class: 'csv', download: name + '.csv', href: 'data:text/csv;charset=utf-8,' + encodeURIComponent(text) }, 'CSV');
+		const href = 'data:text/csv;charset=utf-8,' + encodeURIComponent(text);
+		return el('a', { class: 'csv', download: name + '.csv', href }, 'CSV');
 	}
 	function table(box, caption, name, head, rows, show) {
 		const t = el('table', { 'data-name': name });
@@ -351,14 +371,17 @@
 			const m = meta(id), ss = series(h, id);
 			if (!ss.length) continue;
 			const rows = ss.map((s) => [s.label, ...STATS.map((k) => s[k]), s.count]);
-			table(box, m.title + ' (' + m.unit + ')', h.name + '-' + id.replace(':', '-'), ['series', ...STATS, 'samples'], rows, (v, i) => (i && i <= STATS.length ? fmt(v, m.unit) : String(v)));
+			const show = (v, i) => (i && i <= STATS.length ? fmt(v, m.unit) : String(v));
+			const name = h.name + '-' + id.replace(':', '-');
+			table(box, m.title + ' (' + m.unit + ')', name, ['series', ...STATS, 'samples'], rows, show);
 		}
 		if (!ids.length) message(box, 'No intervals: the input has fewer than two samples.');
 	}
 	function compare(box) {
 		for (const [chart, label, title, unit] of COMPARE) {
 			const src = [];
-			for (const h of hosts) for (const s of series(h, chart)) if (s.label === label) src.push({ h, s, label: h.name });
+			for (const h of hosts)
+				for (const s of series(h, chart)) if (s.label === label) src.push({ h, s, label: h.name });
 			if (!src.length) message(box, title + ': no host has it.');
 			else makeChart(box, 'compare:' + chart + ':' + label, 'Compare: ' + title + ' (' + unit + ')', unit, src);
 		}
@@ -367,7 +390,8 @@
 			const s = series(h, chart).find((x) => x.label === label);
 			return s ? s.p95 : '';
 		})]);
-		table(box, 'P95 of every host', 'compare-p95', head, rows, (v, i) => (i && v !== '' ? fmt(v, COMPARE[i - 1][3]) : v));
+		const show = (v, i) => (i && v !== '' ? fmt(v, COMPARE[i - 1][3]) : v);
+		table(box, 'P95 of every host', 'compare-p95', head, rows, show);
 	}
 	function section(id, title) {
 		const s = el('section', { id }, el('h2', {}, title));
@@ -382,7 +406,8 @@
 		for (const id of ['overview', 'detail', 'tables']) document.getElementById(id).remove();
 		const first = document.getElementById('compare');
 		const h = hosts[cur];
-		const v = [['overview', 'Overview: ' + h.name, overview], ['detail', 'Host detail: ' + h.name, detail], ['tables', 'Utilization: ' + h.name + ' (every sample)', tables]];
+		const v = [['overview', 'Overview: ' + h.name, overview], ['detail', 'Host detail: ' + h.name, detail],
+			['tables', 'Utilization: ' + h.name + ' (every sample)', tables]];
 		for (const [id, title, fn] of v) {
 			const s = el('section', { id }, el('h2', {}, title));
 			app.insertBefore(s, first);

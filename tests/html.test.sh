@@ -60,6 +60,16 @@ if [ -f "$legacy" ]; then
 else
 	echo "(no $legacy: the report of a capture without eBPF is not checked)"
 fi
+# --host repeated: each input once per host, the pairs without samples left out; a journal and
+# a pcc file read as well (their data checked below without a browser).
+"$bin/perfjournal" --input="$tmp/a.pcol" --input="$tmp/b.pcol" --host=2 --host=1 --mode=html \
+	--output="$tmp/sel.data"
+fx=${PC_SHARED_FIXTURES:-}
+[ -f "$fx/legacy/journal-2cpu" ] && "$bin/perfjournal" --input="$fx/legacy/journal-2cpu" \
+	--siteid=1 "--sitename=Evil Corp" --license=6f37-6910-b2a0-e858-9657-f08d --mode=html \
+	--output="$tmp/journal.data"
+[ -f "$fx/pcc-sys-info-test/sys-info-test.json" ] && "$bin/perfjournal" --mode=html \
+	--input="$fx/pcc-sys-info-test/sys-info-test.json" --output="$tmp/pcc.data"
 ls -l "$tmp"/*.html
 
 # Self-contained: nothing that loads from the network, no file beside it.
@@ -154,6 +164,21 @@ def p95_against_csv(name, tables, csvpath, host):
         if abs(got - want) > 1e-6 * max(1, abs(want)): fail(f'{name}: {col} P95 {got} != CSV {want}')
         n += 1
     print(f'{name}: P95 of {n} metrics equal host.csv\'s')
+
+def data(name):
+    page = open(os.path.join(tmp, name)).read()
+    tag = '<script type="application/json" id="pc-data">'
+    start = page.index(tag) + len(tag)
+    return json.loads(page[start:page.index('</script>', start)])
+d = data('sel.data')
+if [h['si']['host'] for h in d['hosts']] != [1, 2] or any(h['n'] != 21600 and h['n'] != 4320 for h in d['hosts']):
+    fail(f'--host twice over two inputs: hosts {[(h["name"], h["n"]) for h in d["hosts"]]}')
+print('--host twice over two inputs: the two hosts that have samples')
+for name, want in (('journal.data', 110), ('pcc.data', 17)):
+    if os.path.exists(os.path.join(tmp, name)):
+        n = data(name)['hosts'][0]['n']
+        if n != want: fail(f'{name}: {n} intervals, want {want}')
+        print(f'{name}: {n} intervals')
 
 c, tables = load('real.dom')
 common('real', c)

@@ -255,8 +255,11 @@ int rh_write(const struct rh *r, FILE *f)
 	      f);
 	put_str(f, exp_iso8601(ts, (uint64_t)time(NULL) * 1000000000ull));
 	fputs(",\"hosts\":[", f);
-	for (size_t i = 0; i < r->nh && !rc; i++) {
-		if (i)
+	for (size_t i = 0, k = 0; i < r->nh && !rc; i++) {
+		/* A host that gave no interval (a --host the input does not hold) is left out. */
+		if (!r->h[i].n && (k || i + 1 < r->nh))
+			continue;
+		if (k++)
 			fputc(',', f);
 		rc = put_host(f, r, i);
 	}

@@ -154,10 +154,10 @@
 		const byHost = new Map();
 		c.levels = [];
 		for (const src of c.sources) {
-			const k = pickLevel(src.h, a, b, px);
+			const k = Math.min(pickLevel(src.h, a, b, px), src.s.d.length - 1), key = src.h.name + '/' + k;
 			c.levels.push(k);
-			if (!byHost.has(src.h)) byHost.set(src.h, { x: levelX(src.h, k), ys: [] });
-			byHost.get(src.h).ys.push(levelY(src.s, k));
+			if (!byHost.has(key)) byHost.set(key, { x: levelX(src.h, k), ys: [] });
+			byHost.get(key).ys.push(levelY(src.s, k));
 		}
 		const tables = [...byHost.values()].map((t) => [t.x, ...t.ys]);
 		let data = tables.length === 1 ? tables[0] : uPlot.join(tables);
@@ -286,8 +286,8 @@
 			}
 		}
 		ctx.fillStyle = '#333';
-		ctx.fillText(when(a).slice(11), L, H + 14);
-		ctx.fillText(when(b).slice(11), cv.width - 60, H + 14);
+		ctx.fillText(when(a), L, H + 14);
+		ctx.fillText(when(b), cv.width - 130, H + 14);
 		ctx.fillText('max ' + (c.spec.mean ? max.toFixed(1) + ' %' : max.toFixed(0)), cv.width / 2, H + 14);
 		check.heatmaps[c.id] = { cells, min: a, max: b };
 	}

@@ -113,6 +113,21 @@ static int put_levels(FILE *f, const struct rh_host *h, const struct rs_levels *
 	return 0;
 }
 
+/*
+ * How many of the host's levels a series carries: the exact per-CPU busy is drawn as a heatmap
+ * (its series are for the tables only), and the series of which there is one per CPU or cgroup
+ * stop before the raw points (a host of many CPUs would otherwise be mostly those).
+ */
+static int series_levels(const struct rh_series *s, const struct rs_levels *l)
+{
+	if (!strcmp(s->chart, "bpfcpu"))
+		return 0;
+	if ((!strcmp(s->chart, "percpu") || !strcmp(s->chart, "cgroup")) && l->n > 1 &&
+	    !l->buckets[l->n - 1])
+		return l->n - 1;
+	return l->n;
+}
+
 /* One series: chart, label, statistics of every sample, then each level as uint16 base64. */
 static int put_series(FILE *f, const struct rh_host *h, const struct rh_series *s,
 		      const struct rs_levels *l)
@@ -136,7 +151,7 @@ static int put_series(FILE *f, const struct rh_host *h, const struct rh_series *
 	fputs(",\"hi\":", f);
 	put_num(f, hi);
 	fputs(",\"d\":[", f);
-	for (int k = 0; k < l->n && !rc; k++) {
+	for (int k = 0; k < series_levels(s, l) && !rc; k++) {
 		size_t b = l->buckets[k];
 
 		fputs(k ? ",\"" : "\"", f);

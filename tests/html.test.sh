@@ -3,8 +3,10 @@
 # this host and of two synthetic hosts with different intervals. The page writes its own
 # self-check into #pc-selfcheck (tests read it with --dump-dom): no errors, every chart drew points
 # with ink in its plot area, every heatmap drew cells, the range buttons set the last 1 h / 6 h /
-# ... before the last sample, Compare has both hosts, nothing was loaded from anywhere; the tables'
-# P95 equal those of host.csv (the CSV export) to rounding. A screenshot is kept as an artifact.
+# ... before the last sample and a finer level of detail, a zoom of one chart is followed by the
+# others and reset undoes it, Compare has both hosts, nothing was loaded from anywhere; the tables'
+# P95 equal those of host.csv (the CSV export) to rounding and their CSV links hold their numbers.
+# Screenshots are kept as artifacts (<build>/artifacts, paths printed).
 # Skips (77) only when Chromium cannot run.
 set -euo pipefail
 bin=${PC_BIN:?}
@@ -142,6 +144,10 @@ def common(name, c):
         if abs(hi - c['last']) > 1e-3 or abs(hi - lo - secs) > 1e-3:
             fail(f'{name}: {key} shows {lo}..{hi}, want the {secs} s before {c["last"]}')
     if r['ALL'] == r['1H']: fail(f'{name}: range buttons do not change the range')
+    z = c['zoom']  # a zoom on the first chart: the last chart shows the same span
+    if abs(z[0] - z[2]) > 1e-6 or abs(z[1] - z[3]) > 1e-6 or z[1] - z[0] >= r['ALL'][1] - r['ALL'][0]:
+        fail(f'{name}: zoom not followed by the other charts: {z}')
+    if c['reset'] != r['ALL'][:2]: fail(f'{name}: reset shows {c["reset"]}, not {r["ALL"][:2]}')
     print(f'{name}: {len(c["charts"])} charts, {len(c["heatmaps"])} heatmaps, no errors, '
           f'charts drawn at {c.get("drawn_ms", 0):.0f} ms')
 

@@ -426,8 +426,17 @@
 			await later();
 			check.ranges[name] = first ? [first.u.scales.x.min, first.u.scales.x.max, first.levels[0]] : null;
 		}
+		// A drag ends in setScale on one chart: every other chart must follow.
+		const other = charts.filter((c) => !c.heat && c !== first).pop();
+		if (first && other) {
+			const [a, b] = [first.first, first.last], mid = (a + b) / 2;
+			first.u.setScale('x', { min: mid - (b - a) / 10, max: mid });
+			await later();
+			check.zoom = [first.u.scales.x.min, first.u.scales.x.max, other.u.scales.x.min, other.u.scales.x.max];
+		}
 		document.getElementById('range-reset').click();
 		await later();
+		check.reset = first ? [first.u.scales.x.min, first.u.scales.x.max] : null;
 	}
 	// Two frames (or 200 ms, when nothing is painting: a hidden tab).
 	const frame = () => new Promise((ok) => {

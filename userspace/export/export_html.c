@@ -45,19 +45,28 @@ static struct rh_host *host_new(struct rh *r, const struct pc_sysinfo *si)
 	return h;
 }
 
-/* The series (chart, label) of h, made when new; NULL when out of memory. */
-struct rh_series *rh_series_get(struct rh_host *h, const char *chart, const char *label)
+/* The series (chart, label) of h; NULL when there is none. */
+struct rh_series *rh_series_find(struct rh_host *h, const char *chart, const char *label)
 {
-	struct rh_series *s;
-
 	/* Series come in the same order every interval: try the one after the last first. */
 	for (size_t k = 0; k < h->ns; k++) {
-		s = &h->s[(h->hint + k) % h->ns];
+		struct rh_series *s = &h->s[(h->hint + k) % h->ns];
+
 		if (!strcmp(s->label, label) && !strcmp(s->chart, chart)) {
 			h->hint = (size_t)(s - h->s) + 1;
 			return s;
 		}
 	}
+	return NULL;
+}
+
+/* The series (chart, label) of h, made when new; NULL when out of memory. */
+struct rh_series *rh_series_get(struct rh_host *h, const char *chart, const char *label)
+{
+	struct rh_series *s = rh_series_find(h, chart, label);
+
+	if (s)
+		return s;
 	if (h->ns == h->scap) {
 		size_t cap = h->scap ? 2 * h->scap : 32;
 		struct rh_series *ns = realloc(h->s, cap * sizeof(*ns));
@@ -198,25 +207,18 @@ static int put_bpf(struct rh_host *h, const struct pc_export *x, const struct pc
 	}
 	p = &ps->t[PC_G_BPF_CGROUP], c = &cs->t[PC_G_BPF_CGROUP],
 	itv = exp_itv(x, cs, PC_G_BPF_CGROUP);
-	for (uint32_t r = 0; r < c->nrows && !rc; r++) {
+	/* The first MAX_CGROUPS rows, and no more than twice as many series over the run. */
+	for (uint32_t r = 0; r < c->nrows && r < MAX_CGROUPS && !rc; r++) {
 		const uint64_t *pv = exp_prev_row(p, c, r);
+		int known = pv && rh_series_find(h, "cgroup", c->key[r]);
 
-		if (!pv || (h->ncgroups >= MAX_CGROUPS && !rh_series_has(h, "cgroup", c->key[r])))
+		if (!pv || (!known && h->ncgroups >= 2 * MAX_CGROUPS))
 			continue;
-		if (!rh_series_has(h, "cgroup", c->key[r]))
-			h->ncgroups++;
+		h->ncgroups += !known;
 		rc = put(h, "cgroup", c->key[r],
 			 exp_cpu_pct(pv, pc_table_row(c, r), PC_CG_CPU_NS, itv));
 	}
 	return rc;
-}
-
-int rh_series_has(struct rh_host *h, const char *chart, const char *label)
-{
-	for (size_t k = 0; k < h->ns; k++)
-		if (!strcmp(h->s[k].label, label) && !strcmp(h->s[k].chart, chart))
-			return 1;
-	return 0;
 }
 
 static int hx_interval(struct pc_export *x, const struct pc_sample *ps, const struct pc_sample *cs,

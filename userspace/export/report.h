@@ -38,7 +38,7 @@ struct rh {
 };
 
 struct rh_series *rh_series_get(struct rh_host *h, const char *chart, const char *label);
-int rh_series_has(struct rh_host *h, const char *chart, const char *label);
+struct rh_series *rh_series_find(struct rh_host *h, const char *chart, const char *label);
 /* The page: head, uPlot and the report's own script and style, the data. */
 int rh_write(const struct rh *r, FILE *f);
 

@@ -8,12 +8,14 @@
  * that fall in it; heatmap totals; level plans; the uint16/base64 encoding
  * decoded back.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/testutil.h"
+#include "pc/export.h"
 #include "pc/input.h"
 #include "../userspace/export/export_int.h"
 #include "../userspace/export/report_int.h"
@@ -282,6 +284,33 @@ static void u16_encoding_decodes_back(void **state)
 	free(text);
 }
 
+/* Several hosts in one export: html mode only; the others refuse rather than mix two hosts' deltas.
+ */
+static void only_html_takes_several_hosts(void **state)
+{
+	char *dir = tu_tmpdir(), err[512], *page;
+	struct pc_sysinfo si = {.ncpu = 2};
+	struct pc_export *x;
+	(void)state;
+
+	x = export__open(PC_EXPORT_CSV, tu_path(dir, "csv"), &si, err, sizeof(err));
+	assert_non_null(x);
+	assert_int_equal(export__host(x, &si), -EINVAL);
+	export__abort(x);
+	x = export__open(PC_EXPORT_HTML, tu_path(dir, "r.html"), &si, err, sizeof(err));
+	assert_non_null(x);
+	assert_int_equal(export__host(x, &si), 0);
+	assert_int_equal(export__close(x, err, sizeof(err)), 0);
+	page = tu_read_file(tu_path(dir, "r.html"), NULL);
+	assert_non_null(page);
+	/* Neither host had an interval: only one is written, to say so. */
+	assert_non_null(strstr(page, "\"hosts\":[{\"name\":\"host 0"));
+	assert_null(strstr(page, "},{\"name\""));
+	free(page);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +320,7 @@ int main(void)
 	    cmocka_unit_test(level_plans),
 	    cmocka_unit_test(heatmap_keeps_totals_in_bounded_columns),
 	    cmocka_unit_test(u16_encoding_decodes_back),
+	    cmocka_unit_test(only_html_takes_several_hosts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,6 +148,9 @@ def common(name, c):
     if abs(z[0] - z[2]) > 1e-6 or abs(z[1] - z[3]) > 1e-6 or z[1] - z[0] >= r['ALL'][1] - r['ALL'][0]:
         fail(f'{name}: zoom not followed by the other charts: {z}')
     if c['reset'] != r['ALL'][:2]: fail(f'{name}: reset shows {c["reset"]}, not {r["ALL"][:2]}')
+    if c['heatmaps'] and ':' not in c.get('heat_hover', ''):
+        fail(f'{name}: hovering a heatmap names no cell: {c.get("heat_hover")!r}')
+    if c['heatmaps']: print(f'{name}: heatmap hover: {c["heat_hover"]}')
     print(f'{name}: {len(c["charts"])} charts, {len(c["heatmaps"])} heatmaps, no errors, '
           f'charts drawn at {c.get("drawn_ms", 0):.0f} ms')
 

@@ -251,7 +251,8 @@
 	// ---- heatmaps: columns of time, rows of latency buckets or CPUs
 	function makeHeat(box, h, m) {
 		const spec = HEATS[m.id], cv = el('canvas', { class: 'heat' });
-		const box2 = el('div', { class: 'chart' }, el('div', { class: 'htitle' }, spec.title), cv);
+		const info = el('div', { class: 'hinfo' }, '\u00a0');
+		const box2 = el('div', { class: 'chart' }, el('div', { class: 'htitle' }, spec.title), cv, info);
 		const c = { id: h.name + ':heat:' + m.id, heat: m, spec, h, cv, el: box2 };
 		c.first = h.first, c.last = h.last;
 		box.append(c.el);
@@ -259,6 +260,34 @@
 		cv.height = Math.max(120, Math.min(16 * (m.r1 - m.r0), 320)) + 20;
 		charts.push(c);
 		drawHeat(c);
+		heatMouse(c, info);
+	}
+	// Hover: the cell under the pointer; drag across: zoom every chart to that span.
+	function heatMouse(c, info) {
+		const m = c.heat, rows = m.r1 - m.r0, L = 70, t0 = c.h.levels[0].t0;
+		const at = (e) => {
+			const [a, b] = chartRange(c), x = e.offsetX * (c.cv.width / c.cv.clientWidth);
+			return a + ((x - L) / (c.cv.width - L)) * (b - a);
+		};
+		let down = null;
+		c.cv.addEventListener('mousemove', (e) => {
+			const t = at(e), H = c.cv.height - 20, r = Math.floor((H - e.offsetY) / (H / rows));
+			let col = -1;
+			while (col + 1 < m.t.length && t0 + m.t[col + 1] / 1000 <= t) col++;
+			if (col < 0 || r < 0 || r >= rows) return void (info.textContent = '\u00a0');
+			const v = m.c[col * rows + r] / (c.spec.mean ? m.n[col] : 1);
+			info.textContent = when(t0 + m.t[col] / 1000) + ', ' + c.spec.row(m.r0 + r) + ': ' +
+				(c.spec.mean ? v.toFixed(1) + ' %' : v.toFixed(0)) + ' (' + m.n[col] + ' intervals)';
+		});
+		c.cv.addEventListener('mousedown', (e) => (down = [e.offsetX, at(e)]));
+		c.cv.addEventListener('mouseup', (e) => {
+			const up = at(e);
+			if (down && Math.abs(e.offsetX - down[0]) > 4) {
+				range = [Math.min(down[1], up), Math.max(down[1], up)];
+				refreshAll(null);
+			}
+			down = null;
+		});
 	}
 	function drawHeat(c) {
 		const m = c.heat, cv = c.cv, ctx = cv.getContext('2d'), rows = m.r1 - m.r0;
@@ -436,6 +465,14 @@
 		}
 		document.getElementById('range-reset').click();
 		await later();
+		// The pointer over the middle of the first heatmap names the cell under it.
+		const hm = charts.find((c) => c.heat);
+		if (hm) {
+			const r = hm.cv.getBoundingClientRect();
+			const ev = { clientX: r.left + r.width * 0.6, clientY: r.top + r.height * 0.5, bubbles: true };
+			hm.cv.dispatchEvent(new MouseEvent('mousemove', ev));
+			check.heat_hover = hm.el.querySelector('.hinfo').textContent;
+		}
 		check.reset = first ? [first.u.scales.x.min, first.u.scales.x.max] : null;
 	}
 	// Two frames (or 200 ms, when nothing is painting: a hidden tab).

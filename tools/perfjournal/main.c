@@ -118,7 +118,9 @@ static int feed(const char *input, const struct pc_input_opts *o, enum pc_export
 	if (input__skipped(in))
 		log_warnx("%s=%s: %lu damaged or unknown records skipped; the first: %s", in_flag,
 			  input, input__skipped(in), input__skip_reason(in));
-	if (n < 2)
+	if (!n && o->host >= 0)
+		log_warnx("%s=%s: no samples of --host=%lld", in_flag, input, (long long)o->host);
+	else if (n < 2)
 		log_warnx("%s=%s: %lu sample%s: no interval to compute rates over", in_flag, input,
 			  n, n == 1 ? "" : "s");
 	log_debug("%lu samples from %s into %s", n, input, output);

@@ -128,6 +128,44 @@ static void percentiles_match_brute_force(void **state)
 	free_real(&r);
 }
 
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The selection against a sort on long series: ties, sorted, reversed, NaN holes. */
+static void percentiles_match_a_sort_on_long_series(void **state)
+{
+	static const double qs[] = {0.50, 0.90, 0.95, 0.99};
+	const size_t n = 200003;
+	double *v = malloc(n * sizeof(*v)), *x = malloc(n * sizeof(*x));
+	(void)state;
+
+	srand(15);
+	for (int kind = 0; kind < 4; kind++) {
+		double st[RS_NSTATS];
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			v[i] = kind == 0   ? (double)(rand() % 50)
+			       : kind == 1 ? (double)i
+			       : kind == 2 ? (double)(n - i)
+					   : (i % 7 ? (double)rand() / RAND_MAX : NAN);
+			if (!isnan(v[i]))
+				x[m++] = v[i];
+		}
+		qsort(x, m, sizeof(*x), cmp);
+		assert_int_equal(rs_stats(v, n, st), m);
+		assert_true(st[RS_MIN] == x[0] && st[RS_MAX] == x[m - 1]);
+		for (int k = 0; k < 4; k++)
+			assert_true(st[RS_P50 + k] == rs_pct_sorted(x, m, qs[k]));
+	}
+	free(v);
+	free(x);
+}
+
 static void percentile_edges(void **state)
 {
 	double one[] = {7}, two[] = {1, 3}, none[] = {NAN, NAN}, st[RS_NSTATS];
@@ -315,6 +353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(percentiles_match_brute_force),
+	    cmocka_unit_test(percentiles_match_a_sort_on_long_series),
 	    cmocka_unit_test(percentile_edges),
 	    cmocka_unit_test(decimation_matches_brute_force),
 	    cmocka_unit_test(level_plans),

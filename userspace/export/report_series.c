@@ -51,13 +51,6 @@ void rs_vec_free(struct rs_vec *s)
 
 /* ---- statistics ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 double rs_pct_sorted(const double *x, size_t n, double q)
 {
 	double h, fl;
@@ -73,10 +66,59 @@ double rs_pct_sorted(const double *x, size_t n, double q)
 	return x[lo] + (h - fl) * (x[lo + 1] - x[lo]);
 }
 
+static void swap(double *a, double *b)
+{
+	double t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Put the k-th smallest of x[lo..hi] at x[k], none larger before it and none smaller after
+ * (Wirth's selection): O(n) on average, where a sort is O(n log n).
+ */
+static void select_kth(double *x, long lo, long hi, long k)
+{
+	while (lo < hi) {
+		double p = x[k];
+		long i = lo, j = hi;
+
+		do {
+			while (x[i] < p)
+				i++;
+			while (p < x[j])
+				j--;
+			if (i <= j)
+				swap(&x[i++], &x[j--]);
+		} while (i <= j);
+		if (j < k)
+			lo = i;
+		if (k < i)
+			hi = j;
+	}
+}
+
+/* Percentile q of x[from..m) once x[0..from) holds only values <= those (rs_pct_sorted's rule). */
+static double pct_select(double *x, size_t m, size_t from, double q)
+{
+	double h = q * (double)(m - 1), fl = floor(h), next;
+	size_t lo = (size_t)fl;
+
+	select_kth(x, (long)from, (long)m - 1, (long)lo);
+	if (lo + 1 >= m)
+		return x[lo];
+	next = x[lo + 1];
+	for (size_t i = lo + 2; i < m; i++)
+		next = x[i] < next ? x[i] : next;
+	return x[lo] + (h - fl) * (next - x[lo]);
+}
+
 size_t rs_stats(const double *v, size_t n, double st[RS_NSTATS])
 {
+	static const double qs[] = {0.50, 0.90, 0.95, 0.99};
 	double *x = malloc((n ? n : 1) * sizeof(*x)), sum = 0;
-	size_t m = 0;
+	size_t m = 0, from = 0;
 
 	for (int i = 0; i < RS_NSTATS; i++)
 		st[i] = NAN;
@@ -84,18 +126,19 @@ size_t rs_stats(const double *v, size_t n, double st[RS_NSTATS])
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!isnan(v[i])) {
-			x[m++] = v[i];
+			x[m] = v[i];
 			sum += v[i];
+			st[RS_MIN] = m && st[RS_MIN] <= v[i] ? st[RS_MIN] : v[i];
+			st[RS_MAX] = m && st[RS_MAX] >= v[i] ? st[RS_MAX] : v[i];
+			m++;
 		}
 	if (m) {
-		qsort(x, m, sizeof(*x), cmp_double);
-		st[RS_MIN] = x[0];
 		st[RS_AVG] = sum / (double)m;
-		st[RS_P50] = rs_pct_sorted(x, m, 0.50);
-		st[RS_P90] = rs_pct_sorted(x, m, 0.90);
-		st[RS_P95] = rs_pct_sorted(x, m, 0.95);
-		st[RS_P99] = rs_pct_sorted(x, m, 0.99);
-		st[RS_MAX] = x[m - 1];
+		/* Ascending quantiles: each selection leaves the smaller values before its rank. */
+		for (int k = 0; k < 4; k++) {
+			st[RS_P50 + k] = pct_select(x, m, from, qs[k]);
+			from = (size_t)floor(qs[k] * (double)(m - 1));
+		}
 	}
 	free(x);
 	return m;

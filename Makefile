@@ -42,7 +42,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(AR
 DAEMON_DIRS := $(wildcard userspace/perf*/)
 LIB_DIRS := $(filter-out $(DAEMON_DIRS),$(wildcard userspace/*/))
 LIB_SRC := $(wildcard $(addsuffix *.c,$(LIB_DIRS)))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/report_assets.o
 LIB := $(BUILD)/libpc.a
 
 # Programs: userspace/perf<daemon>/ and tools/<tool>/, one directory each.
@@ -79,6 +79,26 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/pc/*.h)
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# --- the HTML report's assets: uPlot from npm (package.json, package-lock.json) and the
+# report's own script and style, embedded into the library as C arrays
+UPLOT := node_modules/uplot/dist
+REPORT_ASSETS := $(UPLOT)/uPlot.iife.min.js $(UPLOT)/uPlot.min.css \
+	userspace/export/report.js userspace/export/report.css
+$(UPLOT)/uPlot.iife.min.js $(UPLOT)/uPlot.min.css &: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(UPLOT)/uPlot.iife.min.js $(UPLOT)/uPlot.min.css
+
+$(BUILD)/gen/report_assets.c: $(REPORT_ASSETS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $@ pc_asset_uplot_js=$(UPLOT)/uPlot.iife.min.js \
+		pc_asset_uplot_css=$(UPLOT)/uPlot.min.css \
+		pc_asset_report_js=userspace/export/report.js \
+		pc_asset_report_css=userspace/export/report.css
+
+$(BUILD)/obj/gen/report_assets.o: $(BUILD)/gen/report_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 # --- library
 $(BUILD)/obj/%.o: %.c $(wildcard include/pc/*.h) $(wildcard userspace/*.h userspace/*/*.h tools/*/*.h) $(BPF_SKEL) | $(BUILD)/obj

@@ -29,6 +29,8 @@ struct exp_ops {
 			const struct pc_sample *cur, double itv);
 	/* Make the output final; 0 or negative errno with err filled. */
 	int (*commit)(struct pc_export *x, char *err, size_t errlen);
+	/* The next samples are another host's, x->si its sysinfo (optional: else refused). */
+	int (*host)(struct pc_export *x);
 	/* Throw away everything written; must leave earlier outputs untouched. */
 	void (*abort)(struct pc_export *x);
 };
@@ -52,7 +54,7 @@ struct pc_export {
 	void *priv;
 };
 
-extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops;
+extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops, exp_html_ops;
 
 /* A file that gets its final name only when complete ("-" = stdout). */
 struct exp_file {
@@ -136,6 +138,13 @@ double exp_hist_pct(const uint64_t *bucket, unsigned n, double q);
 static inline double exp_rate(const uint64_t *prev, const uint64_t *cur, unsigned col, double itv)
 {
 	return (double)pc_counter_delta(prev[col], cur[col]) / itv;
+}
+
+/* Increment of a column of CPU nanoseconds, as % of one core over itv seconds. */
+static inline double exp_cpu_pct(const uint64_t *prev, const uint64_t *cur, unsigned col,
+				 double itv)
+{
+	return exp_rate(prev, cur, col, itv) / 1e7;
 }
 
 /* One interval of a cumulative log2 histogram stored at columns b0.., count, sum. */

@@ -260,7 +260,7 @@ static void j_self(FILE *f, int *n, const struct j_row *w)
 	kv(f, n, "duration_ns", (double)w->v[PC_SELF_DURATION_NS]);
 	kv(f, n, "missed", j_delta(w, PC_SELF_MISSED));
 	kv(f, n, "parse_errors", j_delta(w, PC_SELF_PARSE_ERRORS));
-	kv(f, n, "bpf_cpu_pct", j_rate(w, PC_SELF_BPF_RUN_NS) / 1e7);
+	kv(f, n, "bpf_cpu_pct", exp_cpu_pct(w->pv, w->v, PC_SELF_BPF_RUN_NS, w->itv));
 	kv(f, n, "bpf_runs_s", j_rate(w, PC_SELF_BPF_RUN_CNT));
 	kv(f, n, "rb_drops", j_delta(w, PC_SELF_RB_DROPS));
 }
@@ -285,7 +285,7 @@ static void j_hist(FILE *f, int *n, const struct j_row *w, unsigned b0, unsigned
 
 static void j_bpf_cpu(FILE *f, int *n, const struct j_row *w)
 {
-	kv(f, n, "busy_pct", j_rate(w, PC_BCPU_BUSY_NS) / 1e7);
+	kv(f, n, "busy_pct", exp_cpu_pct(w->pv, w->v, PC_BCPU_BUSY_NS, w->itv));
 	kv(f, n, "switches_s", j_rate(w, PC_BCPU_SWITCHES));
 	kv(f, n, "unseen_s", j_rate(w, PC_BCPU_UNSEEN));
 }
@@ -306,20 +306,20 @@ static void j_bpf_blk(FILE *f, int *n, const struct j_row *w)
 
 static void j_bpf_cgroup(FILE *f, int *n, const struct j_row *w)
 {
-	kv(f, n, "cpu_pct", j_rate(w, PC_CG_CPU_NS) / 1e7);
+	kv(f, n, "cpu_pct", exp_cpu_pct(w->pv, w->v, PC_CG_CPU_NS, w->itv));
 }
 
 static void j_bpf_exited(FILE *f, int *n, const struct j_row *w)
 {
 	kv(f, n, "exits_s", j_rate(w, PC_EXITED_TASKS));
-	kv(f, n, "cpu_pct", j_rate(w, PC_EXITED_CPU_NS) / 1e7);
+	kv(f, n, "cpu_pct", exp_cpu_pct(w->pv, w->v, PC_EXITED_CPU_NS, w->itv));
 }
 
 static void j_bpf_proc(FILE *f, int *n, const struct j_row *w)
 {
 	kv(f, n, "execs_s", j_rate(w, PC_PROC_EXECS));
 	kv(f, n, "exits_s", j_rate(w, PC_PROC_EXITS));
-	kv(f, n, "exit_cpu_pct", j_rate(w, PC_PROC_EXIT_CPU_NS) / 1e7);
+	kv(f, n, "exit_cpu_pct", exp_cpu_pct(w->pv, w->v, PC_PROC_EXIT_CPU_NS, w->itv));
 }
 
 static int jx_open(struct pc_export *x, char *err, size_t errlen)

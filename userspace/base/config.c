@@ -10,16 +10,15 @@
 #include <string.h>
 
 #include "pc/config.h"
+#include "pc/path.h"
 
 int pc_config_path(const char *tool, char *buf, size_t len)
 {
 	const char *home = getenv("HOME");
-	int n;
 
 	if (!home || !*home)
 		return -ENOENT;
-	n = snprintf(buf, len, "%s/.%s/%s.conf", home, tool, tool);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return pc_pathf(buf, len, "%s/.%s/%s.conf", home, tool, tool);
 }
 
 static char *trim(char *s)
@@ -144,7 +143,12 @@ int pc_config_argv(const char *tool, const char *path, const struct option *opts
 	ret = push(&v, &n, &cap, strdup(argv[0]));
 	if (ret)
 		goto cleanup;
-	if (!path && pc_config_path(tool, def, sizeof(def)) == 0)
+	if (!path && (ret = pc_config_path(tool, def, sizeof(def))) == -ENAMETOOLONG) {
+		snprintf(err, errlen, "HOME is too long for the path of ~/.%s/%s.conf", tool,
+			 tool);
+		goto cleanup;
+	}
+	if (!path && ret == 0)
 		path = def, ret = 1;
 	if (path) {
 		int r = read_conf(path, opts, &v, &n, &cap, err, errlen);

@@ -20,6 +20,7 @@
 #include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/log.h"
+#include "pc/path.h"
 #include "processord.h"
 #include "store.h"
 
@@ -76,11 +77,18 @@ static void usage(FILE *f)
 	    "list.\n");
 }
 
+/* buf = HOME/sub, whole or fatal (a cut path would name another file). */
+static void home_path(char *buf, size_t len, const char *home, const char *sub)
+{
+	if (pc_pathf(buf, len, "%s/%s", home, sub))
+		fatalx("HOME (%zu bytes) is too long for %s under it", strlen(home), sub);
+}
+
 static void mkdir_home(const char *home, const char *sub)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", home, sub);
+	home_path(path, sizeof(path), home, sub);
 	if (mkdir(path, 0700) && errno != EEXIST)
 		fatal("cannot create %s", path);
 }
@@ -237,23 +245,20 @@ int main(int argc, char **argv)
 	log_init(argv[0], pd.o.verbose);
 	mkdir_home(home, ".perfprocessord");
 	if (!pd.o.known_hosts[0])
-		snprintf(pd.o.known_hosts, sizeof(pd.o.known_hosts),
-			 "%s/.perfprocessord/known_hosts", home);
+		home_path(pd.o.known_hosts, sizeof(pd.o.known_hosts), home,
+			  ".perfprocessord/known_hosts");
 	if (!pd.o.datadir[0]) {
 		mkdir_home(home, ".perfprocessord/data");
-		snprintf(pd.o.datadir, sizeof(pd.o.datadir), "%s/.perfprocessord/data", home);
+		home_path(pd.o.datadir, sizeof(pd.o.datadir), home, ".perfprocessord/data");
 	}
 	if (!pd.o.journal[0]) {
-		if (strlen(pd.o.datadir) + sizeof("/journal") > sizeof(pd.o.journal))
+		if (pc_pathf(pd.o.journal, sizeof(pd.o.journal), "%s/journal", pd.o.datadir))
 			fatalx("--datadir=%s: too long", pd.o.datadir);
-		strcpy(pd.o.journal, pd.o.datadir);
-		strcat(pd.o.journal, "/journal");
 	}
 	if (!pd.o.control[0])
-		snprintf(pd.o.control, sizeof(pd.o.control), "%s/.perfprocessord/control.sock",
-			 home);
+		home_path(pd.o.control, sizeof(pd.o.control), home, ".perfprocessord/control.sock");
 	if (!pd.o.sshid) {
-		snprintf(idpath, sizeof(idpath), "%s/.ssh/id_ed25519", home);
+		home_path(idpath, sizeof(idpath), home, ".ssh/id_ed25519");
 		pd.o.sshid = idpath;
 	}
 	/* the daemon and dump need the site identity: refuse a bad license before anything */

@@ -66,6 +66,10 @@ run_case() {
 	[ -n "$cmd" ] && [ -n "$want" ] || { echo "no run: or exit: line"; return 1; }
 	CASE="$t/payload" T="$t" HOME="$t/home" timeout 30 bash -c "$cmd" >"$t/out" 2>&1
 	rc=$?
+	if [ "$rc" = 77 ] && [ "$want" != 77 ]; then
+		head -c 300 "$t/out"
+		return 77
+	fi
 	if [ "$rc" != "$want" ]; then
 		echo "exit $rc, want $want; output:"
 		head -c 2000 "$t/out"

@@ -67,6 +67,73 @@ static void test_conf_settings_come_before_command_line(void **state)
 	drop_conf(path);
 }
 
+/* A file of len bytes (NULs allowed). */
+static char *write_conf_bytes(const char *bytes, size_t len)
+{
+	char *path = write_conf("");
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+static void test_conf_nul_byte_is_named(void **state)
+{
+	static const char text[] = "frequency=1s\nsitename=Evil\0Corp\n";
+	char *path = write_conf_bytes(text, sizeof(text) - 1);
+	char *argv[] = {"prog", NULL};
+	char **av, err[256] = "";
+	int ac;
+
+	(void)state;
+	assert_int_equal(pc_config_argv("prog", path, opts, 1, argv, &ac, &av, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "line 2: holds a NUL byte (byte 14)"));
+	assert_null(strstr(err, "longer"));
+	drop_conf(path);
+}
+
+static void test_conf_long_line_is_named(void **state)
+{
+	char *text = malloc(5000), *path, **av, err[256] = "";
+	char *argv[] = {"prog", NULL};
+	int ac;
+
+	(void)state;
+	memcpy(text, "frequency=1s\nsitename=", 23);
+	memset(text + 23, 'x', 5000 - 23);
+	path = write_conf_bytes(text, 5000);
+	assert_int_equal(pc_config_argv("prog", path, opts, 1, argv, &ac, &av, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "line 2: longer than 4094 bytes"));
+	free(text);
+	drop_conf(path);
+}
+
+/*
+ * docs/JOURNAL.md: site names compare exactly, so a value keeps its trailing
+ * blanks (only the line end, \n or \r\n, goes; blanks around the key and
+ * right after '=' are not part of it).
+ */
+static void test_conf_value_keeps_trailing_blanks(void **state)
+{
+	char *path = write_conf(" sitename = Evil Corp  \t\r\nfrequency=5s\r\n");
+	char *argv[] = {"prog", NULL};
+	char **av, err[256] = "";
+	int ac;
+
+	(void)state;
+	assert_int_equal(pc_config_argv("prog", path, opts, 1, argv, &ac, &av, err, sizeof(err)),
+			 0);
+	assert_int_equal(ac, 3);
+	assert_string_equal(av[1], "--sitename=Evil Corp  \t");
+	assert_string_equal(av[2], "--frequency=5s");
+	pc_config_free(ac, av);
+	drop_conf(path);
+}
+
 static void test_conf_unknown_key_names_file_and_line(void **state)
 {
 	char *path = write_conf("frequency=1s\nfrequncy=2s\n");
@@ -192,6 +259,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_conf_settings_come_before_command_line),
+	    cmocka_unit_test(test_conf_nul_byte_is_named),
+	    cmocka_unit_test(test_conf_long_line_is_named),
+	    cmocka_unit_test(test_conf_value_keeps_trailing_blanks),
 	    cmocka_unit_test(test_conf_unknown_key_names_file_and_line),
 	    cmocka_unit_test(test_conf_missing_value_and_bad_switch),
 	    cmocka_unit_test(test_conf_explicit_missing_file_is_an_error),

@@ -228,7 +228,11 @@ static void test_parse_mac(void **state)
 			     "02-fc-00-00-00-01",
 			     "02:fc:00:00:00:0g",
 			     "02:fc:00:00:00: 1",
-			     "\xff\xff:fc:00:00:00:01"};
+			     "\xff\xff:fc:00:00:00:01",
+			     "00:00:00:00:00:00",
+			     "ff:ff:ff:ff:ff:ff",
+			     "01:00:5e:00:00:01",
+			     "33:33:00:00:00:01"};
 	uint8_t mac[6];
 	char err[128], text[18];
 
@@ -238,6 +242,12 @@ static void test_parse_mac(void **state)
 	assert_string_equal(text, "02:fc:00:00:00:01");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(license__parse_mac(bad[i], mac, err, sizeof(err)), -EINVAL);
+	license__parse_mac("00:00:00:00:00:00", mac, err, sizeof(err));
+	assert_non_null(strstr(err, "all zeros"));
+	license__parse_mac("FF:FF:FF:FF:FF:FF", mac, err, sizeof(err));
+	assert_non_null(strstr(err, "broadcast"));
+	license__parse_mac("01:00:5e:00:00:01", mac, err, sizeof(err));
+	assert_non_null(strstr(err, "multicast"));
 }
 
 static void test_sitename_rules(void **state)
@@ -334,6 +344,18 @@ static void test_perflicense_add_then_check(void **state)
 		 lic);
 	assert_int_not_equal(run_tool(args, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "not for MAC"));
+	/* a day that does not exist is refused, not rolled over into March */
+	snprintf(args, sizeof(args),
+		 "licensecheck siteid=1 sitename='Evil Corp' mac=02:fc:00:00:00:01 license=%s "
+		 "date=2026-02-30",
+		 lic);
+	assert_int_not_equal(run_tool(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "no such day"));
+	assert_int_not_equal(run_tool("licenseadd siteid=1 sitename=a mac=00:00:00:00:00:00 "
+				      "duration=30",
+				      out, sizeof(out)),
+			     0);
+	assert_non_null(strstr(out, "all zeros"));
 	assert_int_not_equal(run_tool("licenseadd siteid=x sitename=a mac=02:fc:00:00:00:01 "
 				      "duration=30",
 				      out, sizeof(out)),

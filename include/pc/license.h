@@ -63,7 +63,10 @@ int license__make(const struct pc_site *site, uint32_t expiry_day,
 int license__check(const struct pc_site *site, time_t now, struct pc_license_info *info,
 		   enum pc_license_why *why, char *err, size_t errlen);
 
-/* Parsers shared by every tool; 0 or -EINVAL with err naming the value. */
+/*
+ * Parsers shared by every tool; 0 or -EINVAL with err naming the value. A MAC
+ * must be an interface's: not all zeros, not broadcast or multicast.
+ */
 int license__parse_siteid(const char *s, uint64_t *out, char *err, size_t errlen);
 int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen);
 int license__check_sitename(const char *s, char *err, size_t errlen);
@@ -84,7 +87,8 @@ void license__keyed_check(const uint8_t *key, size_t keylen, int kind, const voi
 
 /*
  * The MAC addresses of this machine's interfaces (/sys/class/net/<if>/address
- * under root, "" or NULL for "/"), all-zero ones left out. Returns how many
+ * under root, "" or NULL for "/"), those license__parse_mac refuses (all
+ * zeros, multicast) left out. Returns how many
  * were found (at most max are stored), or a negative errno.
  */
 int license__local_macs(const char *root, uint8_t (*macs)[6], int max);

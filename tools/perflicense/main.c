@@ -62,6 +62,23 @@ static void parse_site(const char *val[A_MAX], struct pc_site *site)
 	site->sitename = val[A_SITENAME];
 }
 
+/* YYYY-MM-DD as a day that exists (timegm would take 2026-02-30 as March 2); fatal if not. */
+static time_t parse_date(const char *text)
+{
+	struct tm tm = {0}, back;
+	const char *end = strptime(text, "%Y-%m-%d", &tm);
+	int y, m, d;
+	time_t t;
+
+	if (!end || *end)
+		fatalx("date '%s': want YYYY-MM-DD", text);
+	y = tm.tm_year, m = tm.tm_mon, d = tm.tm_mday;
+	t = timegm(&tm);
+	if (!gmtime_r(&t, &back) || back.tm_year != y || back.tm_mon != m || back.tm_mday != d)
+		fatalx("date '%s': no such day", text);
+	return t;
+}
+
 static int licenseadd(int argc, char **argv)
 {
 	const char *val[A_MAX] = {0};
@@ -99,14 +116,8 @@ static int licensecheck(int argc, char **argv)
 		   val);
 	parse_site(val, &site);
 	site.license = val[A_LICENSE];
-	if (val[A_DATE]) {
-		struct tm tm = {0};
-		const char *end = strptime(val[A_DATE], "%Y-%m-%d", &tm);
-
-		if (!end || *end)
-			fatalx("date '%s': want YYYY-MM-DD", val[A_DATE]);
-		now = timegm(&tm);
-	}
+	if (val[A_DATE])
+		now = parse_date(val[A_DATE]);
 	if (license__check(&site, now, &info, NULL, err, sizeof(err))) {
 		log_warnx("%s", err);
 		return 1;

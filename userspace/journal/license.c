@@ -166,6 +166,17 @@ int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen)
 		}
 		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+		snprintf(err, errlen, "MAC '%s' is all zeros: not an interface's address", s);
+		return -EINVAL;
+	}
+	if (mac[0] & 1) {
+		snprintf(err, errlen,
+			 "MAC '%s' is a %s address (first octet odd): not an interface's address", s,
+			 (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff ? "broadcast"
+										: "multicast");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -356,9 +367,7 @@ int license__local_macs(const char *root, uint8_t (*macs)[6], int max)
 		fclose(f);
 		text[strcspn(text, "\n")] = 0;
 		if (license__parse_mac(text, mac, err, sizeof(err)))
-			continue; /* not an Ethernet-style address (e.g. tunnels) */
-		if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
-			continue;
+			continue; /* not an interface's Ethernet-style address (lo, tunnels) */
 		if (n < max)
 			memcpy(macs[n], mac, 6);
 		n++;

@@ -83,7 +83,9 @@ run_case() {
 		[ -z "$line" ] && continue
 		grep -qF -- "$line" "$t/out" && { echo "output says '$line':"; head -c 2000 "$t/out"; return 1; }
 	done < <(field refute "$c"; echo AddressSanitizer; echo 'runtime error:'; echo LeakSanitizer)
-	echo "$(head -c 160 "$t/out" | head -n 1)"
+	# the line of the first expected text (else the first line) as the case's summary
+	line=$(field expect "$c" | head -n 1)
+	{ [ -n "$line" ] && grep -F -m 1 -- "$line" "$t/out" || head -n 1 "$t/out"; } | head -c 160
 	return 0
 }
 

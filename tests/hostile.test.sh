@@ -64,7 +64,8 @@ run_case() {
 	cmd=$(field run "$c")
 	want=$(field exit "$c")
 	[ -n "$cmd" ] && [ -n "$want" ] || { echo "no run: or exit: line"; return 1; }
-	CASE="$t/payload" T="$t" HOME="$t/home" timeout 30 bash -c "$cmd" >"$t/out" 2>&1
+	CASE="$t/payload" T="$t" HOME="$t/home" PC_SRC="$(dirname "$here")" timeout 30 \
+		bash -c "$cmd" >"$t/out" 2>&1
 	rc=$?
 	if [ "$rc" = 77 ] && [ "$want" != 77 ]; then
 		head -c 300 "$t/out"

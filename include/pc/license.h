@@ -77,6 +77,30 @@ uint32_t license__day(time_t t);
 void license__format_day(uint32_t day, char buf[11]);
 
 /*
+ * A license as messages show it: its first group only ("0151-\u2026"), so that
+ * logs and terminals never hold one whole. buf is returned.
+ */
+#define PC_LICENSE_SHOWN 16
+const char *license__shown(const char *text, char buf[PC_LICENSE_SHOWN]);
+
+/*
+ * --license-file: the license from the first line of path (a "license="
+ * prefix, as perflicense prints it, is taken too), so that it need not be on
+ * a command line that ps shows. The file must be regular, owned by this user
+ * (or root) and private (no group or other bits: chmod 600). 0, or -errno with
+ * err naming the file and the fix.
+ */
+int license__read_file(const char *path, char text[PC_LICENSE_TEXTLEN + 1], char *err,
+		       size_t errlen);
+
+/*
+ * "release build (...)" when the build took its license secret from the
+ * builder (make LICENSE_SECRET_FILE=... or LICENSE_SECRET=...), else
+ * "development build (...)": for --version and perflicense.
+ */
+const char *license__build(void);
+
+/*
  * BLAKE2b-128 keyed by key (16 to 64 bytes) over the byte kind, then data:
  * the checks of one identity part (siteid, sitename, MAC) that let a license
  * (keyed by the secret) or a journal header (keyed by its salt) name the part

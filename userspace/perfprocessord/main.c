@@ -32,6 +32,8 @@ static const struct option longopts[] = {
     {"siteid", required_argument, NULL, 's'},
     {"sitename", required_argument, NULL, 'N'},
     {"license", required_argument, NULL, 'l'},
+    {"license-file", required_argument, NULL, 'L'},
+    {"version", no_argument, NULL, 'V'},
     {"journal", required_argument, NULL, 'j'},
     {"mac", required_argument, NULL, 'M'},
     {"sshid", required_argument, NULL, 'i'},
@@ -62,6 +64,8 @@ static void usage(FILE *f)
 	    "  --siteid=N          this site (default 1)\n"
 	    "  --sitename=NAME     this site's name (exact: case and spaces count)\n"
 	    "  --license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx  the site license (perflicense)\n"
+	    "  --license-file=PATH the license from a file of mode 0600 (not on the command "
+	    "line)\n"
 	    "  --mac=xx:xx:xx:xx:xx:xx  the license's MAC, one of this machine's (default: "
 	    "found)\n"
 	    "  --journal=FILE      the encrypted journal (default DATADIR/journal)\n"
@@ -195,8 +199,14 @@ int main(int argc, char **argv)
 			pd.o.sitename = optarg;
 			break;
 		case 'l':
-			pd.o.license = optarg;
+		case 'L': /* the later of the two wins: the command line's over the file's */
+			pd.o.license = c == 'l' ? optarg : NULL;
+			pd.o.license_file = c == 'L' ? optarg : NULL;
 			break;
+		case 'V':
+			printf("perfprocessord (perfcollector): %s\n", license__build());
+			pc_config_free(ac, av);
+			return 0;
 		case 'M':
 			pd.o.mac = optarg;
 			break;

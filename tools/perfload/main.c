@@ -89,8 +89,14 @@ cleanup:
 static int run_mem(uint64_t size, uint64_t dur)
 {
 	uint64_t base = load_mem__rss(), t0 = pc_now_mono();
-	struct load_mem *m = load_mem__open(size);
+	struct load_mem *m;
+	char err[4500];
 
+	if (load_mem__check(size, err, sizeof(err))) { /* before anything is mapped */
+		log_warnx("memory: --size: %s", err);
+		return 1;
+	}
+	m = load_mem__open(size);
 	if (!m) {
 		log_warn("memory: reserving %llu bytes", (unsigned long long)size);
 		return 1;
@@ -263,6 +269,10 @@ int main(int argc, char **argv)
 	if (!strcmp(what, "cpu")) {
 		if (pct < 0) {
 			log_warnx("cpu: --percent: required (0..100 of each CPU)");
+			return PC_EXIT_USAGE;
+		}
+		if (slice && slice < PC_LOAD_MIN_SLICE_NS) {
+			log_warnx("cpu: --slice: at least 1ms (a shorter slice only spins)");
 			return PC_EXIT_USAGE;
 		}
 		return run_cpu(pct, (uint32_t)ncpu, dur, slice);

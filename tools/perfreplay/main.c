@@ -213,7 +213,8 @@ int main(int argc, char **argv)
 			cfg.report = optarg;
 			break;
 		case 'L':
-			bad = pc_parse_duration(optarg, &cfg.slice_ns) || cfg.slice_ns < 1000000;
+			bad = pc_parse_duration(optarg, &cfg.slice_ns) ||
+			      cfg.slice_ns < PC_LOAD_MIN_SLICE_NS;
 			break;
 		case 'C':
 			cfg.cgroup_root = optarg;

@@ -30,7 +30,7 @@ static int setup(void **state)
 
 	f->dir = tu_tmpdir();
 	f->path = malloc(strlen(f->dir) + 16);
-	sprintf(f->path, "%s/journal", f->dir);
+	snprintf(f->path, strlen(f->dir) + 16, "%s/journal", f->dir);
 	*state = f;
 	return 0;
 }

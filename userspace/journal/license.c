@@ -21,6 +21,7 @@
 
 #include "pc/json.h"
 #include "pc/license.h"
+#include "pc/path.h"
 
 #ifdef PC_LICENSE_SECRET_HEADER
 #include PC_LICENSE_SECRET_HEADER /* the Makefile's: the builder's secret, or nothing */
@@ -439,7 +440,8 @@ int license__local_macs(const char *root, uint8_t (*macs)[6], int max)
 	int n = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/sys/class/net", root ? root : "");
+	if (pc_pathf(path, sizeof(path), "%s/sys/class/net", root ? root : ""))
+		return -ENAMETOOLONG;
 	d = opendir(path);
 	if (!d)
 		return -errno;
@@ -449,10 +451,9 @@ int license__local_macs(const char *root, uint8_t (*macs)[6], int max)
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/sys/class/net/%s/address", root ? root : "",
-			 de->d_name);
-		f = fopen(path, "r");
-		if (!f)
+		if (pc_pathf(path, sizeof(path), "%s/sys/class/net/%s/address", root ? root : "",
+			     de->d_name) ||
+		    !(f = fopen(path, "r")))
 			continue;
 		if (!fgets(text, sizeof(text), f))
 			text[0] = 0;

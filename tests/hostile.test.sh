@@ -106,6 +106,8 @@ while IFS= read -r c; do
 	esac
 done < <(find "$here/hostile" -name '*.case' | sort)
 
+# a case that replaced a device (issue 12 item 0) would break every later program
+[ -c /dev/null ] || { echo "FAIL: /dev/null is no longer a character device"; failed+=(/dev/null); }
 echo "hostile corpus: $n cases, $pass passed, ${#failed[@]} failed, $skipped skipped"
 [ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }
 [ "$n" -gt 0 ] || { echo "FAIL: no cases found under $here/hostile"; exit 1; }

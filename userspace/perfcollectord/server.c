@@ -357,42 +357,46 @@ static int mkdir_p(const char *dir)
 }
 
 /*
+ * out = the flag's value, else dot/rel; refused (said, -1) unless it and
+ * out + suffix, the longest name made from it, fit in PATH_MAX.
+ */
+static int one_path(char out[PATH_MAX], const char *flag, const char *val, const char *dot,
+		    const char *rel, const char *suffix)
+{
+	char probe[PATH_MAX];
+
+	if (!(val ? pc_pathf(out, PATH_MAX, "%s", val) : pc_pathf(out, PATH_MAX, "%s/%s", dot, rel)) &&
+	    !pc_pathf(probe, sizeof(probe), "%s%s", out, suffix))
+		return 0;
+	log_warnx("%s: the path of %s is too long (%zu bytes at most)", val ? flag : "HOME",
+		  val ? flag : rel, PATH_MAX - 1 - strlen(suffix));
+	return -1;
+}
+
+/*
  * The data directory and the host key, from the flags or under HOME, made
  * and checked whole: a path that does not fit is refused, never cut (the
- * longest name made under datadir is "spool.tmp", under the key ".pub").
+ * longest name made under datadir is "spool.tmp", from the key its ".pub").
  */
 static int server_paths(const struct cd_opts *o, char datadir[PATH_MAX], char hostkey[PATH_MAX])
 {
 	const char *home = getenv("HOME");
-	char dot[PATH_MAX], probe[PATH_MAX];
+	char dot[PATH_MAX] = "";
 	int ret;
 
 	if ((!o->datadir || !o->sshid) && (!home || !*home)) {
 		log_warnx("HOME is not set: give --datadir and --sshid");
 		return -1;
 	}
-	if (!o->datadir || !o->sshid) {
-		if (pc_pathf(dot, sizeof(dot), "%s/.perfcollectord", home)) {
-			log_warnx("HOME (%zu bytes) is too long for paths under it: give --datadir "
-				  "and --sshid",
-				  strlen(home));
-			return -1;
-		}
-	}
-	if ((o->datadir ? pc_pathf(datadir, PATH_MAX, "%s", o->datadir)
-			: pc_pathf(datadir, PATH_MAX, "%s/data", dot)) ||
-	    pc_pathf(probe, sizeof(probe), "%s/spool.tmp", datadir)) {
-		log_warnx("%s: the data directory's path is too long (%zu bytes at most)",
-			  o->datadir ? "--datadir" : "HOME", (size_t)PATH_MAX - 11);
+	if ((!o->datadir || !o->sshid) && pc_pathf(dot, sizeof(dot), "%s/.perfcollectord", home)) {
+		log_warnx("HOME (%zu bytes) is too long for paths under it: give --datadir and "
+			  "--sshid",
+			  strlen(home));
 		return -1;
 	}
-	if ((o->sshid ? pc_pathf(hostkey, PATH_MAX, "%s", o->sshid)
-		      : pc_pathf(hostkey, PATH_MAX, "%s/ssh_host_ed25519_key", dot)) ||
-	    pc_pathf(probe, sizeof(probe), "%s.pub", hostkey)) {
-		log_warnx("%s: the host key's path is too long (%zu bytes at most)",
-			  o->sshid ? "--sshid" : "HOME", (size_t)PATH_MAX - 5);
+	if (one_path(datadir, "--datadir", o->datadir, dot, "data", "/spool.tmp") ||
+	    one_path(hostkey, "--sshid", o->sshid, dot, "ssh_host_ed25519_key", ".pub"))
 		return -1;
-	}
 	if ((ret = mkdir_p(datadir))) {
 		log_warnx("cannot create %s: %s", datadir, strerror(-ret));
 		return -1;

@@ -224,7 +224,8 @@ static int jmain(int ac, char **av, const char *base)
 			log_warnx("%s: needs a value", av[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			log_warnx("%s: unknown option", av[optind - 1]);
+			log_warnx("%.*s: unknown option", (int)strcspn(av[optind - 1], "="),
+				  av[optind - 1]); /* the value not shown: a mistyped --license */
 			usage(stderr, base);
 			return EXIT_USAGE;
 		}

@@ -40,10 +40,10 @@ static void parse_args(int argc, char **argv, unsigned allowed, const char *val[
 			if (eq && (size_t)(eq - argv[i]) == strlen(names[k]) &&
 			    !strncmp(argv[i], names[k], strlen(names[k])))
 				break;
-		if (k == A_MAX || !(allowed & 1u << k))
-			fatalx("argument %d '%s': unknown; want key=value with key one of the "
+		if (k == A_MAX || !(allowed & 1u << k)) /* the value not shown: a mistyped license= */
+			fatalx("argument %d '%.*s%s': unknown; want key=value with key one of the "
 			       "usage",
-			       i, argv[i]);
+			       i, (int)strcspn(argv[i], "="), argv[i], eq ? "=..." : "");
 		if (val[k])
 			fatalx("%s= given twice", names[k]);
 		val[k] = eq + 1;

@@ -90,8 +90,9 @@ int pc_cli_other_option(int c, char *const argv[], void (*usage)(FILE *f), int u
 		log_warnx("%s: needs a value", argv[optind - 1]);
 		return PC_EXIT_USAGE;
 	}
-	if (!opterr) /* else getopt_long has said it */
-		log_warnx("%s: unknown option", argv[optind - 1]);
+	if (!opterr) /* else getopt_long has said it; the value is not shown (a mistyped --license) */
+		log_warnx("%.*s: unknown option", (int)strcspn(argv[optind - 1], "="),
+			  argv[optind - 1]);
 	if (usage_on_error)
 		usage(stderr);
 	return PC_EXIT_USAGE;

@@ -186,8 +186,13 @@ int main(int argc, char **argv)
 	pd.o.keepalive_ns = 5000000000ull;
 	pd.o.timeout_s = 10;
 	nconf = pc_cli_config("perfprocessord", longopts, argc, argv, &ac, &av);
-	/* "+": stop at the first command word, so its key=value words are not options */
-	while ((c = getopt_long(ac, av, "+hv", longopts, NULL)) != -1) {
+	/*
+	 * "+": stop at the first command word, so its key=value words are not options.
+	 * ':' and opterr 0: pc_cli_other_option words the errors, without the value
+	 * of an unknown option (getopt would print a mistyped --license= whole).
+	 */
+	opterr = 0;
+	while ((c = getopt_long(ac, av, "+:hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			add_host(&pd, optarg, optind - 1 > nconf, &hosts_cmdline);

@@ -37,7 +37,7 @@ start_collector() {
 		sleep 0.2
 	done
 	grep -q 'ready:' "$W/collector.log" || { cat "$W/collector.log"; return 1; }
-	export COLLECTOR="--hosts=1:0/127.0.0.1:$port" PH="$W/ph"
+	export COLLECTOR="--hosts=1:0/127.0.0.1:$port" COLLECTOR_PORT=$port PH="$W/ph"
 	pp() { HOME="$PH" perfprocessord "$COLLECTOR" "$@"; }
 	export -f pp
 }

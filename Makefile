@@ -55,7 +55,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/test/%)
 TEST_COMMON := $(wildcard tests/common/*.c)
 
-.PHONY: all run test bench fuzz vmlinux format deps clean
+.PHONY: all run test bench fuzz vmlinux format deps clean FORCE
 all: $(PROGS) $(ALIASES) $(TEST_BIN)
 
 deps:
@@ -99,6 +99,17 @@ $(BUILD)/gen/report_assets.c: $(REPORT_ASSETS) scripts/embed.sh
 $(BUILD)/obj/gen/report_assets.o: $(BUILD)/gen/report_assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# --- the license secret (docs/JOURNAL.md): a release build takes it from the builder,
+#   make LICENSE_SECRET_FILE=/path/to/secret     (or LICENSE_SECRET=..., kept out of the
+# command lines make prints); without either it is a development build and says so.
+export LICENSE_SECRET_FILE LICENSE_SECRET
+LICENSE_HDR := $(BUILD)/license_secret.h
+$(LICENSE_HDR): FORCE | $(BUILD)/obj
+	@scripts/license_secret.sh $@
+$(BUILD)/obj/userspace/journal/license.o: $(LICENSE_HDR)
+$(BUILD)/obj/userspace/journal/license.o: CFLAGS += -DPC_LICENSE_SECRET_HEADER='"$(abspath $(LICENSE_HDR))"'
+FORCE:
 
 # --- library
 $(BUILD)/obj/%.o: %.c $(wildcard include/pc/*.h) $(wildcard userspace/*.h userspace/*/*.h tools/*/*.h) $(BPF_SKEL) | $(BUILD)/obj

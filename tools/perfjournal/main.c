@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/export.h"
 #include "pc/input.h"
@@ -191,7 +192,7 @@ static int pcprocess(int argc, char **argv)
 	return run(&src, &o, PC_EXPORT_CSV, outdir, "PCR_COLLECTION", "PCR_OUTDIR");
 }
 
-enum { O_VERIFY = 256, O_CONFIG };
+enum { O_VERIFY = 256, O_CONFIG, O_VERSION };
 
 static int jmain(int ac, char **av, const char *base);
 
@@ -204,29 +205,21 @@ static const struct option opts[] = {
     PC_INPUT_FLAG_OPTIONS,
     {"verify", no_argument, NULL, O_VERIFY},
     {"config", required_argument, NULL, O_CONFIG},
+    {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
 };
 
 int main(int argc, char **argv)
 {
-	const char *base = strrchr(argv[0], '/'), *config = NULL;
-	char err[512] = "", **av;
-	int ac, ret;
+	const char *base = strrchr(argv[0], '/');
 
 	base = base ? base + 1 : argv[0];
 	if (!strcmp(base, "pcprocess"))
 		return pcprocess(argc, argv);
 	log_init(argv[0], 0);
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "--config=", 9))
-			config = argv[i] + 9;
-	if (pc_config_argv("perfjournal", config, opts, argc, argv, &ac, &av, err, sizeof(err))) {
-		log_warnx("%s", err);
+	if (pc_cli_tool_config("perfjournal", opts, &argc, &argv))
 		return EXIT_USAGE;
-	}
-	ret = jmain(ac, av, base);
-	pc_config_free(ac, av);
-	return ret;
+	return jmain(argc, argv, base);
 }
 
 /*
@@ -303,11 +296,15 @@ static int jmain(int ac, char **av, const char *base)
 			break;
 		case O_CONFIG:
 			break;
+		case O_VERSION:
+			printf("perfjournal (perfcollector): %s\n", license__build());
+			return 0;
 		case ':':
 			log_warnx("%s: needs a value", av[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			log_warnx("%s: unknown option", av[optind - 1]);
+			log_warnx("%.*s: unknown option", (int)strcspn(av[optind - 1], "="),
+				  av[optind - 1]); /* the value not shown: a mistyped --license */
 			usage(stderr, base);
 			return EXIT_USAGE;
 		}

@@ -281,10 +281,12 @@ int j_open_header(struct journal *j, const struct pc_site *site, int *used, char
 	}
 	j_header_sums(h, j->k, kc, NULL);
 	if (sodium_memcmp(kc, h + 96, 16)) {
+		char shown[PC_LICENSE_SHOWN];
+
 		snprintf(err, errlen,
 			 "license '%s' does not open this journal (siteid, sitename and MAC "
 			 "match)",
-			 site->license);
+			 license__shown(site->license, shown));
 		return -EKEYREJECTED;
 	}
 	j->off = J_DATA_START;

@@ -21,6 +21,7 @@
 #include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/log.h"
+#include "pc/path.h"
 #include "pc/sampler.h"
 #include "pc/spool.h"
 
@@ -191,13 +192,15 @@ static char *default_output(void)
 		fatalx("--output is not set and HOME is not set: say where to write");
 	gethostname(host, sizeof(host) - 1);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
-	snprintf(dir, sizeof(dir), "%s/.perfcollectord", home);
+	if (pc_pathf(dir, sizeof(dir), "%s/.perfcollectord", home))
+		fatalx("HOME is too long for a path: %.64s...", home);
 	mkdir(dir, 0700);
-	snprintf(dir, sizeof(dir), "%s/.perfcollectord/data", home);
+	if (pc_pathf(dir, sizeof(dir), "%s/.perfcollectord/data", home))
+		fatalx("HOME is too long for a path: %.64s...", home);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		fatal("cannot create %s", dir);
-	if (snprintf(path, sizeof(path), "%s/%s-%s.pcol", dir, host, stamp) >= (int)sizeof(path))
-		fatalx("HOME is too long for a path: %s", home);
+	if (pc_pathf(path, sizeof(path), "%s/%s-%s.pcol", dir, host, stamp))
+		fatalx("HOME is too long for a path: %.64s...", home);
 	return path;
 }
 

@@ -77,29 +77,29 @@ static void test_keys(void **state)
 	char key[PC_KEY_MAX], rt[16], id[80], name[128], longname[120];
 
 	(void)state;
-	assert_int_equal(containers__key(key, sizeof(key), PC_CT_DOCKER, D1, "web"), 0);
+	assert_int_equal(pc_container_key(key, sizeof(key), "docker", D1, "web"), 0);
 	assert_string_equal(key, "docker/" D1 "/web");
 	assert_int_equal(
-	    containers__split_key(key, rt, sizeof(rt), id, sizeof(id), name, sizeof(name)), 0);
+	    pc_container_split_key(key, rt, sizeof(rt), id, sizeof(id), name, sizeof(name)), 0);
 	assert_string_equal(rt, "docker");
 	assert_string_equal(id, D1);
 	assert_string_equal(name, "web");
 	/* No name, and a name equal to the id, and one that does not fit whole: no name part. */
-	containers__key(key, sizeof(key), PC_CT_DOCKER, D1, "");
+	pc_container_key(key, sizeof(key), "docker", D1, "");
 	assert_string_equal(key, "docker/" D1);
-	containers__key(key, sizeof(key), PC_CT_LXC, "web1", "web1");
+	pc_container_key(key, sizeof(key), "lxc", "web1", "web1");
 	assert_string_equal(key, "lxc/web1");
 	memset(longname, 'n', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
-	containers__key(key, sizeof(key), PC_CT_DOCKER, D1, longname);
+	pc_container_key(key, sizeof(key), "docker", D1, longname);
 	assert_string_equal(key, "docker/" D1);
 	/* Kubernetes names hold slashes: everything after the id is the name. */
-	assert_int_equal(containers__split_key("containerd/" K1 "/prod/shop/app", rt, sizeof(rt),
-					       id, sizeof(id), name, sizeof(name)),
+	assert_int_equal(pc_container_split_key("containerd/" K1 "/prod/shop/app", rt, sizeof(rt),
+						id, sizeof(id), name, sizeof(name)),
 			 0);
 	assert_string_equal(name, "prod/shop/app");
 	assert_int_equal(
-	    containers__split_key("docker", rt, sizeof(rt), id, sizeof(id), name, sizeof(name)),
+	    pc_container_split_key("docker", rt, sizeof(rt), id, sizeof(id), name, sizeof(name)),
 	    -EINVAL);
 }
 

@@ -47,12 +47,6 @@ const char *containers__runtime_name(enum pc_ct_runtime rt);
  */
 int containers__classify(const char *rel, char *id, size_t idlen);
 
-/* "<runtime>/<id>" plus "/<name>" when the name is known and fits PC_KEY_MAX. */
-int containers__key(char *key, size_t len, enum pc_ct_runtime rt, const char *id, const char *name);
-/* The other way: the parts of a row key (name "" when the key has none). */
-int containers__split_key(const char *key, char *runtime, size_t rtlen, char *id, size_t idlen,
-			  char *name, size_t namelen);
-
 struct pc_containers;
 
 struct pc_containers *containers__open(const struct pc_ct_opts *o);
@@ -75,5 +69,8 @@ size_t containers__count(const struct pc_containers *c);
 /* A name lookup alone (for tests and the pcc-container reader): 0, or -ENOENT. */
 int containers__lookup_name(const struct pc_ct_opts *o, enum pc_ct_runtime rt, const char *id,
 			    const char *cgpath, char *name, size_t len);
+
+/* A whole small file (a runtime's state), malloc'd and NUL-terminated; NULL when absent/too big. */
+char *containers__slurp(const char *path, size_t max, size_t *len);
 
 #endif

@@ -39,4 +39,15 @@ enum {
 	PC_CT_NCOLS
 };
 
+#include <stddef.h>
+
+/*
+ * A row key: "<runtime>/<id>", plus "/<name>" when the name is known, says
+ * more than the id and fits PC_KEY_MAX whole. 0 or -ENAMETOOLONG.
+ */
+int pc_container_key(char *key, size_t len, const char *runtime, const char *id, const char *name);
+/* The parts of a row key (name "" when it has none; a name may hold '/'). 0, -EINVAL. */
+int pc_container_split_key(const char *key, char *runtime, size_t rtlen, char *id, size_t idlen,
+			   char *name, size_t namelen);
+
 #endif

@@ -137,45 +137,6 @@ int containers__classify(const char *rel, char *id, size_t idlen)
 	return -1;
 }
 
-int containers__key(char *key, size_t len, enum pc_ct_runtime rt, const char *id, const char *name)
-{
-	int n = snprintf(key, len, "%s/%s", containers__runtime_name(rt), id);
-
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	/*
-	 * The name only when it says more than the id (machines and LXC are named by it), and
-	 * only when it fits whole: a cut name would look like another container's.
-	 */
-	if (name && *name && strcmp(name, id) && (size_t)n + 1 + strlen(name) < len)
-		snprintf(key + n, len - (size_t)n, "/%s", name);
-	return 0;
-}
-
-static int part(const char *s, size_t n, char *out, size_t len)
-{
-	if (n >= len)
-		return -ENAMETOOLONG;
-	memcpy(out, s, n);
-	out[n] = 0;
-	return 0;
-}
-
-int containers__split_key(const char *key, char *runtime, size_t rtlen, char *id, size_t idlen,
-			  char *name, size_t namelen)
-{
-	const char *a = strchr(key, '/'), *b;
-
-	if (!a || a == key || !a[1] || a[1] == '/')
-		return -EINVAL;
-	b = strchr(a + 1, '/');
-	if (part(key, (size_t)(a - key), runtime, rtlen) ||
-	    part(a + 1, b ? (size_t)(b - a - 1) : strlen(a + 1), id, idlen) ||
-	    part(b ? b + 1 : "", b ? strlen(b + 1) : 0, name, namelen))
-		return -ENAMETOOLONG;
-	return 0;
-}
-
 /* ---- the hierarchies ---- */
 
 static int has_file(const char *dir, const char *file)
@@ -342,7 +303,7 @@ static void ct_name(struct pc_containers *c, struct ct *t)
 	if (!t->name[0] && t->name_tries < NAME_TRIES &&
 	    containers__lookup_name(&o, t->rt, t->id, t->rel, t->name, sizeof(t->name)))
 		t->name_tries++;
-	containers__key(t->key, sizeof(t->key), t->rt, t->id, t->name);
+	pc_container_key(t->key, sizeof(t->key), containers__runtime_name(t->rt), t->id, t->name);
 }
 
 int containers__scan(struct pc_containers *c, struct pc_perr *perr)

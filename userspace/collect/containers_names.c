@@ -47,14 +47,13 @@ ssize_t ct_read_file(const char *path, char *buf, size_t len)
 	return (ssize_t)got;
 }
 
-/* A whole state file, malloc'd; NULL when absent, too big or unreadable. */
-static char *slurp(const char *path, size_t *len)
+char *containers__slurp(const char *path, size_t max, size_t *len)
 {
 	struct stat st;
 	char *buf;
 	ssize_t n;
 
-	if (stat(path, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size >= STATE_MAX)
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size >= max)
 		return NULL;
 	buf = malloc((size_t)st.st_size + 2);
 	if (!buf)
@@ -99,7 +98,7 @@ static int docker_name(const char *root, const char *id, char *name, size_t len)
 	int rc = -ENOENT;
 
 	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", root, id);
-	if (!(text = slurp(path, &n)))
+	if (!(text = containers__slurp(path, STATE_MAX, &n)))
 		return -ENOENT;
 	if (!json_parse(&d, text, n) && d.tok[0].type == JSON_OBJECT) {
 		int t = json_get(&d, 0, "Name");
@@ -123,7 +122,7 @@ static int podman_name_in(const char *storage, const char *id, char *name, size_
 	int rc = -ENOENT;
 
 	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", storage);
-	if (!(text = slurp(path, &n)))
+	if (!(text = containers__slurp(path, STATE_MAX, &n)))
 		return -ENOENT;
 	if (!json_parse(&d, text, n) && d.tok[0].type == JSON_ARRAY) {
 		for (uint32_t k = 1; k < d.ntok && rc; k += d.tok[k].span) {
@@ -180,7 +179,7 @@ static int cri_name_of(const char *path, char *name, size_t len)
 	size_t n;
 	int rc = -ENOENT, a;
 
-	if (!(text = slurp(path, &n)))
+	if (!(text = containers__slurp(path, STATE_MAX, &n)))
 		return -ENOENT;
 	if (!json_parse(&d, text, n) && d.tok[0].type == JSON_OBJECT &&
 	    (a = json_get(&d, 0, "annotations")) >= 0 && d.tok[a].type == JSON_OBJECT) {

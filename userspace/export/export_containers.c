@@ -105,8 +105,8 @@ static int ct_row(struct exp_ct_csv *c, struct ect *e, uint64_t t_ns, const uint
 	return ferror(f) ? -ENOMEM : 0;
 }
 
-int exp_ct_csv_sample(struct exp_ct_csv **cp, const char *dir, const struct pc_sample *s,
-		      char *err, size_t errlen)
+int exp_ct_csv_sample(struct exp_ct_csv **cp, const char *dir, const struct pc_sample *s, char *err,
+		      size_t errlen)
 {
 	const struct pc_table *t = &s->t[PC_G_CONTAINER];
 	struct exp_ct_csv *c = *cp;

@@ -18,8 +18,8 @@ struct exp_ct_csv;
  * first) at the first sample that carries containers, so a collection
  * without any gets neither file. dir is the output directory.
  */
-int exp_ct_csv_sample(struct exp_ct_csv **c, const char *dir, const struct pc_sample *s,
-		      char *err, size_t errlen);
+int exp_ct_csv_sample(struct exp_ct_csv **c, const char *dir, const struct pc_sample *s, char *err,
+		      size_t errlen);
 /* Write both files under their temporary names; 0 or negative errno with err. */
 int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen);
 /* Give them their final names and free c (NULL is fine). */

@@ -210,8 +210,9 @@ static void find_hier(struct pc_containers *c)
 
 /* ---- the set of containers ---- */
 
-static void ct_clear(struct ct *t)
+static void ct_clear(struct pc_containers *c, struct ct *t)
 {
+	ct_close_files(c, t);
 	for (int i = 0; i < CT_NDIRS; i++)
 		free(t->dir[i]);
 	free(t->rel);
@@ -257,6 +258,7 @@ static int ct_found(struct pc_containers *c, const struct ct_hier *h, int rt, co
 			continue;
 		if (t->dir[i] && !strcmp(t->dir[i], abs))
 			continue;
+		ct_close_files(c, t); /* opened under the old directory */
 		free(t->dir[i]);
 		if (!(t->dir[i] = strdup(abs)))
 			return -ENOMEM;
@@ -326,7 +328,7 @@ int containers__scan(struct pc_containers *c, struct pc_perr *perr)
 	/* Containers no hierarchy showed this time have stopped: their rows end. */
 	for (size_t i = 0; i < c->nct; i++) {
 		if (c->ct[i].gen != c->gen) {
-			ct_clear(&c->ct[i]);
+			ct_clear(c, &c->ct[i]);
 			continue;
 		}
 		if (keep != i)
@@ -358,6 +360,7 @@ struct pc_containers *containers__open(const struct pc_ct_opts *o)
 	set_path(c->podman_root, sizeof(c->podman_root), o->podman_root,
 		 "/var/lib/containers/storage");
 	set_path(c->home_root, sizeof(c->home_root), o->home_root, "");
+	c->fd_budget = ct_fd_budget();
 	c->user_hz = sysconf(_SC_CLK_TCK);
 	if (c->user_hz <= 0)
 		c->user_hz = 100;
@@ -369,7 +372,7 @@ void containers__free(struct pc_containers *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->nct; i++)
-		ct_clear(&c->ct[i]);
+		ct_clear(c, &c->ct[i]);
 	free(c->ct);
 	free(c);
 }
@@ -384,6 +387,7 @@ int containers__read(struct pc_containers *c, struct pc_sample *s, struct pc_per
 	struct pc_table *tb = &s->t[PC_G_CONTAINER];
 	size_t keep = 0;
 
+	c->reads++;
 	for (size_t i = 0; i < c->nct; i++) {
 		struct ct *t = &c->ct[i];
 		uint64_t *row = pc_table_add(tb, t->key);
@@ -397,7 +401,7 @@ int containers__read(struct pc_containers *c, struct pc_sample *s, struct pc_per
 		if (rc == -ENOENT) {
 			/* Vanished mid-read: no half row; the next scan would drop it anyway. */
 			tb->nrows--;
-			ct_clear(t);
+			ct_clear(c, t);
 			continue;
 		}
 		if (keep != i)

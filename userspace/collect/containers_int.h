@@ -13,6 +13,9 @@
 /* The cgroup directories a container can have: v2, then v1 per controller. */
 enum { CT_V2, CT_CPU, CT_CPUACCT, CT_MEMORY, CT_BLKIO, CT_PIDS, CT_NDIRS };
 
+/* The cgroup files read, by slot (containers_read.c keeps them open within a budget). */
+#define CT_NFILES 24
+
 #define CT_ID_MAX   80
 #define CT_NAME_MAX 96
 
@@ -24,6 +27,7 @@ struct ct {
 	char *dir[CT_NDIRS];	/* absolute cgroup directories, NULL when absent */
 	char *rel;		/* the path under its hierarchy (for rootless podman's uid) */
 	unsigned gen;		/* the scan that last saw it */
+	int fd[CT_NFILES];	/* fd + 1 of an open file; 0 not open; -1 absent when last tried */
 	char key[PC_KEY_MAX];
 };
 
@@ -47,11 +51,17 @@ struct pc_containers {
 	size_t nct, capct;
 	unsigned gen;
 	long user_hz;
+	unsigned nfds, fd_budget; /* files kept open, and how many may be */
+	unsigned reads;	      /* containers__read calls: absent files are tried again every 16 */
 	char buf[CT_READBUF]; /* one file at a time */
 };
 
 /* Fill one container's row (containers_read.c): 0, -ENOENT when it vanished, -ENOMEM. */
-int ct_read_row(struct pc_containers *c, const struct ct *t, uint64_t *row, struct pc_perr *perr);
+int ct_read_row(struct pc_containers *c, struct ct *t, uint64_t *row, struct pc_perr *perr);
+/* Close the files kept open for t (it stopped, or its directories changed). */
+void ct_close_files(struct pc_containers *c, struct ct *t);
+/* How many files may stay open: half the RLIMIT_NOFILE soft limit. */
+unsigned ct_fd_budget(void);
 /* Read a small file whole into buf (NUL-terminated): bytes, or negative errno. */
 ssize_t ct_read_file(const char *path, char *buf, size_t len);
 

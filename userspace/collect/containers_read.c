@@ -10,8 +10,10 @@
  * with its directory means the container stopped mid-read.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "containers_int.h"
@@ -24,33 +26,143 @@
 
 struct rd {
 	struct pc_containers *c;
-	const struct ct *t;
+	struct ct *t;
 	struct pc_perr *perr;
+	const char *dir, *file; /* of the file being read, for messages */
 	char path[PATH_MAX + 64];
 };
 
-/* Read dir/file into c->buf. Length, RD_SKIP or RD_GONE. */
-static int rd(struct rd *r, int dir, const char *file)
+/* Every file read, by slot: where t->fd keeps it open. */
+static const struct {
+	int dir;
+	const char *name;
+} files[CT_NFILES] = {
+    {CT_V2, "cpu.stat"},
+    {CT_V2, "cpu.max"},
+    {CT_CPUACCT, "cpuacct.usage"},
+    {CT_CPUACCT, "cpuacct.stat"},
+    {CT_CPU, "cpu.cfs_quota_us"},
+    {CT_CPU, "cpu.cfs_period_us"},
+    {CT_CPU, "cpu.stat"},
+    {CT_MEMORY, "memory.usage_in_bytes"},
+    {CT_MEMORY, "memory.limit_in_bytes"},
+    {CT_MEMORY, "memory.kmem.usage_in_bytes"},
+    {CT_MEMORY, "memory.stat"},
+    {CT_V2, "memory.current"},
+    {CT_V2, "memory.max"},
+    {CT_V2, "memory.stat"},
+    {CT_BLKIO, "blkio.throttle.io_service_bytes"},
+    {CT_BLKIO, "blkio.throttle.io_serviced"},
+    {CT_V2, "io.stat"},
+    {CT_PIDS, "pids.current"},
+    {CT_PIDS, "pids.max"},
+    {CT_V2, "pids.current"},
+    {CT_V2, "pids.max"},
+    {CT_V2, "cpu.pressure"},
+    {CT_V2, "memory.pressure"},
+    {CT_V2, "io.pressure"},
+};
+
+static int slot(int dir, const char *file)
 {
-	const char *d = r->t->dir[dir];
+	for (int i = 0; i < CT_NFILES; i++)
+		if (files[i].dir == dir && !strcmp(files[i].name, file))
+			return i;
+	return -1;
+}
+
+unsigned ct_fd_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 512;
+	return rl.rlim_cur > 128 ? (unsigned)(rl.rlim_cur / 2) : 0;
+}
+
+void ct_close_files(struct pc_containers *c, struct ct *t)
+{
+	for (int i = 0; i < CT_NFILES; i++) {
+		if (t->fd[i] > 0) {
+			close(t->fd[i] - 1);
+			c->nfds--;
+		}
+		t->fd[i] = 0;
+	}
+}
+
+/* A read that failed: the container is gone (its directory is), or the file is unreadable. */
+static int failed(struct rd *r, int err)
+{
+	snprintf(r->path, sizeof(r->path), "%s/%s", r->dir, r->file);
+	if ((err == ENOENT || err == ENODEV) && access(r->dir, F_OK)) {
+		/* rmdir of a cgroup makes its open files ENODEV and its names ENOENT. */
+		pc_perr_add(r->perr, r->path, 0, "container vanished");
+		return RD_GONE;
+	}
+	if (err != ENOENT)
+		pc_perr_add(r->perr, r->path, 0, "%s", strerror(err));
+	return RD_SKIP;
+}
+
+/* The whole file from offset 0 of an open fd into c->buf: length or -errno. */
+static ssize_t pread_all(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
 	ssize_t n;
 
-	if (!d)
+	while (got + 1 < len && (n = pread(fd, buf + got, len - 1 - got, (off_t)got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = 0;
+	return (ssize_t)got;
+}
+
+/*
+ * Read dir/file into c->buf: length, RD_SKIP or RD_GONE. Files stay open
+ * (pread from 0 next time: a seven-fold saving on cgroupfs) while the budget
+ * lasts; files found absent are tried again every 16 reads.
+ */
+static int rd(struct rd *r, int dir, const char *file)
+{
+	int k = slot(dir, file), *fd, f;
+	ssize_t n;
+
+	r->dir = r->t->dir[dir];
+	r->file = file;
+	if (!r->dir || k < 0)
 		return RD_SKIP;
-	snprintf(r->path, sizeof(r->path), "%s/%s", d, file);
-	n = ct_read_file(r->path, r->c->buf, sizeof(r->c->buf));
+	fd = &r->t->fd[k];
+	if (*fd < 0 && r->c->reads % 16)
+		return RD_SKIP;
+	if (*fd <= 0) {
+		snprintf(r->path, sizeof(r->path), "%s/%s", r->dir, file);
+		f = open(r->path, O_RDONLY | O_CLOEXEC);
+		if (f < 0) {
+			*fd = -1;
+			return failed(r, errno);
+		}
+		if (r->c->nfds >= r->c->fd_budget) {
+			n = pread_all(f, r->c->buf, sizeof(r->c->buf));
+			close(f);
+			*fd = 0;
+			return n < 0 ? failed(r, (int)-n) : (int)n;
+		}
+		*fd = f + 1;
+		r->c->nfds++;
+	}
+	n = pread_all(*fd - 1, r->c->buf, sizeof(r->c->buf));
 	if (n >= 0)
 		return (int)n;
-	if (n == -ENOENT || n == -ENODEV) {
-		/* rmdir of a cgroup makes its open files ENODEV and its names ENOENT. */
-		if (access(d, F_OK)) {
-			pc_perr_add(r->perr, r->path, 0, "container vanished");
-			return RD_GONE;
-		}
-		return RD_SKIP;
-	}
-	pc_perr_add(r->perr, r->path, 0, "%s", strerror((int)-n));
-	return RD_SKIP;
+	close(*fd - 1);
+	r->c->nfds--;
+	*fd = 0;
+	return failed(r, (int)-n);
 }
 
 /* A decimal u64 at *p (leading blanks skipped); 0, -EINVAL (none) or -ERANGE. */
@@ -75,6 +187,7 @@ static int num(const char **p, uint64_t *v)
 
 static int bad(struct rd *r, unsigned line, int err)
 {
+	snprintf(r->path, sizeof(r->path), "%s/%s", r->dir, r->file);
 	pc_perr_add(r->perr, r->path, line, "%s",
 		    err == -ERANGE ? "value out of range" : "not a number where one belongs");
 	return err;
@@ -345,7 +458,7 @@ static int read_io_pids(struct rd *r, uint64_t *row)
 	return 0;
 }
 
-int ct_read_row(struct pc_containers *c, const struct ct *t, uint64_t *row, struct pc_perr *perr)
+int ct_read_row(struct pc_containers *c, struct ct *t, uint64_t *row, struct pc_perr *perr)
 {
 	struct rd r = {.c = c, .t = t, .perr = perr};
 

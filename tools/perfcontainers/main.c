@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "pc/containers.h"
@@ -171,6 +172,12 @@ int main(int argc, char **argv)
 				"samples >= 1\n");
 		usage(stderr);
 		return 2;
+	}
+	/* Every container keeps its files open while half the soft limit allows: raise it. */
+	struct rlimit rl;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (!(c = containers__open(&o))) {
 		fprintf(stderr, "perfcontainers: out of memory\n");

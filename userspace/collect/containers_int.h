@@ -14,7 +14,8 @@
 enum { CT_V2, CT_CPU, CT_CPUACCT, CT_MEMORY, CT_BLKIO, CT_PIDS, CT_NDIRS };
 
 /* The cgroup files read, by slot (containers_read.c keeps them open within a budget). */
-#define CT_NFILES 24
+#define CT_NFILES  24
+#define CT_NLIMITS 4
 
 #define CT_ID_MAX   80
 #define CT_NAME_MAX 96
@@ -28,6 +29,8 @@ struct ct {
 	char *rel;		/* the path under its hierarchy (for rootless podman's uid) */
 	unsigned gen;		/* the scan that last saw it */
 	int fd[CT_NFILES];	/* fd + 1 of an open file; 0 not open; -1 absent when last tried */
+	uint64_t limits[CT_NLIMITS]; /* quota, period, memory max, pids max as last read */
+	int have_limits;
 	char key[PC_KEY_MAX];
 };
 

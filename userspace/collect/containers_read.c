@@ -21,6 +21,8 @@
 #define RD_SKIP (-1) /* missing or unreadable: columns stay 0 */
 #define RD_GONE (-2) /* the directory itself is gone */
 
+#define LIMIT_EVERY 16
+
 /* v1 "no limit" values: -1, or PAGE_COUNTER_MAX pages (2^63 - page size). */
 #define V1_UNLIMITED (1ull << 62)
 
@@ -28,6 +30,7 @@ struct rd {
 	struct pc_containers *c;
 	struct ct *t;
 	struct pc_perr *perr;
+	int limits;		/* read the limit files this time */
 	const char *dir, *file; /* of the file being read, for messages */
 	char path[PATH_MAX + 64];
 };
@@ -36,28 +39,29 @@ struct rd {
 static const struct {
 	int dir;
 	const char *name;
+	int limit; /* a setting, not a counter: read every LIMIT_EVERY reads */
 } files[CT_NFILES] = {
     {CT_V2, "cpu.stat"},
-    {CT_V2, "cpu.max"},
+    {CT_V2, "cpu.max", 1},
     {CT_CPUACCT, "cpuacct.usage"},
     {CT_CPUACCT, "cpuacct.stat"},
-    {CT_CPU, "cpu.cfs_quota_us"},
-    {CT_CPU, "cpu.cfs_period_us"},
+    {CT_CPU, "cpu.cfs_quota_us", 1},
+    {CT_CPU, "cpu.cfs_period_us", 1},
     {CT_CPU, "cpu.stat"},
     {CT_MEMORY, "memory.usage_in_bytes"},
-    {CT_MEMORY, "memory.limit_in_bytes"},
+    {CT_MEMORY, "memory.limit_in_bytes", 1},
     {CT_MEMORY, "memory.kmem.usage_in_bytes"},
     {CT_MEMORY, "memory.stat"},
     {CT_V2, "memory.current"},
-    {CT_V2, "memory.max"},
+    {CT_V2, "memory.max", 1},
     {CT_V2, "memory.stat"},
     {CT_BLKIO, "blkio.throttle.io_service_bytes"},
     {CT_BLKIO, "blkio.throttle.io_serviced"},
     {CT_V2, "io.stat"},
     {CT_PIDS, "pids.current"},
-    {CT_PIDS, "pids.max"},
+    {CT_PIDS, "pids.max", 1},
     {CT_V2, "pids.current"},
-    {CT_V2, "pids.max"},
+    {CT_V2, "pids.max", 1},
     {CT_V2, "cpu.pressure"},
     {CT_V2, "memory.pressure"},
     {CT_V2, "io.pressure"},
@@ -105,22 +109,24 @@ static int failed(struct rd *r, int err)
 	return RD_SKIP;
 }
 
-/* The whole file from offset 0 of an open fd into c->buf: length or -errno. */
+/*
+ * The whole file from offset 0 of an open fd into buf: length or -errno. One
+ * pread: a cgroup (seq_file) read fills the buffer as far as the text goes,
+ * and a second pread at an offset would make the kernel print it all again.
+ */
 static ssize_t pread_all(int fd, char *buf, size_t len)
 {
-	size_t got = 0;
 	ssize_t n;
 
-	while (got + 1 < len && (n = pread(fd, buf + got, len - 1 - got, (off_t)got)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += (size_t)n;
-	}
-	buf[got] = 0;
-	return (ssize_t)got;
+	do
+		n = pread(fd, buf, len - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == len - 1)
+		return -EFBIG; /* no cgroup file we read is anywhere near */
+	buf[n] = 0;
+	return n;
 }
 
 /*
@@ -138,7 +144,7 @@ static int rd(struct rd *r, int dir, const char *file)
 	if (!r->dir || k < 0)
 		return RD_SKIP;
 	fd = &r->t->fd[k];
-	if (*fd < 0 && r->c->reads % 16)
+	if ((*fd < 0 && r->c->reads % 16) || (files[k].limit && !r->limits))
 		return RD_SKIP;
 	if (*fd <= 0) {
 		snprintf(r->path, sizeof(r->path), "%s/%s", r->dir, file);
@@ -460,9 +466,20 @@ static int read_io_pids(struct rd *r, uint64_t *row)
 
 int ct_read_row(struct pc_containers *c, struct ct *t, uint64_t *row, struct pc_perr *perr)
 {
+	static const int lim[CT_NLIMITS] = {PC_CT_CPU_QUOTA_US, PC_CT_CPU_PERIOD_US, PC_CT_MEM_MAX,
+					    PC_CT_PIDS_MAX};
 	struct rd r = {.c = c, .t = t, .perr = perr};
 
+	/* Limits change when someone changes them: every LIMIT_EVERY reads, and the first. */
+	r.limits = !t->have_limits || c->reads % LIMIT_EVERY == 0;
 	if (read_cpu(&r, row) || read_mem(&r, row) || read_io_pids(&r, row))
 		return -ENOENT;
+	for (int i = 0; i < CT_NLIMITS; i++) {
+		if (r.limits)
+			t->limits[i] = row[lim[i]];
+		else
+			row[lim[i]] = t->limits[i];
+	}
+	t->have_limits = 1;
 	return 0;
 }

@@ -227,6 +227,56 @@ static void test_synthetic(void **state)
 	free(tmp);
 }
 
+/* JSON mode: a "containers" array per interval, rates of one core. */
+static void test_json_mode(void **state)
+{
+	char *tmp = tu_tmpdir(), out[4096], err[512], *text, *line;
+	struct pc_input *in =
+	    input__open(tu_shared(AZ "container_collection.json"), err, sizeof(err));
+	struct pc_export *x;
+	struct json_doc d = {0};
+	struct pc_sample s;
+	int rc, a, e, t;
+	double v;
+
+	(void)state;
+	if (!in)
+		fail_msg("%s", err);
+	snprintf(out, sizeof(out), "%s/out.json", tmp);
+	x = export__open(PC_EXPORT_JSON, out, input__sysinfo(in), err, sizeof(err));
+	assert_non_null(x);
+	pc_sample_init(&s);
+	while ((rc = input__next(in, &s)) > 0)
+		assert_int_equal(export__add(x, &s), 0);
+	assert_int_equal(export__close(x, err, sizeof(err)), 0);
+	/* The third interval ends at 1768077315: 7892fa5ced3d at 75.36 % in containers.csv. */
+	text = tu_read_file(out, NULL);
+	line = strstr(text, "\"timestamp\":\"2026-01-10T20:35:15");
+	assert_non_null(line);
+	while (line > text && line[-1] != '\n')
+		line--;
+	*strchr(line, '\n') = 0;
+	assert_int_equal(json_parse(&d, line, strlen(line)), 0);
+	a = json_get(&d, 0, "containers");
+	assert_true(a >= 0 && d.tok[a].type == JSON_ARRAY && d.tok[a].size == 3);
+	for (e = a + 1; e < a + (int)d.tok[a].span; e += (int)d.tok[e].span) {
+		char *k = json_strdup(&d, json_get(&d, e, "container"), NULL);
+
+		if (!strncmp(k, "docker/7892fa5ced3d", 19)) {
+			t = json_get(&d, e, "cpu_pct");
+			assert_int_equal(json_double(&d, t, &v), 0);
+			assert_true(v > 75.35 && v < 75.37);
+		}
+		free(k);
+	}
+	json_free(&d);
+	free(text);
+	pc_sample_free(&s);
+	input__close(in);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
 /* A collection without containers gets neither file. */
 static void test_no_containers(void **state)
 {
@@ -246,9 +296,8 @@ static void test_no_containers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_azure_fixture),
-	    cmocka_unit_test(test_no_names),
-	    cmocka_unit_test(test_synthetic),
+	    cmocka_unit_test(test_azure_fixture), cmocka_unit_test(test_no_names),
+	    cmocka_unit_test(test_synthetic),	  cmocka_unit_test(test_json_mode),
 	    cmocka_unit_test(test_no_containers),
 	};
 

@@ -277,6 +277,35 @@ static void test_json_mode(void **state)
 	free(tmp);
 }
 
+/* Summary mode: one line per container, busiest first, names from the names file. */
+static void test_summary_mode(void **state)
+{
+	char *tmp = tu_tmpdir(), out[4096], err[512], *text;
+	struct pc_input *in =
+	    input__open(tu_shared(AZ "container_collection.json"), err, sizeof(err));
+	struct pc_export *x;
+	struct pc_sample s;
+
+	(void)state;
+	assert_non_null(in);
+	snprintf(out, sizeof(out), "%s/summary.txt", tmp);
+	x = export__open(PC_EXPORT_SUMMARY, out, input__sysinfo(in), err, sizeof(err));
+	assert_non_null(x);
+	pc_sample_init(&s);
+	while (input__next(in, &s) > 0)
+		assert_int_equal(export__add(x, &s), 0);
+	assert_int_equal(export__close(x, err, sizeof(err)), 0);
+	text = tu_read_file(out, NULL);
+	assert_non_null(strstr(text, "containers         3 "));
+	assert_non_null(strstr(text, "\n  docker/suse-bench-3  "));
+	assert_true(strstr(text, "suse-bench-3") < strstr(text, "suse-bench-2"));
+	free(text);
+	pc_sample_free(&s);
+	input__close(in);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
 /* A collection without containers gets neither file. */
 static void test_no_containers(void **state)
 {
@@ -298,7 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_azure_fixture), cmocka_unit_test(test_no_names),
 	    cmocka_unit_test(test_synthetic),	  cmocka_unit_test(test_json_mode),
-	    cmocka_unit_test(test_no_containers),
+	    cmocka_unit_test(test_summary_mode),  cmocka_unit_test(test_no_containers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -230,3 +230,109 @@ void exp_ct_csv_abort(struct exp_ct_csv *c)
 	exp_file_abort(&c->names);
 	ct_free(c);
 }
+
+/* ---- summary mode ---- */
+
+#define SUM_SHOWN 10
+
+struct ct_acc {
+	char key[PC_KEY_MAX];
+	uint64_t n;
+	double sum, peak, mem_peak;
+};
+
+struct exp_ct_sum {
+	struct ct_acc *a;
+	size_t n, cap;
+};
+
+static struct ct_acc *acc_get(struct exp_ct_sum *s, const char *key)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->a[i].key, key))
+			return &s->a[i];
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct ct_acc *a = realloc(s->a, cap * sizeof(*a));
+
+		if (!a)
+			return NULL;
+		s->a = a;
+		s->cap = cap;
+	}
+	memset(&s->a[s->n], 0, sizeof(*s->a));
+	snprintf(s->a[s->n].key, sizeof(s->a->key), "%s", key);
+	return &s->a[s->n++];
+}
+
+int exp_ct_sum_interval(struct exp_ct_sum **sp, const struct pc_sample *ps,
+			const struct pc_sample *cs, double itv)
+{
+	const struct pc_table *p = &ps->t[PC_G_CONTAINER], *c = &cs->t[PC_G_CONTAINER];
+
+	if (!c->nrows)
+		return 0;
+	if (!*sp && !(*sp = calloc(1, sizeof(**sp))))
+		return -ENOMEM;
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
+		struct ct_acc *a = acc_get(*sp, c->key[r]);
+		double cpu;
+
+		if (!a)
+			return -ENOMEM;
+		if ((double)v[PC_CT_MEM_CURRENT] / 1048576 > a->mem_peak)
+			a->mem_peak = (double)v[PC_CT_MEM_CURRENT] / 1048576;
+		if (!pv || itv <= 0)
+			continue;
+		cpu = exp_rate(pv, v, PC_CT_CPU_USAGE_US, itv) / 1e4;
+		if (!a->n || cpu > a->peak)
+			a->peak = cpu;
+		a->sum += cpu;
+		a->n++;
+	}
+	return 0;
+}
+
+static int by_avg(const void *x, const void *y)
+{
+	const struct ct_acc *a = x, *b = y;
+	double u = a->n ? a->sum / (double)a->n : -1, v = b->n ? b->sum / (double)b->n : -1;
+
+	return u < v ? 1 : u > v ? -1 : strcmp(a->key, b->key);
+}
+
+void exp_ct_sum_print(struct exp_ct_sum *s, FILE *f)
+{
+	if (!s)
+		return;
+	qsort(s->a, s->n, sizeof(*s->a), by_avg);
+	fprintf(f, "containers         %zu (cpu %% of one core avg, peak; memory MB peak)\n", s->n);
+	for (size_t i = 0; i < s->n && i < SUM_SHOWN; i++) {
+		char rt[32], id[80], name[PC_KEY_MAX], shown[PC_KEY_MAX + 40];
+		const struct ct_acc *a = &s->a[i];
+
+		if (pc_container_split_key(a->key, rt, sizeof(rt), id, sizeof(id), name,
+					   sizeof(name)))
+			snprintf(shown, sizeof(shown), "%s", a->key);
+		else
+			snprintf(shown, sizeof(shown), "%s/%.*s", rt, name[0] ? 100 : 12,
+				 name[0] ? name : id);
+		if (a->n)
+			fprintf(f, "  %-34s %9.3f %9.3f %9.1f\n", shown, a->sum / (double)a->n,
+				a->peak, a->mem_peak);
+		else
+			fprintf(f, "  %-34s %9s %9s %9.1f\n", shown, "n/a", "n/a", a->mem_peak);
+	}
+	if (s->n > SUM_SHOWN)
+		fprintf(f, "  ... %zu more\n", s->n - SUM_SHOWN);
+	exp_ct_sum_free(s);
+}
+
+void exp_ct_sum_free(struct exp_ct_sum *s)
+{
+	if (!s)
+		return;
+	free(s->a);
+	free(s);
+}

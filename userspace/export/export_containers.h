@@ -8,6 +8,7 @@
 #define PC_EXPORT_CONTAINERS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "pc/sample.h"
 
@@ -25,5 +26,14 @@ int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen);
 /* Give them their final names and free c (NULL is fine). */
 int exp_ct_csv_commit(struct exp_ct_csv *c, char *err, size_t errlen);
 void exp_ct_csv_abort(struct exp_ct_csv *c);
+
+/* Summary mode: CPU (average, peak, % of one core) and peak memory per container. */
+struct exp_ct_sum;
+/* One interval of itv seconds (the group's own: exp_itv); 0 or -ENOMEM. */
+int exp_ct_sum_interval(struct exp_ct_sum **s, const struct pc_sample *ps,
+			const struct pc_sample *cs, double itv);
+/* The lines for the summary (nothing without containers), busiest first; then frees s. */
+void exp_ct_sum_print(struct exp_ct_sum *s, FILE *f);
+void exp_ct_sum_free(struct exp_ct_sum *s);
 
 #endif

@@ -64,9 +64,9 @@ static unsigned long export_csv(const char *path, const char *out)
 
 static char *out_file(const char *dir, const char *name)
 {
-	char p[4096];
+	char p[8192];
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_true(snprintf(p, sizeof(p), "%s/%s", dir, name) < (int)sizeof(p));
 	return tu_read_file(p, NULL);
 }
 

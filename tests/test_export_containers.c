@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
+#include "pc/collection.h"
 #include "pc/export.h"
 #include "pc/input.h"
 #include "pc/json.h"
@@ -227,6 +228,45 @@ static void test_synthetic(void **state)
 	free(tmp);
 }
 
+/*
+ * The same samples through a native collection (the binary codec, key and delta frames): the
+ * export from the .pcol equals the one from the pcc-container file.
+ */
+static void test_native_round_trip(void **state)
+{
+	char *tmp = tu_tmpdir(), in[4096], pcol[4096], out[4096], err[512], *want, *got;
+	struct pc_input *rd;
+	struct pc_coll *c;
+	struct pc_sample s;
+
+	(void)state;
+	snprintf(in, sizeof(in), "%s/container_collection.json", tmp);
+	copy(tu_shared(AZ "container_collection.json"), in);
+	snprintf(out, sizeof(out), "%s/container_names.json", tmp);
+	copy(tu_shared(AZ "container_names.json"), out);
+	rd = input__open(in, err, sizeof(err));
+	assert_non_null(rd);
+	snprintf(pcol, sizeof(pcol), "%s/c.pcol", tmp);
+	c = coll__create(pcol, input__sysinfo(rd));
+	assert_non_null(c);
+	pc_sample_init(&s);
+	while (input__next(rd, &s) > 0)
+		assert_int_equal(coll__append(c, &s), 0);
+	assert_int_equal(coll__close(c), 0);
+	input__close(rd);
+	pc_sample_free(&s);
+	snprintf(out, sizeof(out), "%s/csv", tmp);
+	assert_int_equal(export_csv(pcol, out), 0);
+	want = tu_read_file(tu_shared(AZ "containers.csv"), NULL);
+	got = out_file(out, "containers.csv");
+	assert_non_null(got);
+	assert_string_equal(want, got);
+	free(want);
+	free(got);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
 /* JSON mode: a "containers" array per interval, rates of one core. */
 static void test_json_mode(void **state)
 {
@@ -326,8 +366,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_azure_fixture), cmocka_unit_test(test_no_names),
-	    cmocka_unit_test(test_synthetic),	  cmocka_unit_test(test_json_mode),
-	    cmocka_unit_test(test_summary_mode),  cmocka_unit_test(test_no_containers),
+	    cmocka_unit_test(test_synthetic),	  cmocka_unit_test(test_native_round_trip),
+	    cmocka_unit_test(test_json_mode),	  cmocka_unit_test(test_summary_mode),
+	    cmocka_unit_test(test_no_containers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
 # state file naming it, put a known load in it (perfload: ~30 % of one CPU and
 # 64 MiB), read it with perfcontainers and find that container with its CPU
 # within 3 pp of the load's own CPU clock (/proc/PID/stat over the same
-# window), its memory and its pids. The cgroups are removed whatever happens
+# window), its memory and its pids; then a 20 % quota on it: the quota, ~20 % and throttling.
+# The cgroups are removed whatever happens
 # (the processes are moved out first).
 set -uo pipefail
 bin=${PC_BIN:?}
@@ -116,4 +117,30 @@ assert 64 * 2**20 <= mem < 256 * 2**20, f"memory {mem} bytes, want 64 MiB and a 
 assert mine[-1]["mem_anon"] >= 60 * 2**20, f"anon {mine[-1]['mem_anon']}"
 assert mine[-1]["pids"] == int(ntasks) and mine[-1]["pids"] >= 3, \
     f"pids {mine[-1]['pids']}, the cgroup lists {ntasks} tasks"
+PY
+[ $? -eq 0 ] || exit 1
+
+# A CFS quota of 20 % under the 30 % load: the container shows the quota, at most ~20 % and
+# throttled periods.
+if [ "$mode" = v1 ]; then
+	q="$cg/cpu/docker/$id/cpu.cfs_quota_us"
+	[ -f "$q" ] || { echo "no $q: quota not checked"; exit 0; }
+	echo 20000 >"$q"
+else
+	echo "20000 100000" >"$(grpof .)/cpu.max" || { echo "no cpu.max: quota not checked"; exit 0; }
+fi
+sleep 1
+"$bin/perfcontainers" --docker-root="$tmp/docker" --interval=1000 --count=3 >"$tmp/out2" \
+	2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
+python3 - "$tmp/out2" "$id" <<'PY'
+import json, sys
+out, cid = sys.argv[1:]
+mine = [json.loads(l) for l in open(out) if f"docker/{cid}/" in l]
+assert len(mine) == 2, f"want 2 intervals, got {mine}"
+cpu = sum(r["cpu_pct"] for r in mine) / 2
+thr = sum(r["throttled_s"] for r in mine) / 2
+print(f"quota 20 %: container cpu {cpu:.2f} %, throttled {thr:.1f} periods/s, quota_us {mine[-1]['quota_us']}")
+assert mine[-1]["quota_us"] == 20000, mine[-1]
+assert 10 < cpu < 23, f"cpu {cpu:.2f} % under a 20 % quota"
+assert thr > 1, f"throttled {thr} periods/s under a quota below the load"
 PY

@@ -20,6 +20,7 @@
 #include "pc/input.h"
 #include "pc/json.h"
 #include "pc/sample_container.h"
+#include "../userspace/export/export_containers.h"
 
 #define AZ "pcc-container-azure/"
 
@@ -91,7 +92,7 @@ static int name_of(const char *json, const char *id, char *name, size_t len)
 	return rc;
 }
 
-static void test_azure_fixture(void **state)
+static void azure_fixture(void)
 {
 	const char *coll = tu_shared(AZ "container_collection.json");
 	char *tmp = tu_tmpdir(), in[4096], out[4096], name[128];
@@ -101,7 +102,6 @@ static void test_azure_fixture(void **state)
 	    "915c4f073051af76f9547d5bd56f5943063a9b0928e23c3dff44458f3eb12751",
 	    "e26b9c7aa033038085f6dbfcce2149aacd1b99bdad0cb910d4897d4af256b8b3"};
 
-	(void)state;
 	/* The collection with the names pcprocess knew, side by side as in a results dir. */
 	snprintf(in, sizeof(in), "%s/container_collection.json", tmp);
 	copy(coll, in);
@@ -135,6 +135,23 @@ static void test_azure_fixture(void **state)
 	free(gnames);
 	tu_rmtree(tmp);
 	free(tmp);
+}
+
+static void test_azure_fixture(void **state)
+{
+	(void)state;
+	azure_fixture();
+}
+
+/* The same with rows going to the spill file every 4 KiB: the file is the same. */
+static void test_azure_spilled(void **state)
+{
+	size_t was = exp_ct_csv_spill_at;
+
+	(void)state;
+	exp_ct_csv_spill_at = 4096;
+	azure_fixture();
+	exp_ct_csv_spill_at = was;
 }
 
 static void test_no_names(void **state)
@@ -365,10 +382,10 @@ static void test_no_containers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_azure_fixture), cmocka_unit_test(test_no_names),
-	    cmocka_unit_test(test_synthetic),	  cmocka_unit_test(test_native_round_trip),
-	    cmocka_unit_test(test_json_mode),	  cmocka_unit_test(test_summary_mode),
-	    cmocka_unit_test(test_no_containers),
+	    cmocka_unit_test(test_azure_fixture),     cmocka_unit_test(test_azure_spilled),
+	    cmocka_unit_test(test_no_names),	      cmocka_unit_test(test_synthetic),
+	    cmocka_unit_test(test_native_round_trip), cmocka_unit_test(test_json_mode),
+	    cmocka_unit_test(test_summary_mode),      cmocka_unit_test(test_no_containers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

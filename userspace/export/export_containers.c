@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pc/json.h"
 #include "pc/sample_container.h"
@@ -30,9 +31,14 @@ struct ect {
 	char rt[32], id[80], name[PC_KEY_MAX];
 	uint64_t prev_ns, prev[3]; /* usage, user, system of its last row */
 	uint64_t seen;		   /* the sample (counting those with containers) of its last row */
-	FILE *f;		   /* its rows, formatted (open_memstream) */
+	FILE *f;		   /* its latest rows, formatted (open_memstream) */
 	char *buf;
 	size_t len;
+	struct blk {
+		off_t off;
+		size_t len;
+	} * blk; /* its earlier rows, in the spill file */
+	size_t nblk, capblk;
 };
 
 struct exp_ct_csv {
@@ -41,7 +47,77 @@ struct exp_ct_csv {
 	size_t nct, capct;
 	uint64_t nsamples; /* samples that carried containers */
 	struct exp_file csv, names;
+	int spill_fd; /* rows past exp_ct_csv_spill_at bytes in memory go here; -1 none */
+	off_t spill_end;
+	size_t buffered; /* bytes of rows in memory, about */
 };
+
+size_t exp_ct_csv_spill_at = 16u << 20;
+
+/* Move every container's rows in memory to the end of the spill file (made unlinked in dir). */
+static int spill(struct exp_ct_csv *c)
+{
+	char path[PATH_MAX + 32];
+
+	if (c->spill_fd < 0) {
+		snprintf(path, sizeof(path), "%s/.containers.spill-XXXXXX", c->dir);
+		if ((c->spill_fd = mkstemp(path)) < 0)
+			return -errno;
+		unlink(path);
+	}
+	for (size_t i = 0; i < c->nct; i++) {
+		struct ect *e = &c->ct[i];
+
+		if (!e->f)
+			continue;
+		if (fclose(e->f))
+			return -ENOMEM;
+		e->f = NULL;
+		if (e->nblk == e->capblk) {
+			size_t cap = e->capblk ? e->capblk * 2 : 8;
+			struct blk *b = realloc(e->blk, cap * sizeof(*b));
+
+			if (!b)
+				return -ENOMEM;
+			e->blk = b;
+			e->capblk = cap;
+		}
+		if (pwrite(c->spill_fd, e->buf, e->len, c->spill_end) != (ssize_t)e->len)
+			return errno ? -errno : -ENOSPC;
+		e->blk[e->nblk++] = (struct blk){c->spill_end, e->len};
+		c->spill_end += (off_t)e->len;
+		free(e->buf);
+		e->buf = NULL;
+		e->len = 0;
+	}
+	c->buffered = 0;
+	return 0;
+}
+
+/* One container's rows into the CSV: the spilled blocks, then what is in memory. */
+static int put_rows(struct exp_ct_csv *c, struct ect *e, FILE *out)
+{
+	char buf[65536];
+
+	for (size_t b = 0; b < e->nblk; b++)
+		for (size_t done = 0; done < e->blk[b].len;) {
+			size_t want =
+			    e->blk[b].len - done < sizeof(buf) ? e->blk[b].len - done : sizeof(buf);
+			ssize_t n = pread(c->spill_fd, buf, want, e->blk[b].off + (off_t)done);
+
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+			fwrite(buf, 1, (size_t)n, out);
+			done += (size_t)n;
+		}
+	if (e->f && fclose(e->f)) {
+		e->f = NULL;
+		return -ENOMEM;
+	}
+	e->f = NULL;
+	fwrite(e->buf, 1, e->len, out);
+	return 0;
+}
 
 static struct ect *ect_get(struct exp_ct_csv *c, const char *rt, const char *id)
 {
@@ -81,8 +157,11 @@ static int ct_row(struct exp_ct_csv *c, struct ect *e, uint64_t t_ns, const uint
 	double dt = (double)(t_ns - e->prev_ns) / 1e9;
 	FILE *f = e->f;
 
+	long at;
+
 	if (!f && !(f = e->f = open_memstream(&e->buf, &e->len)))
 		return -ENOMEM;
+	at = ftell(f);
 	exp_put_ts(f, t_ns);
 	fprintf(f, ",%s,", e->id);
 	exp_put_csv(f, shown_name(e));
@@ -102,6 +181,7 @@ static int ct_row(struct exp_ct_csv *c, struct ect *e, uint64_t t_ns, const uint
 		v[PC_CT_IO_WRITE_OPS], v[PC_CT_PIDS_CURRENT]);
 	e->prev_ns = t_ns;
 	e->seen = c->nsamples;
+	c->buffered += (size_t)(ftell(f) - at);
 	return ferror(f) ? -ENOMEM : 0;
 }
 
@@ -117,6 +197,7 @@ int exp_ct_csv_sample(struct exp_ct_csv **cp, const char *dir, const struct pc_s
 		if (!(c = calloc(1, sizeof(*c))))
 			goto nomem;
 		snprintf(c->dir, sizeof(c->dir), "%s", dir);
+		c->spill_fd = -1;
 		*cp = c;
 	}
 	c->nsamples++;
@@ -135,6 +216,15 @@ int exp_ct_csv_sample(struct exp_ct_csv **cp, const char *dir, const struct pc_s
 		rc = ct_row(c, e, s->time_ns, pc_table_row(t, r));
 		if (rc == -ENOMEM)
 			goto nomem;
+	}
+	/* Rows are grouped by container at the end: memory stays flat by spilling to a file. */
+	if (c->buffered >= exp_ct_csv_spill_at) {
+		int rc = spill(c);
+
+		if (rc) {
+			snprintf(err, errlen, "%s/.containers.spill: %s", c->dir, strerror(-rc));
+			return rc;
+		}
 	}
 	return 0;
 nomem:
@@ -180,15 +270,11 @@ int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen)
 	if ((rc = exp_file_open(&c->names, path, err, errlen)))
 		return rc;
 	fputs(CT_HEADER, c->csv.f);
-	for (size_t i = 0; i < c->nct; i++) {
-		if (c->ct[i].f && fclose(c->ct[i].f)) {
-			c->ct[i].f = NULL;
-			snprintf(err, errlen, "containers.csv: out of memory");
-			return -ENOMEM;
+	for (size_t i = 0; i < c->nct; i++)
+		if ((rc = put_rows(c, &c->ct[i], c->csv.f))) {
+			snprintf(err, errlen, "%s: %s", c->csv.path, strerror(-rc));
+			return rc;
 		}
-		c->ct[i].f = NULL;
-		fwrite(c->ct[i].buf, 1, c->ct[i].len, c->csv.f);
-	}
 	write_names(c, c->names.f);
 	for (struct exp_file *f = &c->csv; f; f = f == &c->csv ? &c->names : NULL)
 		if (fflush(f->f) || ferror(f->f)) {
@@ -205,7 +291,10 @@ static void ct_free(struct exp_ct_csv *c)
 		if (c->ct[i].f)
 			fclose(c->ct[i].f);
 		free(c->ct[i].buf);
+		free(c->ct[i].blk);
 	}
+	if (c->spill_fd >= 0)
+		close(c->spill_fd);
 	free(c->ct);
 	free(c);
 }

@@ -27,6 +27,9 @@ int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen);
 int exp_ct_csv_commit(struct exp_ct_csv *c, char *err, size_t errlen);
 void exp_ct_csv_abort(struct exp_ct_csv *c);
 
+/* Bytes of rows kept in memory before they go to a spill file (16 MiB; tests lower it). */
+extern size_t exp_ct_csv_spill_at;
+
 /* Summary mode: CPU (average, peak, % of one core) and peak memory per container. */
 struct exp_ct_sum;
 /* One interval of itv seconds (the group's own: exp_itv); 0 or -ENOMEM. */

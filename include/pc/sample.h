@@ -44,6 +44,7 @@ enum pc_group {
 	PC_G_BPF_CGROUP, /* rows = cgroup paths: CPU ns */
 	PC_G_BPF_PROC,	 /* one row "proc": exec/exit counts and CPU of exited tasks */
 	PC_G_BPF_EXITED, /* rows = command names (comm): exited tasks and their CPU ns */
+	PC_G_CONTAINER,	 /* rows = containers: cgroup counters (pc/sample_container.h) */
 	PC_G_MAX
 };
 

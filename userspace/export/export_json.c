@@ -15,6 +15,7 @@
 
 #include "pc/codec.h"
 #include "pc/json.h"
+#include "pc/sample_container.h"
 #include "export_int.h"
 
 struct jx {
@@ -322,6 +323,20 @@ static void j_bpf_proc(FILE *f, int *n, const struct j_row *w)
 	kv(f, n, "exit_cpu_pct", exp_cpu_pct(w->pv, w->v, PC_PROC_EXIT_CPU_NS, w->itv));
 }
 
+/* A container (docs/CONTAINERS.md): CPU in % of one core, bytes, rates per second. */
+static void j_container(FILE *f, int *n, const struct j_row *w)
+{
+	kv(f, n, "cpu_pct", j_rate(w, PC_CT_CPU_USAGE_US) / 1e4);
+	kv(f, n, "cpu_user_pct", j_rate(w, PC_CT_CPU_USER_US) / 1e4);
+	kv(f, n, "cpu_system_pct", j_rate(w, PC_CT_CPU_SYSTEM_US) / 1e4);
+	kv(f, n, "throttled_pct", j_rate(w, PC_CT_CPU_THROTTLED_US) / 1e4);
+	kv(f, n, "mem_current", (double)w->v[PC_CT_MEM_CURRENT]);
+	kv(f, n, "mem_max", (double)w->v[PC_CT_MEM_MAX]);
+	kv(f, n, "rd_bytes_s", j_rate(w, PC_CT_IO_READ_BYTES));
+	kv(f, n, "wr_bytes_s", j_rate(w, PC_CT_IO_WRITE_BYTES));
+	kv(f, n, "pids", (double)w->v[PC_CT_PIDS_CURRENT]);
+}
+
 static int jx_open(struct pc_export *x, char *err, size_t errlen)
 {
 	return exp_single_open(x, sizeof(struct jx), err, errlen);
@@ -362,6 +377,7 @@ static int jx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 	j_rows(f, "bpf_cgroup", "cgroup", &ji, PC_G_BPF_CGROUP, j_bpf_cgroup);
 	j_object(f, "bpf_proc", &ji, PC_G_BPF_PROC, j_bpf_proc);
 	j_rows_from(f, "bpf_exited", "command", &ji, PC_G_BPF_EXITED, j_bpf_exited, 1);
+	j_rows(f, "containers", "container", &ji, PC_G_CONTAINER, j_container);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "pc/codec.h"
+#include "export_containers.h"
 #include "export_int.h"
 
 enum { F_STAT, F_MEM, F_NET, F_DISK, F_STATFS, F_SYSINFO, F_HOST, F_N };
@@ -39,6 +40,7 @@ static const struct {
 struct sar {
 	struct exp_file f[F_N];
 	struct exp_bpf_csv bpf; /* bpf/ files, opened when the samples carry eBPF groups */
+	struct exp_ct_csv *ct;	/* containers.csv, made when the samples carry containers */
 };
 
 static void sar_abort(struct pc_export *x)
@@ -50,6 +52,7 @@ static void sar_abort(struct pc_export *x)
 	for (int i = 0; i < F_N; i++)
 		exp_file_abort(&s->f[i]);
 	exp_bpf_csv_abort(&s->bpf);
+	exp_ct_csv_abort(s->ct);
 	free(s);
 	x->priv = NULL;
 }
@@ -227,6 +230,8 @@ static int sar_commit(struct pc_export *x, char *err, size_t errlen)
 		}
 	}
 	rc = exp_bpf_csv_flush(&s->bpf, err, errlen);
+	if (!rc)
+		rc = exp_ct_csv_flush(s->ct, err, errlen);
 	if (rc < 0) {
 		sar_abort(x);
 		return rc;
@@ -245,13 +250,27 @@ static int sar_commit(struct pc_export *x, char *err, size_t errlen)
 		if (r < 0 && !rc)
 			rc = r;
 	}
+	{
+		int r = exp_ct_csv_commit(s->ct, rc ? scratch : err, rc ? sizeof(scratch) : errlen);
+
+		if (r < 0 && !rc)
+			rc = r;
+	}
 	free(s);
 	x->priv = NULL;
 	return rc;
 }
 
+static int sar_sample(struct pc_export *x, const struct pc_sample *cur)
+{
+	char err[256];
+
+	return exp_ct_csv_sample(&((struct sar *)x->priv)->ct, x->out, cur, err, sizeof(err));
+}
+
 const struct exp_ops exp_sar_ops = {
     .open = sar_open,
+    .sample = sar_sample,
     .interval = sar_interval,
     .commit = sar_commit,
     .abort = sar_abort,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export_containers.h"
 #include "export_int.h"
 
 struct acc {
@@ -25,6 +26,7 @@ struct sm {
 	struct acc a[S_N];
 	int have_self;
 	uint64_t self_cpu0, self_cpu1, self_t0, self_t1, max_rss_kb;
+	struct exp_ct_sum *ct; /* containers, when the samples have them */
 };
 
 static void acc_add(struct acc *a, double v)
@@ -76,7 +78,7 @@ static int sm_interval(struct pc_export *x, const struct pc_sample *ps, const st
 	acc_add(&s->a[S_WR], v[H_DISK_WR_BYTES] / 1048576);
 	acc_add(&s->a[S_RX], v[H_NET_RX_BYTES] / 1048576);
 	acc_add(&s->a[S_TX], v[H_NET_TX_BYTES] / 1048576);
-	return 0;
+	return exp_ct_sum_interval(&s->ct, ps, cs, exp_itv(x, cs, PC_G_CONTAINER));
 }
 
 static void line(FILE *f, const char *what, const struct acc *a)
@@ -129,7 +131,15 @@ static int sm_commit(struct pc_export *x, char *err, size_t errlen)
 			(double)s->max_rss_kb / 1024);
 	else if (s->have_self)
 		fprintf(f, "collector cost     max RSS %.1f MB\n", (double)s->max_rss_kb / 1024);
+	exp_ct_sum_print(s->ct, f);
 	return exp_single_commit(x, err, errlen);
+}
+
+static void sm_abort(struct pc_export *x)
+{
+	if (x->priv)
+		exp_ct_sum_free(((struct sm *)x->priv)->ct);
+	exp_single_abort(x);
 }
 
 const struct exp_ops exp_summary_ops = {
@@ -137,5 +147,5 @@ const struct exp_ops exp_summary_ops = {
     .sample = sm_sample,
     .interval = sm_interval,
     .commit = sm_commit,
-    .abort = exp_single_abort,
+    .abort = sm_abort,
 };

@@ -20,6 +20,7 @@
 #include "pc/json.h"
 #include "pc/proc.h"
 #include "input_int.h"
+#include "input_pcc_container.h"
 
 #define LINE_MAX_BYTES	(64u << 20) /* a /proc text of 64 MiB is not a /proc text */
 
@@ -36,6 +37,7 @@ enum src {
 	SRC_PSI_MEMORY,
 	SRC_PSI_IO,
 	SRC_STATFS,
+	SRC_CONTAINER, /* pcc-container: container/<runtime>/<12 hex>, several per tick */
 	SRC_N
 };
 
@@ -51,6 +53,7 @@ static const char *const src_names[SRC_N] = {
     [SRC_PSI_MEMORY] = "/proc/pressure/memory",
     [SRC_PSI_IO] = "/proc/pressure/io",
     [SRC_STATFS] = "statfs[*]",
+    [SRC_CONTAINER] = "container/",
 };
 
 /* One measurement line, parsed. */
@@ -75,6 +78,7 @@ struct pcc_reader {
 	struct rec pending;
 	int have_pending, eof;
 	uint64_t seq;
+	void *containers; /* input_pcc_container.c's state */
 	unsigned long skipped;
 	char first_skip[512];
 	char err[320];
@@ -180,6 +184,8 @@ static int src_by_name(const char *name)
 	/* pcc has spelled the statfs measurement more than one way. */
 	if (!strncmp(name, "statfs", 6))
 		return SRC_STATFS;
+	if (!strncmp(name, "container/", 10))
+		return SRC_CONTAINER;
 	return -1;
 }
 
@@ -399,6 +405,9 @@ static int rec_apply(struct pcc_reader *r, const struct rec *rc, struct pc_sampl
 	case SRC_STATFS:
 		err = proc_statfs_json_parse(t, n, s, &perr);
 		break;
+	case SRC_CONTAINER:
+		err = pcc_container_apply(&r->containers, r->path, t, n, s, &perr);
+		break;
 	default:
 		return 0;
 	}
@@ -444,7 +453,7 @@ int pcc__next(struct pcc_reader *r, struct pc_sample *s)
 			s->seq = r->seq++;
 			have = 1;
 		}
-		seen |= 1u << p->src;
+		seen |= p->src == SRC_CONTAINER ? 0 : 1u << p->src;
 		rc = rec_apply(r, p, s);
 		free(p->text);
 		p->text = NULL;
@@ -564,6 +573,7 @@ void pcc__close(struct pcc_reader *r)
 	if (r->f)
 		fclose(r->f);
 	free(r->pending.text);
+	pcc_container_free(r->containers);
 	free(r->buf);
 	json_free(&r->doc);
 	free(r);

@@ -18,47 +18,17 @@
 #include <string.h>
 
 #include "pc/json.h"
-#include "pc/proc.h"
+#include "pc/source.h"
 #include "input_int.h"
 
 #define LINE_MAX_BYTES	(64u << 20) /* a /proc text of 64 MiB is not a /proc text */
-
-/* What a measurement's text is and which parser reads it. */
-enum src {
-	SRC_STAT,
-	SRC_MEMINFO,
-	SRC_VMSTAT,
-	SRC_DISKSTATS,
-	SRC_NETDEV,
-	SRC_LOADAVG,
-	SRC_UPTIME,
-	SRC_PSI_CPU,
-	SRC_PSI_MEMORY,
-	SRC_PSI_IO,
-	SRC_STATFS,
-	SRC_N
-};
-
-static const char *const src_names[SRC_N] = {
-    [SRC_STAT] = "/proc/stat",
-    [SRC_MEMINFO] = "/proc/meminfo",
-    [SRC_VMSTAT] = "/proc/vmstat",
-    [SRC_DISKSTATS] = "/proc/diskstats",
-    [SRC_NETDEV] = "/proc/net/dev",
-    [SRC_LOADAVG] = "/proc/loadavg",
-    [SRC_UPTIME] = "/proc/uptime",
-    [SRC_PSI_CPU] = "/proc/pressure/cpu",
-    [SRC_PSI_MEMORY] = "/proc/pressure/memory",
-    [SRC_PSI_IO] = "/proc/pressure/io",
-    [SRC_STATFS] = "statfs[*]",
-};
 
 /* One measurement line, parsed. */
 struct rec {
 	uint64_t time_ns;
 	uint64_t freq_ns;
 	uint32_t host, run;
-	int src;
+	int src; /* the pc_sources[] row of its subsystem */
 	char *text;
 	size_t len;
 	unsigned line;
@@ -174,13 +144,12 @@ int input_parse_rfc3339(const char *s, size_t len, uint64_t *ns)
 
 static int src_by_name(const char *name)
 {
-	for (int i = 0; i < SRC_N; i++)
-		if (!strcmp(name, src_names[i]))
-			return i;
+	int i = pc_source_by_pcc(name);
+
 	/* pcc has spelled the statfs measurement more than one way. */
-	if (!strncmp(name, "statfs", 6))
-		return SRC_STATFS;
-	return -1;
+	if (i < 0 && !strncmp(name, "statfs", 6))
+		i = pc_source_by_pcc("statfs[*]");
+	return i;
 }
 
 static int str_member(const struct json_doc *doc, int obj, const char *key, char **out, size_t *len)
@@ -361,47 +330,11 @@ static int read_rec(struct pcc_reader *r)
 static int rec_apply(struct pcc_reader *r, const struct rec *rc, struct pc_sample *s)
 {
 	struct pc_perr perr = {0};
-	const char *t = rc->text;
-	size_t n = rc->len;
 	int err;
 
-	switch (rc->src) {
-	case SRC_STAT:
-		err = proc_stat_parse(t, n, s, &perr);
-		break;
-	case SRC_MEMINFO:
-		err = proc_meminfo_parse(t, n, s, &perr);
-		break;
-	case SRC_VMSTAT:
-		err = proc_vmstat_parse(t, n, s, &perr);
-		break;
-	case SRC_DISKSTATS:
-		err = proc_diskstats_parse(t, n, s, &perr);
-		break;
-	case SRC_NETDEV:
-		err = proc_netdev_parse(t, n, s, &perr);
-		break;
-	case SRC_LOADAVG:
-		err = proc_loadavg_parse(t, n, s, &perr);
-		break;
-	case SRC_UPTIME:
-		err = proc_uptime_parse(t, n, s, &perr);
-		break;
-	case SRC_PSI_CPU:
-		err = proc_pressure_parse("cpu", t, n, s, &perr);
-		break;
-	case SRC_PSI_MEMORY:
-		err = proc_pressure_parse("memory", t, n, s, &perr);
-		break;
-	case SRC_PSI_IO:
-		err = proc_pressure_parse("io", t, n, s, &perr);
-		break;
-	case SRC_STATFS:
-		err = proc_statfs_json_parse(t, n, s, &perr);
-		break;
-	default:
+	if (rc->src < 0 || (unsigned)rc->src >= pc_nsources)
 		return 0;
-	}
+	err = pc_sources[rc->src].parse(rc->text, rc->len, s, &perr);
 	if (err == -ENOMEM) {
 		snprintf(r->err, sizeof(r->err), "%s line %u: out of memory", r->path, rc->line);
 		return err;

@@ -34,7 +34,9 @@ static int psi_io(const char *b, size_t n, struct pc_sample *s, struct pc_perr *
  * Read periods (docs/COLLECTOR.md): /proc/vmstat (~200 keys) and statfs cost
  * most of a tick and change slowly; the load averages are recomputed every
  * 5 s and uptime follows the clock; pressure files cost ~3 us each, and the
- * kernel's own PSI trigger windows start at 500 ms. /proc/stat counts in
+ * kernel's own PSI trigger windows start at 500 ms; TCP and UDP counters
+ * (snmp, netstat: ~6 kB of text) are rates over seconds, as sar shows them,
+ * and cost like vmstat. /proc/stat counts in
  * USER_HZ ticks (10 ms): over one 10 ms interval a CPU's delta is 0 or 1
  * tick, a figure of 0 or 100 %; where eBPF measures every CPU's busy time
  * exactly, every tick, /proc/stat's split (user, system, iowait, steal) is
@@ -63,6 +65,10 @@ const struct pc_source pc_sources[] = {
      "/proc/pressure", "/proc/pressure/memory", 0},
     {"/proc/pressure/io", psi_io, G(PC_G_PSI), PROCFS_NO_PSI, 100 * MS, 0,
      "/proc/pressure", "/proc/pressure/io", 0},
+    {"/proc/net/snmp", proc_snmp_parse, G(PC_G_SNMP), PROCFS_NO_SNMP, 1000 * MS, 0,
+     "/proc/net/snmp", "/proc/net/snmp", 0},
+    {"/proc/net/netstat", proc_netstat_parse, G(PC_G_NETSTAT), PROCFS_NO_SNMP, 1000 * MS, 0,
+     "/proc/net/netstat", "/proc/net/netstat", 0},
     /* Live: procfs' statfs(2) of the mount table; in pcc files: one JSON object per mount. */
     {NULL, proc_statfs_json_parse, G(PC_G_FS), PROCFS_NO_STATFS, 1000 * MS, 0,
      "statfs", "statfs[*]", 5},

@@ -43,6 +43,13 @@ static const char *const runq_cols[] = {HIST_COLS};
 static const char *const blk_cols[] = {HIST_COLS, "rd_ios", "rd_bytes", "wr_ios", "wr_bytes"};
 static const char *const cg_cols[] = {"id", "cpu_ns"};
 static const char *const proc_cols[] = {"execs", "exits", "exit_cpu_ns"};
+static const char *const snmp_cols[] = {
+    "TcpActiveOpens",  "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets", "TcpCurrEstab",
+    "TcpInSegs",       "TcpOutSegs",	  "TcpRetransSegs",  "TcpInErrs",      "TcpOutRsts",
+    "TcpInCsumErrors", "UdpInDatagrams",  "UdpNoPorts",	     "UdpInErrors",    "UdpOutDatagrams",
+    "UdpRcvbufErrors", "UdpSndbufErrors", "UdpInCsumErrors"};
+static const char *const netstat_cols[] = {"TcpExtListenOverflows", "TcpExtListenDrops",
+					   "TcpExtTCPTimeouts", "TcpExtTCPSynRetrans"};
 
 #define G(n, c, cols)                                                                              \
 	{                                                                                          \
@@ -66,6 +73,8 @@ const struct pc_group_desc pc_groups[PC_G_MAX] = {
     [PC_G_BPF_CGROUP] = G("bpf_cgroup", PC_CG_NCOLS, cg_cols),
     [PC_G_BPF_PROC] = G("bpf_proc", PC_PROC_NCOLS, proc_cols),
     [PC_G_BPF_EXITED] = G("bpf_exited", PC_EXITED_NCOLS, exited_cols),
+    [PC_G_SNMP] = G("snmp", PC_SNMP_NCOLS, snmp_cols),
+    [PC_G_NETSTAT] = G("netstat", PC_NETSTAT_NCOLS, netstat_cols),
 };
 
 _Static_assert(sizeof(cpu_cols) / sizeof(*cpu_cols) == PC_CPU_NCOLS, "cpu cols");
@@ -78,6 +87,8 @@ _Static_assert(sizeof(psi_cols) / sizeof(*psi_cols) == PC_PSI_NCOLS, "psi cols")
 _Static_assert(sizeof(self_cols) / sizeof(*self_cols) == PC_SELF_NCOLS, "self cols");
 _Static_assert(sizeof(runq_cols) / sizeof(*runq_cols) == PC_RUNQ_NCOLS, "runq cols");
 _Static_assert(sizeof(blk_cols) / sizeof(*blk_cols) == PC_BLK_NCOLS, "blk cols");
+_Static_assert(sizeof(snmp_cols) / sizeof(*snmp_cols) == PC_SNMP_NCOLS, "snmp cols");
+_Static_assert(sizeof(netstat_cols) / sizeof(*netstat_cols) == PC_NETSTAT_NCOLS, "netstat cols");
 _Static_assert(sizeof(proc_cols) / sizeof(*proc_cols) == PC_PROC_NCOLS, "proc cols");
 
 void pc_sample_init(struct pc_sample *s)

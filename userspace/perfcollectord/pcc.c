@@ -124,13 +124,26 @@ static const struct pc_source *pcc_source(unsigned pos)
 	return NULL;
 }
 
+struct pcc_out {
+	FILE *f;
+	int kept; /* the sampler reads only what pcc writes (from sample 1 on) */
+};
+
 static int write_sample(void *ctx, struct pc_sampler *sp, const struct pc_sample *s)
 {
-	FILE *f = ctx;
+	struct pcc_out *o = ctx;
+	FILE *f = o->f;
 	uint64_t ts = s->time_ns / 1000000000ULL;
 	const struct pc_source *src;
+	uint32_t groups = 0;
 	int rc;
 
+	if (!o->kept) {
+		for (unsigned pos = 1; (src = pcc_source(pos)); pos++)
+			groups |= src->groups;
+		sampler__keep(sp, groups);
+		o->kept = 1;
+	}
 	for (unsigned pos = 1; (src = pcc_source(pos)); pos++) {
 		if (src->path) {
 			write_text(f, ts, sp, src);
@@ -147,7 +160,7 @@ static int write_sample(void *ctx, struct pc_sampler *sp, const struct pc_sample
 
 static int sync_file(void *ctx)
 {
-	FILE *f = ctx;
+	FILE *f = ((struct pcc_out *)ctx)->f;
 
 	if (fflush(f) || fsync(fileno(f)))
 		return -errno;
@@ -159,6 +172,7 @@ int cd_run_pcc(const struct cd_opts *o)
 	struct cd_writer w = { write_sample, sync_file, NULL };
 	struct cd_opts po = *o;
 	FILE *f = fopen(o->output, "w");
+	struct pcc_out out = { f, 0 };
 	int status;
 
 	/* pcc's format has no place for eBPF figures: do not load the programs */
@@ -167,7 +181,7 @@ int cd_run_pcc(const struct cd_opts *o)
 		log_warn("cannot create %s", o->output);
 		return 1;
 	}
-	w.ctx = f;
+	w.ctx = &out;
 	status = cd_loop(&po, &w);
 	if (fclose(f)) {
 		log_warn("closing %s", o->output);

@@ -44,9 +44,13 @@ static void load_real(struct real *r)
 	pc_sample_init(&s);
 	while (input__next(in, &s) > 0 && r->n < 4096) {
 		if (have && s.time_ns > prev.time_ns) {
-			double row[H_NCOLS];
+			double row[H_MAX];
+			struct pc_export x;
 
-			exp_host_compute(&prev, &s, (double)(s.time_ns - prev.time_ns) / 1e9, row);
+			/* only the interval's start is read of the export (exp_itv) */
+			memset(&x, 0, sizeof(x));
+			x.prev.time_ns = prev.time_ns;
+			exp_host_compute(&x, &prev, &s, (double)(s.time_ns - prev.time_ns) / 1e9, row);
 			r->t[r->n] = s.time_ns;
 			for (int c = 0; c < H_NCOLS; c++)
 				r->v[c][r->n] = row[c];

@@ -226,7 +226,7 @@ static int hx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 {
 	struct rh *r = x->priv;
 	struct rh_host *h = &r->h[r->nh - 1];
-	double v[H_NCOLS];
+	double v[H_MAX];
 	int rc = 0;
 
 	if (h->n == h->tcap) {
@@ -241,7 +241,7 @@ static int hx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 	if (!h->n)
 		h->first_ns = ps->time_ns;
 	h->t[h->n++] = cs->time_ns;
-	exp_host_compute(ps, cs, itv, v);
+	exp_host_compute(x, ps, cs, itv, v);
 	for (size_t i = 0; i < sizeof(overview) / sizeof(*overview) && !rc; i++)
 		if (!isnan(v[overview[i].col]))
 			rc = put(h, overview[i].chart, overview[i].label, v[overview[i].col]);

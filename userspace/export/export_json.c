@@ -337,6 +337,23 @@ static void j_container(FILE *f, int *n, const struct j_row *w)
 	kv(f, n, "pids", (double)w->v[PC_CT_PIDS_CURRENT]);
 }
 
+/* Members of the sources exported through export_src.c, once they have a previous row. */
+static void j_srcs(FILE *f, const struct j_itv *ji)
+{
+	double v[EXP_SRC_MAXV];
+
+	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++) {
+		int n = 0;
+
+		if (exp_src_values(ji->x, ji->ps, ji->cs, *sp, v))
+			continue;
+		fprintf(f, ",\"%s\":{", (*sp)->json);
+		for (unsigned i = 0; i < (*sp)->n; i++)
+			kv(f, &n, (*sp)->cols[i].json, v[i]);
+		fputc('}', f);
+	}
+}
+
 static int jx_open(struct pc_export *x, char *err, size_t errlen)
 {
 	return exp_single_open(x, sizeof(struct jx), err, errlen);
@@ -378,6 +395,7 @@ static int jx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 	j_object(f, "bpf_proc", &ji, PC_G_BPF_PROC, j_bpf_proc);
 	j_rows_from(f, "bpf_exited", "command", &ji, PC_G_BPF_EXITED, j_bpf_exited, 1);
 	j_rows(f, "containers", "container", &ji, PC_G_CONTAINER, j_container);
+	j_srcs(f, &ji);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -51,6 +51,13 @@ static const char *const ct_cols[] = {
     "io_write_bytes", "io_read_ops",   "io_write_ops",	   "pids_current", "pids_max",
     "cpu_some_us",    "cpu_full_us",   "mem_some_us",	   "mem_full_us",  "io_some_us",
     "io_full_us"};
+static const char *const snmp_cols[] = {
+    "TcpActiveOpens",  "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets", "TcpCurrEstab",
+    "TcpInSegs",       "TcpOutSegs",	  "TcpRetransSegs",  "TcpInErrs",      "TcpOutRsts",
+    "TcpInCsumErrors", "UdpInDatagrams",  "UdpNoPorts",	     "UdpInErrors",    "UdpOutDatagrams",
+    "UdpRcvbufErrors", "UdpSndbufErrors", "UdpInCsumErrors"};
+static const char *const netstat_cols[] = {"TcpExtListenOverflows", "TcpExtListenDrops",
+					   "TcpExtTCPTimeouts", "TcpExtTCPSynRetrans"};
 
 #define G(n, c, cols)                                                                              \
 	{                                                                                          \
@@ -75,6 +82,8 @@ const struct pc_group_desc pc_groups[PC_G_MAX] = {
     [PC_G_BPF_PROC] = G("bpf_proc", PC_PROC_NCOLS, proc_cols),
     [PC_G_BPF_EXITED] = G("bpf_exited", PC_EXITED_NCOLS, exited_cols),
     [PC_G_CONTAINER] = G("container", PC_CT_NCOLS, ct_cols),
+    [PC_G_SNMP] = G("snmp", PC_SNMP_NCOLS, snmp_cols),
+    [PC_G_NETSTAT] = G("netstat", PC_NETSTAT_NCOLS, netstat_cols),
 };
 
 _Static_assert(sizeof(cpu_cols) / sizeof(*cpu_cols) == PC_CPU_NCOLS, "cpu cols");
@@ -87,6 +96,8 @@ _Static_assert(sizeof(psi_cols) / sizeof(*psi_cols) == PC_PSI_NCOLS, "psi cols")
 _Static_assert(sizeof(self_cols) / sizeof(*self_cols) == PC_SELF_NCOLS, "self cols");
 _Static_assert(sizeof(runq_cols) / sizeof(*runq_cols) == PC_RUNQ_NCOLS, "runq cols");
 _Static_assert(sizeof(blk_cols) / sizeof(*blk_cols) == PC_BLK_NCOLS, "blk cols");
+_Static_assert(sizeof(snmp_cols) / sizeof(*snmp_cols) == PC_SNMP_NCOLS, "snmp cols");
+_Static_assert(sizeof(netstat_cols) / sizeof(*netstat_cols) == PC_NETSTAT_NCOLS, "netstat cols");
 _Static_assert(sizeof(proc_cols) / sizeof(*proc_cols) == PC_PROC_NCOLS, "proc cols");
 _Static_assert(sizeof(ct_cols) / sizeof(*ct_cols) == PC_CT_NCOLS, "container cols");
 

@@ -226,7 +226,7 @@ static int rec_parse(struct pcc_reader *r, const char *line, size_t len, struct 
 	}
 	if (!err) {
 		rc->src = src_by_name(sys);
-		if (rc->src < 0) {
+		if (rc->src < 0 && rc->src != SRC_CONTAINER) {
 			snprintf(why, whylen, "unknown subsystem \"%.64s\"", sys);
 			err = -EINVAL;
 		}

@@ -70,7 +70,7 @@ static int sar_open(struct pc_export *x, char *err, size_t errlen)
 			snprintf(err, errlen, "%.64s...: path too long", x->out);
 			return -ENAMETOOLONG;
 		}
-		rc = exp_mkdirs(path, err, errlen);
+		rc = io_mkdirs(path, 0777, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -96,7 +96,7 @@ static int sar_open(struct pc_export *x, char *err, size_t errlen)
 	exp_host_header(s->f[F_HOST].f);
 	rc = pc_json_write_sysinfo(s->f[F_SYSINFO].f, &x->si);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", s->f[F_SYSINFO].path, strerror(-rc));
+		snprintf(err, errlen, "%s: %s", s->f[F_SYSINFO].r.path, strerror(-rc));
 		goto cleanup;
 	}
 	return 0;
@@ -221,7 +221,7 @@ static int sar_commit(struct pc_export *x, char *err, size_t errlen)
 	for (int i = 0; i < F_N; i++) {
 		if (fflush(s->f[i].f) || ferror(s->f[i].f)) {
 			rc = -(errno ? errno : EIO);
-			snprintf(err, errlen, "%s: %s", s->f[i].path, strerror(-rc));
+			snprintf(err, errlen, "%s: %s", s->f[i].r.path, strerror(-rc));
 			sar_abort(x);
 			return rc;
 		}

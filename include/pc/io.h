@@ -56,20 +56,23 @@ int io_open_create(const char *path, int flags, mode_t mode);
 
 /*
  * Atomic replace of path: io_replace_open() creates a temporary file in the
- * same directory (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode less the
- * umask) and gives its descriptor in r->fd; io_replace_commit() syncs it,
+ * same directory (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode
+ * less the umask) and gives its descriptor in r->fd; io_replace_commit() syncs it,
  * renames it over path and syncs the directory; io_replace_abort() removes
  * it. Neither closes r->fd: the caller closes it (or fclose()s the FILE it
  * made of it) afterwards, so a file can stay open under its final name.
  *
- * tmp_suffix: the temporary is path + tmp_suffix ("state" -> "state.tmp"),
- * a stale one being removed first; NULL gives a fresh random name,
- * ".<name>.tmp-XXXXXX", for files whose writers may run side by side.
- *
- * A path that exists and is not a regular file (character device, FIFO,
- * socket, a symlink such as /dev/stdout) is never renamed over: it is opened
- * and written in place (r->in_place = 1; commit only syncs). A directory is
- * refused with -EISDIR.
+ * flags:
+ * - IO_TMP_FIXED: the temporary is path + ".tmp" ("state" -> "state.tmp"),
+ *   a stale one (or a symlink planted there) being removed first; without
+ *   it, a fresh random name ".<name>.tmp-XXXXXX" for files whose writers may
+ *   run side by side.
+ * - IO_IN_PLACE, for a path the user named: one that exists and is not a
+ *   regular file (character device, FIFO, socket, a symlink such as
+ *   /dev/stdout) is never renamed over but opened and written in place
+ *   (r->in_place = 1; commit only syncs). Without it (the files we own) the
+ *   rename replaces whatever is at path, a symlink included, never its target.
+ * A directory at path is refused with -EISDIR either way.
  */
 struct io_replace {
 	char path[PATH_MAX];
@@ -77,13 +80,14 @@ struct io_replace {
 	int fd;
 	int in_place;
 };
-int io_replace_open(struct io_replace *r, const char *path, mode_t mode, const char *tmp_suffix,
-		    char *err, size_t errlen);
+enum { IO_TMP_FIXED = 1, IO_IN_PLACE = 2 };
+int io_replace_open(struct io_replace *r, const char *path, mode_t mode, int flags, char *err,
+		    size_t errlen);
 int io_replace_commit(struct io_replace *r, char *err, size_t errlen);
 void io_replace_abort(struct io_replace *r);
 
-/* Whole-file convenience: replace path with p[0..n) (mode 0600 or as given). */
-int io_replace_file(const char *path, const void *p, size_t n, mode_t mode, const char *tmp_suffix,
-		    char *err, size_t errlen);
+/* Whole-file convenience: replace path with p[0..n) through the above. */
+int io_replace_file(const char *path, const void *p, size_t n, mode_t mode, int flags, char *err,
+		    size_t errlen);
 
 #endif

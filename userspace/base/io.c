@@ -154,15 +154,15 @@ int io_open_create(const char *path, int flags, mode_t mode)
 	return open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
 }
 
-/* Create r->tmp next to r->path: fixed suffix (a stale one removed first) or random. */
-static int make_tmp(struct io_replace *r, mode_t mode, const char *suffix)
+/* Create r->tmp next to r->path: path.tmp (a stale one removed first) or a random name. */
+static int make_tmp(struct io_replace *r, mode_t mode, int fixed)
 {
-	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	const char *slash = strrchr(r->path, '/'), *name = slash ? slash + 1 : r->path;
 	int dlen = slash ? (int)(slash - r->path + 1) : 0, n;
 
-	if (suffix) {
-		if (snprintf(r->tmp, sizeof(r->tmp), "%s%s", r->path, suffix) >= (int)sizeof(r->tmp))
+	if (fixed) {
+		if (snprintf(r->tmp, sizeof(r->tmp), "%s.tmp", r->path) >= (int)sizeof(r->tmp))
 			return -ENAMETOOLONG;
 		if (unlink(r->tmp) && errno != ENOENT)
 			return -errno;
@@ -185,8 +185,13 @@ static int make_tmp(struct io_replace *r, mode_t mode, const char *suffix)
 	return -EEXIST;
 }
 
-/* An existing path that is not a regular file, opened to be written where it is. */
-static int open_in_place(struct io_replace *r, const struct stat *lst, char *err, size_t errlen)
+/*
+ * An existing path that is not a regular file: a directory is refused; with
+ * in_place, anything else is opened to be written where it is. 1: go on
+ * with a temporary.
+ */
+static int open_in_place(struct io_replace *r, const struct stat *lst, int in_place, char *err,
+			 size_t errlen)
 {
 	struct stat st;
 	int trunc = 0;
@@ -202,6 +207,8 @@ static int open_in_place(struct io_replace *r, const struct stat *lst, char *err
 		snprintf(err, errlen, "%s: is a directory, want a file", r->path);
 		return -EISDIR;
 	}
+	if (!in_place)
+		return 1;
 	r->fd = open(r->path, O_WRONLY | O_CLOEXEC | (trunc ? O_TRUNC : 0));
 	if (r->fd < 0) {
 		int e = errno;
@@ -213,8 +220,8 @@ static int open_in_place(struct io_replace *r, const struct stat *lst, char *err
 	return 0;
 }
 
-int io_replace_open(struct io_replace *r, const char *path, mode_t mode, const char *tmp_suffix,
-		    char *err, size_t errlen)
+int io_replace_open(struct io_replace *r, const char *path, mode_t mode, int flags, char *err,
+		    size_t errlen)
 {
 	struct stat lst;
 	int ret;
@@ -226,14 +233,13 @@ int io_replace_open(struct io_replace *r, const char *path, mode_t mode, const c
 		return -ENAMETOOLONG;
 	}
 	if (!lstat(path, &lst) && !S_ISREG(lst.st_mode)) {
-		ret = open_in_place(r, &lst, err, errlen);
+		ret = open_in_place(r, &lst, flags & IO_IN_PLACE, err, errlen);
 		if (ret <= 0)
 			return ret;
 	}
-	ret = make_tmp(r, mode, tmp_suffix);
+	ret = make_tmp(r, mode, flags & IO_TMP_FIXED);
 	if (ret) {
-		snprintf(err, errlen, "%s: cannot create: %s", ret == -ENAMETOOLONG ? path : r->tmp,
-			 strerror(-ret));
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(-ret));
 		r->tmp[0] = 0;
 		r->fd = -1;
 	}
@@ -268,11 +274,11 @@ void io_replace_abort(struct io_replace *r)
 	r->tmp[0] = 0;
 }
 
-int io_replace_file(const char *path, const void *p, size_t n, mode_t mode, const char *tmp_suffix,
-		    char *err, size_t errlen)
+int io_replace_file(const char *path, const void *p, size_t n, mode_t mode, int flags, char *err,
+		    size_t errlen)
 {
 	struct io_replace r;
-	int ret = io_replace_open(&r, path, mode, tmp_suffix, err, errlen);
+	int ret = io_replace_open(&r, path, mode, flags, err, errlen);
 
 	if (ret)
 		return ret;

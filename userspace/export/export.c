@@ -31,7 +31,7 @@ int exp_file_open(struct exp_file *ef, const char *path, char *err, size_t errle
 		return 0;
 	}
 	/* mode 0666 less the umask: a decrypted export is as private as the user asks */
-	rc = io_replace_open(&ef->r, path, 0666, NULL, err, errlen);
+	rc = io_replace_open(&ef->r, path, 0666, IO_IN_PLACE, err, errlen);
 	if (rc)
 		return rc;
 	ef->f = fdopen(ef->r.fd, "w");

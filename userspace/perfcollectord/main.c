@@ -20,6 +20,7 @@
 #include "collectord.h"
 #include "pc/cli.h"
 #include "pc/config.h"
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/sampler.h"
 #include "pc/spool.h"
@@ -168,7 +169,7 @@ static void parse_size(const char *flag, const char *v, uint64_t *out)
 static char *default_output(void)
 {
 	static char path[PATH_MAX];
-	char host[64] = "host", stamp[32], dir[PATH_MAX];
+	char host[64] = "host", stamp[32], dir[PATH_MAX], err[PATH_MAX + 64];
 	const char *home = getenv("HOME");
 	time_t t = time(NULL);
 	struct tm tm;
@@ -177,11 +178,9 @@ static char *default_output(void)
 		fatalx("--output is not set and HOME is not set: say where to write");
 	gethostname(host, sizeof(host) - 1);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
-	snprintf(dir, sizeof(dir), "%s/.perfcollectord", home);
-	mkdir(dir, 0700);
 	snprintf(dir, sizeof(dir), "%s/.perfcollectord/data", home);
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		fatal("cannot create %s", dir);
+	if (io_mkdirs(dir, 0700, err, sizeof(err)))
+		fatalx("%s", err);
 	if (snprintf(path, sizeof(path), "%s/%s-%s.pcol", dir, host, stamp) >= (int)sizeof(path))
 		fatalx("HOME is too long for a path: %s", home);
 	return path;

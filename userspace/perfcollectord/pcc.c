@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "collectord.h"
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/proc.h"
 #include "pc/sampler.h"
@@ -122,9 +123,9 @@ static int sync_file(void *ctx)
 {
 	FILE *f = ctx;
 
-	if (fflush(f) || fsync(fileno(f)))
+	if (fflush(f))
 		return -errno;
-	return 0;
+	return io_sync(fileno(f));
 }
 
 int cd_run_pcc(const struct cd_opts *o)

@@ -26,6 +26,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/ticker.h"
 #include "pc/wire.h"
@@ -95,24 +96,17 @@ int ssh_fingerprint_check(const char *fp)
 
 static int write_pub(const ssh_key key, const char *path)
 {
-	char pub[PATH_MAX + 8], host[64] = "localhost";
-	char *b64 = NULL;
-	FILE *f;
-	int ret = 0;
+	char pub[PATH_MAX + 8], host[64] = "localhost", err[PATH_MAX + 64];
+	char *b64 = NULL, *line = NULL;
+	int ret, n;
 
 	snprintf(pub, sizeof(pub), "%s.pub", path);
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return -EINVAL;
 	gethostname(host, sizeof(host) - 1);
-	f = fopen(pub, "w");
-	if (!f) {
-		ret = -errno;
-		goto cleanup;
-	}
-	fprintf(f, "ssh-ed25519 %s perfcollectord@%s\n", b64, host);
-	if (fclose(f))
-		ret = -errno;
-cleanup:
+	n = asprintf(&line, "ssh-ed25519 %s perfcollectord@%s\n", b64, host);
+	ret = n < 0 ? -ENOMEM : io_replace_file(pub, line, (size_t)n, 0644, 0, err, sizeof(err));
+	free(line);
 	ssh_string_free_char(b64);
 	return ret;
 }
@@ -143,7 +137,7 @@ static int load_or_create_hostkey(const char *path, char *fp, size_t fplen, char
 			return -EINVAL;
 		}
 		/* create it 0600 first so the private key is never readable by others */
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		fd = io_open_create(path, O_WRONLY | O_EXCL, 0600);
 		if (fd < 0) {
 			ret = -errno;
 			snprintf(err, errlen, "--sshid=%s: cannot create: %s", path,

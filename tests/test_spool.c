@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
+#include "pc/config.h"
 #include "pc/spool.h"
 
 struct fx {
@@ -383,20 +384,20 @@ static void test_parse_size(void **state)
 	uint64_t v;
 
 	(void)state;
-	assert_int_equal(spool_parse_size("512", &v), 0);
+	assert_int_equal(pc_parse_size("512", 0, &v), 0);
 	assert_int_equal(v, 512);
-	assert_int_equal(spool_parse_size("16M", &v), 0);
+	assert_int_equal(pc_parse_size("16M", 0, &v), 0);
 	assert_int_equal(v, 16ull << 20);
-	assert_int_equal(spool_parse_size("1GiB", &v), 0);
+	assert_int_equal(pc_parse_size("1GiB", 0, &v), 0);
 	assert_int_equal(v, 1ull << 30);
-	assert_int_equal(spool_parse_size("2T", &v), 0);
+	assert_int_equal(pc_parse_size("2T", 0, &v), 0);
 	assert_int_equal(v, 2ull << 40);
-	assert_int_equal(spool_parse_size("", &v), -EINVAL);
-	assert_int_equal(spool_parse_size("-1", &v), -EINVAL);
-	assert_int_equal(spool_parse_size("12X", &v), -EINVAL);
-	assert_int_equal(spool_parse_size("1Mxyz", &v), -EINVAL);
-	assert_int_equal(spool_parse_size("18446744073709551615K", &v), -ERANGE);
-	assert_int_equal(spool_parse_size("99999999999999999999999", &v), -ERANGE);
+	assert_int_equal(pc_parse_size("", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("-1", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("12X", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("1Mxyz", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("18446744073709551615K", 0, &v), -ERANGE);
+	assert_int_equal(pc_parse_size("99999999999999999999999", 0, &v), -ERANGE);
 }
 
 int main(void)

@@ -224,22 +224,22 @@ int main(int argc, char **argv)
 				slice = v;
 			break;
 		case 'S':
-			bad = parse_size(optarg, 0, &size) || !size;
+			bad = pc_parse_size(optarg, 0, &size) || !size;
 			break;
 		case 'k':
-			bad = parse_size(optarg, 0, &io) || io < 4096;
+			bad = pc_parse_size(optarg, 0, &io) || io < 4096;
 			break;
 		case 'r':
-			bad = parse_size(optarg, 1, &rd);
+			bad = pc_parse_size(optarg, 1, &rd);
 			break;
 		case 'w':
-			bad = parse_size(optarg, 1, &wr);
+			bad = pc_parse_size(optarg, 1, &wr);
 			break;
 		case 't':
-			bad = parse_size(optarg, 1, &tx);
+			bad = pc_parse_size(optarg, 1, &tx);
 			break;
 		case 'x':
-			bad = parse_size(optarg, 1, &rx);
+			bad = pc_parse_size(optarg, 1, &rx);
 			break;
 		case 'D':
 			dir = optarg;

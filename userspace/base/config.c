@@ -239,6 +239,55 @@ int pc_parse_duration(const char *s, uint64_t *ns)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	uint64_t mul;
+} size_units[] = {
+    {"", 1},		{"B", 1},	     {"K", 1ULL << 10},	 {"k", 1ULL << 10},
+    {"KiB", 1ULL << 10}, {"KB", 1000},	     {"M", 1ULL << 20},	 {"m", 1ULL << 20},
+    {"MiB", 1ULL << 20}, {"MB", 1000000},     {"G", 1ULL << 30},	 {"g", 1ULL << 30},
+    {"GiB", 1ULL << 30}, {"GB", 1000000000}, {"T", 1ULL << 40},	 {"t", 1ULL << 40},
+    {"TiB", 1ULL << 40}, {"TB", 1000000000000ULL},
+};
+
+int pc_parse_size(const char *s, int per_second, uint64_t *out)
+{
+	long double num = 0, frac = 0, scale = 1, total;
+	char unit[8];
+	int digits = 0;
+	size_t n;
+
+	if (!s)
+		return -EINVAL;
+	while (*s >= '0' && *s <= '9')
+		num = num * 10 + (*s++ - '0'), digits++;
+	if (*s == '.') {
+		s++;
+		while (*s >= '0' && *s <= '9')
+			frac = frac * 10 + (*s++ - '0'), scale *= 10, digits++;
+	}
+	n = strlen(s);
+	if (per_second) {
+		if (n < 2 || strcmp(s + n - 2, "/s"))
+			return -EINVAL;
+		n -= 2;
+	}
+	if (!digits || n >= sizeof(unit))
+		return -EINVAL;
+	memcpy(unit, s, n);
+	unit[n] = 0;
+	for (size_t i = 0; i < sizeof(size_units) / sizeof(size_units[0]); i++) {
+		if (strcmp(unit, size_units[i].name))
+			continue;
+		total = (num + frac / scale) * size_units[i].mul;
+		if (total > (long double)UINT64_MAX)
+			return -ERANGE;
+		*out = (uint64_t)(total + 0.5L);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 void pc_format_duration(uint64_t ns, char *buf, size_t len)
 {
 	if (ns == 0)

@@ -162,7 +162,7 @@ static void list_add(const char ***list, int *n, int *from_cmdline, int cmdline,
 
 static void parse_size(const char *flag, const char *v, uint64_t *out)
 {
-	if (spool_parse_size(v, out) || *out < 65536)
+	if (pc_parse_size(v, 0, out) || *out < 65536)
 		fatalx("%s=%s: a size of at least 64K (e.g. 16M, 1G)", flag, v);
 }
 

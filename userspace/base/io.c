@@ -15,57 +15,40 @@
 
 #include "pc/io.h"
 
-int io_write_all(int fd, const void *p, size_t n)
+enum { OP_WRITE, OP_PWRITE, OP_PREAD };
+
+/* One loop for the three: all n bytes, retrying EINTR and short transfers. */
+static int whole(int fd, uint8_t *b, size_t n, uint64_t off, int op)
 {
-	const uint8_t *b = p;
-
 	while (n) {
-		ssize_t w = write(fd, b, n);
+		ssize_t k = op == OP_WRITE    ? write(fd, b, n)
+			    : op == OP_PWRITE ? pwrite(fd, b, n, (off_t)off)
+					      : pread(fd, b, n, (off_t)off);
 
-		if (w < 0 && errno == EINTR)
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		b += w;
-		n -= (size_t)w;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		b += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
 	}
 	return 0;
+}
+
+int io_write_all(int fd, const void *p, size_t n)
+{
+	return whole(fd, (uint8_t *)(uintptr_t)p, n, 0, OP_WRITE);
 }
 
 int io_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 {
-	const uint8_t *b = p;
-
-	while (n) {
-		ssize_t w = pwrite(fd, b, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
+	return whole(fd, (uint8_t *)(uintptr_t)p, n, off, OP_PWRITE);
 }
 
 int io_pread_all(int fd, void *p, size_t n, uint64_t off)
 {
-	uint8_t *b = p;
-
-	while (n) {
-		ssize_t r = pread(fd, b, n, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		b += r;
-		n -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
+	return whole(fd, p, n, off, OP_PREAD);
 }
 
 /* What a sync failure means: EINVAL and EROFS say this file cannot be synced at all. */

@@ -135,10 +135,9 @@ static int recover(struct journal *j, const struct pc_site *site, const char *pa
 		jdamage_add(&j->dmg, j->last_good_end, j->size - j->last_good_end,
 			    "truncated %llu bytes after the last intact record",
 			    (unsigned long long)(j->size - j->last_good_end));
-		if (ftruncate(j->w->fd, (off_t)j->last_good_end) || (errno = -io_sync(j->w->fd))) {
-			ret = -errno;
-			snprintf(err, errlen, "%s: truncating torn tail: %s", path,
-				 strerror(errno));
+		ret = ftruncate(j->w->fd, (off_t)j->last_good_end) ? -errno : io_sync(j->w->fd);
+		if (ret) {
+			snprintf(err, errlen, "%s: truncating torn tail: %s", path, strerror(-ret));
 			return ret;
 		}
 	}

@@ -1,19 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Small helpers shared by the BPF programs: the log2 histogram bucket, the
- * one way a histogram is updated, and the task fields whose layout changed
- * across kernel versions (read with CO-RE field checks, never version
- * constants).
+ * Small helpers shared by the BPF programs: the log2 histogram bucket and
+ * the one way a histogram is updated. Fields whose layout changed across
+ * kernels are read with CO-RE field checks where they are used, never
+ * version constants.
  */
 #ifndef PC_COMMON_BPF_H
 #define PC_COMMON_BPF_H
 
 #include "pc/bpf_shared.h"
-
-/* Pre-5.14 kernels name the state field "state" and make it a long. */
-struct task_struct___o {
-	volatile long state;
-} __attribute__((preserve_access_index));
 
 /* Bucket of v: floor(log2(v)), 0 for 0 and 1, capped at the last bucket. */
 static __always_inline __u32 pcb_log2(__u64 v)

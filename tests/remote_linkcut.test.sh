@@ -10,20 +10,26 @@
 
 command -v ip >/dev/null || { echo "SKIP: iproute2 (ip) is not installed"; exit 77; }
 NS=pcns$$ VA=pcv$$a VB=pcv$$b
+# A /30 of our own per test run: two runs at once (other clones of this repository) must not
+# route each other's addresses.
+for i in $(seq 0 249); do
+	NET=10.213.$((($$ + i) % 250 + 1))
+	ip -o addr show | grep -q " $NET\." || break
+done
 ip netns add "$NS" 2>"$T/ns.err" || { echo "SKIP: cannot create a network namespace: $(cat "$T/ns.err")"; exit 77; }
 CLEANUPS+=("ip link del $VA 2>/dev/null; ip netns del $NS 2>/dev/null")
 ip link add "$VA" type veth peer name "$VB" || fail "cannot create a veth pair"
 ip link set "$VB" netns "$NS"
-ip addr add 10.213.77.1/30 dev "$VA"
+ip addr add $NET.1/30 dev "$VA"
 ip link set "$VA" up
-ip netns exec "$NS" ip addr add 10.213.77.2/30 dev "$VB"
+ip netns exec "$NS" ip addr add $NET.2/30 dev "$VB"
 ip netns exec "$NS" ip link set "$VB" up
 ip netns exec "$NS" ip link set lo up
-ping -c 1 -W 2 10.213.77.2 >/dev/null 2>&1 || true
+ping -c 1 -W 2 $NET.2 >/dev/null 2>&1 || true
 
 P=2222
-H=--hosts=1:0/10.213.77.2:$P
-NETNS_EXEC="ip netns exec $NS" LISTEN_ADDR=10.213.77.2 start_collector a $P
+H=--hosts=1:0/$NET.2:$P
+NETNS_EXEC="ip netns exec $NS" LISTEN_ADDR=$NET.2 start_collector a $P
 start_processor "$H"
 wait_for "connected" 15 sh -c "HOME=$T/ph $PC_BIN/perfprocessord status | grep -q '^Connected: yes'"
 pp "$H" start frequency=100ms >/dev/null || fail "start"

@@ -296,15 +296,35 @@ static void *spin(void *arg)
 	return NULL;
 }
 
+/* One read of CPU 1 beside the spinning thread's clock, bracketed by the wall clock. */
+struct spin_read {
+	uint64_t wall, fuzz, clock, ebpf;
+};
+
+static void spin_read(struct bpf_sampler *b, struct pc_sample *s, struct duty *d,
+		      struct spin_read *r)
+{
+	uint64_t w0 = clock_ns(CLOCK_MONOTONIC), w1;
+
+	r->clock = clock_ns(d->clock);
+	r->ebpf = ebpf_busy(b, s, 1);
+	w1 = clock_ns(CLOCK_MONOTONIC);
+	r->wall = (w0 + w1) / 2;
+	r->fuzz = (w1 - w0) / 2;
+}
+
 /*
  * One spin of 400 ms with three reads; the first read that falls short is
- * described in why (and 0 returned), else 1.
+ * described in why (and 0 returned), else 1. A read whose bracket took over
+ * 2 ms (this thread was held up: where in it the figures were taken is
+ * unknown) is printed and not judged; *judged counts the others.
  */
-static int spin_run(struct bpf_sampler *b, struct pc_sample *s, char *why, size_t whylen)
+static int spin_run(struct bpf_sampler *b, struct pc_sample *s, char *why, size_t whylen,
+		    int *judged)
 {
 	struct timespec gap = {0, 100000000L};
+	struct spin_read r0, r1;
 	struct duty d = {0};
-	uint64_t w0, c0, e0, w1, c1, e1;
 	pthread_t th;
 	int ok = 1;
 
@@ -313,30 +333,28 @@ static int spin_run(struct bpf_sampler *b, struct pc_sample *s, char *why, size_
 	while (!LOAD(&d.ready))
 		sched_yield();
 	nanosleep(&gap, NULL);
-	w0 = clock_ns(CLOCK_MONOTONIC);
-	c0 = clock_ns(d.clock);
-	e0 = ebpf_busy(b, s, 1);
+	spin_read(b, s, &d, &r0);
 	for (int i = 0; i < 3 && ok; i++) {
 		double wall, truth, ebpf;
+		int judge;
 
 		nanosleep(&gap, NULL);
-		w1 = clock_ns(CLOCK_MONOTONIC);
-		c1 = clock_ns(d.clock);
-		e1 = ebpf_busy(b, s, 1);
-		wall = (double)(w1 - w0);
-		truth = 100.0 * (double)(c1 - c0) / wall;
-		ebpf = 100.0 * (double)(e1 - e0) / wall;
-		print_message("  read %d: thread %5.1f%%  eBPF %5.1f%%\n", i, truth, ebpf);
-		if (ebpf < 90.0 || ebpf < truth - 2.0) {
+		spin_read(b, s, &d, &r1);
+		wall = (double)(r1.wall - r0.wall);
+		truth = 100.0 * (double)(r1.clock - r0.clock) / wall;
+		ebpf = 100.0 * (double)(r1.ebpf - r0.ebpf) / wall;
+		judge = r0.fuzz < 1000000 && r1.fuzz < 1000000;
+		print_message("  read %d: thread %5.1f%%  eBPF %5.1f%%%s\n", i, truth, ebpf,
+			      judge ? "" : "  (a read was held up: not judged)");
+		*judged += judge;
+		if (judge && (ebpf < 90.0 || ebpf < truth - 2.0)) {
 			snprintf(why, whylen,
 				 "read %d: CPU 1 %.1f%% busy by eBPF while a thread spun there "
 				 "(%.1f%% by its clock)",
 				 i, ebpf, truth);
 			ok = 0;
 		}
-		w0 = w1;
-		c0 = c1;
-		e0 = e1;
+		r0 = r1;
 	}
 	STORE(&d.stop, 1);
 	pthread_join(th, NULL);
@@ -355,7 +373,7 @@ static void test_cpu_bound_task_counts_while_it_runs(void **state)
 	struct bpf_sampler *b;
 	struct pc_sample s;
 	char why[256] = "";
-	int ok = 0;
+	int ok = 0, judged = 0;
 
 	(void)state;
 	need_bpf();
@@ -370,15 +388,21 @@ static void test_cpu_bound_task_counts_while_it_runs(void **state)
 	 * This kernel does not report every switch (docs/BPF.md): one short
 	 * read can come from a switch it lost. A second spin must then be right.
 	 */
-	for (int attempt = 0; attempt < 2 && !ok; attempt++) {
-		ok = spin_run(b, &s, why, sizeof(why));
-		if (!ok && !attempt)
+	for (int attempt = 0; attempt < 3 && (!ok || judged < 2); attempt++) {
+		if (ok)
+			judged = 0; /* held up too often: spin again */
+		ok = spin_run(b, &s, why, sizeof(why), &judged);
+		if (!ok && attempt)
+			break;
+		if (!ok)
 			print_message("  %s: spinning again\n", why);
 	}
 	pc_sample_free(&s);
 	bpf_sampler__close(b);
 	if (!ok)
 		fail_msg("%s", why);
+	if (judged < 2)
+		tu_skip("the machine held this test's reads up: %d reads could be judged", judged);
 }
 
 /* --- run-queue latency --- */

@@ -41,7 +41,15 @@ static void progress(unsigned pass, unsigned level)
 	fprintf(stderr, "\rperfcpumeasure: pass %u, %3u %% busy ", pass + 1, (level + 1) * 10);
 }
 
-int main(int argc, char **argv)
+struct cm_args {
+	const char *output, *cgroot, *cpus_opt;
+	int cpu_list[1024];
+	uint64_t siteid, host, step, passes;
+	int verbose, force;
+};
+
+/* The flags; -1 to go on, or the exit status. */
+static int parse_args(struct cm_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"siteid", required_argument, NULL, 's'},
@@ -56,50 +64,39 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *output = "-", *cgroot = NULL, *cpus_opt = NULL;
-	static int cpu_list[1024];
-	uint32_t ncpu = 0;
-	uint64_t siteid = 0, host = 0, step = 700000000ull, passes = 2;
-	int c, verbose = 0, force = 0, ret = 1, rc;
-	struct pc_capacity cap = {0};
-	struct pc_sysinfo si;
-	struct pc_cgroup cg = {0};
-	char err[512], name[64], cpus[1024];
-	double bg;
-	FILE *out = NULL;
+	int c;
 
-	log_init("perfcpumeasure", 0);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:vhf", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (c) {
 		case 's':
-			bad = pc_parse_u64(optarg, UINT32_MAX, &siteid);
+			bad = pc_parse_u64(optarg, UINT32_MAX, &a->siteid);
 			break;
 		case 'H':
-			bad = pc_parse_u64(optarg, UINT32_MAX, &host);
+			bad = pc_parse_u64(optarg, UINT32_MAX, &a->host);
 			break;
 		case 'p':
-			bad = pc_parse_u64(optarg, 20, &passes) || !passes;
+			bad = pc_parse_u64(optarg, 20, &a->passes) || !a->passes;
 			break;
 		case 't':
-			bad = pc_parse_duration(optarg, &step) || step < 100000000ull;
+			bad = pc_parse_duration(optarg, &a->step) || a->step < 100000000ull;
 			break;
 		case 'o':
-			output = optarg;
+			a->output = optarg;
 			break;
 		case 'C':
-			cgroot = optarg;
+			a->cgroot = optarg;
 			break;
 		case 'c':
-			cpus_opt = optarg;
-			bad = cgroup__cpu_array(optarg, cpu_list, 1024) <= 0;
+			a->cpus_opt = optarg;
+			bad = cgroup__cpu_array(optarg, a->cpu_list, 1024) <= 0;
 			break;
 		case 'f':
-			force = 1;
+			a->force = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			a->verbose = 1;
 			break;
 		default:
 			return pc_cli_other_option(c, argv, usage, 1);
@@ -107,58 +104,63 @@ int main(int argc, char **argv)
 		if (bad)
 			return pc_cli_bad_value(argv, optarg);
 	}
-	log_init("perfcpumeasure", verbose);
-	if (pc_cli_extra_args(argc, argv, ""))
-		return PC_EXIT_USAGE;
-	pc_cli_stop_on_signals(&stop, 0);
-	if (pc_sysinfo_read(&si, NULL) || !si.ncpu) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		si.ncpu = n > 0 ? (uint32_t)n : 1;
-	}
-	if (cpus_opt)
-		snprintf(cpus, sizeof(cpus), "%s", cpus_opt);
-	else
-		snprintf(cpus, sizeof(cpus), "0-%u", si.ncpu - 1);
-	ncpu = (uint32_t)cgroup__cpu_array(cpus, cpu_list, 1024);
-	rc = load_cpu__background(1000000000ull, &bg);
+	return -1;
+}
+
+/* Other work on the machine, in % of it; -1 to go on, or the exit status. */
+static int check_background(const struct cm_args *a, double *bg)
+{
+	int rc = load_cpu__background(1000000000ull, bg);
+
 	if (rc) {
 		log_warnx("/proc/stat: cannot measure the background load: %s", strerror(-rc));
 		return 1;
 	}
-	if (bg > MAX_BACKGROUND && !force) {
+	if (*bg > MAX_BACKGROUND && !a->force) {
 		log_warnx("other work uses %.1f %% of the machine (over %.0f %%): the curve would "
 			  "be low; stop it or use --force",
-			  bg, MAX_BACKGROUND);
+			  *bg, MAX_BACKGROUND);
 		return 3;
 	}
-	log_info("background load %.1f %%; measuring CPUs %s, %u passes of %u levels", bg, cpus,
-		 (unsigned)passes, PC_LOAD_LEVELS);
+	return -1;
+}
+
+/* The curve, measured in a cgroup of its own; -1 when measured, or the exit status. */
+static int measure(struct cm_args *a, const char *cpus, uint32_t ncpu, struct pc_capacity *cap)
+{
+	struct pc_cgroup cg = {0};
+	char err[512], name[64];
+	int rc;
+
 	snprintf(name, sizeof(name), "perfcpumeasure.%d", (int)getpid());
-	if (cgroup__create(&cg, cgroot, name, cpus, 0, err, sizeof(err))) {
+	if (cgroup__create(&cg, a->cgroot, name, cpus, 0, err, sizeof(err))) {
 		log_warnx("cgroup: %s", err);
 		return 1;
 	}
 	if (cg.mode != PC_CG_V2 && *cg.why)
 		log_info("placement %s (%s)", cgroup__mode_name(cg.mode), cg.why);
-	rc = capacity__measure(&cap, cpu_list, ncpu, &cg, step, (unsigned)passes, &stop, progress);
+	rc = capacity__measure(cap, a->cpu_list, ncpu, &cg, a->step, (unsigned)a->passes, &stop,
+			       progress);
 	cgroup__destroy(&cg);
 	if (rc) {
 		log_warnx("measurement %s: %s", rc == -EINTR ? "interrupted" : "failed",
 			  strerror(-rc));
 		return rc == -EINTR ? 130 : 1;
 	}
-	cap.siteid = (uint32_t)siteid;
-	cap.host = (uint32_t)host;
-	snprintf(cap.machine, sizeof(cap.machine), "%.80s; CPUs %.16s of %u; Linux %.30s",
-		 si.cpu_model, cpus, si.ncpu, si.kernel);
-	if (bg > MAX_BACKGROUND)
-		log_warnx("measured under %.1f %% background load (--force)", bg);
-	out = strcmp(output, "-") ? fopen(output, "w") : stdout;
+	return -1;
+}
+
+/* The training lines to --output (- for stdout); the exit status. */
+static int write_curve(const struct pc_capacity *cap, const char *output)
+{
+	FILE *out = strcmp(output, "-") ? fopen(output, "w") : stdout;
+	int rc;
+
 	if (!out) {
 		log_warn("--output %s", output);
 		return 1;
 	}
-	rc = capacity__write(&cap, out);
+	rc = capacity__write(cap, out);
 	if (out != stdout && fclose(out))
 		rc = -EIO;
 	else if (out == stdout && fflush(stdout))
@@ -167,6 +169,46 @@ int main(int argc, char **argv)
 		log_warnx("--output %s: write failed", output);
 		return 1;
 	}
-	ret = 0;
-	return ret;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cm_args a = {.output = "-", .step = 700000000ull, .passes = 2};
+	uint32_t ncpu = 0;
+	int ret;
+	struct pc_capacity cap = {0};
+	struct pc_sysinfo si;
+	char cpus[1024];
+	double bg;
+
+	log_init("perfcpumeasure", 0);
+	if ((ret = parse_args(&a, argc, argv)) >= 0)
+		return ret;
+	log_init("perfcpumeasure", a.verbose);
+	if (pc_cli_extra_args(argc, argv, ""))
+		return PC_EXIT_USAGE;
+	pc_cli_stop_on_signals(&stop, 0);
+	if (pc_sysinfo_read(&si, NULL) || !si.ncpu) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		si.ncpu = n > 0 ? (uint32_t)n : 1;
+	}
+	if (a.cpus_opt)
+		snprintf(cpus, sizeof(cpus), "%s", a.cpus_opt);
+	else
+		snprintf(cpus, sizeof(cpus), "0-%u", si.ncpu - 1);
+	ncpu = (uint32_t)cgroup__cpu_array(cpus, a.cpu_list, 1024);
+	if ((ret = check_background(&a, &bg)) >= 0)
+		return ret;
+	log_info("background load %.1f %%; measuring CPUs %s, %u passes of %u levels", bg, cpus,
+		 (unsigned)a.passes, PC_LOAD_LEVELS);
+	if ((ret = measure(&a, cpus, ncpu, &cap)) >= 0)
+		return ret;
+	cap.siteid = (uint32_t)a.siteid;
+	cap.host = (uint32_t)a.host;
+	snprintf(cap.machine, sizeof(cap.machine), "%.80s; CPUs %.16s of %u; Linux %.30s",
+		 si.cpu_model, cpus, si.ncpu, si.kernel);
+	if (bg > MAX_BACKGROUND)
+		log_warnx("measured under %.1f %% background load (--force)", bg);
+	return write_curve(&cap, a.output);
 }

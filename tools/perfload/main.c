@@ -164,7 +164,59 @@ static int run_net(const char *sink, uint64_t tx, uint64_t rx, uint64_t dur)
 	return stop ? 130 : 0;
 }
 
-int main(int argc, char **argv)
+struct pl_args {
+	const char *dir, *sink;
+	uint64_t dur, slice, ncpu, size, rd, wr, io, tx, rx;
+	double pct;
+	int verbose;
+};
+
+/* One option's value: 0, 1 when it is bad, -1 when it is not one of ours (help, or a bad one). */
+static int parse_option(struct pl_args *a, int c)
+{
+	uint64_t v;
+	char *end;
+
+	switch (c) {
+	case 'p':
+		a->pct = strtod(optarg, &end);
+		return end == optarg || *end || !(a->pct >= 0 && a->pct <= 100);
+	case 'n':
+		return pc_parse_u64(optarg, 4096, &a->ncpu) || !a->ncpu;
+	case 'd':
+	case 's':
+		if (pc_parse_duration(optarg, &v) || !v)
+			return 1;
+		*(c == 'd' ? &a->dur : &a->slice) = v;
+		return 0;
+	case 'S':
+		return pc_parse_size(optarg, 0, &a->size) || !a->size;
+	case 'k':
+		return pc_parse_size(optarg, 0, &a->io) || a->io < 4096;
+	case 'r':
+		return pc_parse_size(optarg, 1, &a->rd);
+	case 'w':
+		return pc_parse_size(optarg, 1, &a->wr);
+	case 't':
+		return pc_parse_size(optarg, 1, &a->tx);
+	case 'x':
+		return pc_parse_size(optarg, 1, &a->rx);
+	case 'D':
+		a->dir = optarg;
+		return 0;
+	case 'K':
+		a->sink = optarg;
+		return 0;
+	case 'v':
+		a->verbose = 1;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* The generator's flags (after its name); -1 to go on, or the exit status. */
+static int parse_args(struct pl_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"percent", required_argument, NULL, 'p'},
@@ -183,12 +235,49 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *what, *dir = "/tmp", *sink = NULL;
-	uint64_t dur = 30000000000ull, slice = 0, ncpu = 1, size = 0, rd = 0, wr = 0, io = 65536,
-		 tx = 0, rx = 0, v;
-	double pct = -1;
-	int c, verbose = 0;
-	char *end;
+	int c;
+
+	opterr = 0;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+		int bad = parse_option(a, c);
+
+		if (bad < 0)
+			return pc_cli_other_option(c, argv, usage, 0);
+		if (bad)
+			return pc_cli_bad_value(argv, optarg);
+	}
+	return -1;
+}
+
+/* Run the generator named what with a's settings; the exit status. */
+static int run_generator(const char *what, const struct pl_args *a)
+{
+	if (!strcmp(what, "cpu")) {
+		if (a->pct < 0) {
+			log_warnx("cpu: --percent: required (0..100 of each CPU)");
+			return PC_EXIT_USAGE;
+		}
+		return run_cpu(a->pct, (uint32_t)a->ncpu, a->dur, a->slice);
+	}
+	if (!strcmp(what, "memory")) {
+		if (!a->size) {
+			log_warnx("memory: --size: required");
+			return PC_EXIT_USAGE;
+		}
+		return run_mem(a->size, a->dur);
+	}
+	if (!strcmp(what, "disk"))
+		return run_disk(a->dir, a->rd, a->wr, a->io, a->dur);
+	return run_net(a->sink, a->tx, a->rx, a->dur);
+}
+
+int main(int argc, char **argv)
+{
+	struct pl_args a = {
+	    .dir = "/tmp", .dur = 30000000000ull, .ncpu = 1, .io = 65536, .pct = -1};
+	const char *what;
+	int ret;
 
 	log_init("perfload", 0);
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -203,78 +292,11 @@ int main(int argc, char **argv)
 		log_warnx("%s: unknown generator (want cpu, memory, disk, net or synth)", what);
 		return PC_EXIT_USAGE;
 	}
-	opterr = 0;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
-		int bad = 0;
-		switch (c) {
-		case 'p':
-			pct = strtod(optarg, &end);
-			bad = end == optarg || *end || !(pct >= 0 && pct <= 100);
-			break;
-		case 'n':
-			bad = pc_parse_u64(optarg, 4096, &ncpu) || !ncpu;
-			break;
-		case 'd':
-		case 's':
-			bad = pc_parse_duration(optarg, &v) || !v;
-			if (c == 'd')
-				dur = v;
-			else
-				slice = v;
-			break;
-		case 'S':
-			bad = pc_parse_size(optarg, 0, &size) || !size;
-			break;
-		case 'k':
-			bad = pc_parse_size(optarg, 0, &io) || io < 4096;
-			break;
-		case 'r':
-			bad = pc_parse_size(optarg, 1, &rd);
-			break;
-		case 'w':
-			bad = pc_parse_size(optarg, 1, &wr);
-			break;
-		case 't':
-			bad = pc_parse_size(optarg, 1, &tx);
-			break;
-		case 'x':
-			bad = pc_parse_size(optarg, 1, &rx);
-			break;
-		case 'D':
-			dir = optarg;
-			break;
-		case 'K':
-			sink = optarg;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			return pc_cli_other_option(c, argv, usage, 0);
-		}
-		if (bad)
-			return pc_cli_bad_value(argv, optarg);
-	}
-	log_init("perfload", verbose);
+	if ((ret = parse_args(&a, argc, argv)) >= 0)
+		return ret;
+	log_init("perfload", a.verbose);
 	if (pc_cli_extra_args(argc, argv, ""))
 		return PC_EXIT_USAGE;
 	pc_cli_stop_on_signals(&stop, 0);
-	if (!strcmp(what, "cpu")) {
-		if (pct < 0) {
-			log_warnx("cpu: --percent: required (0..100 of each CPU)");
-			return PC_EXIT_USAGE;
-		}
-		return run_cpu(pct, (uint32_t)ncpu, dur, slice);
-	}
-	if (!strcmp(what, "memory")) {
-		if (!size) {
-			log_warnx("memory: --size: required");
-			return PC_EXIT_USAGE;
-		}
-		return run_mem(size, dur);
-	}
-	if (!strcmp(what, "disk"))
-		return run_disk(dir, rd, wr, io, dur);
-	return run_net(sink, tx, rx, dur);
+	return run_generator(what, &a);
 }

@@ -172,6 +172,86 @@ static int write_trace(const struct synth *y0, const char *out, uint32_t host, u
 	return rc ? rc : crc;
 }
 
+struct synth_args {
+	struct synth y;
+	const char *out;
+	uint64_t host, run;
+};
+
+/* A number flag (--cpus, --io-size, --host, --run); 0 or -EINVAL with err set. */
+static int parse_number(struct synth_args *a, int c, char *const argv[], char *err, size_t len)
+{
+	uint64_t v;
+
+	if (pc_parse_u64(optarg, c == 'n' ? 4096 : UINT32_MAX, &v) ||
+	    ((c == 'n' || c == 'k') && !v)) {
+		snprintf(err, len, "%s: \"%s\" is not a valid number", argv[optind - 1], optarg);
+		return -EINVAL;
+	}
+	if (c == 'n')
+		a->y.ncpu = (uint32_t)v;
+	else if (c == 'k')
+		a->y.io_kib = v;
+	else if (c == 'H')
+		a->host = v;
+	else
+		a->run = v;
+	return 0;
+}
+
+/* --interval or --duration; 0 or -EINVAL with err set. */
+static int parse_time(struct synth_args *a, int c, char *const argv[], char *err, size_t len)
+{
+	uint64_t v;
+
+	if (pc_parse_duration(optarg, &v) || v < 10000000ull) {
+		snprintf(err, len, "%s: \"%s\" is not a duration >= 10ms", argv[optind - 1],
+			 optarg);
+		return -EINVAL;
+	}
+	*(c == 'i' ? &a->y.ival : &a->y.dur) = v;
+	return 0;
+}
+
+/* One option: 0, -EINVAL with err set, or 1 when it is not one of ours (help, or a bad one). */
+static int parse_option(struct synth_args *a, int c, char *const argv[], char *err, size_t len)
+{
+	struct synth *y = &a->y;
+
+	switch (c) {
+	case 'o':
+		a->out = optarg;
+		return 0;
+	case 'c':
+		return shape_parse(&y->cpu, optarg, err, len);
+	case 'm':
+		y->has_mem = 1;
+		return shape_parse(&y->mem, optarg, err, len);
+	case 'r':
+		y->has_rd = 1;
+		return shape_parse(&y->rd, optarg, err, len);
+	case 'w':
+		y->has_wr = 1;
+		return shape_parse(&y->wr, optarg, err, len);
+	case 't':
+		y->has_tx = 1;
+		return shape_parse(&y->tx, optarg, err, len);
+	case 'x':
+		y->has_rx = 1;
+		return shape_parse(&y->rx, optarg, err, len);
+	case 'n':
+	case 'k':
+	case 'H':
+	case 'R':
+		return parse_number(a, c, argv, err, len);
+	case 'i':
+	case 'd':
+		return parse_time(a, c, argv, err, len);
+	default:
+		return 1;
+	}
+}
+
 int synth_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -191,92 +271,34 @@ int synth_main(int argc, char **argv)
 	    {"net-rx", required_argument, NULL, 'x'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct synth y = {.ncpu = 2, .ival = 1000000000ull, .dur = 12000000000ull, .io_kib = 64};
-	const char *out = NULL;
-	uint64_t v, host = 0, run = 0;
+	struct synth_args a = {
+	    .y = {.ncpu = 2, .ival = 1000000000ull, .dur = 12000000000ull, .io_kib = 64}};
 	char err[256];
 	int c, rc;
 
-	shape_parse(&y.cpu, "0", err, sizeof(err));
+	shape_parse(&a.y.cpu, "0", err, sizeof(err));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		rc = 0;
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'c':
-			rc = shape_parse(&y.cpu, optarg, err, sizeof(err));
-			break;
-		case 'm':
-			rc = shape_parse(&y.mem, optarg, err, sizeof(err));
-			y.has_mem = 1;
-			break;
-		case 'r':
-			rc = shape_parse(&y.rd, optarg, err, sizeof(err));
-			y.has_rd = 1;
-			break;
-		case 'w':
-			rc = shape_parse(&y.wr, optarg, err, sizeof(err));
-			y.has_wr = 1;
-			break;
-		case 't':
-			rc = shape_parse(&y.tx, optarg, err, sizeof(err));
-			y.has_tx = 1;
-			break;
-		case 'x':
-			rc = shape_parse(&y.rx, optarg, err, sizeof(err));
-			y.has_rx = 1;
-			break;
-		case 'n':
-		case 'k':
-		case 'H':
-		case 'R':
-			if (pc_parse_u64(optarg, c == 'n' ? 4096 : UINT32_MAX, &v) ||
-			    ((c == 'n' || c == 'k') && !v)) {
-				snprintf(err, sizeof(err), "%s: \"%s\" is not a valid number",
-					 argv[optind - 1], optarg);
-				rc = -EINVAL;
-			} else if (c == 'n')
-				y.ncpu = (uint32_t)v;
-			else if (c == 'k')
-				y.io_kib = v;
-			else if (c == 'H')
-				host = v;
-			else
-				run = v;
-			break;
-		case 'i':
-		case 'd':
-			if (pc_parse_duration(optarg, &v) || v < 10000000ull) {
-				snprintf(err, sizeof(err), "%s: \"%s\" is not a duration >= 10ms",
-					 argv[optind - 1], optarg);
-				rc = -EINVAL;
-			} else if (c == 'i')
-				y.ival = v;
-			else
-				y.dur = v;
-			break;
-		default:
+		rc = parse_option(&a, c, argv, err, sizeof(err));
+		if (rc > 0)
 			return pc_cli_other_option(c, argv, usage, 1);
-		}
 		if (rc) {
 			log_warnx("synth: %s", err);
 			return PC_EXIT_USAGE;
 		}
 	}
-	if (!out) {
+	if (!a.out) {
 		log_warnx("synth: --output: required (the collection file to write)");
 		return PC_EXIT_USAGE;
 	}
-	if (y.dur < y.ival) {
+	if (a.y.dur < a.y.ival) {
 		log_warnx("synth: --duration shorter than --interval");
 		return PC_EXIT_USAGE;
 	}
-	rc = write_trace(&y, out, (uint32_t)host, (uint32_t)run);
+	rc = write_trace(&a.y, a.out, (uint32_t)a.host, (uint32_t)a.run);
 	if (rc) {
-		log_warnx("synth: %s: %s", out, strerror(-rc));
+		log_warnx("synth: %s: %s", a.out, strerror(-rc));
 		return 1;
 	}
 	return 0;

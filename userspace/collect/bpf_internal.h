@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bpf_internal.h: the eBPF sampler's state, shared by its two halves only
- * (bpf_sampler.c loads and attaches, bpf_read.c drains). Not a public
- * header: the collector sees include/pc/bpf_sampler.h.
+ * bpf_internal.h: the eBPF sampler's parts, which depend one way:
+ * bpf_load.c loads and attaches the programs (struct bpf_loaded),
+ * bpf_read.c drains their maps into a sample (struct bpf_reader, over a
+ * loaded set), and bpf_sampler.c is the public sampler made of the two.
+ * Not a public header: the collector sees include/pc/bpf_sampler.h.
  */
 #ifndef PC_BPF_INTERNAL_H
 #define PC_BPF_INTERNAL_H
@@ -65,13 +67,11 @@ struct bpf_loaded {
 	char missing[768];
 };
 
-struct bpf_sampler {
-	struct bpf_loaded l;
+/* The reader: what draining the maps keeps between ticks (bpf_read.c). */
+struct bpf_reader {
+	const struct bpf_loaded *l;
 	int want_cgroup, want_runq; /* the sched program's load-time constants */
-	struct ring_buffer *rb;
-	int stats_fd;
-
-	/* bpf_read.c */
+	struct ring_buffer *rb;	    /* the proc program's events, consumed each read */
 	int ncpu;			   /* possible CPUs: the stride of per-CPU map values */
 	struct cpu_read *cpu;		   /* per possible CPU */
 	const volatile uint64_t *cpus_map; /* the sched program's CPU array, mapped */
@@ -92,6 +92,13 @@ struct bpf_sampler {
 	unsigned ndead;
 };
 
+/* The public sampler: the loaded programs, their reader, BPF run-time stats. */
+struct bpf_sampler {
+	struct bpf_loaded l;
+	struct bpf_reader rd;
+	int stats_fd;
+};
+
 /*
  * Load and attach the programs o asks for in a child process and receive
  * their fds in l (bpf_load.c): the kernel BTF that CO-RE relocation parses
@@ -103,11 +110,17 @@ void bpf_loaded__close(struct bpf_loaded *l);
 /* Append "; " and a formatted note to buf (the operator's list of what is missing). */
 void bpf_note(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-int bpf_read__init(struct bpf_sampler *b);
+/* Run time and count of each loaded program (BPF stats); the count, or a negative errno. */
+int bpf_loaded__costs(const struct bpf_loaded *l, struct bpf_prog_cost *out, int max);
+
+/* The reader over the loaded set l (which must outlive it); 0 or a negative errno. */
+int bpf_reader__init(struct bpf_reader *r, const struct bpf_loaded *l);
 /* Map the sched program's CPU array (after the load); 0 or a negative errno. */
-int bpf_read__map_cpus(struct bpf_sampler *b);
-void bpf_read__fini(struct bpf_sampler *b);
-/* ring_buffer__new callback: counts one pcb_event. */
-int bpf_read__event(void *ctx, void *data, size_t len);
+int bpf_reader__map_cpus(struct bpf_reader *r);
+/* Consume the proc program's events from map fd (0, or -errno with the ring buffer off). */
+int bpf_reader__events(struct bpf_reader *r, int fd);
+/* Drain the maps into s, less the groups skip names (BPF_READ_NO_*). */
+int bpf_reader__read(struct bpf_reader *r, struct pc_sample *s, unsigned skip);
+void bpf_reader__fini(struct bpf_reader *r);
 
 #endif

@@ -425,6 +425,25 @@ static void child(int sock, const struct bpf_sampler_opts *o)
 	_exit(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(m) ? 0 : 1);
 }
 
+int bpf_loaded__costs(const struct bpf_loaded *l, struct bpf_prog_cost *out, int max)
+{
+	struct bpf_prog_info info;
+	__u32 len;
+
+	for (int i = 0; i < l->nprogs; i++) {
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(l->prog_fd[i], &info, &len))
+			return -errno;
+		if (i < max && out) {
+			snprintf(out[i].name, sizeof(out[i].name), "%s", l->prog_name[i]);
+			out[i].run_ns = info.run_time_ns;
+			out[i].run_cnt = info.run_cnt;
+		}
+	}
+	return l->nprogs;
+}
+
 void bpf_loaded__close(struct bpf_loaded *l)
 {
 	int *slot[MAX_FDS], n = fd_list(l, slot);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * bpf_read.c: each tick, drain the eBPF sampler's maps into a sample. Per-CPU
+ * bpf_read.c: the reader (struct bpf_reader): each tick, drain the maps of a
+ * loaded set of programs (bpf_load.c) into a sample. Per-CPU
  * values are summed here (the kernel side never shares a counter between
  * CPUs); hash maps are read with batch lookups where the kernel has them and
  * key by key where it does not; cgroup ids and disk dev_t become names via
@@ -37,7 +38,7 @@ enum {
 	W_EVENT = 1u << 8,
 };
 
-static void warn_once(struct bpf_sampler *b, unsigned bit, const char *what, int err)
+static void warn_once(struct bpf_reader *b, unsigned bit, const char *what, int err)
 {
 	if (b->warned & bit)
 		return;
@@ -54,10 +55,11 @@ static size_t vsize_max(void)
 	return m;
 }
 
-int bpf_read__init(struct bpf_sampler *b)
+int bpf_reader__init(struct bpf_reader *b, const struct bpf_loaded *l)
 {
 	int n = libbpf_num_possible_cpus();
 
+	b->l = l;
 	if (n <= 0)
 		return n < 0 ? n : -EINVAL;
 	b->ncpu = n;
@@ -76,9 +78,9 @@ int bpf_read__init(struct bpf_sampler *b)
 	return 0;
 }
 
-int bpf_read__map_cpus(struct bpf_sampler *b)
+int bpf_reader__map_cpus(struct bpf_reader *b)
 {
-	const struct bpf_map_ref *m = &b->l.map[M_CPUS];
+	const struct bpf_map_ref *m = &b->l->map[M_CPUS];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), len;
 	void *p;
 
@@ -93,8 +95,10 @@ int bpf_read__map_cpus(struct bpf_sampler *b)
 	return 0;
 }
 
-void bpf_read__fini(struct bpf_sampler *b)
+void bpf_reader__fini(struct bpf_reader *b)
 {
+	ring_buffer__free(b->rb);
+	b->rb = NULL;
 	for (int c = 0; b->cpu && c < b->ncpu; c++)
 		if (b->cpu[c].rt_fd >= 0)
 			close(b->cpu[c].rt_fd);
@@ -117,7 +121,7 @@ void bpf_read__fini(struct bpf_sampler *b)
 }
 
 /* The exited row with this key, through the open-addressed index (NULL: none yet). */
-static struct exited *exited_find(struct bpf_sampler *b, const char *key, uint32_t *slot)
+static struct exited *exited_find(struct bpf_reader *b, const char *key, uint32_t *slot)
 {
 	uint32_t h = 2166136261u;
 
@@ -136,7 +140,7 @@ static struct exited *exited_find(struct bpf_sampler *b, const char *key, uint32
  * quoting or are not printable become '?'), made at its first exit; past
  * PC_BPF_MAX_COMMS commands the rest share "(other)".
  */
-static struct exited *exited_row(struct bpf_sampler *b, const char comm[16])
+static struct exited *exited_row(struct bpf_reader *b, const char comm[16])
 {
 	struct exited *x;
 	char key[16];
@@ -163,9 +167,9 @@ static struct exited *exited_row(struct bpf_sampler *b, const char comm[16])
 	return x;
 }
 
-int bpf_read__event(void *ctx, void *data, size_t len)
+static int on_event(void *ctx, void *data, size_t len)
 {
-	struct bpf_sampler *b = ctx;
+	struct bpf_reader *b = ctx;
 	struct pcb_event ev;
 
 	if (len < sizeof(ev)) {
@@ -187,11 +191,11 @@ int bpf_read__event(void *ctx, void *data, size_t len)
 }
 
 /* Called once per entry with the per-CPU values of one key (ncpu values of vsz bytes). */
-typedef int (*entry_fn)(struct bpf_sampler *b, const void *key, const void *vals,
+typedef int (*entry_fn)(struct bpf_reader *b, const void *key, const void *vals,
 			struct pc_sample *s);
 
 /* Key-by-key walk, for kernels without batch ops; bounded by max_entries. */
-static int dump_walk(struct bpf_sampler *b, int fd, __u32 max, entry_fn fn, struct pc_sample *s)
+static int dump_walk(struct bpf_reader *b, int fd, __u32 max, entry_fn fn, struct pc_sample *s)
 {
 	uint64_t key, next;
 	void *prev = NULL;
@@ -210,7 +214,7 @@ static int dump_walk(struct bpf_sampler *b, int fd, __u32 max, entry_fn fn, stru
 }
 
 /* Every entry of a per-CPU hash map; vsz is the per-CPU value size (a multiple of 8). */
-static int dump(struct bpf_sampler *b, const struct bpf_map_ref *map, entry_fn fn,
+static int dump(struct bpf_reader *b, const struct bpf_map_ref *map, entry_fn fn,
 		struct pc_sample *s)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -245,7 +249,7 @@ static int dump(struct bpf_sampler *b, const struct bpf_map_ref *map, entry_fn f
 }
 
 /* A cgroup's row: keyed by its path, or by its id once it is gone. */
-static int cg_row(struct bpf_sampler *b, struct pc_sample *s, uint64_t id, uint64_t ns)
+static int cg_row(struct bpf_reader *b, struct pc_sample *s, uint64_t id, uint64_t ns)
 {
 	char key[PC_KEY_MAX];
 	const char *path;
@@ -272,7 +276,7 @@ static int cg_row(struct bpf_sampler *b, struct pc_sample *s, uint64_t id, uint6
 	return 0;
 }
 
-static int cg_entry(struct bpf_sampler *b, const void *k, const void *v, struct pc_sample *s)
+static int cg_entry(struct bpf_reader *b, const void *k, const void *v, struct pc_sample *s)
 {
 	const uint64_t *ns = v;
 	uint64_t id, sum = 0;
@@ -284,7 +288,7 @@ static int cg_entry(struct bpf_sampler *b, const void *k, const void *v, struct 
 }
 
 /* Add the time still pending in a CPU's element to its cgroup's row. */
-static int cg_pending(struct bpf_sampler *b, struct pc_sample *s, uint64_t id, uint64_t ns)
+static int cg_pending(struct bpf_reader *b, struct pc_sample *s, uint64_t id, uint64_t ns)
 {
 	struct pc_table *t = &s->t[PC_G_BPF_CGROUP];
 
@@ -311,7 +315,7 @@ static int cmp_last(const void *a, const void *b)
  * time of another): never report less than last tick, so that no counter
  * goes back; the next flush catches up.
  */
-static int cg_clamp(struct bpf_sampler *b, struct pc_sample *s)
+static int cg_clamp(struct bpf_reader *b, struct pc_sample *s)
 {
 	struct pc_table *t = &s->t[PC_G_BPF_CGROUP];
 	uint32_t n = t->nrows - b->cg_first;
@@ -417,7 +421,7 @@ static uint64_t running_ns(struct cpu_read *cr, const struct pcb_cpu *pc, uint64
 }
 
 /* The CPUs' busy time and run-queue histogram; their cgroups' pending time when cg. */
-static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
+static int read_cpus(struct bpf_reader *b, struct pc_sample *s, int cg)
 {
 	const struct pcb_cpu *pc = b->cpus;
 	uint64_t cg_full = 0, now, busy, *row, *to = (uint64_t *)b->cpus;
@@ -465,12 +469,12 @@ static int read_cpus(struct bpf_sampler *b, struct pc_sample *s, int cg)
 	return 0;
 }
 
-static int read_cgroups(struct bpf_sampler *b, struct pc_sample *s)
+static int read_cgroups(struct bpf_reader *b, struct pc_sample *s)
 {
-	int fd = b->l.map[M_CGROUPS].fd, err;
+	int fd = b->l->map[M_CGROUPS].fd, err;
 
 	b->ndead = 0;
-	err = dump(b, &b->l.map[M_CGROUPS], cg_entry, s);
+	err = dump(b, &b->l->map[M_CGROUPS], cg_entry, s);
 	if (err == -ENOMEM)
 		return err;
 	if (err)
@@ -484,7 +488,7 @@ static int read_cgroups(struct bpf_sampler *b, struct pc_sample *s)
  * The row of disk dev in this sample, added the first time a CPU shows it;
  * devs[i] is the disk of row first + i (*n of them).
  */
-static uint64_t *disk_row(struct bpf_sampler *b, struct pc_sample *s, uint32_t first,
+static uint64_t *disk_row(struct bpf_reader *b, struct pc_sample *s, uint32_t first,
 			  uint32_t *devs, uint32_t *n, uint32_t dev)
 {
 	struct pc_table *t = &s->t[PC_G_BPF_BLK];
@@ -511,7 +515,7 @@ static uint64_t *disk_row(struct bpf_sampler *b, struct pc_sample *s, uint32_t f
  * Every claimed disk slot, summed per CPU by the dev_t each CPU holds there
  * (two CPUs may hold different disks in one slot).
  */
-static int read_disks(struct bpf_sampler *b, struct pc_sample *s)
+static int read_disks(struct bpf_reader *b, struct pc_sample *s)
 {
 	const struct pcb_disk *d = b->vals;
 	uint32_t first = s->t[PC_G_BPF_BLK].nrows, devs[PCB_MAX_DISKS], n = 0;
@@ -519,12 +523,12 @@ static int read_disks(struct bpf_sampler *b, struct pc_sample *s)
 	__u32 zero = 0;
 	uint64_t *row;
 
-	if (bpf_map_lookup_elem(b->l.map[M_DISK_SLOTS].fd, &zero, &used))
+	if (bpf_map_lookup_elem(b->l->map[M_DISK_SLOTS].fd, &zero, &used))
 		return -errno;
 	for (__u32 slot = 0; slot < PCB_MAX_DISKS; slot++) {
 		if (!used.dev[slot])
 			continue;
-		if (bpf_map_lookup_elem(b->l.map[M_DISKS].fd, &slot, b->vals))
+		if (bpf_map_lookup_elem(b->l->map[M_DISKS].fd, &slot, b->vals))
 			return -errno;
 		for (int c = 0; c < b->ncpu; c++) {
 			if (!d[c].dev)
@@ -544,7 +548,7 @@ static int read_disks(struct bpf_sampler *b, struct pc_sample *s)
 	return 0;
 }
 
-static int read_blk(struct bpf_sampler *b, struct pc_sample *s)
+static int read_blk(struct bpf_reader *b, struct pc_sample *s)
 {
 	const struct pcb_blk_err *e = b->vals;
 	uint64_t lost = 0;
@@ -559,7 +563,7 @@ static int read_blk(struct bpf_sampler *b, struct pc_sample *s)
 	/* Error counters only matter for a warning: looked at once a second. */
 	if (b->cost_at && pc_now_mono() - b->cost_at < COST_EVERY_NS)
 		return 0;
-	if (!bpf_map_lookup_elem(b->l.map[M_BLK_ERR].fd, &zero, b->vals))
+	if (!bpf_map_lookup_elem(b->l->map[M_BLK_ERR].fd, &zero, b->vals))
 		for (int c = 0; c < b->ncpu; c++)
 			lost += e[c].inflight_full + e[c].disks_full;
 	if (lost)
@@ -567,24 +571,24 @@ static int read_blk(struct bpf_sampler *b, struct pc_sample *s)
 	return 0;
 }
 
-static uint64_t rb_drops(struct bpf_sampler *b)
+static uint64_t rb_drops(struct bpf_reader *b)
 {
 	const struct pcb_proc_stats *st = b->vals;
 	uint64_t n = 0;
 	__u32 zero = 0;
 
-	if (!b->l.on[PART_PROC] || bpf_map_lookup_elem(b->l.map[M_PROC_STATS].fd, &zero, b->vals))
+	if (!b->l->on[PART_PROC] || bpf_map_lookup_elem(b->l->map[M_PROC_STATS].fd, &zero, b->vals))
 		return 0;
 	for (int c = 0; c < b->ncpu; c++)
 		n += st[c].rb_drops;
 	return n;
 }
 
-static int read_proc(struct bpf_sampler *b, struct pc_sample *s, int exited)
+static int read_proc(struct bpf_reader *b, struct pc_sample *s, int exited)
 {
 	uint64_t *row;
 
-	/* Events are counted by bpf_read__event as they are consumed. */
+	/* Events are counted by on_event as they are consumed. */
 	ring_buffer__consume(b->rb);
 	row = pc_table_add(&s->t[PC_G_BPF_PROC], "proc");
 	if (!row)
@@ -602,7 +606,7 @@ static int read_proc(struct bpf_sampler *b, struct pc_sample *s, int exited)
 	return 0;
 }
 
-static void read_self(struct bpf_sampler *b, struct pc_sample *s)
+static void read_self(struct bpf_reader *b, struct pc_sample *s)
 {
 	struct bpf_prog_cost cost[16];
 	int i = pc_table_find(&s->t[PC_G_SELF], "self"), n;
@@ -621,7 +625,7 @@ static void read_self(struct bpf_sampler *b, struct pc_sample *s)
 	 */
 	now = pc_now_mono();
 	if (!b->cost_at || now - b->cost_at >= COST_EVERY_NS) {
-		n = bpf_sampler__costs(b, cost, 16);
+		n = bpf_loaded__costs(b->l, cost, 16);
 		if (n < 0)
 			warn_once(b, W_COST, "cannot read BPF program statistics", -n);
 		for (int k = 0; k < n && k < 16; k++) {
@@ -638,20 +642,19 @@ static void read_self(struct bpf_sampler *b, struct pc_sample *s)
 	row[PC_SELF_RB_DROPS] = b->drops;
 }
 
-int bpf_sampler__read(struct bpf_sampler *b, struct pc_sample *s)
+int bpf_reader__events(struct bpf_reader *b, int fd)
 {
-	return bpf_sampler__read_some(b, s, 0);
+	b->rb = ring_buffer__new(fd, on_event, b, NULL);
+	return b->rb ? 0 : -errno;
 }
 
-int bpf_sampler__read_some(struct bpf_sampler *b, struct pc_sample *s, unsigned skip)
+int bpf_reader__read(struct bpf_reader *b, struct pc_sample *s, unsigned skip)
 {
 	int err = 0, cg;
 
-	if (!b || !s)
-		return -EINVAL;
 	cg = b->want_cgroup && !(skip & BPF_READ_NO_CGROUP);
 	bpf_names__tick(b->names);
-	if (b->l.on[PART_SCHED]) {
+	if (b->l->on[PART_SCHED]) {
 		/*
 		 * The cgroup map before the CPUs' pending time: a flush in between
 		 * then makes this tick short by the flushed time (caught up next
@@ -665,9 +668,9 @@ int bpf_sampler__read_some(struct bpf_sampler *b, struct pc_sample *s, unsigned 
 		if (!err && cg)
 			err = cg_clamp(b, s);
 	}
-	if (!err && b->l.on[PART_BLK] && !(skip & BPF_READ_NO_BLK))
+	if (!err && b->l->on[PART_BLK] && !(skip & BPF_READ_NO_BLK))
 		err = read_blk(b, s);
-	if (!err && b->l.on[PART_PROC])
+	if (!err && b->l->on[PART_PROC])
 		err = read_proc(b, s, !(skip & BPF_READ_NO_EXITED));
 	if (!err)
 		read_self(b, s);

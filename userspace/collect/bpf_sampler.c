@@ -2,7 +2,7 @@
 /*
  * bpf_sampler.c: the lifecycle of the eBPF sampler (include/pc/bpf_sampler.h):
  * the programs are loaded and attached by a short-lived child (bpf_load.c),
- * whose fds we keep; this file holds them, the ring buffer of events and
+ * whose fds we keep; this file holds them, their reader (bpf_read.c) and
  * BPF run-time statistics (enabled by fd for as long as the sampler lives),
  * and reports what runs. Draining the maps into a sample is bpf_read.c.
  */
@@ -53,7 +53,7 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *o, cha
 	b->stats_fd = -1;
 	for (int m = 0; m < M_MAX; m++)
 		b->l.map[m].fd = -1;
-	err = bpf_read__init(b);
+	err = bpf_reader__init(&b->rd, &b->l);
 	if (err) {
 		snprintf(why, whylen, "cannot set up: %s", strerror(-err));
 		goto cleanup;
@@ -61,7 +61,7 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *o, cha
 	err = bpf_load(o, &b->l, why, whylen);
 	if (err)
 		goto cleanup;
-	if (b->l.on[PART_SCHED] && (err = bpf_read__map_cpus(b))) {
+	if (b->l.on[PART_SCHED] && (err = bpf_reader__map_cpus(&b->rd))) {
 		bpf_note(b->l.missing, sizeof(b->l.missing),
 			 "sched: cannot map its CPU array: %s (exact CPU busy, run-queue latency, "
 			 "cgroup CPU missing)",
@@ -69,16 +69,13 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *o, cha
 		b->l.on[PART_SCHED] = 0;
 		err = 0;
 	}
-	b->want_cgroup = !(o->flags & BPF_SAMPLER_NO_CGROUP);
-	b->want_runq = b->l.want_runq;
-	if (b->l.on[PART_PROC]) {
-		b->rb = ring_buffer__new(b->l.map[M_EVENTS].fd, bpf_read__event, b, NULL);
-		if (!b->rb) {
-			bpf_note(b->l.missing, sizeof(b->l.missing),
-				 "proc ring buffer: %s (exec/exit events missing)",
-				 strerror(errno));
-			b->l.on[PART_PROC] = 0;
-		}
+	b->rd.want_cgroup = !(o->flags & BPF_SAMPLER_NO_CGROUP);
+	b->rd.want_runq = b->l.want_runq;
+	if (b->l.on[PART_PROC] && (err = bpf_reader__events(&b->rd, b->l.map[M_EVENTS].fd))) {
+		bpf_note(b->l.missing, sizeof(b->l.missing),
+			 "proc ring buffer: %s (exec/exit events missing)", strerror(-err));
+		b->l.on[PART_PROC] = 0;
+		err = 0;
 	}
 	/* Run time and count per program; held by fd, so it ends with us (not the sysctl). */
 	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -118,31 +115,28 @@ int bpf_sampler__uses_btf(const struct bpf_sampler *b)
 
 int bpf_sampler__costs(const struct bpf_sampler *b, struct bpf_prog_cost *out, int max)
 {
-	struct bpf_prog_info info;
-	__u32 len;
+	return bpf_loaded__costs(&b->l, out, max);
+}
 
-	for (int i = 0; i < b->l.nprogs; i++) {
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		if (bpf_obj_get_info_by_fd(b->l.prog_fd[i], &info, &len))
-			return -errno;
-		if (i < max && out) {
-			snprintf(out[i].name, sizeof(out[i].name), "%s", b->l.prog_name[i]);
-			out[i].run_ns = info.run_time_ns;
-			out[i].run_cnt = info.run_cnt;
-		}
-	}
-	return b->l.nprogs;
+int bpf_sampler__read(struct bpf_sampler *b, struct pc_sample *s)
+{
+	return bpf_sampler__read_some(b, s, 0);
+}
+
+int bpf_sampler__read_some(struct bpf_sampler *b, struct pc_sample *s, unsigned skip)
+{
+	if (!b || !s)
+		return -EINVAL;
+	return bpf_reader__read(&b->rd, s, skip);
 }
 
 void bpf_sampler__close(struct bpf_sampler *b)
 {
 	if (!b)
 		return;
-	ring_buffer__free(b->rb);
+	bpf_reader__fini(&b->rd);
 	bpf_loaded__close(&b->l);
 	if (b->stats_fd >= 0)
 		close(b->stats_fd);
-	bpf_read__fini(b);
 	free(b);
 }

@@ -76,6 +76,130 @@ static void put_key(FILE *f, uint64_t ts, const char *key)
 	}
 }
 
+/* One eBPF group of an interval: its tables in both samples and its own interval. */
+struct bx_group {
+	const struct pc_table *p, *c;
+	double itv;
+	uint64_t ts;
+};
+
+static void bx_cpu(struct exp_bpf_csv *b, const struct bx_group *gr)
+{
+	const struct pc_table *p = gr->p, *c = gr->c;
+	FILE *f = b->f[BX_CPU].f;
+
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
+
+		if (!pv)
+			continue;
+		put_key(f, gr->ts, c->key[r]);
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_BCPU_BUSY_NS, gr->itv) / 1e7);
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_BCPU_SWITCHES, gr->itv));
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_BCPU_UNSEEN, gr->itv));
+		fputc('\n', f);
+	}
+}
+
+static void bx_runq(struct exp_bpf_csv *b, const struct bx_group *gr)
+{
+	const struct pc_table *p = gr->p, *c = gr->c;
+	struct exp_hist h;
+
+	if (!c->nrows || !exp_prev_row(p, c, 0))
+		return;
+	exp_hist(exp_prev_row(p, c, 0), pc_table_row(c, 0), PC_RUNQ_B0, PC_RUNQ_COUNT,
+		 PC_RUNQ_SUM_US, gr->itv, &h);
+	put_key(b->f[BX_RUNQ].f, gr->ts, NULL);
+	put_hist(b->f[BX_RUNQ].f, &h, 1);
+	fputc('\n', b->f[BX_RUNQ].f);
+}
+
+static void bx_blk(struct exp_bpf_csv *b, const struct bx_group *gr)
+{
+	static const unsigned cols[] = {PC_BLK_RD_IOS, PC_BLK_RD_BYTES, PC_BLK_WR_IOS,
+					PC_BLK_WR_BYTES};
+	const struct pc_table *p = gr->p, *c = gr->c;
+	FILE *f = b->f[BX_BLK].f;
+	struct exp_hist h;
+
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
+
+		if (!pv)
+			continue;
+		exp_hist(pv, v, PC_BLK_B0, PC_BLK_COUNT, PC_BLK_SUM_US, gr->itv, &h);
+		put_key(f, gr->ts, c->key[r]);
+		put_hist(f, &h, 0);
+		for (size_t i = 0; i < sizeof(cols) / sizeof(*cols); i++) {
+			fputc(',', f);
+			exp_putd(f, exp_rate(pv, v, cols[i], gr->itv));
+		}
+		for (unsigned i = 0; i < PC_HIST_BUCKETS; i++)
+			fprintf(f, ",%llu", (unsigned long long)h.d[i]);
+		fputc('\n', f);
+	}
+}
+
+static void bx_cgroup(struct exp_bpf_csv *b, const struct bx_group *gr)
+{
+	const struct pc_table *p = gr->p, *c = gr->c;
+	FILE *f = b->f[BX_CGROUP].f;
+
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
+
+		if (!pv)
+			continue;
+		put_key(f, gr->ts, c->key[r]);
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_CG_CPU_NS, gr->itv) / 1e7);
+		fputc('\n', f);
+	}
+}
+
+static void bx_proc(struct exp_bpf_csv *b, const struct bx_group *gr)
+{
+	const struct pc_table *p = gr->p, *c = gr->c;
+	const uint64_t *pv, *v;
+	FILE *f = b->f[BX_PROC].f;
+
+	if (!c->nrows || !exp_prev_row(p, c, 0))
+		return;
+	pv = exp_prev_row(p, c, 0);
+	v = pc_table_row(c, 0);
+	put_key(f, gr->ts, NULL);
+	fputc(',', f);
+	exp_putd(f, exp_rate(pv, v, PC_PROC_EXECS, gr->itv));
+	fputc(',', f);
+	exp_putd(f, exp_rate(pv, v, PC_PROC_EXITS, gr->itv));
+	fputc(',', f);
+	exp_putd(f, exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, gr->itv) / 1e7);
+	fputc('\n', f);
+}
+
+static void bx_exited(struct exp_bpf_csv *b, const struct bx_group *gr)
+{
+	const struct pc_table *p = gr->p, *c = gr->c;
+	FILE *f = b->f[BX_EXITED].f;
+
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_or_zero(p, c, r), *v = pc_table_row(c, r);
+
+		if (!pv || v[PC_EXITED_TASKS] == pv[PC_EXITED_TASKS])
+			continue; /* none of it exited this interval */
+		put_key(f, gr->ts, c->key[r]);
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_EXITED_TASKS, gr->itv));
+		fputc(',', f);
+		exp_putd(f, exp_rate(pv, v, PC_EXITED_CPU_NS, gr->itv) / 1e7);
+		fputc('\n', f);
+	}
+}
+
 /*
  * The collector reads some eBPF groups less often than every tick (block,
  * cgroup and exited rows every 100 ms at 10 ms): prev then holds the group's
@@ -85,10 +209,13 @@ static void put_key(FILE *f, uint64_t ts, const char *key)
 int exp_bpf_csv_interval(struct exp_bpf_csv *b, const struct pc_export *x,
 			 const struct pc_sample *ps, const struct pc_sample *cs)
 {
-	const struct pc_table *p, *c;
-	struct exp_hist h;
-	uint64_t ts = cs->time_ns;
-	double itv;
+	static const struct {
+		int g;
+		void (*write)(struct exp_bpf_csv *b, const struct bx_group *gr);
+	} groups[] = {
+	    {PC_G_BPF_CPU, bx_cpu},	  {PC_G_BPF_RUNQ, bx_runq}, {PC_G_BPF_BLK, bx_blk},
+	    {PC_G_BPF_CGROUP, bx_cgroup}, {PC_G_BPF_PROC, bx_proc}, {PC_G_BPF_EXITED, bx_exited},
+	};
 	int rc;
 
 	if (!b->open) {
@@ -102,90 +229,11 @@ int exp_bpf_csv_interval(struct exp_bpf_csv *b, const struct pc_export *x,
 		if (rc < 0)
 			return rc;
 	}
-	c = &cs->t[PC_G_BPF_CPU], p = &ps->t[PC_G_BPF_CPU], itv = exp_itv(x, cs, PC_G_BPF_CPU);
-	for (uint32_t r = 0; r < c->nrows; r++) {
-		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
-		FILE *f = b->f[BX_CPU].f;
+	for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
+		int g = groups[i].g;
+		struct bx_group gr = {&ps->t[g], &cs->t[g], exp_itv(x, cs, g), cs->time_ns};
 
-		if (!pv)
-			continue;
-		put_key(f, ts, c->key[r]);
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_BCPU_BUSY_NS, itv) / 1e7);
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_BCPU_SWITCHES, itv));
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_BCPU_UNSEEN, itv));
-		fputc('\n', f);
-	}
-	c = &cs->t[PC_G_BPF_RUNQ], p = &ps->t[PC_G_BPF_RUNQ], itv = exp_itv(x, cs, PC_G_BPF_RUNQ);
-	if (c->nrows && exp_prev_row(p, c, 0)) {
-		exp_hist(exp_prev_row(p, c, 0), pc_table_row(c, 0), PC_RUNQ_B0, PC_RUNQ_COUNT,
-			 PC_RUNQ_SUM_US, itv, &h);
-		put_key(b->f[BX_RUNQ].f, ts, NULL);
-		put_hist(b->f[BX_RUNQ].f, &h, 1);
-		fputc('\n', b->f[BX_RUNQ].f);
-	}
-	c = &cs->t[PC_G_BPF_BLK], p = &ps->t[PC_G_BPF_BLK], itv = exp_itv(x, cs, PC_G_BPF_BLK);
-	for (uint32_t r = 0; r < c->nrows; r++) {
-		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
-		FILE *f = b->f[BX_BLK].f;
-		static const unsigned cols[] = {PC_BLK_RD_IOS, PC_BLK_RD_BYTES, PC_BLK_WR_IOS,
-						PC_BLK_WR_BYTES};
-
-		if (!pv)
-			continue;
-		exp_hist(pv, v, PC_BLK_B0, PC_BLK_COUNT, PC_BLK_SUM_US, itv, &h);
-		put_key(f, ts, c->key[r]);
-		put_hist(f, &h, 0);
-		for (size_t i = 0; i < sizeof(cols) / sizeof(*cols); i++) {
-			fputc(',', f);
-			exp_putd(f, exp_rate(pv, v, cols[i], itv));
-		}
-		for (unsigned i = 0; i < PC_HIST_BUCKETS; i++)
-			fprintf(f, ",%llu", (unsigned long long)h.d[i]);
-		fputc('\n', f);
-	}
-	c = &cs->t[PC_G_BPF_CGROUP], p = &ps->t[PC_G_BPF_CGROUP],
-	itv = exp_itv(x, cs, PC_G_BPF_CGROUP);
-	for (uint32_t r = 0; r < c->nrows; r++) {
-		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
-
-		if (!pv)
-			continue;
-		put_key(b->f[BX_CGROUP].f, ts, c->key[r]);
-		fputc(',', b->f[BX_CGROUP].f);
-		exp_putd(b->f[BX_CGROUP].f, exp_rate(pv, v, PC_CG_CPU_NS, itv) / 1e7);
-		fputc('\n', b->f[BX_CGROUP].f);
-	}
-	c = &cs->t[PC_G_BPF_PROC], p = &ps->t[PC_G_BPF_PROC], itv = exp_itv(x, cs, PC_G_BPF_PROC);
-	if (c->nrows && exp_prev_row(p, c, 0)) {
-		const uint64_t *pv = exp_prev_row(p, c, 0), *v = pc_table_row(c, 0);
-		FILE *f = b->f[BX_PROC].f;
-
-		put_key(f, ts, NULL);
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_PROC_EXECS, itv));
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_PROC_EXITS, itv));
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, itv) / 1e7);
-		fputc('\n', f);
-	}
-	c = &cs->t[PC_G_BPF_EXITED], p = &ps->t[PC_G_BPF_EXITED],
-	itv = exp_itv(x, cs, PC_G_BPF_EXITED);
-	for (uint32_t r = 0; r < c->nrows; r++) {
-		const uint64_t *pv = exp_prev_or_zero(p, c, r), *v = pc_table_row(c, r);
-		FILE *f = b->f[BX_EXITED].f;
-
-		if (!pv || v[PC_EXITED_TASKS] == pv[PC_EXITED_TASKS])
-			continue; /* none of it exited this interval */
-		put_key(f, ts, c->key[r]);
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_EXITED_TASKS, itv));
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_EXITED_CPU_NS, itv) / 1e7);
-		fputc('\n', f);
+		groups[i].write(b, &gr);
 	}
 	return 0;
 }

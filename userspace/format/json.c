@@ -303,12 +303,165 @@ static size_t skip_ws(const char *s, size_t i, size_t len)
 	return i;
 }
 
+/*
+ * The parser is a small state machine over one pass of the text: a value is
+ * expected, a member name is expected, or a value just ended (then a ',' or
+ * the closer of the innermost open container). Each step returns the next
+ * state or a negative errno; the open containers are a stack of tokens.
+ */
+enum jstate { J_VALUE, J_KEY, J_AFTER, J_DONE };
+
+struct jparse {
+	struct json_doc *doc;
+	const char *text;
+	size_t len, i;
+	uint32_t stack[JSON_MAX_DEPTH];
+	int depth;
+};
+
+/* The innermost open container is an array: the value just parsed is one more element. */
+static void count_element(struct jparse *p)
+{
+	struct json_tok *tok = p->doc->tok;
+
+	if (p->depth && tok[p->stack[p->depth - 1]].type == JSON_ARRAY)
+		tok[p->stack[p->depth - 1]].size++;
+}
+
+/* An object or array opens at text[i]. */
+static int open_container(struct jparse *p)
+{
+	struct json_doc *doc = p->doc;
+	const char *text = p->text;
+	int t;
+
+	if (p->depth == JSON_MAX_DEPTH)
+		return fail(doc, p->i, "nesting deeper than %d", JSON_MAX_DEPTH);
+	t = tok_new(doc, text[p->i] == '{' ? JSON_OBJECT : JSON_ARRAY, p->i);
+	if (t < 0)
+		return t;
+	count_element(p);
+	p->stack[p->depth++] = (uint32_t)t;
+	p->i = skip_ws(text, p->i + 1, p->len);
+	if (p->i < p->len && (text[p->i] == '}' || text[p->i] == ']'))
+		return J_AFTER; /* empty; the closer is checked there */
+	return doc->tok[t].type == JSON_OBJECT ? J_KEY : J_VALUE;
+}
+
+/* true, false or null at text[i]: its token, or a negative errno. */
+static int parse_literal(struct jparse *p)
+{
+	const char *text = p->text;
+	const char *lit = text[p->i] == 't' ? "true" : text[p->i] == 'f' ? "false" : "null";
+	size_t n = strlen(lit);
+	char b[16];
+	int t;
+
+	if (p->len - p->i < n || memcmp(text + p->i, lit, n))
+		return fail(p->doc, p->i, "unexpected %s", what(p->doc, p->i, b, sizeof(b)));
+	t = tok_new(p->doc, text[p->i] == 'n' ? JSON_NULL : JSON_BOOL, p->i);
+	if (t < 0)
+		return t;
+	p->doc->tok[t].len = (uint32_t)n;
+	p->i += n;
+	return t;
+}
+
+static int step_value(struct jparse *p)
+{
+	const char *text = p->text;
+	char b[16];
+	int t;
+
+	p->i = skip_ws(text, p->i, p->len);
+	if (p->i >= p->len)
+		return fail(p->doc, p->i, "unexpected end of input, expected a value");
+	switch (text[p->i]) {
+	case '{':
+	case '[':
+		return open_container(p);
+	case '"':
+		t = parse_string(p->doc, &p->i);
+		break;
+	case 't':
+	case 'f':
+	case 'n':
+		t = parse_literal(p);
+		break;
+	default:
+		if (text[p->i] != '-' && (text[p->i] < '0' || text[p->i] > '9'))
+			return fail(p->doc, p->i, "unexpected %s, expected a value",
+				    what(p->doc, p->i, b, sizeof(b)));
+		t = parse_number(p->doc, &p->i);
+		break;
+	}
+	if (t < 0)
+		return t;
+	count_element(p);
+	return J_AFTER;
+}
+
+static int step_after(struct jparse *p)
+{
+	struct json_doc *doc = p->doc;
+	const char *text = p->text;
+	char b[16];
+	int t;
+
+	p->i = skip_ws(text, p->i, p->len);
+	if (!p->depth) {
+		if (p->i != p->len)
+			return fail(doc, p->i, "trailing %s after the document",
+				    what(doc, p->i, b, sizeof(b)));
+		return J_DONE;
+	}
+	t = (int)p->stack[p->depth - 1];
+	if (p->i >= p->len)
+		return fail(doc, p->i, "unexpected end of input in %s opened at offset %u",
+			    doc->tok[t].type == JSON_OBJECT ? "object" : "array",
+			    doc->tok[t].start);
+	if (text[p->i] == ',' && doc->tok[t].size) {
+		p->i++;
+		return doc->tok[t].type == JSON_OBJECT ? J_KEY : J_VALUE;
+	}
+	if (text[p->i] == (doc->tok[t].type == JSON_OBJECT ? '}' : ']')) {
+		p->i++;
+		doc->tok[t].span = doc->ntok - (uint32_t)t;
+		doc->tok[t].len = (uint32_t)(p->i - doc->tok[t].start);
+		p->depth--;
+		return J_AFTER;
+	}
+	return fail(doc, p->i, "unexpected %s, expected %s", what(doc, p->i, b, sizeof(b)),
+		    doc->tok[t].type == JSON_OBJECT ? "',' or '}'" : "',' or ']'");
+}
+
+static int step_key(struct jparse *p)
+{
+	struct json_doc *doc = p->doc;
+	const char *text = p->text;
+	char b[16];
+	int t;
+
+	p->i = skip_ws(text, p->i, p->len);
+	if (p->i >= p->len || text[p->i] != '"')
+		return fail(doc, p->i, "unexpected %s, expected a member name",
+			    what(doc, p->i, b, sizeof(b)));
+	t = parse_string(doc, &p->i);
+	if (t < 0)
+		return t;
+	doc->tok[p->stack[p->depth - 1]].size++;
+	p->i = skip_ws(text, p->i, p->len);
+	if (p->i >= p->len || text[p->i] != ':')
+		return fail(doc, p->i, "unexpected %s, expected ':'",
+			    what(doc, p->i, b, sizeof(b)));
+	p->i++;
+	return J_VALUE; /* the member's value: counted with its name, not as an element */
+}
+
 int json_parse(struct json_doc *doc, const char *text, size_t len)
 {
-	uint32_t stack[JSON_MAX_DEPTH];
-	int depth = 0, t;
-	size_t i = 0;
-	char b[16];
+	struct jparse p = {.doc = doc, .text = text, .len = len};
+	int state = J_VALUE;
 
 	doc->text = text;
 	doc->len = len;
@@ -316,103 +469,11 @@ int json_parse(struct json_doc *doc, const char *text, size_t len)
 	doc->err[0] = 0;
 	if (len >= UINT32_MAX)
 		return fail(doc, 0, "document of %zu bytes is too large", len);
-
-value:
-	i = skip_ws(text, i, len);
-	if (i >= len)
-		return fail(doc, i, "unexpected end of input, expected a value");
-	switch (text[i]) {
-	case '{':
-	case '[':
-		if (depth == JSON_MAX_DEPTH)
-			return fail(doc, i, "nesting deeper than %d", JSON_MAX_DEPTH);
-		t = tok_new(doc, text[i] == '{' ? JSON_OBJECT : JSON_ARRAY, i);
-		if (t < 0)
-			return t;
-		if (depth && doc->tok[stack[depth - 1]].type == JSON_ARRAY)
-			doc->tok[stack[depth - 1]].size++;
-		stack[depth++] = (uint32_t)t;
-		i = skip_ws(text, i + 1, len);
-		if (i < len && (text[i] == '}' || text[i] == ']'))
-			goto after; /* empty; the closer is checked there */
-		if (doc->tok[t].type == JSON_OBJECT)
-			goto key;
-		goto value;
-	case '"':
-		t = parse_string(doc, &i);
-		if (t < 0)
-			return t;
-		break;
-	case 't':
-	case 'f':
-	case 'n': {
-		const char *lit = text[i] == 't' ? "true" : text[i] == 'f' ? "false" : "null";
-		size_t n = strlen(lit);
-
-		if (len - i < n || memcmp(text + i, lit, n))
-			return fail(doc, i, "unexpected %s", what(doc, i, b, sizeof(b)));
-		t = tok_new(doc, text[i] == 'n' ? JSON_NULL : JSON_BOOL, i);
-		if (t < 0)
-			return t;
-		doc->tok[t].len = (uint32_t)n;
-		i += n;
-		break;
-	}
-	default:
-		if (text[i] != '-' && (text[i] < '0' || text[i] > '9'))
-			return fail(doc, i, "unexpected %s, expected a value",
-				    what(doc, i, b, sizeof(b)));
-		t = parse_number(doc, &i);
-		if (t < 0)
-			return t;
-		break;
-	}
-	if (depth && doc->tok[stack[depth - 1]].type == JSON_ARRAY)
-		doc->tok[stack[depth - 1]].size++;
-
-after:
-	i = skip_ws(text, i, len);
-	if (!depth) {
-		if (i != len)
-			return fail(doc, i, "trailing %s after the document",
-				    what(doc, i, b, sizeof(b)));
-		return 0;
-	}
-	t = (int)stack[depth - 1];
-	if (i >= len)
-		return fail(doc, i, "unexpected end of input in %s opened at offset %u",
-			    doc->tok[t].type == JSON_OBJECT ? "object" : "array",
-			    doc->tok[t].start);
-	if (text[i] == ',' && doc->tok[t].size) {
-		i++;
-		if (doc->tok[t].type == JSON_OBJECT)
-			goto key;
-		goto value;
-	}
-	if (text[i] == (doc->tok[t].type == JSON_OBJECT ? '}' : ']')) {
-		i++;
-		doc->tok[t].span = doc->ntok - (uint32_t)t;
-		doc->tok[t].len = (uint32_t)(i - doc->tok[t].start);
-		depth--;
-		goto after;
-	}
-	return fail(doc, i, "unexpected %s, expected %s", what(doc, i, b, sizeof(b)),
-		    doc->tok[t].type == JSON_OBJECT ? "',' or '}'" : "',' or ']'");
-
-key:
-	i = skip_ws(text, i, len);
-	if (i >= len || text[i] != '"')
-		return fail(doc, i, "unexpected %s, expected a member name",
-			    what(doc, i, b, sizeof(b)));
-	t = parse_string(doc, &i);
-	if (t < 0)
-		return t;
-	doc->tok[stack[depth - 1]].size++;
-	i = skip_ws(text, i, len);
-	if (i >= len || text[i] != ':')
-		return fail(doc, i, "unexpected %s, expected ':'", what(doc, i, b, sizeof(b)));
-	i++;
-	goto value; /* the member's value: counted with its name, not as an element */
+	while (state >= 0 && state != J_DONE)
+		state = state == J_VALUE ? step_value(&p)
+			: state == J_KEY ? step_key(&p)
+					 : step_after(&p);
+	return state < 0 ? state : 0;
 }
 
 void json_free(struct json_doc *doc)

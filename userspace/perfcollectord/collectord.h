@@ -2,7 +2,7 @@
 /*
  * perfcollectord's modes, sharing one set of parsed options. main.c parses
  * the command line, the configuration file and pcc's environment; each mode
- * runs the sampling loop with its own writer.
+ * runs the sampling loop (loop.c) with its own sink.
  */
 #ifndef COLLECTORD_H
 #define COLLECTORD_H
@@ -39,19 +39,55 @@ extern volatile sig_atomic_t cd_stop;
 struct pc_sampler;
 struct pc_sample;
 
-/* A mode's writer: called once per sample; returns 0 or a negative errno. */
-struct cd_writer {
-	int (*write)(void *ctx, struct pc_sampler *sp, const struct pc_sample *s);
-	int (*sync)(void *ctx);
-	void *ctx;
+/*
+ * The sampling loop (loop.c), one for every mode: it opens the sampler,
+ * takes sample 0 at once, then one sample per tick on the ticker's absolute
+ * deadlines, turns missed deadlines into a PC_GAP_OVERRUN gap on the next
+ * sample, and ends when count samples are due, *stop is set or the sink
+ * says so. What a mode does with the samples is its sink.
+ */
+struct cd_loop {
+	const char *root; /* /proc root, for tests; NULL for / */
+	unsigned sampler_flags;
+	uint32_t host, run;
+	uint64_t interval_ns;
+	uint64_t count;		     /* samples due, missed ones included; 0: until stopped */
+	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
+	/*
+	 * File modes (local, pcc): the output their messages name. With it the
+	 * loop says "collecting" after sample 0 is written and synced and "done"
+	 * at the end (unless quiet), and warns once of text /proc printed that is
+	 * not understood. NULL (server mode): the sink says what it has to.
+	 */
+	const char *output;
+	uint64_t duration_ns; /* for "collecting" */
+	int quiet;
 };
 
 /*
- * The sampling loop shared by the modes: opens the sampler, takes sample 0
- * at once, writes and syncs it, says "collecting", then one sample per tick
- * until the count is reached or a signal arrives. Returns the exit status.
+ * A mode's sink. Only write is required. A negative errno from write or
+ * sync ends the loop with exit status 1.
  */
-int cd_loop(const struct cd_opts *o, struct cd_writer *w);
+struct cd_sink {
+	/* One sample, as taken (the sink may renumber or trim it). */
+	int (*write)(void *ctx, struct pc_sampler *sp, struct pc_sample *s);
+	/* Make what was written durable: after sample 0 and at the end. */
+	int (*sync)(void *ctx);
+	/* Once, the sampler open, before sample 0 (due at deadline) is taken. */
+	void (*start)(void *ctx, struct pc_sampler *sp, uint64_t deadline);
+	/* Before each tick: nonzero to take no sample this tick (the sink marks the gap). */
+	int (*full)(void *ctx, struct pc_sampler *sp);
+	/* A sample could not be taken: 0 to go on without it; else, or with no hook, it ends. */
+	int (*failed)(void *ctx, uint64_t deadline, int err);
+	/* Nonzero: end the loop, checked before every tick (server mode: the run changed). */
+	int (*stopped)(void *ctx);
+	void *ctx;
+};
+
+/* Run the loop; returns the exit status (0, or 1 when the sampler or the sink failed). */
+int cd_loop(const struct cd_loop *l, const struct cd_sink *k);
+/* The loop of a file mode's options: their sampler, ticks, count and output; stop is &cd_stop. */
+void cd_loop_of(struct cd_loop *l, const struct cd_opts *o);
 
 /* Each returns the process exit status. */
 int cd_run_local(const struct cd_opts *o);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* local.c: perfcollectord's local mode: the sampling loop into a native collection file. */
+/* local.c: perfcollectord's local mode: the sampling loop's sink is a native collection file. */
 #include <errno.h>
 #include <string.h>
 
@@ -11,7 +11,7 @@
 
 #define COLL_GROUP_NS 100000000ull
 
-static int write_sample(void *ctx, struct pc_sampler *sp, const struct pc_sample *s)
+static int write_sample(void *ctx, struct pc_sampler *sp, struct pc_sample *s)
 {
 	(void)sp;
 	return coll__append(ctx, s);
@@ -26,7 +26,8 @@ int cd_run_local(const struct cd_opts *o)
 {
 	struct pc_sysinfo si;
 	struct pc_coll *c;
-	struct cd_writer w = {write_sample, sync_coll, NULL};
+	struct cd_sink k = {.write = write_sample, .sync = sync_coll};
+	struct cd_loop l;
 	int status, ret;
 
 	if (pc_sysinfo_read(&si, o->root))
@@ -43,8 +44,9 @@ int cd_run_local(const struct cd_opts *o)
 	/* Below 100 ms a write(2) per sample is a tenth of the cost: group them by 100 ms. */
 	if (o->interval_ns < COLL_GROUP_NS)
 		coll__set_flush(c, COLL_GROUP_NS);
-	w.ctx = c;
-	status = cd_loop(o, &w);
+	k.ctx = c;
+	cd_loop_of(&l, o);
+	status = cd_loop(&l, &k);
 	ret = coll__close(c);
 	if (ret) {
 		log_warnx("closing %s: %s", o->output, strerror(-ret));

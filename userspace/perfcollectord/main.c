@@ -87,6 +87,20 @@ uint64_t cd_sample_count(const struct cd_opts *o)
 	return o->duration_ns / o->interval_ns ? o->duration_ns / o->interval_ns : 1;
 }
 
+void cd_loop_of(struct cd_loop *l, const struct cd_opts *o)
+{
+	*l = (struct cd_loop){.root = o->root,
+			      .sampler_flags = o->sampler_flags,
+			      .host = o->host,
+			      .run = o->run,
+			      .interval_ns = o->interval_ns,
+			      .count = cd_sample_count(o),
+			      .stop = &cd_stop,
+			      .output = o->output,
+			      .duration_ns = o->duration_ns,
+			      .quiet = o->quiet};
+}
+
 static void parse_interval(const char *flag, const char *v, uint64_t *out)
 {
 	int r = pc_parse_duration(v, out);
@@ -186,118 +200,160 @@ static char *default_output(void)
 	return path;
 }
 
-int main(int argc, char **argv)
-{
-	struct cd_opts o = {.mode = CD_LOCAL,
-			    .interval_ns = 1000000000ULL,
-			    .spool_mem = SPOOL_DEFAULT_MEM,
-			    .spool_file = SPOOL_DEFAULT_FILE,
-			    .batch_ns = 1000000000ULL};
-	int listen_cmdline = 0, allowed_cmdline = 0, nconf, mode_set = 0;
-	const char *prog = basename(argv[0]);
+/* The parsed command line and configuration file, with what parsing needs to remember. */
+struct cd_args {
+	struct cd_opts o;
+	int ac;
 	char **av;
-	int ac, c, as_pcc = !strcmp(prog, "pcc");
+	int nconf; /* av[1..nconf] came from the configuration file */
+	int mode_set;
+	int listen_cmdline, allowed_cmdline;
+};
 
-	log_init(argv[0], 0);
-	/* av[1..nconf] came from the configuration file */
-	nconf = pc_cli_config("perfcollectord", longopts, argc, argv, &ac, &av);
-	while ((c = getopt_long(ac, av, "hvq", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (!strcmp(optarg, "local"))
-				o.mode = CD_LOCAL;
-			else if (!strcmp(optarg, "pcc"))
-				o.mode = CD_PCC;
-			else if (!strcmp(optarg, "server"))
-				o.mode = CD_SERVER;
-			else
-				fatalx("--mode=%s: unknown mode (local, pcc or server)", optarg);
-			mode_set = 1;
-			break;
-		case 'L':
-			list_add(&o.listen, &o.nlisten, &listen_cmdline, optind - 1 > nconf,
-				 optarg);
-			break;
-		case 'A':
-			list_add(&o.allowed, &o.nallowed, &allowed_cmdline, optind - 1 > nconf,
-				 optarg);
-			break;
-		case 'S':
-			o.sshid = optarg;
-			break;
-		case 'D':
-			o.datadir = optarg;
-			break;
-		case 'M':
-			parse_size("--spool-mem", optarg, &o.spool_mem);
-			break;
-		case 'F':
-			parse_size("--spool-file", optarg, &o.spool_file);
-			break;
-		case 'b':
-			parse_interval("--batch", optarg, &o.batch_ns);
-			break;
-		case 'd':
-			parse_duration("--duration", optarg, &o.duration_ns);
-			break;
-		case 'f':
-			parse_interval("--frequency", optarg, &o.interval_ns);
-			break;
-		case 'o':
-			o.output = optarg;
-			break;
-		case 'H':
-			o.host = pc_cli_u32("--host", optarg);
-			break;
-		case 'R':
-			o.run = pc_cli_u32("--run", optarg);
-			break;
-		case 'B':
-			o.sampler_flags |= PC_SAMPLER_NO_BPF;
-			break;
-		case 'r':
-			o.root = optarg;
-			break;
-		case 'c':
-			break;
-		case 'q':
-			o.quiet = 1;
-			break;
-		case 'v':
-			o.verbose = 1;
-			break;
-		default:
-			c = pc_cli_other_option(c, av, usage, 1);
-			free(o.listen); /* -h and bad options return: no leak to report */
-			free(o.allowed);
-			pc_config_free(ac, av);
+static void parse_mode(struct cd_args *a, const char *v)
+{
+	if (!strcmp(v, "local"))
+		a->o.mode = CD_LOCAL;
+	else if (!strcmp(v, "pcc"))
+		a->o.mode = CD_PCC;
+	else if (!strcmp(v, "server"))
+		a->o.mode = CD_SERVER;
+	else
+		fatalx("--mode=%s: unknown mode (local, pcc or server)", v);
+	a->mode_set = 1;
+}
+
+/* One option: -1 to go on, or the exit status (help, a bad option). */
+static int parse_option(struct cd_args *a, int c)
+{
+	struct cd_opts *o = &a->o;
+	int cmdline = optind - 1 > a->nconf;
+
+	switch (c) {
+	case 'm':
+		parse_mode(a, optarg);
+		break;
+	case 'L':
+		list_add(&o->listen, &o->nlisten, &a->listen_cmdline, cmdline, optarg);
+		break;
+	case 'A':
+		list_add(&o->allowed, &o->nallowed, &a->allowed_cmdline, cmdline, optarg);
+		break;
+	case 'S':
+		o->sshid = optarg;
+		break;
+	case 'D':
+		o->datadir = optarg;
+		break;
+	case 'M':
+		parse_size("--spool-mem", optarg, &o->spool_mem);
+		break;
+	case 'F':
+		parse_size("--spool-file", optarg, &o->spool_file);
+		break;
+	case 'b':
+		parse_interval("--batch", optarg, &o->batch_ns);
+		break;
+	case 'd':
+		parse_duration("--duration", optarg, &o->duration_ns);
+		break;
+	case 'f':
+		parse_interval("--frequency", optarg, &o->interval_ns);
+		break;
+	case 'o':
+		o->output = optarg;
+		break;
+	case 'H':
+		o->host = pc_cli_u32("--host", optarg);
+		break;
+	case 'R':
+		o->run = pc_cli_u32("--run", optarg);
+		break;
+	case 'B':
+		o->sampler_flags |= PC_SAMPLER_NO_BPF;
+		break;
+	case 'r':
+		o->root = optarg;
+		break;
+	case 'c':
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	case 'v':
+		o->verbose = 1;
+		break;
+	default:
+		return pc_cli_other_option(c, a->av, usage, 1);
+	}
+	return -1;
+}
+
+static void free_args(struct cd_args *a)
+{
+	free(a->o.listen);
+	free(a->o.allowed);
+	pc_config_free(a->ac, a->av);
+}
+
+/* The command line after the configuration file's flags; -1 to go on, or the exit status. */
+static int parse_args(struct cd_args *a, int argc, char **argv)
+{
+	int c;
+
+	a->nconf = pc_cli_config("perfcollectord", longopts, argc, argv, &a->ac, &a->av);
+	while ((c = getopt_long(a->ac, a->av, "hvq", longopts, NULL)) != -1) {
+		if ((c = parse_option(a, c)) >= 0) {
+			free_args(a); /* -h and bad options return: no leak to report */
 			return c;
 		}
 	}
-	if (optind < ac)
-		fatalx("unexpected argument '%s' (flags are --name=value)", av[optind]);
-	if (!pcc_env(&o, as_pcc) && o.mode == CD_PCC) {
+	if (optind < a->ac)
+		fatalx("unexpected argument '%s' (flags are --name=value)", a->av[optind]);
+	return -1;
+}
+
+/* pcc's environment, the mode a configured processor implies, and the default output. */
+static void settle_mode(struct cd_args *a, int as_pcc)
+{
+	struct cd_opts *o = &a->o;
+
+	if (!pcc_env(o, as_pcc) && o->mode == CD_PCC) {
 		char ival[32];
 
-		pc_format_duration(o.interval_ns, ival, sizeof(ival));
-		check_pcc_interval("--frequency", ival, o.interval_ns);
+		pc_format_duration(o->interval_ns, ival, sizeof(ival));
+		check_pcc_interval("--frequency", ival, o->interval_ns);
 	}
-	log_init(argv[0], o.verbose);
-	if (!mode_set && o.mode == CD_LOCAL && o.nallowed)
-		o.mode = CD_SERVER; /* a processor is configured */
-	if (o.mode == CD_SERVER && !o.nallowed)
+	if (!a->mode_set && o->mode == CD_LOCAL && o->nallowed)
+		o->mode = CD_SERVER; /* a processor is configured */
+	if (o->mode == CD_SERVER && !o->nallowed)
 		fatalx("server mode needs --allowedkeys=SHA256:... (the fingerprint "
 		       "`ssh-keygen -l -f KEY` prints for the processor's key)");
-	if (!o.output && o.mode != CD_SERVER)
-		o.output = default_output();
+	if (!o->output && o->mode != CD_SERVER)
+		o->output = default_output();
+}
 
+int main(int argc, char **argv)
+{
+	struct cd_args a = {.o = {.mode = CD_LOCAL,
+				  .interval_ns = 1000000000ULL,
+				  .spool_mem = SPOOL_DEFAULT_MEM,
+				  .spool_file = SPOOL_DEFAULT_FILE,
+				  .batch_ns = 1000000000ULL}};
+	const char *prog = basename(argv[0]);
+	int c;
+
+	log_init(argv[0], 0);
+	c = parse_args(&a, argc, argv);
+	if (c >= 0)
+		return c;
+	settle_mode(&a, !strcmp(prog, "pcc"));
+	log_init(argv[0], a.o.verbose);
 	pc_cli_stop_on_signals(&cd_stop, 1);
 
-	c = o.mode == CD_PCC	  ? cd_run_pcc(&o)
-	    : o.mode == CD_SERVER ? cd_run_server(&o)
-				  : cd_run_local(&o);
-	free(o.listen);
-	free(o.allowed);
-	pc_config_free(ac, av);
+	c = a.o.mode == CD_PCC	    ? cd_run_pcc(&a.o)
+	    : a.o.mode == CD_SERVER ? cd_run_server(&a.o)
+				    : cd_run_local(&a.o);
+	free_args(&a);
 	return c;
 }

@@ -74,7 +74,7 @@ static void line_start(FILE *f, uint64_t ts, const char *subsystem)
 	fputs(",\"measurement\":", f);
 }
 
-static int write_sample(void *ctx, struct pc_sampler *sp, const struct pc_sample *s)
+static int write_sample(void *ctx, struct pc_sampler *sp, struct pc_sample *s)
 {
 	FILE *f = ctx;
 	uint64_t ts = s->time_ns / 1000000000ULL;
@@ -130,19 +130,20 @@ static int sync_file(void *ctx)
 
 int cd_run_pcc(const struct cd_opts *o)
 {
-	struct cd_writer w = { write_sample, sync_file, NULL };
-	struct cd_opts po = *o;
+	struct cd_sink k = {.write = write_sample, .sync = sync_file};
+	struct cd_loop l;
 	FILE *f = fopen(o->output, "w");
 	int status;
 
+	cd_loop_of(&l, o);
 	/* pcc's format has no place for eBPF figures: do not load the programs */
-	po.sampler_flags |= PC_SAMPLER_NO_BPF | PC_SAMPLER_QUIET;
+	l.sampler_flags |= PC_SAMPLER_NO_BPF | PC_SAMPLER_QUIET;
 	if (!f) {
 		log_warn("cannot create %s", o->output);
 		return 1;
 	}
-	w.ctx = f;
-	status = cd_loop(&po, &w);
+	k.ctx = f;
+	status = cd_loop(&l, &k);
 	if (fclose(f)) {
 		log_warn("closing %s", o->output);
 		status = 1;

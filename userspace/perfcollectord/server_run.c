@@ -9,8 +9,9 @@
  *    ticker's absolute deadlines, grouped into batches (one codec stream
  *    each) sealed into the spool. When the spool has no room the sample is
  *    not taken: it is counted and the next one carries a PC_GAP_SPOOL_FULL
- *    gap. (A loop of its own rather than cd_loop: it starts, stops and
- *    changes interval on the processor's orders and numbers across restarts.)
+ *    gap. The ticks are cd_loop's (loop.c), as in the other modes; this is
+ *    its sink (a spool batch), and the thread runs the loop again whenever
+ *    the processor starts, stops or changes the run.
  *  - start, stop and status as the sessions ask for them.
  */
 #include <errno.h>
@@ -158,13 +159,17 @@ void srv_state_load(struct srv *S)
 
 struct runctx {
 	struct srv *S;
-	struct pc_sampler *sp;
+	unsigned gen; /* S->gen when the run began */
 	struct pc_enc enc;
 	struct pc_buf batch;
-	struct pc_sample s;
 	uint32_t host, run, mask;
+	uint64_t interval, start_ns;
+	int resume;	   /* the run was on when the collector last stopped */
+	uint64_t seq_base; /* added to the sampler's numbers: they go on from the spool */
 	uint64_t bseq, first_seq, first_ns, last_ns, opened_mono;
 	uint32_t nb;
+	uint64_t est;		/* room the next sample needs */
+	int full_since;		/* the spool is full: samples are being dropped */
 	uint64_t lost_unsealed; /* samples lost after they were taken (spool refused their batch) */
 };
 
@@ -188,148 +193,183 @@ static void seal(struct runctx *r)
 	r->batch.len = 0;
 }
 
-static int changed(struct srv *S, unsigned gen)
+static void add_sample(struct runctx *r, struct pc_sample *s)
 {
-	int c;
+	int ret;
 
-	pthread_mutex_lock(&S->mu);
-	c = S->gen != gen || cd_stop;
-	pthread_mutex_unlock(&S->mu);
-	return c;
-}
-
-static void add_sample(struct runctx *r, uint64_t deadline, uint64_t seq_base)
-{
-	int ret = sampler__take(r->sp, &r->s, deadline);
-
-	if (ret) {
-		log_warnx("run %u: sample at %llu: %s", r->run, (unsigned long long)deadline,
-			  strerror(-ret));
-		return;
-	}
-	r->s.seq += seq_base;
+	s->seq += r->seq_base;
 	if (r->lost_unsealed) {
-		r->s.flags |= PC_SF_GAP_BEFORE;
-		r->s.gap_reason = PC_GAP_SPOOL_FULL;
-		r->s.gap_count += r->lost_unsealed;
+		s->flags |= PC_SF_GAP_BEFORE;
+		s->gap_reason = PC_GAP_SPOOL_FULL;
+		s->gap_count += r->lost_unsealed;
 		r->lost_unsealed = 0;
 	}
 	for (int g = 0; g < PC_G_MAX; g++)
 		if (!(r->mask & (1u << g)))
-			r->s.t[g].nrows = 0;
+			s->t[g].nrows = 0;
 	if (!r->nb) {
 		pc_enc_reset(&r->enc);
 		r->batch.len = 0;
-		r->first_seq = r->s.seq;
-		r->first_ns = r->s.time_ns;
+		r->first_seq = s->seq;
+		r->first_ns = s->time_ns;
 		r->opened_mono = pc_now_mono();
 	}
-	ret = pc_enc_sample(&r->enc, &r->s, &r->batch);
+	ret = pc_enc_sample(&r->enc, s, &r->batch);
 	if (ret) {
-		log_warnx("run %u: encoding sample %llu: %s", r->run, (unsigned long long)r->s.seq,
+		log_warnx("run %u: encoding sample %llu: %s", r->run, (unsigned long long)s->seq,
 			  strerror(-ret));
 		return;
 	}
 	r->nb++;
-	r->last_ns = r->s.time_ns;
+	r->last_ns = s->time_ns;
 	pthread_mutex_lock(&r->S->mu);
 	r->S->samples++;
 	pthread_mutex_unlock(&r->S->mu);
 }
 
+/* The run was stopped or restarted, or the collector stops. */
+static int changed(void *ctx)
+{
+	struct runctx *r = ctx;
+	int c;
+
+	pthread_mutex_lock(&r->S->mu);
+	c = r->S->gen != r->gen || cd_stop;
+	pthread_mutex_unlock(&r->S->mu);
+	return c;
+}
+
+/* Seal the open batch when it is old enough (sooner while a processor listens) or big. */
+static void seal_if_due(struct runctx *r)
+{
+	struct srv *S = r->S;
+	int sink;
+
+	pthread_mutex_lock(&S->mu);
+	sink = S->sink;
+	pthread_mutex_unlock(&S->mu);
+	if (r->nb && (pc_now_mono() - r->opened_mono + r->interval / 2 >=
+			  (sink ? S->o->batch_ns : AWAY_BATCH_NS) ||
+		      r->batch.len >= MAX_BATCH_BYTES))
+		seal(r);
+}
+
+/* Sample 0 is due at deadline: number on from the spool; a resumed run marks what it lost. */
+static void run_start(void *ctx, struct pc_sampler *sp, uint64_t deadline)
+{
+	struct runctx *r = ctx;
+	struct spool_batch last;
+	char ival[32];
+
+	sampler__keep(sp, r->mask); /* not even read: what the run does not keep */
+	if (spool__last(r->S->spool, &last) && last.run == r->run) {
+		r->seq_base = last.first_seq + last.nsamples;
+		r->bseq = last.bseq + 1;
+	}
+	if (r->resume) {
+		/* samples due after the last one spooled and before now were lost */
+		uint64_t from = last.run == r->run && last.nsamples ? last.last_ns
+				: r->start_ns > r->interval	    ? r->start_ns - r->interval
+								    : 0;
+		uint64_t lost = deadline > from + 1 ? (deadline - from - 1) / r->interval : 0;
+
+		if (lost)
+			sampler__gap(sp, lost, PC_GAP_RESTART);
+		log_info("resuming run %u after a restart at batch %llu, sample %llu: %llu samples "
+			 "lost, marked as a gap",
+			 r->run, (unsigned long long)r->bseq,
+			 (unsigned long long)(r->seq_base + lost), (unsigned long long)lost);
+	} else {
+		log_info("run %u: sampling every %s", r->run,
+			 (pc_format_duration(r->interval, ival, sizeof(ival)), ival));
+	}
+}
+
+/* No room in the spool for another sample: it is not taken but counted as a gap. */
+static int run_full(void *ctx, struct pc_sampler *sp)
+{
+	struct runctx *r = ctx;
+
+	if (spool__fits(r->S->spool, r->batch.len + r->est)) {
+		if (r->full_since)
+			log_info("run %u: spool has room again", r->run);
+		r->full_since = 0;
+		return 0;
+	}
+	if (!r->full_since)
+		log_warnx("run %u: spool full: dropping samples (counted, marked as a "
+			  "gap) until the processor acknowledges",
+			  r->run);
+	r->full_since = 1;
+	if (r->nb)
+		seal(r); /* what fits goes in; then drop */
+	sampler__gap(sp, 1, PC_GAP_SPOOL_FULL);
+	spool__drop(r->S->spool, 1);
+	return 1;
+}
+
+/* A sample that cannot be taken is logged and skipped: the run goes on. */
+static int run_failed(void *ctx, uint64_t deadline, int err)
+{
+	struct runctx *r = ctx;
+
+	log_warnx("run %u: sample at %llu: %s", r->run, (unsigned long long)deadline,
+		  strerror(-err));
+	seal_if_due(r);
+	return 0;
+}
+
+/* The sample into the open batch, numbered on from the spool, trimmed to the run's systems. */
+static int run_write(void *ctx, struct pc_sampler *sp, struct pc_sample *s)
+{
+	struct runctx *r = ctx;
+	size_t before = r->batch.len;
+
+	(void)sp;
+	add_sample(r, s);
+	/* room for the next sample: twice the largest seen, so the open batch
+	 * always fits; at most a quarter of the spool, so a small one works */
+	if (r->batch.len > before && (r->batch.len - before) * 2 > r->est)
+		r->est = (r->batch.len - before) * 2;
+	if (r->est > r->S->o->spool_file / 4)
+		r->est = r->S->o->spool_file / 4;
+	seal_if_due(r);
+	return 0;
+}
+
+/* One run of the sampling loop, until it is stopped or changed; the last batch is sealed. */
 static void run_one(struct srv *S, unsigned gen, uint64_t interval, const char *systems, int resume,
 		    uint64_t start_ns)
 {
-	struct runctx r = {.S = S};
-	struct spool_batch last;
-	struct pc_ticker tk;
-	uint64_t deadline, seq_base = 0, est = 16384, full_since = 0;
+	struct runctx r = {.S = S,
+			   .gen = gen,
+			   .interval = interval,
+			   .resume = resume,
+			   .start_ns = start_ns,
+			   .est = 16384};
+	struct cd_sink k = {.write = run_write,
+			    .start = run_start,
+			    .full = run_full,
+			    .failed = run_failed,
+			    .stopped = changed,
+			    .ctx = &r};
+	struct cd_loop l = {.root = S->o->root,
+			    .sampler_flags = S->o->sampler_flags,
+			    .interval_ns = interval,
+			    .stop = &cd_stop};
 	char why[256];
-	int ret, sink;
 
 	pthread_mutex_lock(&S->mu);
-	r.host = S->host;
-	r.run = S->run;
+	r.host = l.host = S->host;
+	r.run = l.run = S->run;
 	pthread_mutex_unlock(&S->mu);
 	systems_mask(systems, &r.mask, why, sizeof(why));
-	r.sp = sampler__open(S->o->root, S->o->sampler_flags, r.host, r.run);
-	if (!r.sp) {
-		log_warn("run %u: cannot read %s/proc", r.run, S->o->root ? S->o->root : "");
-		return;
-	}
-	if (*sampler__missing(r.sp))
-		log_warnx("running without: %s", sampler__missing(r.sp));
-	sampler__keep(r.sp, r.mask); /* not even read: what the run does not keep */
-	pc_sample_init(&r.s);
 	pc_enc_init(&r.enc);
-	ticker__init(&tk, interval);
-	deadline = tk.start_real;
-	if (spool__last(S->spool, &last) && last.run == r.run) {
-		seq_base = last.first_seq + last.nsamples;
-		r.bseq = last.bseq + 1;
-	}
-	if (resume) {
-		/* samples due after the last one spooled and before now were lost */
-		uint64_t from = last.run == r.run && last.nsamples ? last.last_ns
-				: start_ns > interval		   ? start_ns - interval
-								   : 0;
-		uint64_t lost = deadline > from + 1 ? (deadline - from - 1) / interval : 0;
-
-		if (lost)
-			sampler__gap(r.sp, lost, PC_GAP_RESTART);
-		log_info("resuming run %u after a restart at batch %llu, sample %llu: %llu samples "
-			 "lost, marked as a gap",
-			 r.run, (unsigned long long)r.bseq, (unsigned long long)(seq_base + lost),
-			 (unsigned long long)lost);
-	} else {
-		log_info("run %u: sampling every %s", r.run,
-			 (pc_format_duration(interval, why, sizeof(why)), why));
-	}
-	while (!changed(S, gen)) {
-		if (!spool__fits(S->spool, r.batch.len + est)) {
-			if (!full_since)
-				log_warnx(
-				    "run %u: spool full: dropping samples (counted, marked as a "
-				    "gap) until the processor acknowledges",
-				    r.run);
-			full_since = 1;
-			if (r.nb)
-				seal(&r); /* what fits goes in; then drop */
-			sampler__gap(r.sp, 1, PC_GAP_SPOOL_FULL);
-			spool__drop(S->spool, 1);
-		} else {
-			size_t before = r.batch.len;
-
-			if (full_since)
-				log_info("run %u: spool has room again", r.run);
-			full_since = 0;
-			add_sample(&r, deadline, seq_base);
-			/* room for the next sample: twice the largest seen, so the open batch
-			 * always fits; at most a quarter of the spool, so a small one works */
-			if (r.batch.len > before && (r.batch.len - before) * 2 > est)
-				est = (r.batch.len - before) * 2;
-			if (est > S->o->spool_file / 4)
-				est = S->o->spool_file / 4;
-		}
-		pthread_mutex_lock(&S->mu);
-		sink = S->sink;
-		pthread_mutex_unlock(&S->mu);
-		if (r.nb && (pc_now_mono() - r.opened_mono + interval / 2 >=
-				 (sink ? S->o->batch_ns : AWAY_BATCH_NS) ||
-			     r.batch.len >= MAX_BATCH_BYTES))
-			seal(&r);
-		while ((ret = ticker__next(&tk, &deadline)) == -EINTR && !changed(S, gen))
-			;
-		if (ret)
-			break;
-		if (tk.last_skipped)
-			sampler__gap(r.sp, tk.last_skipped, PC_GAP_OVERRUN);
-	}
+	if (cd_loop(&l, &k))
+		log_warnx("run %u: cannot sample", r.run);
 	seal(&r);
 	pc_buf_free(&r.batch);
 	pc_enc_free(&r.enc);
-	pc_sample_free(&r.s);
-	sampler__close(r.sp);
 }
 
 void *srv_sampler_main(void *arg)

@@ -96,127 +96,169 @@ static int kv(const char *word, const char *key, const char **val)
 	return 0;
 }
 
-int pd_command(struct pd *pd, int argc, char **argv, int daemon, struct pc_buf *out)
-{
-	const char *cmd = argc ? argv[0] : "", *freq = "1s", *systems = "", *paths = NULL;
-	uint64_t interval = 1000000000ull;
-	struct pd_req *reqs = NULL;
-	char list[PC_WIRE_MAX_TEXT + 1], *save = NULL, *tok, *p[64];
-	int op, np = 0, nreq, failed = 0;
-	struct timespec until;
+/* A command as parsed: the operation, the start interval, and one argument per request. */
+struct pd_cmd {
+	const char *name;
+	int op;
+	uint64_t interval;
+	char list[PC_WIRE_MAX_TEXT + 1];
+	char *p[64];
+	int np;
+};
 
-	if (!strcmp(cmd, "start"))
-		op = PC_OP_START;
-	else if (!strcmp(cmd, "stop"))
-		op = PC_OP_STOP;
-	else if (!strcmp(cmd, "status"))
-		op = PC_OP_STATUS;
-	else if (!strcmp(cmd, "once"))
-		op = PC_OP_ONCE;
-	else if (!strcmp(cmd, "dir"))
-		op = PC_OP_DIR;
-	else if (!strcmp(cmd, "netcache"))
-		op = PC_OP_NETCACHE;
-	else {
+static int cmd_op(const char *cmd)
+{
+	static const struct {
+		const char *name;
+		int op;
+	} ops[] = {
+	    {"start", PC_OP_START}, {"stop", PC_OP_STOP}, {"status", PC_OP_STATUS},
+	    {"once", PC_OP_ONCE},   {"dir", PC_OP_DIR},	  {"netcache", PC_OP_NETCACHE},
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(*ops); i++)
+		if (!strcmp(cmd, ops[i].name))
+			return ops[i].op;
+	return -1;
+}
+
+/* start's frequency= and systems=; 0, or 2 with the reason in out. */
+static int check_start(struct pd_cmd *c, const char *freq, const char *systems, struct pc_buf *out)
+{
+	if (pc_parse_duration(freq, &c->interval) || !pc_interval_ok(c->interval)) {
+		pc_buf_printf(out,
+			      "frequency=%.64s: a duration between 10ms and 1h (e.g. 100ms, 1s)\n",
+			      freq);
+		return 2;
+	}
+	if (strlen(systems) > PC_WIRE_MAX_TEXT) {
+		pc_buf_printf(out, "systems=: longer than %d bytes\n", PC_WIRE_MAX_TEXT);
+		return 2;
+	}
+	c->p[c->np++] = (char *)systems;
+	return 0;
+}
+
+/* once's systems= or dir's directories=, one request per path; 0, or 2 with the reason. */
+static int split_paths(struct pd_cmd *c, const char *paths, struct pc_buf *out)
+{
+	char *save = NULL, *tok;
+
+	if (!paths || !*paths) {
+		pc_buf_printf(out, "%s: say which: %s\n", c->name,
+			      c->op == PC_OP_ONCE ? "systems=/proc/version" : "directories=/proc/");
+		return 2;
+	}
+	if (strlen(paths) > PC_WIRE_MAX_TEXT) {
+		pc_buf_printf(out, "%s: list longer than %d bytes\n", c->name, PC_WIRE_MAX_TEXT);
+		return 2;
+	}
+	snprintf(c->list, sizeof(c->list), "%s", paths);
+	for (tok = strtok_r(c->list, ",", &save); tok && c->np < 64;
+	     tok = strtok_r(NULL, ",", &save))
+		c->p[c->np++] = tok;
+	return 0;
+}
+
+/* The command word and its key=value words; 0, or 2 with the reason in out. */
+static int parse_command(struct pd_cmd *c, int argc, char **argv, struct pc_buf *out)
+{
+	const char *freq = "1s", *systems = "", *paths = NULL;
+
+	c->name = argc ? argv[0] : "";
+	c->op = cmd_op(c->name);
+	c->interval = 1000000000ull;
+	c->np = 0;
+	if (c->op < 0) {
 		pc_buf_printf(
 		    out, "unknown command '%.64s' (start, stop, status, once, dir, netcache)\n",
-		    cmd);
+		    c->name);
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 
-		if (op == PC_OP_START && !kv(argv[i], "frequency", &v))
+		if (c->op == PC_OP_START && !kv(argv[i], "frequency", &v))
 			freq = v;
-		else if (op == PC_OP_START && !kv(argv[i], "systems", &v))
+		else if (c->op == PC_OP_START && !kv(argv[i], "systems", &v))
 			systems = v;
-		else if (op == PC_OP_ONCE && !kv(argv[i], "systems", &v))
+		else if (c->op == PC_OP_ONCE && !kv(argv[i], "systems", &v))
 			paths = v;
-		else if (op == PC_OP_DIR && !kv(argv[i], "directories", &v))
+		else if (c->op == PC_OP_DIR && !kv(argv[i], "directories", &v))
 			paths = v;
 		else {
-			pc_buf_printf(out, "%s: unexpected argument '%.200s'\n", cmd, argv[i]);
+			pc_buf_printf(out, "%s: unexpected argument '%.200s'\n", c->name, argv[i]);
 			return 2;
 		}
 	}
-	if (op == PC_OP_START) {
-		if (pc_parse_duration(freq, &interval) || !pc_interval_ok(interval)) {
-			pc_buf_printf(
-			    out,
-			    "frequency=%.64s: a duration between 10ms and 1h (e.g. 100ms, 1s)\n",
-			    freq);
-			return 2;
-		}
-		if (strlen(systems) > PC_WIRE_MAX_TEXT) {
-			pc_buf_printf(out, "systems=: longer than %d bytes\n", PC_WIRE_MAX_TEXT);
-			return 2;
-		}
-	}
-	if (op == PC_OP_ONCE || op == PC_OP_DIR) {
-		if (!paths || !*paths) {
-			pc_buf_printf(out, "%s: say which: %s\n", cmd,
-				      op == PC_OP_ONCE ? "systems=/proc/version"
-						       : "directories=/proc/");
-			return 2;
-		}
-		if (strlen(paths) > PC_WIRE_MAX_TEXT) {
-			pc_buf_printf(out, "%s: list longer than %d bytes\n", cmd,
-				      PC_WIRE_MAX_TEXT);
-			return 2;
-		}
-		snprintf(list, sizeof(list), "%s", paths);
-		for (tok = strtok_r(list, ",", &save); tok && np < 64;
-		     tok = strtok_r(NULL, ",", &save))
-			p[np++] = tok;
+	if (c->op == PC_OP_START)
+		return check_start(c, freq, systems, out);
+	if (c->op == PC_OP_ONCE || c->op == PC_OP_DIR)
+		return split_paths(c, paths, out);
+	c->p[c->np++] = (char *)systems;
+	return 0;
+}
+
+/* Request i's reply (a status, or its text) under its host's heading. */
+static void print_reply(struct pd *pd, const struct pd_cmd *c, int i, struct pd_req *r, int daemon,
+			struct pc_buf *out)
+{
+	struct pd_host *h = &pd->h[i / c->np];
+
+	if (i % c->np == 0)
+		pc_buf_printf(out, "== %s ==\n", h->name);
+	if ((c->op == PC_OP_ONCE || c->op == PC_OP_DIR) && c->np > 1)
+		pc_buf_printf(out, "-- %s --\n", r->arg);
+	if (r->have_status) {
+		wire__status_text(&r->st, out);
 	} else {
-		p[np++] = (char *)systems;
+		if (r->err && r->err != -EALREADY && r->err != -ENOTCONN && r->err != -ETIMEDOUT)
+			pc_buf_printf(out, "error: ");
+		pc_buf_put(out, r->text.p, r->text.len);
+		if (!r->text.len || r->text.p[r->text.len - 1] != '\n')
+			pc_buf_printf(out, "\n");
 	}
+	if (c->op == PC_OP_STATUS && daemon)
+		host_figures(h, out);
+}
+
+int pd_command(struct pd *pd, int argc, char **argv, int daemon, struct pc_buf *out)
+{
+	struct pd_cmd c;
+	struct pd_req *reqs;
+	int nreq, failed = 0, ret;
+	struct timespec until;
+
+	if ((ret = parse_command(&c, argc, argv, out)))
+		return ret;
 	if (!pd->nh) {
 		pc_buf_printf(out,
 			      "no collectors: give --hosts=<siteid>:<host>/<address>:<port>\n");
 		return 2;
 	}
-	nreq = pd->nh * np;
+	nreq = pd->nh * c.np;
 	reqs = calloc((size_t)nreq, sizeof(*reqs));
 	if (!reqs) {
 		pc_buf_printf(out, "out of memory\n");
 		return 1;
 	}
 	for (int i = 0; i < nreq; i++) {
-		reqs[i].op = (uint8_t)op;
-		reqs[i].interval_ns = interval;
-		snprintf(reqs[i].arg, sizeof(reqs[i].arg), "%s", p[i % np]);
-		pd_host_submit(pd, &pd->h[i / np], &reqs[i], daemon);
+		reqs[i].op = (uint8_t)c.op;
+		reqs[i].interval_ns = c.interval;
+		snprintf(reqs[i].arg, sizeof(reqs[i].arg), "%s", c.p[i % c.np]);
+		pd_host_submit(pd, &pd->h[i / c.np], &reqs[i], daemon);
 	}
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += REPLY_TIMEOUT_S;
 	for (int i = 0; i < nreq; i++) {
-		struct pd_host *h = &pd->h[i / np];
-		struct pd_req *r = &reqs[i];
-
 		if (daemon)
-			pd_host_wait(h, r, &until);
-		if (i % np == 0)
-			pc_buf_printf(out, "== %s ==\n", h->name);
-		if (r->err && r->err != -EALREADY)
+			pd_host_wait(&pd->h[i / c.np], &reqs[i], &until);
+		if (reqs[i].err && reqs[i].err != -EALREADY)
 			failed++;
-		if ((op == PC_OP_ONCE || op == PC_OP_DIR) && np > 1)
-			pc_buf_printf(out, "-- %s --\n", r->arg);
-		if (r->have_status) {
-			wire__status_text(&r->st, out);
-		} else {
-			if (r->err && r->err != -EALREADY && r->err != -ENOTCONN &&
-			    r->err != -ETIMEDOUT)
-				pc_buf_printf(out, "error: ");
-			pc_buf_put(out, r->text.p, r->text.len);
-			if (!r->text.len || r->text.p[r->text.len - 1] != '\n')
-				pc_buf_printf(out, "\n");
-		}
-		if (op == PC_OP_STATUS && daemon)
-			host_figures(h, out);
-		pc_buf_free(&r->text);
+		print_reply(pd, &c, i, &reqs[i], daemon, out);
+		pc_buf_free(&reqs[i].text);
 	}
-	if (op == PC_OP_STATUS && daemon)
+	if (c.op == PC_OP_STATUS && daemon)
 		summary(pd, out);
 	free(reqs);
 	return failed ? 1 : 0;

@@ -331,102 +331,150 @@ static int send_requests(struct pd_host *h, struct pc_chan *c, uint32_t *next_id
 
 #define MAX_ACKS 256
 
+/* One connected session: what its steps share. */
+struct sess {
+	struct pd *pd;
+	struct pd_host *h;
+	struct pc_chan *c;
+	struct pc_wire_rd *rd;
+	struct pending_ack *acks;
+	int nacks;
+	uint64_t ticket; /* the store's, for the batches of this round */
+	uint64_t last_rx, last_ping, ping;
+	uint32_t next_id;
+	char *why;
+	size_t whylen;
+};
+
+/* A batch into the store, its acknowledgement pending until durable; 0 or -1 (why set). */
+static int on_batch(struct sess *s, struct pc_wire_msg *m)
+{
+	struct pending_ack *a = &s->acks[s->nacks++];
+	int r;
+
+	m->batch.host = s->h->id; /* we name our hosts */
+	a->ack = (struct pc_wire_ack){m->batch.run, m->batch.bseq};
+	a->first_ns = m->batch.first_ns;
+	a->last_ns = m->batch.last_ns;
+	a->n = m->batch.nsamples;
+	r = store__put(s->pd->store, &m->batch, &s->ticket);
+	if (r < 0) {
+		snprintf(s->why, s->whylen, "store: %s", strerror(-r));
+		return -1;
+	}
+	a->fresh = r == 0; /* 1: a resend, acknowledged once durable */
+	return 0;
+}
+
+/* One message from the collector; 0, or -1 to close (why set). */
+static int on_message(struct sess *s, struct pc_wire_msg *m)
+{
+	switch (m->type) {
+	case PC_W_BATCH:
+		return on_batch(s, m);
+	case PC_W_PONG:
+		return 0;
+	case PC_W_REPLY:
+	case PC_W_STATUS:
+		answer(s->h, m);
+		return 0;
+	case PC_W_ERROR:
+		snprintf(s->why, s->whylen, "collector error %u: %.*s", m->error.code,
+			 (int)(m->error.text.len > 200 ? 200 : m->error.text.len), m->error.text.p);
+		return -1;
+	default:
+		snprintf(s->why, s->whylen, "unexpected %s from the collector",
+			 wire__type_name(m->type));
+		return -1;
+	}
+}
+
+/* The whole messages read so far, up to MAX_ACKS batches; 0 or -1 (why set). */
+static int read_messages(struct sess *s)
+{
+	struct pc_wire_msg m;
+	int r = 0;
+
+	s->nacks = 0;
+	s->ticket = 0;
+	while (s->nacks < MAX_ACKS && (r = wire_rd__next(s->rd, &m)) == 1)
+		if (on_message(s, &m))
+			return -1;
+	if (r < 0) {
+		snprintf(s->why, s->whylen, "malformed message: %s", s->rd->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Ping every keepalive; a collector silent for three is dead. 0 or -1 (why set). */
+static int keepalive(struct sess *s, uint64_t now)
+{
+	uint64_t ka = s->pd->o.keepalive_ns;
+	struct pc_wire_msg m;
+
+	if (now - s->last_ping >= ka) {
+		m.type = PC_W_PING;
+		m.ping = ++s->ping;
+		if (send_msg(s->c, &m)) {
+			snprintf(s->why, s->whylen, "cannot send a keepalive");
+			return -1;
+		}
+		s->last_ping = now;
+	}
+	if (now - s->last_rx > 3 * ka) {
+		snprintf(s->why, s->whylen, "silent for %llu s: dead peer or cut link",
+			 (unsigned long long)(3 * ka / 1000000000ull));
+		return -1;
+	}
+	return 0;
+}
+
+/* One round: read what came, store and acknowledge it, send requests and pings. */
+static int session_round(struct sess *s, uint8_t *buf)
+{
+	int n = chan__read(s->c, buf, 65536, 100);
+	uint64_t now = pc_now_mono();
+
+	if (n < 0) {
+		snprintf(s->why, s->whylen, "%s",
+			 n == -EPIPE ? "closed by the collector" : "connection error");
+		return -1;
+	}
+	if (n > 0) {
+		s->last_rx = now;
+		if (wire_rd__feed(s->rd, buf, (size_t)n)) {
+			snprintf(s->why, s->whylen, "out of memory");
+			return -1;
+		}
+	}
+	if (read_messages(s))
+		return -1;
+	if (s->nacks && flush_acks(s->pd, s->h, s->c, s->acks, s->nacks, s->ticket)) {
+		snprintf(s->why, s->whylen, "cannot acknowledge");
+		return -1;
+	}
+	if (send_requests(s->h, s->c, &s->next_id)) {
+		snprintf(s->why, s->whylen, "cannot send a request");
+		return -1;
+	}
+	return keepalive(s, now);
+}
+
 static void session_loop(struct pd *pd, struct pd_host *h, struct pc_chan *c, struct pc_wire_rd *rd,
 			 char *why, size_t whylen)
 {
-	struct pending_ack *acks = calloc(MAX_ACKS, sizeof(*acks));
+	struct sess s = {.pd = pd, .h = h, .c = c, .rd = rd, .why = why, .whylen = whylen};
 	uint8_t *buf = malloc(65536);
-	uint64_t last_rx = pc_now_mono(), last_ping = last_rx, ping = 0;
-	uint32_t next_id = 0;
-	struct pc_wire_msg m;
-	int n, r;
 
-	if (!acks || !buf) {
+	s.acks = calloc(MAX_ACKS, sizeof(*s.acks));
+	s.last_rx = s.last_ping = pc_now_mono();
+	if (!s.acks || !buf)
 		snprintf(why, whylen, "out of memory");
-		goto cleanup;
-	}
-	while (!pd_stop) {
-		uint64_t ticket = 0, now;
-		int nacks = 0;
-
-		n = chan__read(c, buf, 65536, 100);
-		now = pc_now_mono();
-		if (n < 0) {
-			snprintf(why, whylen, "%s",
-				 n == -EPIPE ? "closed by the collector" : "connection error");
-			break;
-		}
-		if (n > 0) {
-			last_rx = now;
-			if (wire_rd__feed(rd, buf, (size_t)n)) {
-				snprintf(why, whylen, "out of memory");
-				break;
-			}
-		}
-		while (nacks < MAX_ACKS && (r = wire_rd__next(rd, &m)) == 1) {
-			switch (m.type) {
-			case PC_W_BATCH: {
-				struct pending_ack *a = &acks[nacks++];
-
-				m.batch.host = h->id; /* we name our hosts */
-				a->ack = (struct pc_wire_ack){m.batch.run, m.batch.bseq};
-				a->first_ns = m.batch.first_ns;
-				a->last_ns = m.batch.last_ns;
-				a->n = m.batch.nsamples;
-				r = store__put(pd->store, &m.batch, &ticket);
-				if (r < 0) {
-					snprintf(why, whylen, "store: %s", strerror(-r));
-					goto cleanup;
-				}
-				a->fresh = r == 0; /* 1: a resend, acknowledged once durable */
-				break;
-			}
-			case PC_W_PONG:
-				break;
-			case PC_W_REPLY:
-			case PC_W_STATUS:
-				answer(h, &m);
-				break;
-			case PC_W_ERROR:
-				snprintf(why, whylen, "collector error %u: %.*s", m.error.code,
-					 (int)(m.error.text.len > 200 ? 200 : m.error.text.len),
-					 m.error.text.p);
-				goto cleanup;
-			default:
-				snprintf(why, whylen, "unexpected %s from the collector",
-					 wire__type_name(m.type));
-				goto cleanup;
-			}
-		}
-		if (r < 0 && nacks < MAX_ACKS) {
-			snprintf(why, whylen, "malformed message: %s", rd->err);
-			goto cleanup;
-		}
-		if (nacks && flush_acks(pd, h, c, acks, nacks, ticket)) {
-			snprintf(why, whylen, "cannot acknowledge");
-			break;
-		}
-		if (send_requests(h, c, &next_id)) {
-			snprintf(why, whylen, "cannot send a request");
-			break;
-		}
-		if (now - last_ping >= pd->o.keepalive_ns) {
-			m.type = PC_W_PING;
-			m.ping = ++ping;
-			if (send_msg(c, &m)) {
-				snprintf(why, whylen, "cannot send a keepalive");
-				break;
-			}
-			last_ping = now;
-		}
-		if (now - last_rx > 3 * pd->o.keepalive_ns) {
-			snprintf(why, whylen, "silent for %llu s: dead peer or cut link",
-				 (unsigned long long)(3 * pd->o.keepalive_ns / 1000000000ull));
-			break;
-		}
-	}
-cleanup:
-	free(acks);
+	else
+		while (!pd_stop && !session_round(&s, buf))
+			;
+	free(s.acks);
 	free(buf);
 }
 

@@ -160,13 +160,126 @@ static int run_daemon(struct pd *pd)
 	return ret ? 1 : 0;
 }
 
+/* One option: -1 to go on, or the exit status (help, a bad option). */
+static int parse_option(struct pd *pd, int c, char **av, int cmdline, int *hosts_cmdline)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'H':
+		add_host(pd, optarg, cmdline, hosts_cmdline);
+		break;
+	case 's':
+		pd->o.siteid = pc_cli_u32("--siteid", optarg);
+		break;
+	case 'N':
+		pd->o.sitename = optarg;
+		break;
+	case 'l':
+		pd->o.license = optarg;
+		break;
+	case 'M':
+		pd->o.mac = optarg;
+		break;
+	case 'j':
+		if (!*optarg)
+			fatalx("--journal: empty value");
+		snprintf(pd->o.journal, sizeof(pd->o.journal), "%s", optarg);
+		break;
+	case 'g':
+	case 'c':
+		break;
+	case 'i':
+		pd->o.sshid = optarg;
+		break;
+	case 'k':
+		snprintf(pd->o.known_hosts, sizeof(pd->o.known_hosts), "%s", optarg);
+		break;
+	case 'S':
+		pd->o.strict = 1;
+		break;
+	case 'D':
+		snprintf(pd->o.datadir, sizeof(pd->o.datadir), "%s", optarg);
+		break;
+	case 'C':
+		snprintf(pd->o.control, sizeof(pd->o.control), "%s", optarg);
+		break;
+	case 'K':
+		if (pc_parse_duration(optarg, &pd->o.keepalive_ns) ||
+		    pd->o.keepalive_ns < 100000000ull)
+			fatalx("--keepalive=%s: a duration of at least 100ms", optarg);
+		break;
+	case 'T':
+		if (pc_parse_u64(optarg, 3600, &v) || !v)
+			fatalx("--timeout=%s: seconds, 1 to 3600", optarg);
+		pd->o.timeout_s = (int)v;
+		break;
+	case 'v':
+		pd->o.verbose = 1;
+		break;
+	default:
+		return pc_cli_other_option(c, av, usage, 1);
+	}
+	return -1;
+}
+
+/* Where things are when no option says: under ~/.perfprocessord, the key in ~/.ssh. */
+static void default_paths(struct pd *pd, const char *home, char *idpath, size_t idlen)
+{
+	mkdir_home(home, ".perfprocessord");
+	if (!pd->o.known_hosts[0])
+		snprintf(pd->o.known_hosts, sizeof(pd->o.known_hosts),
+			 "%s/.perfprocessord/known_hosts", home);
+	if (!pd->o.datadir[0]) {
+		mkdir_home(home, ".perfprocessord/data");
+		snprintf(pd->o.datadir, sizeof(pd->o.datadir), "%s/.perfprocessord/data", home);
+	}
+	if (!pd->o.journal[0]) {
+		if (strlen(pd->o.datadir) + sizeof("/journal") > sizeof(pd->o.journal))
+			fatalx("--datadir=%s: too long", pd->o.datadir);
+		strcpy(pd->o.journal, pd->o.datadir);
+		strcat(pd->o.journal, "/journal");
+	}
+	if (!pd->o.control[0])
+		snprintf(pd->o.control, sizeof(pd->o.control), "%s/.perfprocessord/control.sock",
+			 home);
+	if (!pd->o.sshid) {
+		snprintf(idpath, idlen, "%s/.ssh/id_ed25519", home);
+		pd->o.sshid = idpath;
+	}
+}
+
+/* No command: the daemon; dump; any other through the daemon, or directly without one. */
+static int run_command(struct pd *pd, int argc, char **argv)
+{
+	struct pc_buf out = {0};
+	char err[512];
+	int c;
+
+	if (!argc)
+		return run_daemon(pd);
+	if (!strcmp(argv[0], "dump")) {
+		if (store__dump(pd->o.journal, &pd->site, stdout, err, sizeof(err))) {
+			log_warnx("dump: %s", err);
+			return 1;
+		}
+		return 0;
+	}
+	c = pd_control_client(pd->o.control, argc, argv);
+	if (c < 0) {
+		c = pd_command(pd, argc, argv, 0, &out);
+		fwrite(out.p, 1, out.len, c == 2 ? stderr : stdout);
+		pc_buf_free(&out);
+	}
+	return c;
+}
+
 int main(int argc, char **argv)
 {
 	struct pd pd = {0};
 	const char *home = getenv("HOME");
-	char err[512], **av, idpath[PATH_MAX];
+	char **av, idpath[PATH_MAX];
 	int ac, c, nconf, hosts_cmdline = 0;
-	uint64_t v;
 
 	log_init(argv[0], 0);
 	if (!home || !*home)
@@ -177,86 +290,13 @@ int main(int argc, char **argv)
 	nconf = pc_cli_config("perfprocessord", longopts, argc, argv, &ac, &av);
 	/* "+": stop at the first command word, so its key=value words are not options */
 	while ((c = getopt_long(ac, av, "+hv", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			add_host(&pd, optarg, optind - 1 > nconf, &hosts_cmdline);
-			break;
-		case 's':
-			pd.o.siteid = pc_cli_u32("--siteid", optarg);
-			break;
-		case 'N':
-			pd.o.sitename = optarg;
-			break;
-		case 'l':
-			pd.o.license = optarg;
-			break;
-		case 'M':
-			pd.o.mac = optarg;
-			break;
-		case 'j':
-			if (!*optarg)
-				fatalx("--journal: empty value");
-			snprintf(pd.o.journal, sizeof(pd.o.journal), "%s", optarg);
-			break;
-		case 'g':
-		case 'c':
-			break;
-		case 'i':
-			pd.o.sshid = optarg;
-			break;
-		case 'k':
-			snprintf(pd.o.known_hosts, sizeof(pd.o.known_hosts), "%s", optarg);
-			break;
-		case 'S':
-			pd.o.strict = 1;
-			break;
-		case 'D':
-			snprintf(pd.o.datadir, sizeof(pd.o.datadir), "%s", optarg);
-			break;
-		case 'C':
-			snprintf(pd.o.control, sizeof(pd.o.control), "%s", optarg);
-			break;
-		case 'K':
-			if (pc_parse_duration(optarg, &pd.o.keepalive_ns) ||
-			    pd.o.keepalive_ns < 100000000ull)
-				fatalx("--keepalive=%s: a duration of at least 100ms", optarg);
-			break;
-		case 'T':
-			if (pc_parse_u64(optarg, 3600, &v) || !v)
-				fatalx("--timeout=%s: seconds, 1 to 3600", optarg);
-			pd.o.timeout_s = (int)v;
-			break;
-		case 'v':
-			pd.o.verbose = 1;
-			break;
-		default:
-			c = pc_cli_other_option(c, av, usage, 1);
+		if ((c = parse_option(&pd, c, av, optind - 1 > nconf, &hosts_cmdline)) >= 0) {
 			pc_config_free(ac, av); /* -h and bad options return: no leak to report */
 			return c;
 		}
 	}
 	log_init(argv[0], pd.o.verbose);
-	mkdir_home(home, ".perfprocessord");
-	if (!pd.o.known_hosts[0])
-		snprintf(pd.o.known_hosts, sizeof(pd.o.known_hosts),
-			 "%s/.perfprocessord/known_hosts", home);
-	if (!pd.o.datadir[0]) {
-		mkdir_home(home, ".perfprocessord/data");
-		snprintf(pd.o.datadir, sizeof(pd.o.datadir), "%s/.perfprocessord/data", home);
-	}
-	if (!pd.o.journal[0]) {
-		if (strlen(pd.o.datadir) + sizeof("/journal") > sizeof(pd.o.journal))
-			fatalx("--datadir=%s: too long", pd.o.datadir);
-		strcpy(pd.o.journal, pd.o.datadir);
-		strcat(pd.o.journal, "/journal");
-	}
-	if (!pd.o.control[0])
-		snprintf(pd.o.control, sizeof(pd.o.control), "%s/.perfprocessord/control.sock",
-			 home);
-	if (!pd.o.sshid) {
-		snprintf(idpath, sizeof(idpath), "%s/.ssh/id_ed25519", home);
-		pd.o.sshid = idpath;
-	}
+	default_paths(&pd, home, idpath, sizeof(idpath));
 	/* the daemon and dump need the site identity: refuse a bad license before anything */
 	if (optind >= ac || !strcmp(av[optind], "dump"))
 		check_site(&pd);
@@ -265,24 +305,7 @@ int main(int argc, char **argv)
 
 	pc_cli_stop_on_signals(&pd_stop, 1);
 
-	if (optind >= ac) {
-		c = run_daemon(&pd);
-	} else if (!strcmp(av[optind], "dump")) {
-		c = 0;
-		if (store__dump(pd.o.journal, &pd.site, stdout, err, sizeof(err))) {
-			log_warnx("dump: %s", err);
-			c = 1;
-		}
-	} else {
-		struct pc_buf out = {0};
-
-		c = pd_control_client(pd.o.control, ac - optind, av + optind);
-		if (c < 0) {
-			c = pd_command(&pd, ac - optind, av + optind, 0, &out);
-			fwrite(out.p, 1, out.len, c == 2 ? stderr : stdout);
-			pc_buf_free(&out);
-		}
-	}
+	c = run_command(&pd, ac - optind, av + optind);
 	for (int i = 0; i < pd.nh; i++)
 		free(pd.h[i].lat);
 	free(pd.h);

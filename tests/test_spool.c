@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
-#include "pc/config.h"
 #include "pc/spool.h"
 
 struct fx {
@@ -379,27 +378,6 @@ static void test_hostile_lengths_in_file(void **state)
 	spool__close(sp);
 }
 
-static void test_parse_size(void **state)
-{
-	uint64_t v;
-
-	(void)state;
-	assert_int_equal(pc_parse_size("512", 0, &v), 0);
-	assert_int_equal(v, 512);
-	assert_int_equal(pc_parse_size("16M", 0, &v), 0);
-	assert_int_equal(v, 16ull << 20);
-	assert_int_equal(pc_parse_size("1GiB", 0, &v), 0);
-	assert_int_equal(v, 1ull << 30);
-	assert_int_equal(pc_parse_size("2T", 0, &v), 0);
-	assert_int_equal(v, 2ull << 40);
-	assert_int_equal(pc_parse_size("", 0, &v), -EINVAL);
-	assert_int_equal(pc_parse_size("-1", 0, &v), -EINVAL);
-	assert_int_equal(pc_parse_size("12X", 0, &v), -EINVAL);
-	assert_int_equal(pc_parse_size("1Mxyz", 0, &v), -EINVAL);
-	assert_int_equal(pc_parse_size("18446744073709551615K", 0, &v), -ERANGE);
-	assert_int_equal(pc_parse_size("99999999999999999999999", 0, &v), -ERANGE);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,7 +397,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_not_a_spool_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_lengths_in_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_planted_links_are_not_followed, setup, teardown),
-	    cmocka_unit_test(test_parse_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
 # perfjournal export mode that writes one file (json, summary, raw), a 1-sample collection in
 # local and pcc modes, perfreplay --report and perfcpumeasure --output; and a FIFO as
 # --output receives the export and stays a FIFO. As root (only root could replace /dev/null,
-# which is the defect) the check is real; otherwise it still runs every tool.
+# which is the defect) the check is real, and a private device made with mknod is checked
+# too; otherwise it still runs every tool.
 set -uo pipefail
 bin=${PC_BIN:?}
 tmp=$(mktemp -d /tmp/pc-devnull.XXXXXX)
@@ -22,6 +23,16 @@ for mode in json summary raw; do
 	still_dev "perfjournal --mode=$mode"
 done
 ls -a /dev | grep -q '^\.null\.tmp' && fail "a temporary was left in /dev"
+# The same on a private character device (as root): the build before the fix turned it into
+# a regular file, so this part fails there without putting the machine's /dev/null at risk.
+if [ "$(id -u)" = 0 ] && mknod "$tmp/null" c 1 3 2>/dev/null; then
+	for mode in json summary raw; do
+		"$bin/perfjournal" --input="$tmp/in.pcol" --mode=$mode --output="$tmp/null" ||
+			fail "perfjournal --mode=$mode to a private character device"
+		[ -c "$tmp/null" ] || fail "--mode=$mode replaced a character device by a $(stat -c %F "$tmp/null")"
+	done
+	echo "ok: a private character device stays one after json, summary and raw"
+fi
 
 "$bin/perfcollectord" --mode=local --no-bpf --duration=100ms --frequency=100ms \
 	--output=/dev/null 2>"$tmp/local.err" || { cat "$tmp/local.err"; fail "local mode to /dev/null"; }

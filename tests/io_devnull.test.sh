@@ -1,60 +1,57 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # io_devnull.test.sh: an output that exists and is not a regular file is written in place,
-# never renamed over (issue 12, item 0): /dev/null is still a character device after every
+# never renamed over (issue 12, item 0): a character device is still one after every
 # perfjournal export mode that writes one file (json, summary, raw), a 1-sample collection in
 # local and pcc modes, perfreplay --report and perfcpumeasure --output; and a FIFO as
-# --output receives the export and stays a FIFO. As root (only root could replace /dev/null,
-# which is the defect) the check is real, and a private device made with mknod is checked
-# too; otherwise it still runs every tool.
+# --output receives the export and stays a FIFO. As root every tool first writes to a private
+# device made with mknod (c 1 3) in the test's directory, so a regression fails there, before
+# the machine's /dev/null is put at risk; then to /dev/null itself. The build before the fix
+# turned the private device into a regular file in each perfjournal mode.
 set -uo pipefail
 bin=${PC_BIN:?}
 tmp=$(mktemp -d /tmp/pc-devnull.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-still_dev() { [ -c /dev/null ] || fail "/dev/null is no longer a character device after $1"; echo "ok: $1"; }
 [ -c /dev/null ] || { echo "SKIP: /dev/null is not a character device here"; exit 77; }
 
 "$bin/perfload" synth --cpu=steps:10,50 --cpus=2 --interval=1s --duration=4s \
 	--output="$tmp/in.pcol" || fail "perfload synth"
-for mode in json summary raw; do
-	"$bin/perfjournal" --input="$tmp/in.pcol" --mode=$mode --output=/dev/null ||
-		fail "perfjournal --mode=$mode --output=/dev/null"
-	still_dev "perfjournal --mode=$mode"
-done
-ls -a /dev | grep -q '^\.null\.tmp' && fail "a temporary was left in /dev"
-# The same on a private character device (as root): the build before the fix turned it into
-# a regular file, so this part fails there without putting the machine's /dev/null at risk.
-if [ "$(id -u)" = 0 ] && mknod "$tmp/null" c 1 3 2>/dev/null; then
+
+# every_tool DEV: each tool that takes an output writes to DEV, which must stay a device
+every_tool() {
+	local dev=$1 mode
+	still() { [ -c "$dev" ] || fail "$1 turned $dev into a $(stat -c %F "$dev")"; echo "ok: $1 -> $dev"; }
 	for mode in json summary raw; do
-		"$bin/perfjournal" --input="$tmp/in.pcol" --mode=$mode --output="$tmp/null" ||
-			fail "perfjournal --mode=$mode to a private character device"
-		[ -c "$tmp/null" ] || fail "--mode=$mode replaced a character device by a $(stat -c %F "$tmp/null")"
+		"$bin/perfjournal" --input="$tmp/in.pcol" --mode=$mode --output="$dev" ||
+			fail "perfjournal --mode=$mode --output=$dev"
+		still "perfjournal --mode=$mode"
 	done
-	echo "ok: a private character device stays one after json, summary and raw"
-fi
+	"$bin/perfcollectord" --mode=local --no-bpf --duration=100ms --frequency=100ms \
+		--output="$dev" 2>"$tmp/local.err" || { cat "$tmp/local.err"; fail "local mode to $dev"; }
+	still "perfcollectord --mode=local"
+	"$bin/perfcollectord" --mode=pcc --duration=1s --frequency=1s --output="$dev" \
+		2>"$tmp/pcc.err" || { cat "$tmp/pcc.err"; fail "pcc mode to $dev"; }
+	still "perfcollectord --mode=pcc"
+	if ! "$bin/perfreplay" --input="$tmp/in.pcol" --mode=cpu --speed=4 --report="$dev" \
+		>"$tmp/rp.out" 2>"$tmp/rp.err"; then
+		echo "perfreplay could not run here ($(tail -1 "$tmp/rp.err")); $dev checked anyway"
+	fi
+	still "perfreplay --report"
+	if ! "$bin/perfcpumeasure" --siteid=1 --host=0 --step=100ms --passes=1 --force \
+		--output="$dev" >/dev/null 2>"$tmp/pm.err"; then
+		echo "perfcpumeasure could not run here ($(tail -1 "$tmp/pm.err")); $dev checked anyway"
+	fi
+	still "perfcpumeasure --output"
+}
 
-"$bin/perfcollectord" --mode=local --no-bpf --duration=100ms --frequency=100ms \
-	--output=/dev/null 2>"$tmp/local.err" || { cat "$tmp/local.err"; fail "local mode to /dev/null"; }
-still_dev "perfcollectord --mode=local"
-"$bin/perfcollectord" --mode=pcc --duration=1s --frequency=1s --output=/dev/null \
-	2>"$tmp/pcc.err" || { cat "$tmp/pcc.err"; fail "pcc mode to /dev/null"; }
-still_dev "perfcollectord --mode=pcc"
-
-if "$bin/perfreplay" --input="$tmp/in.pcol" --mode=cpu --speed=4 --report=/dev/null \
-	>"$tmp/rp.out" 2>"$tmp/rp.err"; then
-	still_dev "perfreplay --report"
+if [ "$(id -u)" = 0 ] && mknod "$tmp/null" c 1 3 2>/dev/null; then
+	every_tool "$tmp/null"
 else
-	echo "perfreplay could not run here ($(tail -1 "$tmp/rp.err")); /dev/null checked anyway"
-	still_dev "perfreplay --report (failed run)"
+	echo "not root (or no mknod here): /dev/null only, which only root could replace"
 fi
-if "$bin/perfcpumeasure" --siteid=1 --host=0 --step=100ms --passes=1 --force \
-	--output=/dev/null >/dev/null 2>"$tmp/pm.err"; then
-	still_dev "perfcpumeasure --output"
-else
-	echo "perfcpumeasure could not run here ($(tail -1 "$tmp/pm.err")); /dev/null checked anyway"
-	still_dev "perfcpumeasure (failed run)"
-fi
+every_tool /dev/null
+ls -a /dev | grep -q '^\.null\.tmp' && fail "a temporary was left in /dev"
 
 # A FIFO as --output: the export flows through it and the FIFO stays.
 mkfifo "$tmp/fifo"

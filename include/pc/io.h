@@ -12,10 +12,13 @@
  * - Atomic replace syncs the temporary file's data before the rename and the
  *   directory after it, so after io_replace_commit() the new content is on
  *   disk under the final name, or the old file is still there whole.
- * - A file that lives on (journal, collection, spool) is synced by its owner
- *   at the points its format documents: the journal's commit (one fdatasync
- *   for a group of records, docs/JOURNAL.md), coll__sync() at the end of a
+ * - A file that lives on (journal, collection) is synced by its owner at the
+ *   points its format documents: the journal's commit (one fdatasync for a
+ *   group of records, docs/JOURNAL.md), coll__sync() at the end of a
  *   collection, the journal header and its directory once at creation.
+ * - The collector's spool is never synced (a power cut may lose what the
+ *   page cache held, docs/REMOTE.md): its creation and compaction replace
+ *   with IO_NO_SYNC, atomic against a crash of the process, not of the host.
  *
  * Every descriptor is opened O_CLOEXEC; files we create are opened
  * O_NOFOLLOW and, where the name is new, O_EXCL.
@@ -72,6 +75,8 @@ int io_open_create(const char *path, int flags, mode_t mode);
  *   /dev/stdout) is never renamed over but opened and written in place
  *   (r->in_place = 1; commit only syncs). Without it (the files we own) the
  *   rename replaces whatever is at path, a symlink included, never its target.
+ * - IO_NO_SYNC: commit renames without syncing the file or the directory
+ *   (the spool's policy above).
  * A directory at path is refused with -EISDIR either way.
  */
 struct io_replace {
@@ -79,8 +84,9 @@ struct io_replace {
 	char tmp[PATH_MAX];
 	int fd;
 	int in_place;
+	int flags;
 };
-enum { IO_TMP_FIXED = 1, IO_IN_PLACE = 2 };
+enum { IO_TMP_FIXED = 1, IO_IN_PLACE = 2, IO_NO_SYNC = 4 };
 int io_replace_open(struct io_replace *r, const char *path, mode_t mode, int flags, char *err,
 		    size_t errlen);
 int io_replace_commit(struct io_replace *r, char *err, size_t errlen);

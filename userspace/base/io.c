@@ -211,6 +211,7 @@ int io_replace_open(struct io_replace *r, const char *path, mode_t mode, int fla
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
+	r->flags = flags;
 	if (snprintf(r->path, sizeof(r->path), "%s", path) >= (int)sizeof(r->path)) {
 		snprintf(err, errlen, "%.64s...: path too long", path);
 		return -ENAMETOOLONG;
@@ -231,7 +232,7 @@ int io_replace_open(struct io_replace *r, const char *path, mode_t mode, int fla
 
 int io_replace_commit(struct io_replace *r, char *err, size_t errlen)
 {
-	int ret = io_sync(r->fd);
+	int sync = !(r->flags & IO_NO_SYNC), ret = sync ? io_sync(r->fd) : 0;
 
 	if (r->in_place) {
 		if (ret)
@@ -240,7 +241,7 @@ int io_replace_commit(struct io_replace *r, char *err, size_t errlen)
 	}
 	if (!ret && rename(r->tmp, r->path))
 		ret = -errno;
-	if (!ret)
+	if (!ret && sync)
 		ret = io_sync_dir(r->path);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", r->path, strerror(-ret));

@@ -10,7 +10,8 @@
  * header whenever everything is acknowledged, and compacted (the
  * unacknowledged tail copied to a new file, renamed over) when the
  * acknowledged prefix would otherwise eat the bound. Files are made through
- * base/io.c: spool and spool.tmp O_EXCL | O_NOFOLLOW, 0600, then renamed.
+ * base/io.c: spool and spool.tmp O_EXCL | O_NOFOLLOW, 0600, then renamed
+ * (never synced: see docs/REMOTE.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -208,7 +209,7 @@ static int create(struct spool *sp)
 	int ret;
 
 	init_hdr(sp);
-	ret = io_replace_open(&r, sp->path, 0600, IO_TMP_FIXED, err, sizeof(err));
+	ret = io_replace_open(&r, sp->path, 0600, IO_TMP_FIXED | IO_NO_SYNC, err, sizeof(err));
 	if (ret)
 		return ret;
 	sp->fd = r.fd;
@@ -323,7 +324,7 @@ static int compact(struct spool *sp)
 
 	if (from == NOT_IN_FILE || from <= sizeof(sp->hdr))
 		return 0;
-	ret = io_replace_open(&r, sp->path, 0600, IO_TMP_FIXED, err, sizeof(err));
+	ret = io_replace_open(&r, sp->path, 0600, IO_TMP_FIXED | IO_NO_SYNC, err, sizeof(err));
 	if (ret)
 		return ret;
 	sp->hdr.first_unacked = sizeof(sp->hdr);

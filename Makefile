@@ -42,7 +42,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(AR
 DAEMON_DIRS := $(wildcard userspace/perf*/)
 LIB_DIRS := $(filter-out $(DAEMON_DIRS),$(wildcard userspace/*/))
 LIB_SRC := $(wildcard $(addsuffix *.c,$(LIB_DIRS)))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/report_assets.o
 LIB := $(BUILD)/libpc.a
 
 # Programs: userspace/perf<daemon>/ and tools/<tool>/, one directory each.
@@ -55,7 +55,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/test/%)
 TEST_COMMON := $(wildcard tests/common/*.c)
 
-.PHONY: all run test bench fuzz vmlinux format deps clean
+.PHONY: all run test bench fuzz vmlinux format deps clean FORCE
 all: $(PROGS) $(ALIASES) $(TEST_BIN)
 
 deps:
@@ -79,6 +79,37 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/pc/*.h)
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# --- the HTML report's assets: uPlot from npm (package.json, package-lock.json) and the
+# report's own script and style, embedded into the library as C arrays
+UPLOT := node_modules/uplot/dist
+REPORT_ASSETS := $(UPLOT)/uPlot.iife.min.js $(UPLOT)/uPlot.min.css \
+	userspace/export/report.js userspace/export/report.css
+$(UPLOT)/uPlot.iife.min.js $(UPLOT)/uPlot.min.css &: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(UPLOT)/uPlot.iife.min.js $(UPLOT)/uPlot.min.css
+
+$(BUILD)/gen/report_assets.c: $(REPORT_ASSETS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $@ pc_asset_uplot_js=$(UPLOT)/uPlot.iife.min.js \
+		pc_asset_uplot_css=$(UPLOT)/uPlot.min.css \
+		pc_asset_report_js=userspace/export/report.js \
+		pc_asset_report_css=userspace/export/report.css
+
+$(BUILD)/obj/gen/report_assets.o: $(BUILD)/gen/report_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# --- the license secret (docs/JOURNAL.md): a release build takes it from the builder,
+#   make LICENSE_SECRET_FILE=/path/to/secret     (or LICENSE_SECRET=..., kept out of the
+# command lines make prints); without either it is a development build and says so.
+export LICENSE_SECRET_FILE LICENSE_SECRET
+LICENSE_HDR := $(BUILD)/license_secret.h
+$(LICENSE_HDR): FORCE | $(BUILD)/obj
+	@scripts/license_secret.sh $@
+$(BUILD)/obj/userspace/journal/license.o: $(LICENSE_HDR)
+$(BUILD)/obj/userspace/journal/license.o: CFLAGS += -DPC_LICENSE_SECRET_HEADER='"$(abspath $(LICENSE_HDR))"'
+FORCE:
 
 # --- library
 $(BUILD)/obj/%.o: %.c $(wildcard include/pc/*.h) $(wildcard userspace/*.h userspace/*/*.h tools/*/*.h) $(BPF_SKEL) | $(BUILD)/obj

@@ -3,11 +3,14 @@
 # Fast when everything is there (one dpkg-query); needs root (or sudo) otherwise.
 set -euo pipefail
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libssh-dev libsodium-dev
-      libcmocka-dev pkg-config iproute2 openssh-client sysstat atop stress-ng fio python3)
+      libcmocka-dev pkg-config iproute2 openssh-client sysstat atop stress-ng fio python3 chromium)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# npm fetches uPlot for the HTML report at build time (package.json); any node will do (checked
+# by command, not by package name: a node from elsewhere counts).
+command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "deps: installing ${missing[*]}" >&2
 sudo=""

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: a real collection of this host, then a summary and the CSV exports.
+# `make run`: a real collection of this host, then a summary, the CSV and JSON exports and the
+# HTML report.
 # RUN_SECONDS (default 5) and RUN_FREQUENCY (default 100ms) change the collection; RUN_DIR where
 # the files go (default ./run-output, replaced each time).
 set -euo pipefail
@@ -17,10 +18,12 @@ echo "== summary"
 "$bin/perfjournal" --input="$coll" --mode=summary --output=-
 "$bin/perfjournal" --input="$coll" --mode=csv --output="$out/csv" >/dev/null
 "$bin/perfjournal" --input="$coll" --mode=json --output="$out/samples.jsonl" >/dev/null
+"$bin/perfjournal" --input="$coll" --mode=html --output="$out/report.html"
 echo
 echo "== files"
 echo "collection:        $coll ($(stat -c %s "$coll") bytes)"
 echo "sar-style CSV:     $out/csv/proc/{stat,meminfo,diskstats,net/dev}, $out/csv/statfs_ALL"
 echo "host.csv:          $out/csv/host.csv"
 echo "computed JSON:     $out/samples.jsonl"
-echo "re-export:         $bin/perfjournal --input=$coll --mode=csv|json|summary --output=..."
+echo "HTML report:       $out/report.html (one self-contained file: open it in any browser)"
+echo "re-export:         $bin/perfjournal --input=$coll --mode=csv|json|summary|html --output=..."

@@ -67,6 +67,75 @@ static void test_conf_settings_come_before_command_line(void **state)
 	drop_conf(path);
 }
 
+/* A file of len bytes (NULs allowed). */
+static char *write_conf_bytes(const char *bytes, size_t len)
+{
+	char *path = write_conf("");
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+/* A file of these bytes is refused with -EINVAL and an error that says want. */
+static void expect_conf_error(const char *bytes, size_t len, const char *want)
+{
+	char *path = write_conf_bytes(bytes, len);
+	char *argv[] = {"prog", NULL};
+	char **av, err[256] = "";
+	int ac;
+
+	assert_int_equal(pc_config_argv("prog", path, opts, 1, argv, &ac, &av, err, sizeof(err)),
+			 -EINVAL);
+	if (!strstr(err, want))
+		fail_msg("'%s' does not say '%s'", err, want);
+	drop_conf(path);
+}
+
+static void test_conf_nul_byte_is_named(void **state)
+{
+	static const char text[] = "frequency=1s\nsitename=Evil\0Corp\n";
+
+	(void)state;
+	/* it was reported as a line too long */
+	expect_conf_error(text, sizeof(text) - 1, "line 2: holds a NUL byte (byte 14)");
+}
+
+static void test_conf_long_line_is_named(void **state)
+{
+	char *text = malloc(5000);
+
+	(void)state;
+	memcpy(text, "frequency=1s\nsitename=", 23);
+	memset(text + 23, 'x', 5000 - 23);
+	expect_conf_error(text, 5000, "line 2: longer than 4094 bytes");
+	free(text);
+}
+
+/*
+ * docs/JOURNAL.md: site names compare exactly, so a value keeps its trailing
+ * blanks (only the line end, \n or \r\n, goes; blanks around the key and
+ * right after '=' are not part of it).
+ */
+static void test_conf_value_keeps_trailing_blanks(void **state)
+{
+	char *path = write_conf(" sitename = Evil Corp  \t\r\nfrequency=5s\r\n");
+	char *argv[] = {"prog", NULL};
+	char **av, err[256] = "";
+	int ac;
+
+	(void)state;
+	assert_int_equal(pc_config_argv("prog", path, opts, 1, argv, &ac, &av, err, sizeof(err)),
+			 0);
+	assert_int_equal(ac, 3);
+	assert_string_equal(av[1], "--sitename=Evil Corp  \t");
+	assert_string_equal(av[2], "--frequency=5s");
+	pc_config_free(ac, av);
+	drop_conf(path);
+}
+
 static void test_conf_unknown_key_names_file_and_line(void **state)
 {
 	char *path = write_conf("frequency=1s\nfrequncy=2s\n");
@@ -227,6 +296,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_conf_settings_come_before_command_line),
+	    cmocka_unit_test(test_conf_nul_byte_is_named),
+	    cmocka_unit_test(test_conf_long_line_is_named),
+	    cmocka_unit_test(test_conf_value_keeps_trailing_blanks),
 	    cmocka_unit_test(test_conf_unknown_key_names_file_and_line),
 	    cmocka_unit_test(test_conf_missing_value_and_bad_switch),
 	    cmocka_unit_test(test_conf_explicit_missing_file_is_an_error),

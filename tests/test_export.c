@@ -188,7 +188,12 @@ static void host_row(const char *path, const char *stamp, double v[H_NCOLS])
 	assert_string_equal(line, "timestamp,cpu_user,cpu_system,cpu_iowait,cpu_idle,cpu_steal,"
 				  "mem_total,mem_used,mem_available,mem_buffers,mem_cached,"
 				  "disk_read_bytes,disk_write_bytes,disk_read_ops,disk_write_ops,"
-				  "net_rx_bytes,net_tx_bytes,net_rx_packets,net_tx_packets");
+				  "net_rx_bytes,net_tx_bytes,net_rx_packets,net_tx_packets,"
+				  "tcp_active_opens,tcp_passive_opens,tcp_in_segs,tcp_out_segs,"
+				  "tcp_attempt_fails,tcp_estab_resets,tcp_retrans_segs,tcp_in_errs,"
+				  "tcp_out_rsts,udp_in_datagrams,udp_out_datagrams,udp_no_ports,"
+				  "udp_in_errors,tcp_listen_overflows,tcp_listen_drops,tcp_timeouts,"
+				  "tcp_syn_retrans");
 	for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = strchr(line, ',');
 
@@ -199,7 +204,8 @@ static void host_row(const char *path, const char *stamp, double v[H_NCOLS])
 			assert_true(*p == ',');
 			v[i] = strtod(p + 1, &p);
 		}
-		assert_true(*p == 0);
+		/* the pcc fixture has no /proc/net/snmp or netstat: their columns are empty */
+		assert_string_equal(p, ",,,,,,,,,,,,,,,,,");
 		found = 1;
 	}
 	free(buf);

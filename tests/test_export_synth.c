@@ -414,10 +414,12 @@ static void cpu_read_every_tenth_tick_splits_over_100ms(void **state)
 					 "want 30, 10, 60 (over 100 ms)",
 					 rows, v[0], v[1], v[3]);
 		}
-		p = strrchr(line, ',');
-		for (int k = 0; k < 3; k++)
-			while (*--p != ',')
-				;
+		/* net_rx_bytes is column 15 from 0 (newer sources' columns follow the fixed ones)
+		 */
+		p = line;
+		for (int k = 0; k < 15; k++)
+			p = strchr(p, ',') + 1;
+		p--;
 		if (!close_enough(strtod(p + 1, NULL), 100000))
 			fail_msg("host.csv row %d: net_rx_bytes %s; want 100000 (over 10 ms)", rows,
 				 p + 1);
@@ -432,6 +434,86 @@ static void cpu_read_every_tenth_tick_splits_over_100ms(void **state)
 }
 
 /* ---- helpers ---- */
+
+/*
+ * TCP and UDP counters (/proc/net/snmp, /proc/net/netstat), which the
+ * collector reads once a second, in 100 ms samples: rates over the second,
+ * as sar -n TCP,ETCP,UDP computes them, in proc/net/snmp, proc/net/netstat,
+ * host.csv (after the fixed columns), JSON and the summary.
+ */
+static void snmp_rates_over_their_own_second(void **state)
+{
+	struct pc_sysinfo si = {.ncpu = 1};
+	char err[256], *dir = tu_tmpdir(), *buf;
+	enum pc_export_mode modes[] = {PC_EXPORT_CSV, PC_EXPORT_JSON, PC_EXPORT_SUMMARY};
+	const char *outs[] = {"csv", "out.json", "summary.txt"};
+	struct pc_sample s[21];
+	const struct row *r;
+	struct csv c;
+	(void)state;
+
+	for (uint64_t i = 0; i <= 20; i++) {
+		pc_sample_init(&s[i]);
+		s[i].time_ns = T0 * 1000000000ull + i * 100000000ull;
+		cpu_row(&s[i], "all", 1000 + i, 1000, 1000 + i);
+		if (i % 10)
+			continue;
+		uint64_t *v = pc_table_add(&s[i].t[PC_G_SNMP], "snmp");
+		uint64_t *w = pc_table_add(&s[i].t[PC_G_NETSTAT], "netstat");
+
+		assert_non_null(v);
+		assert_non_null(w);
+		v[PC_SNMP_TCP_ACTIVE_OPENS] = 3 * i;  /* 3 per 100 ms: 30/s */
+		v[PC_SNMP_TCP_IN_SEGS] = 1000 * i;    /* 10000/s */
+		v[PC_SNMP_TCP_RETRANS_SEGS] = i / 10; /* 1/s */
+		v[PC_SNMP_UDP_NO_PORTS] = 2 * i;      /* 20/s */
+		v[PC_SNMP_TCP_CURR_ESTAB] = 7;	      /* a gauge: exported nowhere */
+		w[PC_NETSTAT_TCP_TIMEOUTS] = 5 * i;   /* 50/s */
+	}
+	for (int m = 0; m < 3; m++) {
+		struct pc_export *x =
+		    export__open(modes[m], tu_path(dir, outs[m]), &si, err, sizeof(err));
+
+		assert_non_null(x);
+		for (int i = 0; i <= 20; i++)
+			assert_int_equal(export__add(x, &s[i]), 0);
+		assert_int_equal(export__close(x, err, sizeof(err)), 0);
+	}
+	buf = tu_read_file(tu_path(dir, "csv/proc/net/snmp"), NULL);
+	assert_non_null(buf);
+	assert_memory_equal(buf,
+			    "#timestamp,active/s,passive/s,iseg/s,oseg/s,atmptf/s,estres/s,"
+			    "retrans/s,isegerr/s,orsts/s,idgm/s,odgm/s,noport/s,idgmerr/s\n",
+			    120);
+	free(buf);
+	csv_load(&c, tu_path(dir, "csv/proc/net/snmp"), 0);
+	assert_int_equal(c.n, 2); /* one row per sample that carried the group */
+	r = &c.r[1];
+	assert_int_equal(r->ts, T0 + 2);
+	assert_true(close_enough(r->v[0], 30) && close_enough(r->v[2], 10000));
+	assert_true(close_enough(r->v[6], 1) && close_enough(r->v[11], 20));
+	assert_true(close_enough(r->v[1], 0));
+	free(c.r);
+	csv_load(&c, tu_path(dir, "csv/proc/net/netstat"), 0);
+	assert_int_equal(c.n, 2);
+	assert_true(close_enough(c.r[0].v[2], 50));
+	free(c.r);
+	buf = tu_read_file(tu_path(dir, "out.json"), NULL);
+	assert_non_null(buf);
+	assert_non_null(strstr(buf, "\"snmp\":{\"active_s\":30,\"passive_s\":0,\"iseg_s\":10000,"));
+	assert_non_null(strstr(buf, "\"netstat\":{\"listen_overflows_s\":0,"
+				    "\"listen_drops_s\":0,\"timeouts_s\":50,"));
+	free(buf);
+	buf = tu_read_file(tu_path(dir, "summary.txt"), NULL);
+	assert_non_null(buf);
+	assert_non_null(strstr(buf, "tcp segs in/s         10000.000    10000.000\n"));
+	assert_non_null(strstr(buf, "tcp retrans/s             1.000        1.000\n"));
+	free(buf);
+	for (int i = 0; i <= 20; i++)
+		pc_sample_free(&s[i]);
+	tu_rmtree(dir);
+	free(dir);
+}
 
 static void fmt_prints_like_go(void **state)
 {
@@ -509,6 +591,7 @@ int main(void)
 	    cmocka_unit_test(pressure_read_every_tenth_tick_has_its_own_interval),
 	    cmocka_unit_test(ebpf_block_rows_every_tenth_tick_rate_over_100ms),
 	    cmocka_unit_test(cpu_read_every_tenth_tick_splits_over_100ms),
+	    cmocka_unit_test(snmp_rates_over_their_own_second),
 	    cmocka_unit_test(fmt_prints_like_go),
 	    cmocka_unit_test(hist_percentiles_interpolate_in_log2_buckets),
 	    cmocka_unit_test(whole_disks_exclude_partitions_and_virtual),

@@ -53,7 +53,7 @@ static char *write_tmp(const char *dir, const void *p, size_t len)
 	char *path = malloc(strlen(dir) + 16);
 	FILE *f;
 
-	sprintf(path, "%s/j", dir);
+	snprintf(path, strlen(dir) + 16, "%s/j", dir);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(p, 1, len, f), len);

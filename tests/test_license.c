@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/testutil.h"
 #include "pc/license.h"
@@ -33,12 +34,29 @@ static void make30(char text[PC_LICENSE_TEXTLEN + 1])
 	assert_int_equal(license__make(&s, license__day(NOW) + 30, text), 0);
 }
 
+/* err holds no part of text past its first group (issue 12 item 8: shown as "0151-..."). */
+static void assert_not_shown(const char *err, const char *text)
+{
+	size_t n = text ? strlen(text) : 0;
+
+	for (size_t o = 5; o + 9 <= n; o++) {
+		char part[10];
+
+		memcpy(part, text + o, 9);
+		part[9] = 0;
+		if (strstr(err, part))
+			fail_msg("'%s' shows '%s' of the license", err, part);
+	}
+}
+
 static enum pc_license_why check(const struct pc_site *s, time_t now, int want_ret, char *err,
 				 size_t errlen)
 {
 	enum pc_license_why why = LICENSE_OK;
 
+	err[0] = 0;
 	assert_int_equal(license__check(s, now, NULL, &why, err, errlen), want_ret);
+	assert_not_shown(err, s->license);
 	return why;
 }
 
@@ -87,6 +105,10 @@ static void test_wrong_siteid_refused(void **state)
 	s.siteid = 2;
 	assert_int_equal(check(&s, NOW, -EKEYREJECTED, err, sizeof(err)), LICENSE_WRONG_SITEID);
 	assert_non_null(strstr(err, "not for siteid 2"));
+	/* the first group only, then an ellipsis */
+	assert_non_null(strstr(err, "license '"));
+	assert_int_equal(strncmp(strstr(err, "license '") + 9, text, 5), 0);
+	assert_int_equal(strncmp(strstr(err, "license '") + 14, "\xe2\x80\xa6'", 4), 0);
 }
 
 static void test_wrong_sitename_refused_exactly(void **state)
@@ -138,6 +160,7 @@ static void test_every_wrong_digit_refused(void **state)
 						    16];
 			why = LICENSE_OK;
 			assert_true(license__check(&s, NOW, NULL, &why, err, sizeof(err)) < 0);
+			assert_not_shown(err, bad);
 			if (i < 2) /* byte 0: the version */
 				assert_int_equal(why, LICENSE_BAD_VERSION);
 			else if (i == 7 || i == 8) /* byte 3: the siteid check */
@@ -194,6 +217,45 @@ static void test_malformed_names_the_group(void **state)
 	}
 }
 
+static void test_license_file_private_only(void **state)
+{
+	char *dir = tu_tmpdir(), path[4096], text[PC_LICENSE_TEXTLEN + 1], err[512];
+	const char *lic = "6f37-6910-b2a0-e858-9657-f08d";
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/license", dir);
+	f = fopen(path, "w");
+	fprintf(f, "%s\n", lic);
+	fclose(f);
+	chmod(path, 0644);
+	assert_int_equal(license__read_file(path, text, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "mode 0644"));
+	assert_non_null(strstr(err, "chmod 600"));
+	chmod(path, 0600);
+	assert_int_equal(license__read_file(path, text, err, sizeof(err)), 0);
+	assert_string_equal(text, lic);
+	/* as perflicense prints it, CRLF too */
+	f = fopen(path, "w");
+	fprintf(f, "license=%s\r\n", lic);
+	fclose(f);
+	assert_int_equal(license__read_file(path, text, err, sizeof(err)), 0);
+	assert_string_equal(text, lic);
+	/* not a license: its length said, its text not shown */
+	f = fopen(path, "w");
+	fprintf(f, "%s0\n", lic);
+	fclose(f);
+	assert_int_equal(license__read_file(path, text, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "30 characters"));
+	assert_null(strstr(err, "6f37"));
+	assert_int_equal(license__read_file(dir, text, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	unlink(path);
+	assert_true(license__read_file(path, text, err, sizeof(err)) == -ENOENT);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_make_refuses_bad_input(void **state)
 {
 	char text[PC_LICENSE_TEXTLEN + 1];
@@ -228,7 +290,11 @@ static void test_parse_mac(void **state)
 			     "02-fc-00-00-00-01",
 			     "02:fc:00:00:00:0g",
 			     "02:fc:00:00:00: 1",
-			     "\xff\xff:fc:00:00:00:01"};
+			     "\xff\xff:fc:00:00:00:01",
+			     "00:00:00:00:00:00",
+			     "ff:ff:ff:ff:ff:ff",
+			     "01:00:5e:00:00:01",
+			     "33:33:00:00:00:01"};
 	uint8_t mac[6];
 	char err[128], text[18];
 
@@ -238,6 +304,12 @@ static void test_parse_mac(void **state)
 	assert_string_equal(text, "02:fc:00:00:00:01");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(license__parse_mac(bad[i], mac, err, sizeof(err)), -EINVAL);
+	license__parse_mac("00:00:00:00:00:00", mac, err, sizeof(err));
+	assert_non_null(strstr(err, "all zeros"));
+	license__parse_mac("FF:FF:FF:FF:FF:FF", mac, err, sizeof(err));
+	assert_non_null(strstr(err, "broadcast"));
+	license__parse_mac("01:00:5e:00:00:01", mac, err, sizeof(err));
+	assert_non_null(strstr(err, "multicast"));
 }
 
 static void test_sitename_rules(void **state)
@@ -317,9 +389,12 @@ static void test_perflicense_add_then_check(void **state)
 				  "duration=30",
 				  out, sizeof(out)),
 			 0);
+	/* a build without the builder's secret says so (on stderr, first here) */
+	assert_int_equal(strncmp(out, "perflicense: development build", 30), 0);
+	l = strchr(out, '\n') + 1;
 	assert_int_equal(
-	    strncmp(out, "# License information\nsiteid=1\nsitename=Evil Corp\nlicense=", 58), 0);
-	l = out + 58;
+	    strncmp(l, "# License information\nsiteid=1\nsitename=Evil Corp\nlicense=", 58), 0);
+	l += 58;
 	assert_int_equal(strlen(l), PC_LICENSE_TEXTLEN + 1);
 	assert_int_equal(l[PC_LICENSE_TEXTLEN], '\n');
 	memcpy(lic, l, PC_LICENSE_TEXTLEN);
@@ -334,6 +409,18 @@ static void test_perflicense_add_then_check(void **state)
 		 lic);
 	assert_int_not_equal(run_tool(args, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "not for MAC"));
+	/* a day that does not exist is refused, not rolled over into March */
+	snprintf(args, sizeof(args),
+		 "licensecheck siteid=1 sitename='Evil Corp' mac=02:fc:00:00:00:01 license=%s "
+		 "date=2026-02-30",
+		 lic);
+	assert_int_not_equal(run_tool(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "no such day"));
+	assert_int_not_equal(run_tool("licenseadd siteid=1 sitename=a mac=00:00:00:00:00:00 "
+				      "duration=30",
+				      out, sizeof(out)),
+			     0);
+	assert_non_null(strstr(out, "all zeros"));
 	assert_int_not_equal(run_tool("licenseadd siteid=x sitename=a mac=02:fc:00:00:00:01 "
 				      "duration=30",
 				      out, sizeof(out)),
@@ -355,6 +442,7 @@ int main(void)
 	    cmocka_unit_test(test_every_wrong_digit_refused),
 	    cmocka_unit_test(test_expired_refused_with_date),
 	    cmocka_unit_test(test_malformed_names_the_group),
+	    cmocka_unit_test(test_license_file_private_only),
 	    cmocka_unit_test(test_make_refuses_bad_input),
 	    cmocka_unit_test(test_parse_siteid),
 	    cmocka_unit_test(test_parse_mac),

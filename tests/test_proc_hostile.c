@@ -3,7 +3,8 @@
  * test_proc_hostile.c: the /proc parsers on input no healthy kernel prints:
  * empty text, no trailing newline, truncated lines, 2^64-1 (fine) and 2^64
  * (a parse error naming the place), missing fields, NUL bytes and overlong
- * names, a synthetic 4096-CPU /proc/stat, every prefix of real files, and
+ * names, snmp/netstat pairs whose names and values disagree or whose value
+ * line is missing, a synthetic 4096-CPU /proc/stat, every prefix of real files, and
  * random bytes. A bad line costs that line only, is counted in pc_perr, and
  * never crashes.
  */
@@ -46,6 +47,8 @@ static const struct {
     {"uptime", proc_uptime_parse, PC_G_UPTIME},
     {"pressure", psi_cpu, PC_G_PSI},
     {"statfs_json", proc_statfs_json_parse, PC_G_FS},
+    {"snmp", proc_snmp_parse, PC_G_SNMP},
+    {"netstat", proc_netstat_parse, PC_G_NETSTAT},
     {"cpuinfo", cpuinfo, PC_G_MAX},
 };
 #define NPARSERS (sizeof(parsers) / sizeof(*parsers))
@@ -133,6 +136,78 @@ static void stat_2pow64_is_a_parse_error_naming_the_line(void **state)
 	assert_int_equal(s.t[PC_G_CPU].nrows, 2);
 	assert_int_equal(pc_table_find(&s.t[PC_G_CPU], "0"), -1);
 	assert_int_equal(pc_table_get(&s.t[PC_G_CPU], "1", PC_CPU_USER, 0), 2);
+	pc_sample_free(&s);
+}
+
+#define SNMP_GET(s, col) pc_table_get(&(s)->t[PC_G_SNMP], "snmp", (col), 7)
+
+/* A value line cut short, or one value too many: the pair is lost, the rest is kept. */
+static void snmp_names_and_values_disagree(void **state)
+{
+	struct pc_perr perr;
+	struct pc_sample s;
+	(void)state;
+
+	assert_int_equal(run(proc_snmp_parse,
+			     "Tcp: RtoAlgorithm ActiveOpens InSegs\nTcp: 1 5\n"
+			     "Udp: InDatagrams NoPorts\nUdp: 9 1\n",
+			     &s, &perr),
+			 1);
+	assert_string_equal(perr.first, "/proc/net/snmp line 2: Tcp: 3 names, 2 values");
+	assert_int_equal(SNMP_GET(&s, PC_SNMP_TCP_ACTIVE_OPENS), 0);
+	assert_int_equal(SNMP_GET(&s, PC_SNMP_UDP_IN_DATAGRAMS), 9);
+	pc_sample_free(&s);
+	assert_int_equal(run(proc_snmp_parse, "Tcp: ActiveOpens\nTcp: 1 2\n", &s, &perr), 1);
+	assert_string_equal(perr.first, "/proc/net/snmp line 2: Tcp: 1 names, 2 values");
+	assert_int_equal(s.t[PC_G_SNMP].nrows, 0);
+	pc_sample_free(&s);
+}
+
+/* A header whose value line never comes (truncated file, or another protocol next). */
+static void snmp_names_without_values(void **state)
+{
+	struct pc_perr perr;
+	struct pc_sample s;
+	(void)state;
+
+	assert_int_equal(run(proc_snmp_parse,
+			     "Tcp: ActiveOpens\nUdp: InDatagrams\nUdp: 5\nTcp: InSegs", &s, &perr),
+			 2);
+	assert_string_equal(perr.first, "/proc/net/snmp line 1: Tcp: names without values");
+	assert_int_equal(SNMP_GET(&s, PC_SNMP_UDP_IN_DATAGRAMS), 5);
+	pc_sample_free(&s);
+	/* a line without "Proto:" */
+	assert_int_equal(run(proc_netstat_parse, "TcpExt ListenDrops\n", &s, &perr), 1);
+	assert_string_equal(perr.first, "/proc/net/netstat line 1: no \"Proto:\" prefix");
+	assert_int_equal(s.t[PC_G_NETSTAT].nrows, 0);
+	pc_sample_free(&s);
+}
+
+/* 2^64-1 fits; 2^64, a sign or junk in a kept field lose the pair; in a skipped one, nothing. */
+static void snmp_huge_and_signed_numbers(void **state)
+{
+	struct pc_perr perr;
+	struct pc_sample s;
+	(void)state;
+
+	assert_int_equal(run(proc_snmp_parse,
+			     "Tcp: MaxConn ActiveOpens\nTcp: -1 18446744073709551615\n", &s, &perr),
+			 0);
+	assert_int_equal(SNMP_GET(&s, PC_SNMP_TCP_ACTIVE_OPENS), UINT64_MAX);
+	pc_sample_free(&s);
+	assert_int_equal(run(proc_snmp_parse,
+			     "Tcp: ActiveOpens InSegs\nTcp: 1 18446744073709551616\n", &s, &perr),
+			 1);
+	assert_string_equal(perr.first, "/proc/net/snmp line 2: Tcp InSegs: 18446744073709551616 "
+					"does not fit 64 bits");
+	assert_int_equal(s.t[PC_G_SNMP].nrows, 0);
+	pc_sample_free(&s);
+	assert_int_equal(run(proc_snmp_parse, "Udp: NoPorts\nUdp: -3\n", &s, &perr), 1);
+	assert_string_equal(perr.first, "/proc/net/snmp line 2: Udp NoPorts: -3 is not a number");
+	pc_sample_free(&s);
+	/* another protocol's values are not even read */
+	assert_int_equal(run(proc_snmp_parse, "Ip: Forwarding\nIp: x\n", &s, &perr), 0);
+	assert_int_equal(s.t[PC_G_SNMP].nrows, 0);
 	pc_sample_free(&s);
 }
 
@@ -423,6 +498,8 @@ static void every_prefix_of_real_files(void **state)
 	    {"proc/debian12-2cpu/proc/net/dev", proc_netdev_parse},
 	    {"proc/debian12-2cpu/proc/loadavg", proc_loadavg_parse},
 	    {"proc/debian12-2cpu/proc/pressure/io", psi_cpu},
+	    {"proc/debian12-2cpu/proc/net/snmp", proc_snmp_parse},
+	    {"proc/debian12-2cpu/proc/net/netstat", proc_netstat_parse},
 	};
 	struct pc_perr perr;
 	struct pc_sample s;
@@ -506,6 +583,9 @@ int main(void)
 	    cmocka_unit_test(pressure_half_line_keeps_nothing_of_it),
 	    cmocka_unit_test(statfs_json_bad_lines_cost_only_themselves),
 	    cmocka_unit_test(stat_4096_cpus),
+	    cmocka_unit_test(snmp_names_and_values_disagree),
+	    cmocka_unit_test(snmp_names_without_values),
+	    cmocka_unit_test(snmp_huge_and_signed_numbers),
 	    cmocka_unit_test(every_prefix_of_real_files),
 	    cmocka_unit_test(random_bytes),
 	};

@@ -335,6 +335,40 @@ static void diskstats_this_machine(void **state)
 	pc_sample_free(&s);
 }
 
+static void snmp_this_machine(void **state)
+{
+	struct pc_sample s;
+	(void)state;
+
+	/* Tcp: 1 200 120000 -1 1016 829 43 729 4 45138 48280 95 0 787 0 (MaxConn -1: not kept) */
+	assert_int_equal(parse_file(proc_snmp_parse, live("proc/net/snmp"), &s), 0);
+	assert_int_equal(s.t[PC_G_SNMP].nrows, 1);
+	assert_int_equal(GET(&s, PC_G_SNMP, "snmp", PC_SNMP_TCP_ACTIVE_OPENS), 1016);
+	assert_int_equal(GET(&s, PC_G_SNMP, "snmp", PC_SNMP_TCP_PASSIVE_OPENS), 829);
+	assert_int_equal(GET(&s, PC_G_SNMP, "snmp", PC_SNMP_TCP_CURR_ESTAB), 4);
+	assert_int_equal(GET(&s, PC_G_SNMP, "snmp", PC_SNMP_TCP_IN_SEGS), 45138);
+	assert_int_equal(GET(&s, PC_G_SNMP, "snmp", PC_SNMP_TCP_RETRANS_SEGS), 95);
+	assert_int_equal(GET(&s, PC_G_SNMP, "snmp", PC_SNMP_TCP_OUT_RSTS), 787);
+	/* Udp: 2805 0 0 2806 0 0 0 0 0; UdpLite's fields of the same names are not Udp's */
+	assert_int_equal(GET(&s, PC_G_SNMP, "snmp", PC_SNMP_UDP_IN_DATAGRAMS), 2805);
+	assert_int_equal(GET(&s, PC_G_SNMP, "snmp", PC_SNMP_UDP_OUT_DATAGRAMS), 2806);
+	pc_sample_free(&s);
+}
+
+static void netstat_this_machine(void **state)
+{
+	struct pc_sample s;
+	(void)state;
+
+	/* TcpExt: 136 names and values; TCPTimeouts 83 */
+	assert_int_equal(parse_file(proc_netstat_parse, live("proc/net/netstat"), &s), 0);
+	assert_int_equal(s.t[PC_G_NETSTAT].nrows, 1);
+	assert_int_equal(GET(&s, PC_G_NETSTAT, "netstat", PC_NETSTAT_TCP_TIMEOUTS), 83);
+	assert_int_equal(GET(&s, PC_G_NETSTAT, "netstat", PC_NETSTAT_LISTEN_DROPS), 0);
+	assert_int_equal(s.t[PC_G_SNMP].nrows, 0);
+	pc_sample_free(&s);
+}
+
 static void netdev_pcc_interfaces(void **state)
 {
 	struct pc_sample s;
@@ -582,6 +616,8 @@ int main(void)
 	    cmocka_unit_test(diskstats_18_fields),
 	    cmocka_unit_test(diskstats_14_fields),
 	    cmocka_unit_test(diskstats_this_machine),
+	    cmocka_unit_test(snmp_this_machine),
+	    cmocka_unit_test(netstat_this_machine),
 	    cmocka_unit_test(netdev_pcc_interfaces),
 	    cmocka_unit_test(netdev_alias_and_glued_names),
 	    cmocka_unit_test(loadavg_fixed_point),

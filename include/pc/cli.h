@@ -36,6 +36,13 @@ void pc_cli_stop_on_signals(volatile sig_atomic_t *flag, int ignore_pipe);
 int pc_cli_config(const char *tool, const struct option *opts, int argc, char **argv, int *ac,
 		  char ***av);
 
+/*
+ * Tools: *argc and *argv replaced by the same merge (once per process: the new
+ * argv stays allocated until exit); a bad file is warned and returns
+ * PC_EXIT_USAGE, else 0.
+ */
+int pc_cli_tool_config(const char *tool, const struct option *opts, int *argc, char ***argv);
+
 /* Daemons: v as a 32-bit unsigned number; "FLAG=V: not a number ..." is fatal. */
 uint32_t pc_cli_u32(const char *flag, const char *v);
 

@@ -17,7 +17,12 @@
  * Build a new argv: argv[0], then one "--key=value" per setting of the
  * configuration file, then argv[1..]. path NULL means ~/.<tool>/<tool>.conf
  * (a missing default file is not an error; a missing explicit one is).
- * Keys are checked against opts. On error returns -EINVAL/-ENOENT/-ENOMEM
+ * Keys are checked against opts. A line is "key=value" (or "key" for a
+ * switch; '#', ';' and '[' start comments): blanks around the key and right
+ * after '=' are dropped, the value is the rest of the line exactly, trailing
+ * blanks included (site names compare exactly: docs/JOURNAL.md); the line
+ * ends at "\n" or "\r\n". A line holding a NUL byte or longer than 4094
+ * bytes is an error. On error returns -EINVAL/-ENOENT/-ENOMEM/-ENAMETOOLONG
  * with err naming the file, line and text. Free *out with pc_config_free.
  */
 int pc_config_argv(const char *tool, const char *path, const struct option *opts, int argc,

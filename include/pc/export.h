@@ -13,6 +13,8 @@
  *  - summary: averages and peaks for a person (make run).
  *  - raw: every sample as stored, raw counters, one JSON object per line
  *    (pc_json_write_sample; docs/FORMAT.md).
+ *  - html: one self-contained report file (charts, percentile tables,
+ *    comparison) of one or more hosts (export__host; docs/REPORT.md).
  */
 #ifndef PC_EXPORT_H
 #define PC_EXPORT_H
@@ -22,7 +24,13 @@
 #include "pc/sample.h"
 #include "pc/sysinfo.h"
 
-enum pc_export_mode { PC_EXPORT_CSV, PC_EXPORT_JSON, PC_EXPORT_SUMMARY, PC_EXPORT_RAW };
+enum pc_export_mode {
+	PC_EXPORT_CSV,
+	PC_EXPORT_JSON,
+	PC_EXPORT_SUMMARY,
+	PC_EXPORT_RAW,
+	PC_EXPORT_HTML
+};
 
 struct pc_export;
 
@@ -30,6 +38,12 @@ struct pc_export;
 struct pc_export *export__open(enum pc_export_mode mode, const char *out,
 			       const struct pc_sysinfo *si, char *err, size_t errlen);
 int export__add(struct pc_export *x, const struct pc_sample *s);
+/*
+ * The samples that follow are another host's (or another input's), from its
+ * start: deltas begin anew. Only mode html keeps several hosts apart; the
+ * others refuse with -EINVAL.
+ */
+int export__host(struct pc_export *x, const struct pc_sysinfo *si);
 /* Flush and close; 0 or negative errno; err says what failed. */
 int export__close(struct pc_export *x, char *err, size_t errlen);
 /* Give up: remove what was written; outputs of earlier runs stay as they were. */

@@ -63,7 +63,10 @@ int license__make(const struct pc_site *site, uint32_t expiry_day,
 int license__check(const struct pc_site *site, time_t now, struct pc_license_info *info,
 		   enum pc_license_why *why, char *err, size_t errlen);
 
-/* Parsers shared by every tool; 0 or -EINVAL with err naming the value. */
+/*
+ * Parsers shared by every tool; 0 or -EINVAL with err naming the value. A MAC
+ * must be an interface's: not all zeros, not broadcast or multicast.
+ */
 int license__parse_siteid(const char *s, uint64_t *out, char *err, size_t errlen);
 int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen);
 int license__check_sitename(const char *s, char *err, size_t errlen);
@@ -72,6 +75,30 @@ void license__format_mac(const uint8_t mac[6], char *buf);
 /* Days since 1970-01-01 of t (UTC), and that day as "YYYY-MM-DD". */
 uint32_t license__day(time_t t);
 void license__format_day(uint32_t day, char buf[11]);
+
+/*
+ * A license as messages show it: its first group only ("0151-\u2026"), so that
+ * logs and terminals never hold one whole. buf is returned.
+ */
+#define PC_LICENSE_SHOWN 16
+const char *license__shown(const char *text, char buf[PC_LICENSE_SHOWN]);
+
+/*
+ * --license-file: the license from the first line of path (a "license="
+ * prefix, as perflicense prints it, is taken too), so that it need not be on
+ * a command line that ps shows. The file must be regular, owned by this user
+ * (or root) and private (no group or other bits: chmod 600). 0, or -errno with
+ * err naming the file and the fix.
+ */
+int license__read_file(const char *path, char text[PC_LICENSE_TEXTLEN + 1], char *err,
+		       size_t errlen);
+
+/*
+ * "release build (...)" when the build took its license secret from the
+ * builder (make LICENSE_SECRET_FILE=... or LICENSE_SECRET=...), else
+ * "development build (...)": for --version and perflicense.
+ */
+const char *license__build(void);
 
 /*
  * BLAKE2b-128 keyed by key (16 to 64 bytes) over the byte kind, then data:
@@ -84,7 +111,8 @@ void license__keyed_check(const uint8_t *key, size_t keylen, int kind, const voi
 
 /*
  * The MAC addresses of this machine's interfaces (/sys/class/net/<if>/address
- * under root, "" or NULL for "/"), all-zero ones left out. Returns how many
+ * under root, "" or NULL for "/"), those license__parse_mac refuses (all
+ * zeros, multicast) left out. Returns how many
  * were found (at most max are stored), or a negative errno.
  */
 int license__local_macs(const char *root, uint8_t (*macs)[6], int max);

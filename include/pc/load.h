@@ -43,10 +43,17 @@ struct load_sched {
 	const double *pct;
 };
 
+/*
+ * The shortest slice: below it a worker spends its time on clock reads and
+ * wake-ups, not on the schedule (1 ns slices spun at 100 % and never ended).
+ * Shorter slice_ns are raised to it.
+ */
+#define PC_LOAD_MIN_SLICE_NS 1000000ull
+
 struct load_cpu_opts {
 	uint32_t nworkers;
 	const int *cpu;	   /* CPU to pin worker w to, -1 = not pinned; NULL = none pinned */
-	uint64_t slice_ns; /* 0 = 10 ms (shortened to fit short intervals) */
+	uint64_t slice_ns; /* 0 = 10 ms (shortened to fit short intervals), >= PC_LOAD_MIN_SLICE_NS */
 	double speed;	   /* schedule time runs this many times faster; 0 = 1 */
 	/*
 	 * Called by each worker in its own thread before it pins itself and
@@ -110,6 +117,29 @@ void load_mem__close(struct load_mem *m);
 int load_mem__meminfo(uint64_t *used, uint64_t *avail);
 /* Resident set of this process in bytes (/proc/self/statm), 0 when unreadable. */
 uint64_t load_mem__rss(void);
+
+/*
+ * What this process may still take: MemAvailable, and the memory cgroup
+ * (its own or an ancestor: v2 memory.max less memory.current, v1
+ * memory.limit_in_bytes less memory.usage_in_bytes, under /sys/fs/cgroup,
+ * unified/ on a hybrid machine) that leaves the least room; cg "" when no
+ * limit is set. 0 or negative errno (meminfo unreadable).
+ */
+struct load_mem_room {
+	uint64_t avail;
+	uint64_t cg_limit, cg_used;
+	char cg[4096]; /* the limit file that binds */
+};
+int load_mem__room(struct load_mem_room *r);
+/* The smaller of MemAvailable and the cgroup's room, bytes. */
+uint64_t load_mem__room_bytes(const struct load_mem_room *r);
+/* "MemAvailable N MiB, cgroup limit N MiB with N MiB used (FILE)" into buf. */
+void load_mem__room_text(const struct load_mem_room *r, char *buf, size_t len);
+/*
+ * Before allocating bytes: 0 when they fit in the room, else -ENOMEM with err
+ * giving both figures (or the error reading them).
+ */
+int load_mem__check(uint64_t bytes, char *err, size_t errlen);
 
 /* ---- disk ---- */
 

@@ -37,6 +37,9 @@ int proc_uptime_parse(const char *buf, size_t len, struct pc_sample *s, struct p
 /* One /proc/pressure/<resource> file; resource is "cpu", "memory" or "io". */
 int proc_pressure_parse(const char *resource, const char *buf, size_t len, struct pc_sample *s,
 			struct pc_perr *perr);
+/* /proc/net/snmp (Tcp, Udp) and /proc/net/netstat (TcpExt): header and value line pairs. */
+int proc_snmp_parse(const char *buf, size_t len, struct pc_sample *s, struct pc_perr *perr);
+int proc_netstat_parse(const char *buf, size_t len, struct pc_sample *s, struct pc_perr *perr);
 /* pcc's "statfs[*]" measurement: one JSON object per line (see docs/FORMAT.md). */
 int proc_statfs_json_parse(const char *buf, size_t len, struct pc_sample *s, struct pc_perr *perr);
 
@@ -62,6 +65,7 @@ int procfs__read(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr);
 #define PROCFS_NO_MEM	 (1u << 6) /* /proc/meminfo */
 #define PROCFS_NO_DISK	 (1u << 7) /* /proc/diskstats */
 #define PROCFS_NO_NET	 (1u << 8) /* /proc/net/dev (and /sys/class/net with it) */
+#define PROCFS_NO_SNMP	 (1u << 9) /* /proc/net/snmp and /proc/net/netstat */
 int procfs__read_some(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr, unsigned skip);
 /*
  * The verbatim text of one file as of now (for pcc mode), e.g. "/proc/stat":

@@ -44,6 +44,9 @@ enum pc_group {
 	PC_G_BPF_CGROUP, /* rows = cgroup paths: CPU ns */
 	PC_G_BPF_PROC,	 /* one row "proc": exec/exit counts and CPU of exited tasks */
 	PC_G_BPF_EXITED, /* rows = command names (comm): exited tasks and their CPU ns */
+	PC_G_CONTAINER,	 /* rows = containers: cgroup counters (pc/sample_container.h) */
+	PC_G_SNMP,	 /* one row "snmp": Tcp and Udp counters of /proc/net/snmp */
+	PC_G_NETSTAT,	 /* one row "netstat": TcpExt counters of /proc/net/netstat */
 	PC_G_MAX
 };
 
@@ -215,6 +218,41 @@ enum { PC_PROC_EXECS, PC_PROC_EXITS, PC_PROC_EXIT_CPU_NS, PC_PROC_NCOLS };
  * from zero (exp_prev_or_zero).
  */
 enum { PC_EXITED_TASKS, PC_EXITED_CPU_NS, PC_EXITED_NCOLS };
+
+/*
+ * PC_G_SNMP columns: /proc/net/snmp counters under nstat's names (the
+ * kernel's protocol + field); a field the kernel does not print reads 0.
+ */
+enum {
+	PC_SNMP_TCP_ACTIVE_OPENS,
+	PC_SNMP_TCP_PASSIVE_OPENS,
+	PC_SNMP_TCP_ATTEMPT_FAILS,
+	PC_SNMP_TCP_ESTAB_RESETS,
+	PC_SNMP_TCP_CURR_ESTAB, /* a gauge */
+	PC_SNMP_TCP_IN_SEGS,
+	PC_SNMP_TCP_OUT_SEGS,
+	PC_SNMP_TCP_RETRANS_SEGS,
+	PC_SNMP_TCP_IN_ERRS,
+	PC_SNMP_TCP_OUT_RSTS,
+	PC_SNMP_TCP_IN_CSUM_ERRORS,
+	PC_SNMP_UDP_IN_DATAGRAMS,
+	PC_SNMP_UDP_NO_PORTS,
+	PC_SNMP_UDP_IN_ERRORS,
+	PC_SNMP_UDP_OUT_DATAGRAMS,
+	PC_SNMP_UDP_RCVBUF_ERRORS,
+	PC_SNMP_UDP_SNDBUF_ERRORS,
+	PC_SNMP_UDP_IN_CSUM_ERRORS,
+	PC_SNMP_NCOLS
+};
+
+/* PC_G_NETSTAT columns: /proc/net/netstat TcpExt counters, nstat's names. */
+enum {
+	PC_NETSTAT_LISTEN_OVERFLOWS,
+	PC_NETSTAT_LISTEN_DROPS,
+	PC_NETSTAT_TCP_TIMEOUTS,
+	PC_NETSTAT_TCP_SYN_RETRANS,
+	PC_NETSTAT_NCOLS
+};
 
 /* Static description of a group: its JSON name and column names. */
 struct pc_group_desc {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_proc.c: libFuzzer target for the /proc and /sys text parsers
- * (include/pc/proc.h), the cpuinfo parser and the mountinfo reader behind
+ * fuzz_proc.c: libFuzzer target for the /proc and /sys text parsers (every
+ * parser of the source registry, pc/source.h), the cpuinfo parser and the mountinfo reader behind
  * live statfs. Every input goes through every parser; besides not crashing,
  * what comes out must hold: keys non-empty and NUL-terminated, diskstats
  * rows with 11, 15 or 17 statistics, never more rows than lines.
@@ -11,21 +11,9 @@
 #include <string.h>
 
 #include "pc/proc.h"
+#include "pc/source.h"
 #include "pc/sysinfo.h"
 #include "../../userspace/collect/proc_internal.h"
-
-typedef int (*parse_fn)(const char *, size_t, struct pc_sample *, struct pc_perr *);
-
-static int psi_io(const char *b, size_t n, struct pc_sample *s, struct pc_perr *e)
-{
-	return proc_pressure_parse("io", b, n, s, e);
-}
-
-static const parse_fn parsers[] = {
-    proc_stat_parse,	    proc_meminfo_parse, proc_vmstat_parse, proc_diskstats_parse,
-    proc_netdev_parse,	    proc_loadavg_parse, proc_uptime_parse, psi_io,
-    proc_statfs_json_parse,
-};
 
 static struct pc_sample s;
 static int ready;
@@ -65,10 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < size; i++)
 		lines += text[i] == '\n';
-	for (size_t i = 0; i < sizeof(parsers) / sizeof(*parsers); i++) {
+	for (unsigned i = 0; i < pc_nsources; i++) {
 		memset(&perr, 0, sizeof(perr));
 		pc_sample_reset(&s);
-		if (parsers[i](text, size, &s, &perr))
+		if (pc_sources[i].parse(text, size, &s, &perr))
 			abort(); /* only ENOMEM may fail, and the fuzzer's inputs are small */
 		if (perr.count && !memchr(perr.first, 0, sizeof(perr.first)))
 			abort();

@@ -16,34 +16,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/export.h"
 #include "pc/input.h"
 #include "pc/input_flags.h"
 #include "pc/log.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE    2
+#define PC_MAX_INPUTS 64
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f,
-		"usage: %s --input=FILE [--mode=csv|json|summary|raw] [--output=DIR|FILE|-] [-v]\n"
-		"       PCR_COLLECTION=FILE PCR_OUTDIR=DIR pcprocess\n"
-		"\n"
-		"  -i, --input=FILE    native collection, pcc collection (JSON lines) or legacy "
-		"capture\n"
-		"  -m, --mode=MODE     csv: pcprocess tree + host.csv under DIR (default)\n"
-		"                      json: one object of computed values per interval per line\n"
-		"                      summary: averages and peaks for a person\n"
-		"                      raw: every sample as stored (raw counters), one per line\n"
-		"  -o, --output=PATH   csv: a directory (required); json, summary: a file or - "
-		"(default)\n" PC_INPUT_FLAG_USAGE
-		"  --verify            check the whole input: records, runs, span, gaps, damage;\n"
-		"                      exit 0 intact, 1 damage or gaps found\n"
-		"  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
-		"  -v, --verbose       say more\n"
-		"  -h, --help          this text\n",
-		prog);
+	fprintf(
+	    f,
+	    "usage: %s --input=FILE [--mode=csv|json|summary|raw|html] [--output=DIR|FILE|-] [-v]\n"
+	    "       PCR_COLLECTION=FILE PCR_OUTDIR=DIR pcprocess\n"
+	    "\n"
+	    "  -i, --input=FILE    native collection, pcc collection (JSON lines) or legacy "
+	    "capture\n"
+	    "  -m, --mode=MODE     csv: pcprocess tree + host.csv under DIR (default)\n"
+	    "                      json: one object of computed values per interval per line\n"
+	    "                      summary: averages and peaks for a person\n"
+	    "                      raw: every sample as stored (raw counters), one per line\n"
+	    "                      html: one self-contained report (charts, tables, compare);\n"
+	    "                      --input and --host may then be given several times\n"
+	    "  -o, --output=PATH   csv: a directory, html: a file (required); json, summary: a "
+	    "file or - "
+	    "(default)\n" PC_INPUT_FLAG_USAGE
+	    "  --verify            check the whole input: records, runs, span, gaps, damage;\n"
+	    "                      exit 0 intact, 1 damage or gaps found\n"
+	    "  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
+	    "  -v, --verbose       say more\n"
+	    "  -h, --help          this text\n",
+	    prog);
 }
 
 static int parse_mode(const char *v, enum pc_export_mode *m)
@@ -56,17 +62,26 @@ static int parse_mode(const char *v, enum pc_export_mode *m)
 		*m = PC_EXPORT_SUMMARY;
 	else if (!strcmp(v, "raw"))
 		*m = PC_EXPORT_RAW;
+	else if (!strcmp(v, "html"))
+		*m = PC_EXPORT_HTML;
 	else
 		return -EINVAL;
 	return 0;
 }
 
-/* in_flag/out_flag: how the user named input and output, for messages. */
-static int run(const char *input, const struct pc_input_opts *o, enum pc_export_mode mode,
-	       const char *output, const char *in_flag, const char *out_flag)
+/* What to read: one or more inputs (mode html), each once per selected host. */
+struct sources {
+	const char *input[PC_MAX_INPUTS];
+	int ninput;
+	int64_t host[PC_MAX_INPUTS];
+	int nhost;
+};
+
+/* Feed one input (one host of it) to the export, opened here with its sysinfo when x is NULL. */
+static int feed(const char *input, const struct pc_input_opts *o, enum pc_export_mode mode,
+		const char *output, const char *in_flag, const char *out_flag, struct pc_export **x)
 {
-	struct pc_input *in = NULL;
-	struct pc_export *x = NULL;
+	struct pc_input *in;
 	struct pc_sample s;
 	unsigned long n = 0;
 	char err[512];
@@ -78,14 +93,19 @@ static int run(const char *input, const struct pc_input_opts *o, enum pc_export_
 		log_warnx("%s: %s", in_flag, err);
 		goto cleanup;
 	}
-	x = export__open(mode, output, input__sysinfo(in), err, sizeof(err));
-	if (!x) {
-		log_warnx("%s: %s", out_flag, err);
-		goto cleanup;
+	if (*x) {
+		rc = export__host(*x, input__sysinfo(in));
+	} else {
+		*x = export__open(mode, output, input__sysinfo(in), err, sizeof(err));
+		rc = *x ? 0 : -errno;
+		if (!*x)
+			log_warnx("%s: %s", out_flag, err);
 	}
+	if (rc < 0)
+		goto cleanup;
 	while ((rc = input__next(in, &s)) > 0) {
 		n++;
-		rc = export__add(x, &s);
+		rc = export__add(*x, &s);
 		if (rc < 0) {
 			log_warnx("%s=%s: export failed at sample %lu: %s", out_flag, output, n,
 				  strerror(-rc));
@@ -99,22 +119,44 @@ static int run(const char *input, const struct pc_input_opts *o, enum pc_export_
 	if (input__skipped(in))
 		log_warnx("%s=%s: %lu damaged or unknown records skipped; the first: %s", in_flag,
 			  input, input__skipped(in), input__skip_reason(in));
-	if (n < 2)
+	if (!n && o->host >= 0)
+		log_warnx("%s=%s: no samples of --host=%lld", in_flag, input, (long long)o->host);
+	else if (n < 2)
 		log_warnx("%s=%s: %lu sample%s: no interval to compute rates over", in_flag, input,
 			  n, n == 1 ? "" : "s");
-	rc = export__close(x, err, sizeof(err));
-	x = NULL;
-	if (rc < 0) {
-		log_warnx("%s: %s", out_flag, err);
-		goto cleanup;
-	}
 	log_debug("%lu samples from %s into %s", n, input, output);
 	ret = 0;
 cleanup:
-	export__abort(x);
 	input__close(in);
 	pc_sample_free(&s);
 	return ret;
+}
+
+/* in_flag/out_flag: how the user named input and output, for messages. */
+static int run(const struct sources *src, const struct pc_input_opts *o, enum pc_export_mode mode,
+	       const char *output, const char *in_flag, const char *out_flag)
+{
+	struct pc_export *x = NULL;
+	char err[512];
+	int rc;
+
+	for (int i = 0; i < src->ninput; i++)
+		for (int k = 0; k < (src->nhost ? src->nhost : 1); k++) {
+			struct pc_input_opts io = *o;
+
+			if (src->nhost)
+				io.host = src->host[k];
+			if (feed(src->input[i], &io, mode, output, in_flag, out_flag, &x)) {
+				export__abort(x);
+				return 1;
+			}
+		}
+	rc = export__close(x, err, sizeof(err));
+	if (rc < 0) {
+		log_warnx("%s: %s", out_flag, err);
+		return 1;
+	}
+	return 0;
 }
 
 static int pcprocess(int argc, char **argv)
@@ -144,10 +186,13 @@ static int pcprocess(int argc, char **argv)
 		log_warnx("PCR_OUTDIR is not set (the directory to write CSV files into)");
 		return EXIT_USAGE;
 	}
-	return run(coll, NULL, PC_EXPORT_CSV, outdir, "PCR_COLLECTION", "PCR_OUTDIR");
+	struct sources src = {.input = {coll}, .ninput = 1};
+	struct pc_input_opts o = {.host = -1, .run = -1};
+
+	return run(&src, &o, PC_EXPORT_CSV, outdir, "PCR_COLLECTION", "PCR_OUTDIR");
 }
 
-enum { O_VERIFY = 256, O_CONFIG };
+enum { O_VERIFY = 256, O_CONFIG, O_VERSION };
 
 static int jmain(int ac, char **av, const char *base);
 
@@ -160,52 +205,79 @@ static const struct option opts[] = {
     PC_INPUT_FLAG_OPTIONS,
     {"verify", no_argument, NULL, O_VERIFY},
     {"config", required_argument, NULL, O_CONFIG},
+    {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
 };
 
 int main(int argc, char **argv)
 {
-	const char *base = strrchr(argv[0], '/'), *config = NULL;
-	char err[512] = "", **av;
-	int ac, ret;
+	const char *base = strrchr(argv[0], '/');
 
 	base = base ? base + 1 : argv[0];
 	if (!strcmp(base, "pcprocess"))
 		return pcprocess(argc, argv);
 	log_init(argv[0], 0);
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "--config=", 9))
-			config = argv[i] + 9;
-	if (pc_config_argv("perfjournal", config, opts, argc, argv, &ac, &av, err, sizeof(err))) {
-		log_warnx("%s", err);
+	if (pc_cli_tool_config("perfjournal", opts, &argc, &argv))
 		return EXIT_USAGE;
+	return jmain(argc, argv, base);
+}
+
+/*
+ * Several --input and --host: only mode html draws several hosts; the hosts are checked here
+ * (the last one was by input_flags__finish).
+ */
+static int check_sources(struct sources *src, const char *const *hosts, enum pc_export_mode mode)
+{
+	if ((src->ninput > 1 || src->nhost > 1) && mode != PC_EXPORT_HTML) {
+		log_warnx("%s: given more than once; only --mode=html takes several",
+			  src->ninput > 1 ? "--input" : "--host");
+		return -1;
 	}
-	ret = jmain(ac, av, base);
-	pc_config_free(ac, av);
-	return ret;
+	for (int k = 0; k < src->nhost; k++) {
+		uint64_t v;
+
+		if (pc_parse_u64(hosts[k], UINT32_MAX, &v))
+			return log_warnx("--host=%s: not a host number", hosts[k]), -1;
+		src->host[k] = (int64_t)v;
+	}
+	return 0;
+}
+
+/* A repeatable flag's value into list[*n] (at most PC_MAX_INPUTS). */
+static int add_value(const char **list, int *n, const char *flag, const char *v)
+{
+	if (*n == PC_MAX_INPUTS)
+		return log_warnx("%s: at most %d", flag, PC_MAX_INPUTS), -1;
+	list[(*n)++] = v;
+	return 0;
 }
 
 /* The command line (configuration file settings first) of perfjournal proper. */
 static int jmain(int ac, char **av, const char *base)
 {
-	const char *input = NULL, *output = NULL;
+	const char *output = NULL, *hosts[PC_MAX_INPUTS];
 	enum pc_export_mode mode = PC_EXPORT_CSV;
 	struct pc_input_flags j = {0};
+	struct sources src = {0};
 	char err[512] = "";
 	int c, verbose = 0, verify = 0, ret;
 
 	opterr = 0;
 	while ((c = getopt_long(ac, av, ":i:m:o:vh", opts, NULL)) != -1) {
+		if (c == PC_OPT_HOST && add_value(hosts, &src.nhost, "--host", optarg))
+			return EXIT_USAGE;
 		if (input_flags__set(&j, c, optarg))
 			continue;
 		switch (c) {
 		case 'i':
-			input = optarg;
+			if (add_value(src.input, &src.ninput, "--input", optarg))
+				return EXIT_USAGE;
 			break;
 		case 'm':
 			if (parse_mode(optarg, &mode)) {
 				log_warnx(
-				    "--mode: unknown value \"%s\" (want csv, json, summary or raw)",
+				    "--mode: unknown value \"%s\" (want csv, json, summary, raw "
+				    "or html)",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -224,11 +296,15 @@ static int jmain(int ac, char **av, const char *base)
 			break;
 		case O_CONFIG:
 			break;
+		case O_VERSION:
+			printf("perfjournal (perfcollector): %s\n", license__build());
+			return 0;
 		case ':':
 			log_warnx("%s: needs a value", av[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			log_warnx("%s: unknown option", av[optind - 1]);
+			log_warnx("%.*s: unknown option", (int)strcspn(av[optind - 1], "="),
+				  av[optind - 1]); /* the value not shown: a mistyped --license */
 			usage(stderr, base);
 			return EXIT_USAGE;
 		}
@@ -238,14 +314,14 @@ static int jmain(int ac, char **av, const char *base)
 		log_warnx("%s: unexpected argument (options are --name=value)", av[optind]);
 		return EXIT_USAGE;
 	}
-	if (!input || !*input) {
+	if (!src.ninput || !*src.input[0]) {
 		log_warnx("--input: required (the collection, capture or journal to read)");
 		return EXIT_USAGE;
 	}
-	if (input_flags__finish(&j))
+	if (input_flags__finish(&j) || check_sources(&src, hosts, verify ? PC_EXPORT_CSV : mode))
 		return EXIT_USAGE;
 	if (verify) {
-		ret = input__verify(input, &j.o, stdout, err, sizeof(err));
+		ret = input__verify(src.input[0], &j.o, stdout, err, sizeof(err));
 		if (ret < 0) {
 			log_warnx("--input: %s", err);
 			return 1;
@@ -253,8 +329,10 @@ static int jmain(int ac, char **av, const char *base)
 		return ret;
 	}
 	if (!output) {
-		if (mode == PC_EXPORT_CSV) {
-			log_warnx("--output: required with --mode=csv (the directory to write)");
+		if (mode == PC_EXPORT_CSV || mode == PC_EXPORT_HTML) {
+			log_warnx("--output: required with --mode=%s (the %s to write)",
+				  mode == PC_EXPORT_CSV ? "csv" : "html",
+				  mode == PC_EXPORT_CSV ? "directory" : "file");
 			return EXIT_USAGE;
 		}
 		output = "-";
@@ -263,5 +341,5 @@ static int jmain(int ac, char **av, const char *base)
 		log_warnx("--output: empty value");
 		return EXIT_USAGE;
 	}
-	return run(input, &j.o, mode, output, "--input", "--output");
+	return run(&src, &j.o, mode, output, "--input", "--output");
 }

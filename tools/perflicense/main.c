@@ -19,13 +19,15 @@
 
 static const char usage[] =
     "usage: perflicense licenseadd siteid=N sitename=NAME mac=xx:xx:xx:xx:xx:xx duration=DAYS\n"
-    "       perflicense licensecheck siteid=N sitename=NAME mac=xx:xx:xx:xx:xx:xx "
-    "license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx [date=YYYY-MM-DD]\n"
+    "       perflicense licensecheck siteid=N sitename=NAME mac=xx:xx:xx:xx:xx:xx\n"
+    "                   license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx|license-file=PATH "
+    "[date=YYYY-MM-DD]\n"
+    "       perflicense --version\n"
     "Site name and license are compared exactly (case and spaces count).\n";
 
-enum { A_SITEID, A_SITENAME, A_MAC, A_DURATION, A_LICENSE, A_DATE, A_MAX };
-static const char *const names[A_MAX] = {"siteid",   "sitename", "mac",
-					 "duration", "license",	 "date"};
+enum { A_SITEID, A_SITENAME, A_MAC, A_DURATION, A_LICENSE, A_DATE, A_LICENSE_FILE, A_MAX };
+static const char *const names[A_MAX] = {"siteid",  "sitename", "mac",		"duration",
+					 "license", "date",	"license-file"};
 
 /* key=value arguments into val[]; only the keys in allowed. */
 static void parse_args(int argc, char **argv, unsigned allowed, const char *val[A_MAX])
@@ -38,17 +40,29 @@ static void parse_args(int argc, char **argv, unsigned allowed, const char *val[
 			if (eq && (size_t)(eq - argv[i]) == strlen(names[k]) &&
 			    !strncmp(argv[i], names[k], strlen(names[k])))
 				break;
-		if (k == A_MAX || !(allowed & 1u << k))
-			fatalx("argument %d '%s': unknown; want key=value with key one of the "
+		if (k == A_MAX || !(allowed & 1u << k)) /* the value not shown: a mistyped license= */
+			fatalx("argument %d '%.*s%s': unknown; want key=value with key one of the "
 			       "usage",
-			       i, argv[i]);
+			       i, (int)strcspn(argv[i], "="), argv[i], eq ? "=..." : "");
 		if (val[k])
 			fatalx("%s= given twice", names[k]);
 		val[k] = eq + 1;
 	}
+	if ((allowed & 1u << A_LICENSE_FILE) && val[A_LICENSE_FILE]) {
+		if (val[A_LICENSE])
+			fatalx("license= and license-file= given: one of them");
+		val[A_LICENSE] = val[A_LICENSE_FILE];
+	}
 	for (int k = 0; k < A_MAX; k++)
-		if ((allowed & 1u << k) && !val[k] && k != A_DATE)
+		if ((allowed & 1u << k) && !val[k] && k != A_DATE && k != A_LICENSE_FILE)
 			fatalx("missing %s=\n%s", names[k], usage);
+}
+
+/* A development build says so wherever it makes or checks a license. */
+static void say_build(void)
+{
+	if (strncmp(license__build(), "release", 7))
+		log_warnx("%s", license__build());
 }
 
 static void parse_site(const char *val[A_MAX], struct pc_site *site)
@@ -60,6 +74,23 @@ static void parse_site(const char *val[A_MAX], struct pc_site *site)
 	    license__parse_mac(val[A_MAC], site->mac, err, sizeof(err)))
 		fatalx("%s", err);
 	site->sitename = val[A_SITENAME];
+}
+
+/* YYYY-MM-DD as a day that exists (timegm would take 2026-02-30 as March 2); fatal if not. */
+static time_t parse_date(const char *text)
+{
+	struct tm tm = {0}, back;
+	const char *end = strptime(text, "%Y-%m-%d", &tm);
+	int y, m, d;
+	time_t t;
+
+	if (!end || *end)
+		fatalx("date '%s': want YYYY-MM-DD", text);
+	y = tm.tm_year, m = tm.tm_mon, d = tm.tm_mday;
+	t = timegm(&tm);
+	if (!gmtime_r(&t, &back) || back.tm_year != y || back.tm_mon != m || back.tm_mday != d)
+		fatalx("date '%s': no such day", text);
+	return t;
 }
 
 static int licenseadd(int argc, char **argv)
@@ -91,22 +122,22 @@ static int licensecheck(int argc, char **argv)
 	const char *val[A_MAX] = {0};
 	struct pc_site site = {0};
 	struct pc_license_info info;
-	char err[512], mac[18];
+	char err[512], mac[18], text[PC_LICENSE_TEXTLEN + 1];
 	time_t now = time(NULL);
 
 	parse_args(argc, argv,
-		   1u << A_SITEID | 1u << A_SITENAME | 1u << A_MAC | 1u << A_LICENSE | 1u << A_DATE,
+		   1u << A_SITEID | 1u << A_SITENAME | 1u << A_MAC | 1u << A_LICENSE | 1u << A_DATE |
+		       1u << A_LICENSE_FILE,
 		   val);
 	parse_site(val, &site);
 	site.license = val[A_LICENSE];
-	if (val[A_DATE]) {
-		struct tm tm = {0};
-		const char *end = strptime(val[A_DATE], "%Y-%m-%d", &tm);
-
-		if (!end || *end)
-			fatalx("date '%s': want YYYY-MM-DD", val[A_DATE]);
-		now = timegm(&tm);
+	if (val[A_LICENSE_FILE]) {
+		if (license__read_file(val[A_LICENSE_FILE], text, err, sizeof(err)))
+			fatalx("%s", err + 2); /* "license-file=...": perflicense's words have no -- */
+		site.license = text;
 	}
+	if (val[A_DATE])
+		now = parse_date(val[A_DATE]);
 	if (license__check(&site, now, &info, NULL, err, sizeof(err))) {
 		log_warnx("%s", err);
 		return 1;
@@ -125,6 +156,11 @@ int main(int argc, char **argv)
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("perflicense (perfcollector): %s\n", license__build());
+		return 0;
+	}
+	say_build();
 	if (!strcmp(argv[1], "licenseadd"))
 		return licenseadd(argc, argv);
 	if (!strcmp(argv[1], "licensecheck"))

@@ -89,8 +89,14 @@ cleanup:
 static int run_mem(uint64_t size, uint64_t dur)
 {
 	uint64_t base = load_mem__rss(), t0 = pc_now_mono();
-	struct load_mem *m = load_mem__open(size);
+	struct load_mem *m;
+	char err[4500];
 
+	if (load_mem__check(size, err, sizeof(err))) { /* before anything is mapped */
+		log_warnx("memory: --size: %s", err);
+		return 1;
+	}
+	m = load_mem__open(size);
 	if (!m) {
 		log_warn("memory: reserving %llu bytes", (unsigned long long)size);
 		return 1;
@@ -256,6 +262,10 @@ static int run_generator(const char *what, const struct pl_args *a)
 	if (!strcmp(what, "cpu")) {
 		if (a->pct < 0) {
 			log_warnx("cpu: --percent: required (0..100 of each CPU)");
+			return PC_EXIT_USAGE;
+		}
+		if (a->slice && a->slice < PC_LOAD_MIN_SLICE_NS) {
+			log_warnx("cpu: --slice: at least 1ms (a shorter slice only spins)");
 			return PC_EXIT_USAGE;
 		}
 		return run_cpu(a->pct, (uint32_t)a->ncpu, a->dur, a->slice);

@@ -46,7 +46,9 @@ static void usage(FILE *f)
 		"  --backlog           work a saturated interval could not do: dropped (default)\n"
 		"                      or carried into the next intervals\n"
 		"  --report            per-interval target vs achieved CSV (- for "
-		"stdout)\n" PC_INPUT_FLAG_USAGE);
+		"stdout)\n"
+		"  --config=FILE       settings first (default ~/.perfreplay/perfreplay.conf)\n"
+		"  --version           the build (release or development)\n" PC_INPUT_FLAG_USAGE);
 }
 
 static int parse_modes(const char *v, unsigned *m)
@@ -139,6 +141,8 @@ int main(int argc, char **argv)
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"config", required_argument, NULL, 'F'},
+	    {"version", no_argument, NULL, 'V'},
 	    PC_INPUT_FLAG_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -155,6 +159,8 @@ int main(int argc, char **argv)
 	char err[512], cpus_buf[32], *end;
 
 	log_init("perfreplay", 0);
+	if (pc_cli_tool_config("perfreplay", opts, &argc, &argv))
+		return PC_EXIT_USAGE;
 	replay_plan__init(&plan);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:vhn", opts, NULL)) != -1) {
@@ -207,7 +213,8 @@ int main(int argc, char **argv)
 			cfg.report = optarg;
 			break;
 		case 'L':
-			bad = pc_parse_duration(optarg, &cfg.slice_ns) || cfg.slice_ns < 1000000;
+			bad = pc_parse_duration(optarg, &cfg.slice_ns) ||
+			      cfg.slice_ns < PC_LOAD_MIN_SLICE_NS;
 			break;
 		case 'C':
 			cfg.cgroup_root = optarg;
@@ -215,6 +222,11 @@ int main(int argc, char **argv)
 		case 'n':
 			dry = 1;
 			break;
+		case 'F':
+			break;
+		case 'V':
+			printf("perfreplay (perfcollector): %s\n", license__build());
+			return 0;
 		case 'v':
 			verbose = 1;
 			break;

@@ -263,12 +263,16 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 	if (modes & MODE_MEM) {
 		double rec0 = p->iv[0].mem_used_kb * 1024, peak = 0;
 		uint64_t used, avail;
-		if (load_mem__meminfo(&used, &avail)) {
+		struct load_mem_room room;
+		char why[4500];
+		if (load_mem__meminfo(&used, &avail) || load_mem__room(&room)) {
 			log_warnx("/proc/meminfo: cannot read the target's memory");
 			goto cleanup;
 		}
 		mem_base = c->mem_base == MEM_BASE_TARGET ? (double)used : rec0;
-		mem_avail = (double)avail;
+		/* MemAvailable, or less when our memory cgroup allows less */
+		mem_avail = (double)load_mem__room_bytes(&room);
+		load_mem__room_text(&room, why, sizeof(why));
 		for (uint32_t k = 0; k < p->n; k++)
 			peak = fmax(peak, p->iv[k].mem_used_kb * 1024 - mem_base);
 		/* Never push the target into reclaim or the OOM killer: keep 256 MiB spare. */
@@ -276,8 +280,8 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 		if (peak > cap_bytes)
 			log_warnx(
 			    "memory: the recording needs up to %.0f MiB more than the target's "
-			    "start, %.0f MiB can be held safely: capped",
-			    peak / 1048576, cap_bytes / 1048576);
+			    "start, %.0f MiB can be held safely (%s): capped",
+			    peak / 1048576, cap_bytes / 1048576, why);
 		L.mem = load_mem__open((uint64_t)fmax(fmin(peak, cap_bytes), 1 << 20));
 		if (!L.mem) {
 			log_warn("memory: reserving address space");

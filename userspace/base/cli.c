@@ -33,18 +33,42 @@ void pc_cli_stop_on_signals(volatile sig_atomic_t *flag, int ignore_pipe)
 		signal(SIGPIPE, SIG_IGN);
 }
 
-int pc_cli_config(const char *tool, const struct option *opts, int argc, char **argv, int *ac,
-		  char ***av)
+/* The value of the command line's last --config=, or NULL. */
+static const char *config_flag(int argc, char **argv)
 {
 	const char *config = NULL;
-	char err[512] = "";
 
 	for (int i = 1; i < argc; i++)
 		if (!strncmp(argv[i], "--config=", 9))
 			config = argv[i] + 9;
-	if (pc_config_argv(tool, config, opts, argc, argv, ac, av, err, sizeof(err)))
+	return config;
+}
+
+int pc_cli_config(const char *tool, const struct option *opts, int argc, char **argv, int *ac,
+		  char ***av)
+{
+	char err[512] = "";
+
+	if (pc_config_argv(tool, config_flag(argc, argv), opts, argc, argv, ac, av, err,
+			   sizeof(err)))
 		fatalx("%s", err);
 	return *ac - argc;
+}
+
+int pc_cli_tool_config(const char *tool, const struct option *opts, int *argc, char ***argv)
+{
+	static char **av; /* reachable until exit: getopt's optarg points into it */
+	static int ac;
+	char err[512] = "";
+
+	if (pc_config_argv(tool, config_flag(*argc, *argv), opts, *argc, *argv, &ac, &av, err,
+			   sizeof(err))) {
+		log_warnx("%s", err);
+		return PC_EXIT_USAGE;
+	}
+	*argc = ac;
+	*argv = av;
+	return 0;
 }
 
 uint32_t pc_cli_u32(const char *flag, const char *v)
@@ -66,8 +90,9 @@ int pc_cli_other_option(int c, char *const argv[], void (*usage)(FILE *f), int u
 		log_warnx("%s: needs a value", argv[optind - 1]);
 		return PC_EXIT_USAGE;
 	}
-	if (!opterr) /* else getopt_long has said it */
-		log_warnx("%s: unknown option", argv[optind - 1]);
+	if (!opterr) /* else getopt_long has said it; the value is not shown (a mistyped --license) */
+		log_warnx("%.*s: unknown option", (int)strcspn(argv[optind - 1], "="),
+			  argv[optind - 1]);
 	if (usage_on_error)
 		usage(stderr);
 	return PC_EXIT_USAGE;

@@ -10,16 +10,15 @@
 #include <string.h>
 
 #include "pc/config.h"
+#include "pc/path.h"
 
 int pc_config_path(const char *tool, char *buf, size_t len)
 {
 	const char *home = getenv("HOME");
-	int n;
 
 	if (!home || !*home)
 		return -ENOENT;
-	n = snprintf(buf, len, "%s/.%s/%s.conf", home, tool, tool);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return pc_pathf(buf, len, "%s/.%s/%s.conf", home, tool, tool);
 }
 
 static char *trim(char *s)
@@ -29,9 +28,35 @@ static char *trim(char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 		*--e = 0;
 	return s;
+}
+
+/*
+ * One line of f into line without its end ("\n", "\r\n"), *len its bytes
+ * (NULs included). 1, 0 at the end of the file, -E2BIG when the line does not
+ * fit in cap - 1 bytes, -EIO on a read error.
+ */
+static int read_line(FILE *f, char *line, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (n + 1 >= cap)
+			return -E2BIG;
+		line[n++] = (char)c;
+	}
+	if (ferror(f))
+		return -EIO;
+	if (c == EOF && !n)
+		return 0;
+	if (n && line[n - 1] == '\r')
+		n--;
+	line[n] = 0;
+	*len = n;
+	return 1;
 }
 
 static const struct option *find_opt(const struct option *opts, const char *key)
@@ -66,32 +91,31 @@ static int read_conf(const char *path, const struct option *opts, char ***v, int
 		     char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char line[4096], *key, *val, *eq, *arg;
+	char line[4096], *key, *val, *eq, *arg, *nul;
 	const struct option *o;
 	unsigned lineno = 0;
+	size_t len;
 	int ret = 0;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+	while ((ret = read_line(f, line, sizeof(line), &len)) == 1) {
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s line %u: longer than %zu bytes", path, lineno,
-				 sizeof(line) - 2);
+		if ((nul = memchr(line, 0, len))) {
+			snprintf(err, errlen, "%s line %u: holds a NUL byte (byte %zu)", path, lineno,
+				 (size_t)(nul - line) + 1);
 			ret = -EINVAL;
 			break;
 		}
-		key = trim(line);
+		key = line + strspn(line, " \t");
 		if (!*key || *key == '#' || *key == ';' || *key == '[')
 			continue;
+		/* Blanks around the key and right after '=' go; the value is the rest, exactly. */
 		eq = strchr(key, '=');
-		if (eq) {
+		val = eq ? eq + 1 + strspn(eq + 1, " \t") : NULL;
+		if (eq)
 			*eq = 0;
-			val = trim(eq + 1);
-			key = trim(key);
-		} else {
-			val = NULL;
-		}
+		key = trim(key);
 		o = find_opt(opts, key);
 		if (!o) {
 			snprintf(err, errlen, "%s line %u: unknown setting '%.64s'", path, lineno,
@@ -123,6 +147,13 @@ static int read_conf(const char *path, const struct option *opts, char ***v, int
 			break;
 		}
 	}
+	if (ret == -E2BIG) {
+		snprintf(err, errlen, "%s line %u: longer than %zu bytes", path, lineno + 1,
+			 sizeof(line) - 2);
+		ret = -EINVAL;
+	} else if (ret == -EIO) {
+		snprintf(err, errlen, "%s line %u: read error", path, lineno + 1);
+	}
 	fclose(f);
 	return ret;
 }
@@ -144,7 +175,12 @@ int pc_config_argv(const char *tool, const char *path, const struct option *opts
 	ret = push(&v, &n, &cap, strdup(argv[0]));
 	if (ret)
 		goto cleanup;
-	if (!path && pc_config_path(tool, def, sizeof(def)) == 0)
+	if (!path && (ret = pc_config_path(tool, def, sizeof(def))) == -ENAMETOOLONG) {
+		snprintf(err, errlen, "HOME is too long for the path of ~/.%s/%s.conf", tool,
+			 tool);
+		goto cleanup;
+	}
+	if (!path && ret == 0)
 		path = def, ret = 1;
 	if (path) {
 		int r = read_conf(path, opts, &v, &n, &cap, err, errlen);

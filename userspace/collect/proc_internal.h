@@ -213,6 +213,8 @@ static inline const char *ps_bad(const char *p, const char *end, int rc, char ou
 	return out;
 }
 
+/* --- proc_util.c */
+
 /*
  * Append a row keyed by the span k[0..n) to table g of s. NULL when the key
  * is refused (empty, NUL inside, too long: noted in perr) or on ENOMEM, in

@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * procfs.c: struct procfs, the per-tick reader of include/pc/proc.h, and the
- * parse-problem record (pc_perr) every parser reports into. procfs opens each
- * source once, then every tick re-reads it with pread(fd, buf, cap, 0) into
- * one buffer that only grows (when a read fills it), hands the text to the
- * parser, and adds what is not in /proc text: link speed and duplex from
- * /sys/class/net (re-read only when the interface set changes or every 60 s)
- * and statfs(2) of the real filesystems (the mount list is rebuilt when the
- * kernel signals a mount change on mountinfo). Nothing is cached by position:
- * devices that come and go just change the rows. After the first tick the
- * steady state allocates nothing.
+ * procfs.c: struct procfs, the per-tick reader of include/pc/proc.h. It
+ * opens each file of the source registry (pc/source.h) once, then every tick
+ * re-reads it with pread(fd, buf, cap, 0) into one buffer that only grows
+ * (when a read fills it), hands the text to the row's parser, and adds what
+ * is not in /proc text: link speed and duplex from /sys/class/net (re-read
+ * only when the interface set changes or every 60 s) and statfs(2) of the
+ * real filesystems (the mount list is rebuilt when the kernel signals a
+ * mount change on mountinfo). Nothing is cached by position: devices that
+ * come and go just change the rows. After the first tick the steady state
+ * allocates nothing.
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pc/log.h"
+#include "pc/source.h"
 #include "pc/ticker.h"
 #include "proc_internal.h"
 
@@ -29,27 +29,6 @@
 /* First size of the read buffer, and the most a single file may need. */
 #define BUF_FIRST (16u << 10)
 #define BUF_MAX	  (256u << 20)
-
-typedef int (*pf_parse_fn)(const char *buf, size_t len, struct pc_sample *s, struct pc_perr *perr);
-
-static const struct {
-	const char *path;
-	pf_parse_fn parse;
-	const char *resource; /* /proc/pressure files go to proc_pressure_parse */
-	unsigned skip;	      /* the procfs__read_some flag that leaves it out */
-} sources[] = {
-    {"/proc/stat", proc_stat_parse, NULL, PROCFS_NO_STAT},
-    {"/proc/meminfo", proc_meminfo_parse, NULL, PROCFS_NO_MEM},
-    {"/proc/vmstat", proc_vmstat_parse, NULL, PROCFS_NO_VMSTAT},
-    {"/proc/diskstats", proc_diskstats_parse, NULL, PROCFS_NO_DISK},
-    {"/proc/net/dev", proc_netdev_parse, NULL, PROCFS_NO_NET},
-    {"/proc/loadavg", proc_loadavg_parse, NULL, PROCFS_NO_LOAD},
-    {"/proc/uptime", proc_uptime_parse, NULL, PROCFS_NO_LOAD},
-    {"/proc/pressure/cpu", NULL, "cpu", PROCFS_NO_PSI},
-    {"/proc/pressure/memory", NULL, "memory", PROCFS_NO_PSI},
-    {"/proc/pressure/io", NULL, "io", PROCFS_NO_PSI},
-};
-#define NSRC (sizeof(sources) / sizeof(*sources))
 
 static const char MOUNTINFO[] = "/proc/self/mountinfo";
 static const char FILESYSTEMS[] = "/proc/filesystems";
@@ -63,7 +42,6 @@ struct pf_link {
 struct procfs {
 	char root[PATH_MAX];
 	unsigned flags;
-	int fd[NSRC];
 	char *buf; /* cap bytes plus a NUL */
 	size_t cap;
 	struct pf_link *links;
@@ -75,66 +53,8 @@ struct procfs {
 	size_t fslen;
 	struct pf_mounts mounts;
 	char missing[1024];
+	int fd[]; /* one per pc_sources[] row; -1: not a file, or missing */
 };
-
-void pc_perr_add(struct pc_perr *e, const char *file, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!e)
-		return;
-	if (e->count < UINT_MAX)
-		e->count++;
-	if (e->count != 1)
-		return;
-	if (line)
-		n = snprintf(e->first, sizeof(e->first), "%s line %u: ", file, line);
-	else
-		n = snprintf(e->first, sizeof(e->first), "%s: ", file);
-	if (n < 0 || (size_t)n >= sizeof(e->first))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(e->first + n, sizeof(e->first) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-const char *ps_errname(int err)
-{
-	const char *s = strerrorname_np(err);
-
-	return s ? s : "unknown error";
-}
-
-uint64_t *ps_row(struct pc_sample *s, int g, const char *k, size_t n, struct pc_perr *perr,
-		 const char *file, unsigned line, int *rc)
-{
-	char key[PC_KEY_MAX], show[PS_SHOW];
-	uint64_t *row;
-
-	if (n == 0) {
-		pc_perr_add(perr, file, line, "empty name");
-		return NULL;
-	}
-	if (n >= PC_KEY_MAX) {
-		pc_perr_add(perr, file, line, "name %s longer than %d bytes",
-			    ps_show(k, k + n, show), PC_KEY_MAX - 1);
-		return NULL;
-	}
-	if (memchr(k, 0, n)) {
-		pc_perr_add(perr, file, line, "name %s holds a NUL byte", ps_show(k, k + n, show));
-		return NULL;
-	}
-	memcpy(key, k, n);
-	key[n] = 0;
-	row = pc_table_add(&s->t[g], key);
-	if (!row && errno == ENOMEM)
-		*rc = -ENOMEM;
-	else if (!row)
-		pc_perr_add(perr, file, line, "row %s refused: %s", ps_show(k, k + n, show),
-			    ps_errname(errno));
-	return row;
-}
 
 /* root + rel into out; -ENAMETOOLONG if it does not fit. */
 static int pf_path(const struct procfs *pf, const char *rel, char *out, size_t cap)
@@ -250,7 +170,7 @@ static int pf_statfs_open(struct procfs *pf)
 
 struct procfs *procfs__open(const char *root, unsigned flags)
 {
-	struct procfs *pf = calloc(1, sizeof(*pf));
+	struct procfs *pf = calloc(1, sizeof(*pf) + pc_nsources * sizeof(*pf->fd));
 	size_t rl = root ? strlen(root) : 0;
 	unsigned i, opened = 0;
 	int err = ENOMEM;
@@ -258,7 +178,7 @@ struct procfs *procfs__open(const char *root, unsigned flags)
 	if (!pf)
 		return NULL;
 	pf->mi_fd = -1;
-	for (i = 0; i < NSRC; i++)
+	for (i = 0; i < pc_nsources; i++)
 		pf->fd[i] = -1;
 	while (rl > 0 && root[rl - 1] == '/')
 		rl--; /* "/" and "" both mean the real system */
@@ -272,8 +192,10 @@ struct procfs *procfs__open(const char *root, unsigned flags)
 	pf->buf = malloc(pf->cap + 1);
 	if (!pf->buf)
 		goto cleanup;
-	for (i = 0; i < NSRC; i++) {
-		pf->fd[i] = pf_open(pf, sources[i].path);
+	for (i = 0; i < pc_nsources; i++) {
+		if (!pc_sources[i].path)
+			continue; /* statfs(2): below */
+		pf->fd[i] = pf_open(pf, pc_sources[i].path);
 		opened += pf->fd[i] >= 0;
 	}
 	if (!opened) {
@@ -368,24 +290,22 @@ int procfs__read_some(struct procfs *pf, struct pc_sample *s, struct pc_perr *pe
 	unsigned i;
 	int rc = 0;
 
-	for (i = 0; i < NSRC && !rc; i++) {
-		if (pf->fd[i] < 0)
-			continue;
-		if (skip & sources[i].skip)
+	for (i = 0; i < pc_nsources && !rc; i++) {
+		const struct pc_source *src = &pc_sources[i];
+
+		if (pf->fd[i] < 0 || (skip & src->skip))
 			continue;
 		n = pf_fill(pf, pf->fd[i]);
 		if (n == -ENOMEM)
 			return -ENOMEM;
 		if (n < 0) {
-			pc_perr_add(perr, sources[i].path, 0, "read: %s", ps_errname((int)-n));
+			pc_perr_add(perr, src->path, 0, "read: %s", ps_errname((int)-n));
 			continue;
 		}
 		first = s->t[PC_G_NET].nrows;
-		if (sources[i].resource)
-			rc = proc_pressure_parse(sources[i].resource, pf->buf, (size_t)n, s, perr);
-		else
-			rc = sources[i].parse(pf->buf, (size_t)n, s, perr);
-		if (!rc && sources[i].parse == proc_netdev_parse && !(pf->flags & PROCFS_NO_SYSNET))
+		rc = src->parse(pf->buf, (size_t)n, s, perr);
+		/* Interfaces get their link speed and duplex from sysfs. */
+		if (!rc && (src->groups & (1u << PC_G_NET)) && !(pf->flags & PROCFS_NO_SYSNET))
 			rc = pf_links(pf, &s->t[PC_G_NET], first);
 	}
 	if (rc || pf->mi_fd < 0 || (skip & PROCFS_NO_STATFS))
@@ -402,17 +322,14 @@ const char *procfs__text(struct procfs *pf, const char *path, size_t *len)
 {
 	char full[PATH_MAX];
 	ssize_t n = -ENOENT;
-	unsigned i;
-	int fd;
+	int i, fd;
 
 	if (!pf || !path) {
 		errno = EINVAL;
 		return NULL;
 	}
-	for (i = 0; i < NSRC; i++)
-		if (!strcmp(path, sources[i].path))
-			break;
-	if (i < NSRC && pf->fd[i] >= 0) {
+	i = pc_source_by_path(path);
+	if (i >= 0 && pf->fd[i] >= 0) {
 		n = pf_fill(pf, pf->fd[i]);
 	} else {
 		/* Anything else is read on demand, but only from /proc and /sys. */
@@ -449,7 +366,7 @@ void procfs__close(struct procfs *pf)
 
 	if (!pf)
 		return;
-	for (i = 0; i < NSRC; i++)
+	for (i = 0; i < pc_nsources; i++)
 		if (pf->fd[i] >= 0)
 			close(pf->fd[i]);
 	if (pf->mi_fd >= 0)

@@ -14,6 +14,7 @@
 
 #include "pc/bpf_sampler.h"
 #include "pc/sampler.h"
+#include "pc/source.h"
 #include "pc/ticker.h"
 
 struct pc_sampler {
@@ -103,18 +104,13 @@ static uint64_t tv_ns(struct timeval tv)
 /*
  * Sources read at most once per period (docs/COLLECTOR.md): on the first
  * tick of each wall-clock period, so every tick when the interval is as long.
- * /proc/vmstat (~200 keys) and statfs cost most of a tick and change slowly;
- * the load averages are recomputed every 5 s and uptime follows the clock;
- * pressure files cost ~3 us each, and the kernel's own PSI trigger windows
- * start at 500 ms; the eBPF cgroup map is a walk of every hash bucket,
+ * The /proc and /sys sources say their periods in the registry
+ * (pc/source.h, collect/sources.c); the eBPF maps and the self row's RSS
+ * are the sampler's own: the eBPF cgroup map is a walk of every hash bucket,
  * exited tasks can be hundreds of rows, and a block latency histogram needs
  * more than 10 ms of I/Os to say anything (diskstats has the counts every
  * tick). The self row's RSS is a gauge: between its reads it repeats the
- * last value (the row is in every sample). /proc/stat counts in USER_HZ
- * ticks (10 ms): over one 10 ms interval a CPU's delta is 0 or 1 tick, a
- * figure of 0 or 100 %; where eBPF measures every CPU's busy time exactly,
- * every tick, /proc/stat's split (user, system, iowait, steal) is read
- * every 100 ms instead (with_bpf_busy).
+ * last value (the row is in every sample).
  */
 struct tick_skip {
 	unsigned procfs, bpf; /* procfs__read_some and bpf_sampler__read_some flags */
@@ -122,37 +118,29 @@ struct tick_skip {
 };
 
 static const struct {
-	struct tick_skip skip;
-	unsigned with_bpf_busy; /* procfs flags added when eBPF measures CPU busy time */
+	unsigned bpf;
+	int rss;
 	uint64_t period_ns;
-} read_periods[] = {
-    {{PROCFS_NO_VMSTAT | PROCFS_NO_STATFS | PROCFS_NO_LOAD, 0, 0}, 0, 1000000000ULL},
-    {{PROCFS_NO_PSI, BPF_READ_NO_CGROUP | BPF_READ_NO_EXITED | BPF_READ_NO_BLK, 1},
-     PROCFS_NO_STAT,
-     100000000ULL},
-};
-
-/* The procfs__read_some flag that leaves out the source of each /proc group. */
-static const struct {
-	int g;
-	unsigned flag;
-} group_source[] = {
-    {PC_G_CPU, PROCFS_NO_STAT},	     {PC_G_STAT, PROCFS_NO_STAT}, {PC_G_MEM, PROCFS_NO_MEM},
-    {PC_G_VMSTAT, PROCFS_NO_VMSTAT}, {PC_G_DISK, PROCFS_NO_DISK}, {PC_G_NET, PROCFS_NO_NET},
-    {PC_G_FS, PROCFS_NO_STATFS},     {PC_G_LOAD, PROCFS_NO_LOAD}, {PC_G_UPTIME, PROCFS_NO_LOAD},
-    {PC_G_PSI, PROCFS_NO_PSI},
+} own_periods[] = {
+    {BPF_READ_NO_CGROUP | BPF_READ_NO_EXITED | BPF_READ_NO_BLK, 1, 100000000ULL},
 };
 
 void sampler__keep(struct pc_sampler *sp, uint32_t groups)
 {
 	unsigned all = 0, need = 0;
 
-	for (size_t i = 0; i < sizeof(group_source) / sizeof(*group_source); i++) {
-		all |= group_source[i].flag;
-		if (groups & (1u << group_source[i].g))
-			need |= group_source[i].flag;
+	for (unsigned i = 0; i < pc_nsources; i++) {
+		all |= pc_sources[i].skip;
+		if (groups & pc_sources[i].groups)
+			need |= pc_sources[i].skip;
 	}
 	sp->not_kept = all & ~need;
+}
+
+/* Is deadline_ns in the same period as the previous tick (so not due again)? */
+static int same_period(const struct pc_sampler *sp, uint64_t deadline_ns, uint64_t p, int first)
+{
+	return p && !first && deadline_ns / p == sp->last_deadline / p;
 }
 
 /* What to leave out of the tick at deadline_ns (only what is not kept, on the first). */
@@ -161,15 +149,17 @@ static struct tick_skip skip_now(struct pc_sampler *sp, uint64_t deadline_ns, in
 	struct tick_skip k = {sp->not_kept, 0, 0};
 	int bpf_busy = sp->bpf && bpf_sampler__busy_time(sp->bpf);
 
-	for (size_t i = 0; i < sizeof(read_periods) / sizeof(*read_periods); i++) {
-		uint64_t p = read_periods[i].period_ns;
+	for (unsigned i = 0; i < pc_nsources; i++) {
+		const struct pc_source *src = &pc_sources[i];
+		uint64_t p = bpf_busy && src->busy_period_ns ? src->busy_period_ns : src->period_ns;
 
-		if (!first && deadline_ns / p == sp->last_deadline / p) {
-			k.procfs |= read_periods[i].skip.procfs;
-			if (bpf_busy)
-				k.procfs |= read_periods[i].with_bpf_busy;
-			k.bpf |= read_periods[i].skip.bpf;
-			k.rss |= read_periods[i].skip.rss;
+		if (same_period(sp, deadline_ns, p, first))
+			k.procfs |= src->skip;
+	}
+	for (size_t i = 0; i < sizeof(own_periods) / sizeof(*own_periods); i++) {
+		if (same_period(sp, deadline_ns, own_periods[i].period_ns, first)) {
+			k.bpf |= own_periods[i].bpf;
+			k.rss |= own_periods[i].rss;
 		}
 	}
 	sp->last_deadline = deadline_ns;

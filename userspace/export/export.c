@@ -458,6 +458,9 @@ struct pc_export *export__open(enum pc_export_mode mode, const char *out,
 	case PC_EXPORT_RAW:
 		x->ops = &exp_raw_ops;
 		break;
+	case PC_EXPORT_HTML:
+		x->ops = &exp_html_ops;
+		break;
 	default:
 		snprintf(err, errlen, "export: unknown mode %d", (int)mode);
 		free(x);
@@ -523,6 +526,19 @@ int export__add(struct pc_export *x, const struct pc_sample *s)
 			x->group_ns[g] = s->time_ns;
 	x->have_prev = 1;
 	return 0;
+}
+
+int export__host(struct pc_export *x, const struct pc_sysinfo *si)
+{
+	if (!x || !x->ops->host)
+		return -EINVAL;
+	pc_sample_free(&x->prev);
+	pc_sample_init(&x->prev);
+	memset(x->group_ns, 0, sizeof(x->group_ns));
+	x->have_prev = 0;
+	if (si)
+		x->si = *si;
+	return x->ops->host(x);
 }
 
 int export__close(struct pc_export *x, char *err, size_t errlen)

@@ -3,7 +3,8 @@
  * export_host.c: host.csv, the one-table-per-host view of the second seed
  * (timestamp ISO 8601 UTC; CPU in % of the "all" row; memory in MB; disk
  * bytes/s and ops/s summed over whole disks; network bytes/s and pkt/s
- * summed over interfaces other than lo). The values come from the shared
+ * summed over interfaces other than lo), then the host columns of the
+ * sources exported through export_src.c, in table order. The values come from the shared
  * sar helpers so host.csv and the pcprocess tree can never disagree; the
  * summary mode reuses the same computed row.
  */
@@ -19,8 +20,34 @@ static const char *const host_cols[H_NCOLS] = {
     "net_tx_bytes",    "net_rx_packets",   "net_tx_packets",
 };
 
-void exp_host_compute(const struct pc_sample *prev, const struct pc_sample *cur, double itv,
-		      double v[H_NCOLS])
+unsigned exp_host_ncols(void)
+{
+	unsigned n = H_NCOLS;
+
+	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++)
+		for (unsigned i = 0; i < (*sp)->n; i++)
+			n += (*sp)->cols[i].host != NULL;
+	return n < H_MAX ? n : H_MAX;
+}
+
+/* The exp_srcs' host.csv columns, after the fixed ones. */
+static void host_srcs(const struct pc_export *x, const struct pc_sample *prev,
+		      const struct pc_sample *cur, double v[H_MAX])
+{
+	unsigned h = H_NCOLS;
+	double sv[EXP_SRC_MAXV];
+
+	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++) {
+		int ok = !exp_src_values(x, prev, cur, *sp, sv);
+
+		for (unsigned i = 0; i < (*sp)->n && h < H_MAX; i++)
+			if ((*sp)->cols[i].host)
+				v[h++] = ok ? sv[i] : NAN;
+	}
+}
+
+void exp_host_compute(const struct pc_export *x, const struct pc_sample *prev,
+		      const struct pc_sample *cur, double itv, double v[H_MAX])
 {
 	const struct pc_table *pc = &prev->t[PC_G_CPU], *cc = &cur->t[PC_G_CPU];
 	const struct pc_table *pd = &prev->t[PC_G_DISK], *cd = &cur->t[PC_G_DISK];
@@ -29,8 +56,9 @@ void exp_host_compute(const struct pc_sample *prev, const struct pc_sample *cur,
 	struct exp_mem mem;
 	int all;
 
-	for (int i = 0; i < H_NCOLS; i++)
+	for (int i = 0; i < H_MAX; i++)
 		v[i] = NAN;
+	host_srcs(x, prev, cur, v);
 	all = pc_table_find(cc, "all");
 	if (all >= 0 && !exp_cpu(pc, cc, (uint32_t)all, &cpu)) {
 		v[H_CPU_USER] = cpu.usr + cpu.nice;
@@ -76,18 +104,27 @@ void exp_host_compute(const struct pc_sample *prev, const struct pc_sample *cur,
 
 void exp_host_header(FILE *f)
 {
+	unsigned n = H_NCOLS;
+
 	fputs("timestamp", f);
 	for (int i = 0; i < H_NCOLS; i++)
 		fprintf(f, ",%s", host_cols[i]);
+	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++)
+		for (unsigned i = 0; i < (*sp)->n && n < H_MAX; i++)
+			if ((*sp)->cols[i].host) {
+				fprintf(f, ",%s", (*sp)->cols[i].host);
+				n++;
+			}
 	fputc('\n', f);
 }
 
-void exp_host_row(FILE *f, uint64_t time_ns, const double v[H_NCOLS])
+void exp_host_row(FILE *f, uint64_t time_ns, const double v[H_MAX])
 {
+	unsigned n = exp_host_ncols();
 	char ts[32];
 
 	fputs(exp_iso8601(ts, time_ns), f);
-	for (int i = 0; i < H_NCOLS; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		fputc(',', f);
 		/* A group the sample does not have stays empty rather than a made-up 0. */
 		if (!isnan(v[i]))

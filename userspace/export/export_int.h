@@ -30,6 +30,8 @@ struct exp_ops {
 			const struct pc_sample *cur, double itv);
 	/* Make the output final; 0 or negative errno with err filled. */
 	int (*commit)(struct pc_export *x, char *err, size_t errlen);
+	/* The next samples are another host's, x->si its sysinfo (optional: else refused). */
+	int (*host)(struct pc_export *x);
 	/* Throw away everything written; must leave earlier outputs untouched. */
 	void (*abort)(struct pc_export *x);
 };
@@ -53,7 +55,7 @@ struct pc_export {
 	void *priv;
 };
 
-extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops;
+extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops, exp_html_ops;
 
 /* A file that gets its final name only when complete ("-" = stdout). */
 struct exp_file {
@@ -136,6 +138,13 @@ static inline double exp_rate(const uint64_t *prev, const uint64_t *cur, unsigne
 	return (double)pc_counter_delta(prev[col], cur[col]) / itv;
 }
 
+/* Increment of a column of CPU nanoseconds, as % of one core over itv seconds. */
+static inline double exp_cpu_pct(const uint64_t *prev, const uint64_t *cur, unsigned col,
+				 double itv)
+{
+	return exp_rate(prev, cur, col, itv) / 1e7;
+}
+
 /* One interval of a cumulative log2 histogram stored at columns b0.., count, sum. */
 struct exp_hist {
 	uint64_t d[PC_HIST_BUCKETS]; /* bucket increments */
@@ -180,11 +189,50 @@ enum {
 	H_NET_TX_BYTES,
 	H_NET_RX_PKTS,
 	H_NET_TX_PKTS,
-	H_NCOLS
+	H_NCOLS, /* the fixed columns; the exp_srcs' host columns follow, up to H_MAX */
+	H_MAX = 64
 };
-void exp_host_compute(const struct pc_sample *prev, const struct pc_sample *cur, double itv,
-		      double v[H_NCOLS]);
+/* How many columns host.csv has: H_NCOLS plus those of exp_srcs. */
+unsigned exp_host_ncols(void);
+void exp_host_compute(const struct pc_export *x, const struct pc_sample *prev,
+		      const struct pc_sample *cur, double itv, double v[H_MAX]);
 void exp_host_header(FILE *f);
-void exp_host_row(FILE *f, uint64_t time_ns, const double v[H_NCOLS]);
+void exp_host_row(FILE *f, uint64_t time_ns, const double v[H_MAX]);
+
+/*
+ * The exporters of sources added through the registry (docs/ARCHITECTURE.md,
+ * export_src.c): each reads the one row of its group and exports per-second
+ * rates of some of its counters, over the group's own interval (exp_itv).
+ * Each value has a column in the source's CSV tree file (sar's name), a key
+ * in its JSON member, and, when host is set, a host.csv column (after the
+ * fixed ones, in table order); summary lines average and peak some of them.
+ * The mode files loop over exp_srcs: a new source adds rows in export_src.c
+ * and nowhere else in export/.
+ */
+struct exp_src_col {
+	const char *csv, *json, *host; /* host NULL: not in host.csv */
+	unsigned col;		       /* the group's counter */
+};
+struct exp_src_sum {
+	const char *label; /* as the summary prints it */
+	unsigned val;	   /* index into the source's cols */
+};
+struct exp_src {
+	int g;
+	const char *file; /* CSV tree file, e.g. "proc/net/snmp" */
+	const char *json; /* JSON member */
+	unsigned n;
+	const struct exp_src_col *cols;
+	unsigned nsum;
+	const struct exp_src_sum *sum;
+};
+/* Rows of exp_srcs, values of one source, summary lines of all sources. */
+#define EXP_SRC_MAX    8
+#define EXP_SRC_MAXV   32
+#define EXP_SRC_MAXSUM 16
+extern const struct exp_src *const exp_srcs[]; /* NULL-terminated */
+/* One interval's values of src into v[src->n]; -ENOENT when cur or prev lacks its row. */
+int exp_src_values(const struct pc_export *x, const struct pc_sample *prev,
+		   const struct pc_sample *cur, const struct exp_src *src, double *v);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "pc/codec.h"
 #include "pc/json.h"
+#include "pc/sample_container.h"
 #include "export_int.h"
 
 struct jx {
@@ -260,7 +261,7 @@ static void j_self(FILE *f, int *n, const struct j_row *w)
 	kv(f, n, "duration_ns", (double)w->v[PC_SELF_DURATION_NS]);
 	kv(f, n, "missed", j_delta(w, PC_SELF_MISSED));
 	kv(f, n, "parse_errors", j_delta(w, PC_SELF_PARSE_ERRORS));
-	kv(f, n, "bpf_cpu_pct", j_rate(w, PC_SELF_BPF_RUN_NS) / 1e7);
+	kv(f, n, "bpf_cpu_pct", exp_cpu_pct(w->pv, w->v, PC_SELF_BPF_RUN_NS, w->itv));
 	kv(f, n, "bpf_runs_s", j_rate(w, PC_SELF_BPF_RUN_CNT));
 	kv(f, n, "rb_drops", j_delta(w, PC_SELF_RB_DROPS));
 }
@@ -285,7 +286,7 @@ static void j_hist(FILE *f, int *n, const struct j_row *w, unsigned b0, unsigned
 
 static void j_bpf_cpu(FILE *f, int *n, const struct j_row *w)
 {
-	kv(f, n, "busy_pct", j_rate(w, PC_BCPU_BUSY_NS) / 1e7);
+	kv(f, n, "busy_pct", exp_cpu_pct(w->pv, w->v, PC_BCPU_BUSY_NS, w->itv));
 	kv(f, n, "switches_s", j_rate(w, PC_BCPU_SWITCHES));
 	kv(f, n, "unseen_s", j_rate(w, PC_BCPU_UNSEEN));
 }
@@ -306,20 +307,51 @@ static void j_bpf_blk(FILE *f, int *n, const struct j_row *w)
 
 static void j_bpf_cgroup(FILE *f, int *n, const struct j_row *w)
 {
-	kv(f, n, "cpu_pct", j_rate(w, PC_CG_CPU_NS) / 1e7);
+	kv(f, n, "cpu_pct", exp_cpu_pct(w->pv, w->v, PC_CG_CPU_NS, w->itv));
 }
 
 static void j_bpf_exited(FILE *f, int *n, const struct j_row *w)
 {
 	kv(f, n, "exits_s", j_rate(w, PC_EXITED_TASKS));
-	kv(f, n, "cpu_pct", j_rate(w, PC_EXITED_CPU_NS) / 1e7);
+	kv(f, n, "cpu_pct", exp_cpu_pct(w->pv, w->v, PC_EXITED_CPU_NS, w->itv));
 }
 
 static void j_bpf_proc(FILE *f, int *n, const struct j_row *w)
 {
 	kv(f, n, "execs_s", j_rate(w, PC_PROC_EXECS));
 	kv(f, n, "exits_s", j_rate(w, PC_PROC_EXITS));
-	kv(f, n, "exit_cpu_pct", j_rate(w, PC_PROC_EXIT_CPU_NS) / 1e7);
+	kv(f, n, "exit_cpu_pct", exp_cpu_pct(w->pv, w->v, PC_PROC_EXIT_CPU_NS, w->itv));
+}
+
+/* A container (docs/CONTAINERS.md): CPU in % of one core, bytes, rates per second. */
+static void j_container(FILE *f, int *n, const struct j_row *w)
+{
+	kv(f, n, "cpu_pct", j_rate(w, PC_CT_CPU_USAGE_US) / 1e4);
+	kv(f, n, "cpu_user_pct", j_rate(w, PC_CT_CPU_USER_US) / 1e4);
+	kv(f, n, "cpu_system_pct", j_rate(w, PC_CT_CPU_SYSTEM_US) / 1e4);
+	kv(f, n, "throttled_pct", j_rate(w, PC_CT_CPU_THROTTLED_US) / 1e4);
+	kv(f, n, "mem_current", (double)w->v[PC_CT_MEM_CURRENT]);
+	kv(f, n, "mem_max", (double)w->v[PC_CT_MEM_MAX]);
+	kv(f, n, "rd_bytes_s", j_rate(w, PC_CT_IO_READ_BYTES));
+	kv(f, n, "wr_bytes_s", j_rate(w, PC_CT_IO_WRITE_BYTES));
+	kv(f, n, "pids", (double)w->v[PC_CT_PIDS_CURRENT]);
+}
+
+/* Members of the sources exported through export_src.c, once they have a previous row. */
+static void j_srcs(FILE *f, const struct j_itv *ji)
+{
+	double v[EXP_SRC_MAXV];
+
+	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++) {
+		int n = 0;
+
+		if (exp_src_values(ji->x, ji->ps, ji->cs, *sp, v))
+			continue;
+		fprintf(f, ",\"%s\":{", (*sp)->json);
+		for (unsigned i = 0; i < (*sp)->n; i++)
+			kv(f, &n, (*sp)->cols[i].json, v[i]);
+		fputc('}', f);
+	}
 }
 
 static int jx_open(struct pc_export *x, char *err, size_t errlen)
@@ -362,6 +394,8 @@ static int jx_interval(struct pc_export *x, const struct pc_sample *ps, const st
 	j_rows(f, "bpf_cgroup", "cgroup", &ji, PC_G_BPF_CGROUP, j_bpf_cgroup);
 	j_object(f, "bpf_proc", &ji, PC_G_BPF_PROC, j_bpf_proc);
 	j_rows_from(f, "bpf_exited", "command", &ji, PC_G_BPF_EXITED, j_bpf_exited, 1);
+	j_rows(f, "containers", "container", &ji, PC_G_CONTAINER, j_container);
+	j_srcs(f, &ji);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -2,7 +2,8 @@
 /*
  * export_sar.c: the pcprocess tree (mode csv). Under the output directory:
  * proc/stat, proc/meminfo, proc/net/dev, proc/diskstats, statfs_ALL with
- * pcprocess's headers and sar's formulas, system_info.json, and host.csv.
+ * pcprocess's headers and sar's formulas, system_info.json, host.csv, and
+ * one file per source exported through export_src.c.
  * One row set per interval (N samples give N-1 timestamps; see
  * docs/EXPORT.md for how that differs from pcprocess). Every file is written
  * under a temporary name and renamed only when the whole export succeeded,
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "pc/codec.h"
+#include "export_containers.h"
 #include "export_int.h"
 
 enum { F_STAT, F_MEM, F_NET, F_DISK, F_STATFS, F_SYSINFO, F_HOST, F_N };
@@ -37,8 +39,11 @@ static const struct {
 };
 
 struct sar {
-	struct exp_file f[F_N];
+	/* the files above, then one per exp_srcs row (F_N + its index) */
+	struct exp_file f[F_N + EXP_SRC_MAX];
+	unsigned nf;
 	struct exp_bpf_csv bpf; /* bpf/ files, opened when the samples carry eBPF groups */
+	struct exp_ct_csv *ct;	/* containers.csv, made when the samples carry containers */
 };
 
 static void sar_abort(struct pc_export *x)
@@ -47,11 +52,44 @@ static void sar_abort(struct pc_export *x)
 
 	if (!s)
 		return;
-	for (int i = 0; i < F_N; i++)
+	for (unsigned i = 0; i < s->nf; i++)
 		exp_file_abort(&s->f[i]);
 	exp_bpf_csv_abort(&s->bpf);
+	exp_ct_csv_abort(s->ct);
 	free(s);
 	x->priv = NULL;
+}
+
+/* The CSV file of each exp_srcs row: "#timestamp," and sar's column names. */
+static int sar_srcs_open(struct pc_export *x, struct sar *s, char *err, size_t errlen)
+{
+	char path[PATH_MAX], *slash;
+	int rc;
+
+	for (const struct exp_src *const *sp = exp_srcs; *sp && s->nf < F_N + EXP_SRC_MAX; sp++) {
+		struct exp_file *ef = &s->f[s->nf];
+
+		if (snprintf(path, sizeof(path), "%s/%s", x->out, (*sp)->file) >=
+		    (int)sizeof(path)) {
+			snprintf(err, errlen, "%.64s...: path too long", x->out);
+			return -ENAMETOOLONG;
+		}
+		slash = strrchr(path, '/');
+		*slash = 0;
+		rc = io_mkdirs(path, 0777, err, errlen);
+		*slash = '/';
+		if (rc < 0)
+			return rc;
+		rc = exp_file_open(ef, path, err, errlen);
+		if (rc < 0)
+			return rc;
+		s->nf++;
+		fputs("#timestamp", ef->f);
+		for (unsigned i = 0; i < (*sp)->n; i++)
+			fprintf(ef->f, ",%s", (*sp)->cols[i].csv);
+		fputc('\n', ef->f);
+	}
+	return 0;
 }
 
 static int sar_open(struct pc_export *x, char *err, size_t errlen)
@@ -90,9 +128,13 @@ static int sar_open(struct pc_export *x, char *err, size_t errlen)
 		rc = exp_file_open(&s->f[i], path, err, errlen);
 		if (rc < 0)
 			goto cleanup;
+		s->nf = (unsigned)i + 1;
 		if (sar_files[i].header)
 			fprintf(s->f[i].f, "%s\n", sar_files[i].header);
 	}
+	rc = sar_srcs_open(x, s, err, errlen);
+	if (rc < 0)
+		goto cleanup;
 	exp_host_header(s->f[F_HOST].f);
 	rc = pc_json_write_sysinfo(s->f[F_SYSINFO].f, &x->si);
 	if (rc < 0) {
@@ -199,14 +241,21 @@ static int sar_interval(struct pc_export *x, const struct pc_sample *prev,
 {
 	struct sar *s = x->priv;
 	uint64_t ts = cur->time_ns;
-	double hv[H_NCOLS];
+	double hv[H_MAX], v[EXP_SRC_MAXV];
+	unsigned k = F_N;
 
 	sar_cpu(s->f[F_STAT].f, ts, &prev->t[PC_G_CPU], &cur->t[PC_G_CPU]);
 	sar_mem(s->f[F_MEM].f, ts, &cur->t[PC_G_MEM]);
 	sar_net(s->f[F_NET].f, ts, &prev->t[PC_G_NET], &cur->t[PC_G_NET], itv);
 	sar_disk(s->f[F_DISK].f, ts, &prev->t[PC_G_DISK], &cur->t[PC_G_DISK], itv);
 	sar_statfs(s->f[F_STATFS].f, ts, &cur->t[PC_G_FS]);
-	exp_host_compute(prev, cur, itv, hv);
+	for (const struct exp_src *const *sp = exp_srcs; *sp && k < s->nf; sp++, k++) {
+		if (exp_src_values(x, prev, cur, *sp, v))
+			continue;
+		exp_put_ts(s->f[k].f, ts);
+		put_vals(s->f[k].f, v, (*sp)->n);
+	}
+	exp_host_compute(x, prev, cur, itv, hv);
 	exp_host_row(s->f[F_HOST].f, cur->time_ns, hv);
 	return exp_bpf_csv_interval(&s->bpf, x, prev, cur);
 }
@@ -218,7 +267,7 @@ static int sar_commit(struct pc_export *x, char *err, size_t errlen)
 	int rc = 0;
 
 	/* Find write errors (ENOSPC...) in every file before any of them replaces an old one. */
-	for (int i = 0; i < F_N; i++) {
+	for (unsigned i = 0; i < s->nf; i++) {
 		if (fflush(s->f[i].f) || ferror(s->f[i].f)) {
 			rc = -(errno ? errno : EIO);
 			snprintf(err, errlen, "%s: %s", s->f[i].r.path, strerror(-rc));
@@ -227,11 +276,13 @@ static int sar_commit(struct pc_export *x, char *err, size_t errlen)
 		}
 	}
 	rc = exp_bpf_csv_flush(&s->bpf, err, errlen);
+	if (!rc)
+		rc = exp_ct_csv_flush(s->ct, err, errlen);
 	if (rc < 0) {
 		sar_abort(x);
 		return rc;
 	}
-	for (int i = 0; i < F_N; i++) {
+	for (unsigned i = 0; i < s->nf; i++) {
 		int r =
 		    exp_file_commit(&s->f[i], rc ? scratch : err, rc ? sizeof(scratch) : errlen);
 
@@ -245,13 +296,27 @@ static int sar_commit(struct pc_export *x, char *err, size_t errlen)
 		if (r < 0 && !rc)
 			rc = r;
 	}
+	{
+		int r = exp_ct_csv_commit(s->ct, rc ? scratch : err, rc ? sizeof(scratch) : errlen);
+
+		if (r < 0 && !rc)
+			rc = r;
+	}
 	free(s);
 	x->priv = NULL;
 	return rc;
 }
 
+static int sar_sample(struct pc_export *x, const struct pc_sample *cur)
+{
+	char err[256];
+
+	return exp_ct_csv_sample(&((struct sar *)x->priv)->ct, x->out, cur, err, sizeof(err));
+}
+
 const struct exp_ops exp_sar_ops = {
     .open = sar_open,
+    .sample = sar_sample,
     .interval = sar_interval,
     .commit = sar_commit,
     .abort = sar_abort,

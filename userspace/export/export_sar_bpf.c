@@ -95,7 +95,7 @@ static void bx_cpu(struct exp_bpf_csv *b, const struct bx_group *gr)
 			continue;
 		put_key(f, gr->ts, c->key[r]);
 		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_BCPU_BUSY_NS, gr->itv) / 1e7);
+		exp_putd(f, exp_cpu_pct(pv, v, PC_BCPU_BUSY_NS, gr->itv));
 		fputc(',', f);
 		exp_putd(f, exp_rate(pv, v, PC_BCPU_SWITCHES, gr->itv));
 		fputc(',', f);
@@ -156,7 +156,7 @@ static void bx_cgroup(struct exp_bpf_csv *b, const struct bx_group *gr)
 			continue;
 		put_key(f, gr->ts, c->key[r]);
 		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_CG_CPU_NS, gr->itv) / 1e7);
+		exp_putd(f, exp_cpu_pct(pv, v, PC_CG_CPU_NS, gr->itv));
 		fputc('\n', f);
 	}
 }
@@ -177,7 +177,7 @@ static void bx_proc(struct exp_bpf_csv *b, const struct bx_group *gr)
 	fputc(',', f);
 	exp_putd(f, exp_rate(pv, v, PC_PROC_EXITS, gr->itv));
 	fputc(',', f);
-	exp_putd(f, exp_rate(pv, v, PC_PROC_EXIT_CPU_NS, gr->itv) / 1e7);
+	exp_putd(f, exp_cpu_pct(pv, v, PC_PROC_EXIT_CPU_NS, gr->itv));
 	fputc('\n', f);
 }
 
@@ -195,7 +195,7 @@ static void bx_exited(struct exp_bpf_csv *b, const struct bx_group *gr)
 		fputc(',', f);
 		exp_putd(f, exp_rate(pv, v, PC_EXITED_TASKS, gr->itv));
 		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_EXITED_CPU_NS, gr->itv) / 1e7);
+		exp_putd(f, exp_cpu_pct(pv, v, PC_EXITED_CPU_NS, gr->itv));
 		fputc('\n', f);
 	}
 }

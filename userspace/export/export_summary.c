@@ -3,14 +3,16 @@
  * export_summary.c: mode summary, what `make run` prints for a person: the
  * host, how many samples over what span, and average / peak of CPU busy,
  * memory used, disk and network throughput (the host.csv quantities, so the
- * numbers agree with the CSV), plus what the collector itself cost when the
- * samples carry its self group. MB here is 2^20 bytes, as in host.csv.
+ * numbers agree with the CSV), the summary lines of export_src.c, plus
+ * what the collector itself cost when the samples carry its self group. MB here is 2^20 bytes, as
+ * in host.csv.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "export_containers.h"
 #include "export_int.h"
 
 struct acc {
@@ -23,8 +25,10 @@ enum { S_CPU, S_MEM, S_RD, S_WR, S_RX, S_TX, S_N };
 struct sm {
 	struct exp_file f; /* first: exp_single_open */
 	struct acc a[S_N];
+	struct acc xa[EXP_SRC_MAXSUM]; /* the exp_srcs' summary lines, in table order */
 	int have_self;
 	uint64_t self_cpu0, self_cpu1, self_t0, self_t1, max_rss_kb;
+	struct exp_ct_sum *ct; /* containers, when the samples have them */
 };
 
 static void acc_add(struct acc *a, double v)
@@ -68,15 +72,23 @@ static int sm_interval(struct pc_export *x, const struct pc_sample *ps, const st
 		       double itv)
 {
 	struct sm *s = x->priv;
-	double v[H_NCOLS];
+	double v[H_MAX], sv[EXP_SRC_MAXV];
+	unsigned k = 0;
 
-	exp_host_compute(ps, cs, itv, v);
+	exp_host_compute(x, ps, cs, itv, v);
 	acc_add(&s->a[S_CPU], 100 - v[H_CPU_IDLE]);
 	acc_add(&s->a[S_RD], v[H_DISK_RD_BYTES] / 1048576);
 	acc_add(&s->a[S_WR], v[H_DISK_WR_BYTES] / 1048576);
 	acc_add(&s->a[S_RX], v[H_NET_RX_BYTES] / 1048576);
 	acc_add(&s->a[S_TX], v[H_NET_TX_BYTES] / 1048576);
-	return 0;
+	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++) {
+		int ok = !exp_src_values(x, ps, cs, *sp, sv);
+
+		for (unsigned i = 0; i < (*sp)->nsum && k < EXP_SRC_MAXSUM; i++, k++)
+			if (ok)
+				acc_add(&s->xa[k], sv[(*sp)->sum[i].val]);
+	}
+	return exp_ct_sum_interval(&s->ct, ps, cs, exp_itv(x, cs, PC_G_CONTAINER));
 }
 
 static void line(FILE *f, const char *what, const struct acc *a)
@@ -96,6 +108,7 @@ static int sm_commit(struct pc_export *x, char *err, size_t errlen)
 	double itv = si->interval_ns ? (double)si->interval_ns / 1e9
 				     : (x->nintervals ? span / (double)x->nintervals : 0);
 	char t0[32], t1[32];
+	unsigned k = 0;
 
 	if (si->hostname[0])
 		fprintf(f, "host               %s", si->hostname);
@@ -120,6 +133,9 @@ static int sm_commit(struct pc_export *x, char *err, size_t errlen)
 	line(f, "disk write MB/s", &s->a[S_WR]);
 	line(f, "net rx MB/s", &s->a[S_RX]);
 	line(f, "net tx MB/s", &s->a[S_TX]);
+	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++)
+		for (unsigned i = 0; i < (*sp)->nsum && k < EXP_SRC_MAXSUM; i++, k++)
+			line(f, (*sp)->sum[i].label, &s->xa[k]);
 	if (si->mem_total_kb)
 		fprintf(f, "memory total MB    %12.2f\n", (double)si->mem_total_kb / 1024);
 	if (s->have_self && s->self_t1 > s->self_t0)
@@ -129,7 +145,15 @@ static int sm_commit(struct pc_export *x, char *err, size_t errlen)
 			(double)s->max_rss_kb / 1024);
 	else if (s->have_self)
 		fprintf(f, "collector cost     max RSS %.1f MB\n", (double)s->max_rss_kb / 1024);
+	exp_ct_sum_print(s->ct, f);
 	return exp_single_commit(x, err, errlen);
+}
+
+static void sm_abort(struct pc_export *x)
+{
+	if (x->priv)
+		exp_ct_sum_free(((struct sm *)x->priv)->ct);
+	exp_single_abort(x);
 }
 
 const struct exp_ops exp_summary_ops = {
@@ -137,5 +161,5 @@ const struct exp_ops exp_summary_ops = {
     .sample = sm_sample,
     .interval = sm_interval,
     .commit = sm_commit,
-    .abort = exp_single_abort,
+    .abort = sm_abort,
 };

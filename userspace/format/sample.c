@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pc/sample.h"
+#include "pc/sample_container.h"
 
 static const char *const cpu_cols[] = {"user", "nice",	  "system", "idle",  "iowait",
 				       "irq",  "softirq", "steal",  "guest", "guest_nice"};
@@ -43,6 +44,20 @@ static const char *const runq_cols[] = {HIST_COLS};
 static const char *const blk_cols[] = {HIST_COLS, "rd_ios", "rd_bytes", "wr_ios", "wr_bytes"};
 static const char *const cg_cols[] = {"id", "cpu_ns"};
 static const char *const proc_cols[] = {"execs", "exits", "exit_cpu_ns"};
+static const char *const ct_cols[] = {
+    "cpu_usage_us",   "cpu_user_us",   "cpu_system_us",	   "cpu_quota_us", "cpu_period_us",
+    "cpu_periods",    "cpu_throttled", "cpu_throttled_us", "mem_current",  "mem_max",
+    "mem_anon",	      "mem_file",      "mem_kernel",	   "mem_slab",	   "io_read_bytes",
+    "io_write_bytes", "io_read_ops",   "io_write_ops",	   "pids_current", "pids_max",
+    "cpu_some_us",    "cpu_full_us",   "mem_some_us",	   "mem_full_us",  "io_some_us",
+    "io_full_us"};
+static const char *const snmp_cols[] = {
+    "TcpActiveOpens",  "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets", "TcpCurrEstab",
+    "TcpInSegs",       "TcpOutSegs",	  "TcpRetransSegs",  "TcpInErrs",      "TcpOutRsts",
+    "TcpInCsumErrors", "UdpInDatagrams",  "UdpNoPorts",	     "UdpInErrors",    "UdpOutDatagrams",
+    "UdpRcvbufErrors", "UdpSndbufErrors", "UdpInCsumErrors"};
+static const char *const netstat_cols[] = {"TcpExtListenOverflows", "TcpExtListenDrops",
+					   "TcpExtTCPTimeouts", "TcpExtTCPSynRetrans"};
 
 #define G(n, c, cols)                                                                              \
 	{                                                                                          \
@@ -66,6 +81,9 @@ const struct pc_group_desc pc_groups[PC_G_MAX] = {
     [PC_G_BPF_CGROUP] = G("bpf_cgroup", PC_CG_NCOLS, cg_cols),
     [PC_G_BPF_PROC] = G("bpf_proc", PC_PROC_NCOLS, proc_cols),
     [PC_G_BPF_EXITED] = G("bpf_exited", PC_EXITED_NCOLS, exited_cols),
+    [PC_G_CONTAINER] = G("container", PC_CT_NCOLS, ct_cols),
+    [PC_G_SNMP] = G("snmp", PC_SNMP_NCOLS, snmp_cols),
+    [PC_G_NETSTAT] = G("netstat", PC_NETSTAT_NCOLS, netstat_cols),
 };
 
 _Static_assert(sizeof(cpu_cols) / sizeof(*cpu_cols) == PC_CPU_NCOLS, "cpu cols");
@@ -78,7 +96,10 @@ _Static_assert(sizeof(psi_cols) / sizeof(*psi_cols) == PC_PSI_NCOLS, "psi cols")
 _Static_assert(sizeof(self_cols) / sizeof(*self_cols) == PC_SELF_NCOLS, "self cols");
 _Static_assert(sizeof(runq_cols) / sizeof(*runq_cols) == PC_RUNQ_NCOLS, "runq cols");
 _Static_assert(sizeof(blk_cols) / sizeof(*blk_cols) == PC_BLK_NCOLS, "blk cols");
+_Static_assert(sizeof(snmp_cols) / sizeof(*snmp_cols) == PC_SNMP_NCOLS, "snmp cols");
+_Static_assert(sizeof(netstat_cols) / sizeof(*netstat_cols) == PC_NETSTAT_NCOLS, "netstat cols");
 _Static_assert(sizeof(proc_cols) / sizeof(*proc_cols) == PC_PROC_NCOLS, "proc cols");
+_Static_assert(sizeof(ct_cols) / sizeof(*ct_cols) == PC_CT_NCOLS, "container cols");
 
 void pc_sample_init(struct pc_sample *s)
 {

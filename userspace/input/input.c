@@ -36,42 +36,6 @@ struct pc_input {
 	char err[512];
 };
 
-void si_derive_add(struct si_derive *d, struct pc_sysinfo *si, const struct pc_sample *s)
-{
-	if (!d->n++) {
-		si->start_ns = s->time_ns;
-		si->host = s->host;
-		si->run = s->run;
-	} else if (s->time_ns > d->prev && d->nd < SI_DERIVE_SAMPLES) {
-		d->diffs[d->nd++] = s->time_ns - d->prev;
-	}
-	d->prev = s->time_ns;
-	if (s->t[PC_G_CPU].nrows) {
-		uint32_t ncpu = s->t[PC_G_CPU].nrows;
-
-		if (pc_table_find(&s->t[PC_G_CPU], "all") >= 0)
-			ncpu--;
-		if (ncpu > si->ncpu)
-			si->ncpu = ncpu;
-	}
-	if (!si->mem_total_kb)
-		si->mem_total_kb = pc_table_get(&s->t[PC_G_MEM], "MemTotal", PC_KV_VALUE, 0);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-void si_derive_end(struct si_derive *d, struct pc_sysinfo *si, uint64_t freq_ns)
-{
-	qsort(d->diffs, d->nd, sizeof(*d->diffs), cmp_u64);
-	si->interval_ns = d->nd ? d->diffs[d->nd / 2] : freq_ns;
-	si->user_hz = 100; /* USER_HZ: 100 on every architecture Linux builds for */
-}
-
 static int wanted(const struct pc_input_opts *o, const struct pc_sample *s)
 {
 	if (o->host >= 0 && s->host != (uint64_t)o->host)

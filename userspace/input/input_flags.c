@@ -15,9 +15,16 @@ int input_flags__set(struct pc_input_flags *f, int opt, const char *val)
 	const char **slot[] = {&f->siteid, &f->sitename, &f->license, &f->mac,
 			       &f->host,   &f->run,	 &f->from,    &f->to};
 
+	if (opt == PC_OPT_LICENSE_FILE) {
+		f->license_file = val;
+		f->license = NULL;
+		return 1;
+	}
 	if (opt < PC_OPT_SITEID || opt > PC_OPT_TO)
 		return 0;
 	*slot[opt - PC_OPT_SITEID] = val;
+	if (opt == PC_OPT_LICENSE)
+		f->license_file = NULL;
 	return 1;
 }
 
@@ -61,6 +68,11 @@ static int parse_identity(struct pc_input_flags *f)
 	char err[256];
 	int n;
 
+	if (f->license_file) {
+		if (license__read_file(f->license_file, f->license_text, err, sizeof(err)))
+			return log_warnx("%s", err), -1;
+		f->license = f->license_text;
+	}
 	if (!f->siteid && !f->sitename && !f->license && !f->mac)
 		return 0;
 	if (!f->siteid || !f->sitename || !f->license)

@@ -31,7 +31,10 @@ unsigned long pcc__skipped(const struct pcc_reader *r);
 const char *pcc__first_skip(const struct pcc_reader *r);
 void pcc__close(struct pcc_reader *r);
 
-/* RFC 3339 time (2026-01-10T18:06:07.784822869Z, +02:00 offsets) to ns; -EINVAL, -ERANGE. */
+/*
+ * RFC 3339 time (2026-01-10T18:06:07.784822869Z, +02:00 offsets) to ns; -EINVAL, -ERANGE
+ * (input_derive.c).
+ */
 int input_parse_rfc3339(const char *s, size_t len, uint64_t *ns);
 
 /* Encrypted journals of perfprocessord (input_journal.c). */
@@ -49,7 +52,7 @@ int jrn__verify(const char *path, const struct pc_input_opts *o, FILE *out, char
 /* A journal of the Go tools as a stream of its decrypted JSON lines (rewindable). */
 FILE *jrn__legacy_stream(const char *path, const struct pc_site *site, char *err, size_t errlen);
 
-/* What a header would have said, from the first samples: see input.c. */
+/* What a header would have said, from the first samples (input_derive.c). */
 #define SI_DERIVE_SAMPLES 16
 struct si_derive {
 	uint64_t diffs[SI_DERIVE_SAMPLES];

@@ -18,47 +18,21 @@
 #include <string.h>
 
 #include "pc/json.h"
-#include "pc/proc.h"
+#include "pc/source.h"
 #include "input_int.h"
+#include "input_pcc_container.h"
 
 #define LINE_MAX_BYTES	(64u << 20) /* a /proc text of 64 MiB is not a /proc text */
 
-/* What a measurement's text is and which parser reads it. */
-enum src {
-	SRC_STAT,
-	SRC_MEMINFO,
-	SRC_VMSTAT,
-	SRC_DISKSTATS,
-	SRC_NETDEV,
-	SRC_LOADAVG,
-	SRC_UPTIME,
-	SRC_PSI_CPU,
-	SRC_PSI_MEMORY,
-	SRC_PSI_IO,
-	SRC_STATFS,
-	SRC_N
-};
-
-static const char *const src_names[SRC_N] = {
-    [SRC_STAT] = "/proc/stat",
-    [SRC_MEMINFO] = "/proc/meminfo",
-    [SRC_VMSTAT] = "/proc/vmstat",
-    [SRC_DISKSTATS] = "/proc/diskstats",
-    [SRC_NETDEV] = "/proc/net/dev",
-    [SRC_LOADAVG] = "/proc/loadavg",
-    [SRC_UPTIME] = "/proc/uptime",
-    [SRC_PSI_CPU] = "/proc/pressure/cpu",
-    [SRC_PSI_MEMORY] = "/proc/pressure/memory",
-    [SRC_PSI_IO] = "/proc/pressure/io",
-    [SRC_STATFS] = "statfs[*]",
-};
+/* pcc-container's measurements (container/<runtime>/<12 hex>): not a registry source. */
+#define SRC_CONTAINER (-2)
 
 /* One measurement line, parsed. */
 struct rec {
 	uint64_t time_ns;
 	uint64_t freq_ns;
 	uint32_t host, run;
-	int src;
+	int src; /* the pc_sources[] row of its subsystem */
 	char *text;
 	size_t len;
 	unsigned line;
@@ -75,6 +49,7 @@ struct pcc_reader {
 	struct rec pending;
 	int have_pending, eof;
 	uint64_t seq;
+	void *containers; /* input_pcc_container.c's state */
 	unsigned long skipped;
 	char first_skip[512];
 	char err[320];
@@ -98,89 +73,16 @@ static void skip(struct pcc_reader *r, unsigned line, const char *fmt, ...)
 	}
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char **p, const char *end, unsigned n, unsigned *out)
-{
-	unsigned v = 0;
-
-	for (unsigned i = 0; i < n; i++, (*p)++) {
-		if (*p >= end || **p < '0' || **p > '9')
-			return -1;
-		v = v * 10 + (unsigned)(**p - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* RFC 3339 (Go's RFC3339Nano): 2026-01-10T18:06:07.784822869Z or +02:00 offsets. */
-int input_parse_rfc3339(const char *s, size_t len, uint64_t *ns)
-{
-	const char *p = s, *end = s + len;
-	unsigned y, mo, d, h, mi, sec, oh = 0, om = 0;
-	uint64_t frac = 0, scale = 100000000;
-	int64_t t, sign = 0;
-
-	if (digits(&p, end, 4, &y) || p >= end || *p++ != '-' || digits(&p, end, 2, &mo) ||
-	    p >= end || *p++ != '-' || digits(&p, end, 2, &d) || p >= end ||
-	    (*p != 'T' && *p != 't' && *p != ' '))
-		return -EINVAL;
-	p++;
-	if (digits(&p, end, 2, &h) || p >= end || *p++ != ':' || digits(&p, end, 2, &mi) ||
-	    p >= end || *p++ != ':' || digits(&p, end, 2, &sec))
-		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -EINVAL;
-	if (p < end && *p == '.') {
-		p++;
-		if (p >= end || *p < '0' || *p > '9')
-			return -EINVAL;
-		for (; p < end && *p >= '0' && *p <= '9'; p++) {
-			frac += (uint64_t)(*p - '0') * scale; /* digits past ns are dropped */
-			scale /= 10;
-		}
-	}
-	if (p < end && (*p == 'Z' || *p == 'z')) {
-		p++;
-	} else if (p < end && (*p == '+' || *p == '-')) {
-		sign = *p++ == '+' ? 1 : -1;
-		if (digits(&p, end, 2, &oh) || p >= end || *p++ != ':' || digits(&p, end, 2, &om) ||
-		    oh > 23 || om > 59)
-			return -EINVAL;
-	} else {
-		return -EINVAL;
-	}
-	if (p != end)
-		return -EINVAL;
-	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-	t -= sign * (int64_t)(oh * 3600 + om * 60);
-	if (t < 0 || (uint64_t)t > UINT64_MAX / 1000000000ull - 1)
-		return -ERANGE;
-	*ns = (uint64_t)t * 1000000000ull + frac;
-	return 0;
-}
-
 static int src_by_name(const char *name)
 {
-	for (int i = 0; i < SRC_N; i++)
-		if (!strcmp(name, src_names[i]))
-			return i;
+	int i = pc_source_by_pcc(name);
+
 	/* pcc has spelled the statfs measurement more than one way. */
-	if (!strncmp(name, "statfs", 6))
-		return SRC_STATFS;
-	return -1;
+	if (!strncmp(name, "container/", 10))
+		return SRC_CONTAINER;
+	if (i < 0 && !strncmp(name, "statfs", 6))
+		i = pc_source_by_pcc("statfs[*]");
+	return i;
 }
 
 static int str_member(const struct json_doc *doc, int obj, const char *key, char **out, size_t *len)
@@ -193,6 +95,102 @@ static int str_member(const struct json_doc *doc, int obj, const char *key, char
 	return *out ? 0 : -ENOMEM;
 }
 
+/* A small unsigned member of the top object, if present, into *out. */
+static int u32_member(const struct json_doc *doc, const char *key, uint32_t *out, char *why,
+		      size_t whylen)
+{
+	int t = json_get(doc, 0, key);
+	uint64_t v;
+
+	if (t < 0)
+		return 0;
+	if (json_uint64(doc, t, &v) || v > UINT32_MAX) {
+		snprintf(why, whylen, "\"%s\" is not a small unsigned integer", key);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * A Go-tool capture record: {"Host","Run","Measurement":{"Timestamp",
+ * "Frequency","System","Measurement"}}; m is the inner object.
+ */
+static int rec_legacy(struct pcc_reader *r, int m, struct rec *rc, char **sys, char *why,
+		      size_t whylen)
+{
+	const struct json_doc *doc = &r->doc;
+	size_t slen;
+	int t, err;
+
+	if (r->kind == PC_IN_PCC) {
+		snprintf(why, whylen, "a legacy capture record in a pcc collection");
+		return -EINVAL;
+	}
+	r->kind = PC_IN_LEGACY;
+	if (u32_member(doc, "Host", &rc->host, why, whylen) ||
+	    u32_member(doc, "Run", &rc->run, why, whylen))
+		return -EINVAL;
+	t = json_get(doc, m, "Frequency");
+	if (t >= 0 && json_uint64(doc, t, &rc->freq_ns))
+		rc->freq_ns = 0; /* optional; a bad one is not worth the sample */
+	t = json_get(doc, m, "Timestamp");
+	if (t < 0 || doc->tok[t].type != JSON_STRING ||
+	    input_parse_rfc3339(doc->text + doc->tok[t].start, doc->tok[t].len, &rc->time_ns)) {
+		snprintf(why, whylen, "missing or bad \"Timestamp\" (want RFC 3339)");
+		return -EINVAL;
+	}
+	err = str_member(doc, m, "System", sys, &slen);
+	return err ? err : str_member(doc, m, "Measurement", &rc->text, &rc->len);
+}
+
+/* pcc's "timestamp": unix seconds (integer or not), or an RFC 3339 string. */
+static int pcc_time(const struct json_doc *doc, int t, uint64_t *ns, char *why, size_t whylen)
+{
+	uint64_t sec;
+	double d;
+
+	if (doc->tok[t].type == JSON_STRING) {
+		if (input_parse_rfc3339(doc->text + doc->tok[t].start, doc->tok[t].len, ns)) {
+			snprintf(why, whylen, "bad \"timestamp\" string");
+			return -EINVAL;
+		}
+	} else if (json_double(doc, t, &d) || !(d >= 0 && d < 1.8e10)) {
+		snprintf(why, whylen, "bad \"timestamp\" %.*s (want unix seconds)",
+			 (int)(doc->tok[t].len > 40 ? 40 : doc->tok[t].len),
+			 doc->text + doc->tok[t].start);
+		return -EINVAL;
+	} else if (!json_uint64(doc, t, &sec)) {
+		*ns = sec * 1000000000ull; /* exact for integers */
+	} else {
+		*ns = (uint64_t)(d * 1e9);
+	}
+	return 0;
+}
+
+/* A pcc record: {"timestamp","subsystem","measurement"}. */
+static int rec_pcc(struct pcc_reader *r, struct rec *rc, char **sys, char *why, size_t whylen)
+{
+	const struct json_doc *doc = &r->doc;
+	size_t slen;
+	int t, err;
+
+	t = json_get(doc, 0, "timestamp");
+	if (json_get(doc, 0, "subsystem") < 0 || t < 0) {
+		snprintf(why, whylen, "neither a pcc record nor a legacy capture record");
+		return -EINVAL;
+	}
+	if (r->kind == PC_IN_LEGACY) {
+		snprintf(why, whylen, "a pcc record in a legacy capture");
+		return -EINVAL;
+	}
+	r->kind = PC_IN_PCC;
+	if (pcc_time(doc, t, &rc->time_ns, why, whylen))
+		return -EINVAL;
+	err = str_member(doc, 0, "subsystem", sys, &slen);
+	return err ? err : str_member(doc, 0, "measurement", &rc->text, &rc->len);
+}
+
 /*
  * One line into rec. 0 ok; -EINVAL damaged (why in why[]); -ENOMEM.
  * kind PC_IN_NATIVE means "not decided yet": the line decides.
@@ -202,8 +200,7 @@ static int rec_parse(struct pcc_reader *r, const char *line, size_t len, struct 
 {
 	const struct json_doc *doc = &r->doc;
 	char *sys = NULL;
-	size_t slen;
-	int m, t, err;
+	int m, err;
 
 	memset(rc, 0, sizeof(*rc));
 	rc->src = -1;
@@ -219,99 +216,27 @@ static int rec_parse(struct pcc_reader *r, const char *line, size_t len, struct 
 		return -EINVAL;
 	}
 	m = json_get(doc, 0, "Measurement");
-	if (m >= 0 && doc->tok[m].type == JSON_OBJECT) {
-		if (r->kind == PC_IN_PCC) {
-			snprintf(why, whylen, "a legacy capture record in a pcc collection");
-			return -EINVAL;
-		}
-		r->kind = PC_IN_LEGACY;
-		t = json_get(doc, 0, "Host");
-		if (t >= 0) {
-			uint64_t v;
-
-			if (json_uint64(doc, t, &v) || v > UINT32_MAX) {
-				snprintf(why, whylen, "\"Host\" is not a small unsigned integer");
-				return -EINVAL;
-			}
-			rc->host = (uint32_t)v;
-		}
-		t = json_get(doc, 0, "Run");
-		if (t >= 0) {
-			uint64_t v;
-
-			if (json_uint64(doc, t, &v) || v > UINT32_MAX) {
-				snprintf(why, whylen, "\"Run\" is not a small unsigned integer");
-				return -EINVAL;
-			}
-			rc->run = (uint32_t)v;
-		}
-		t = json_get(doc, m, "Frequency");
-		if (t >= 0 && json_uint64(doc, t, &rc->freq_ns))
-			rc->freq_ns = 0; /* optional; a bad one is not worth the sample */
-		t = json_get(doc, m, "Timestamp");
-		if (t < 0 || doc->tok[t].type != JSON_STRING ||
-		    input_parse_rfc3339(doc->text + doc->tok[t].start, doc->tok[t].len, &rc->time_ns)) {
-			snprintf(why, whylen, "missing or bad \"Timestamp\" (want RFC 3339)");
-			return -EINVAL;
-		}
-		err = str_member(doc, m, "System", &sys, &slen);
-		if (!err)
-			err = str_member(doc, m, "Measurement", &rc->text, &rc->len);
-	} else {
-		double d;
-
-		if (json_get(doc, 0, "subsystem") < 0 || json_get(doc, 0, "timestamp") < 0) {
-			snprintf(why, whylen, "neither a pcc record nor a legacy capture record");
-			return -EINVAL;
-		}
-		if (r->kind == PC_IN_LEGACY) {
-			snprintf(why, whylen, "a pcc record in a legacy capture");
-			return -EINVAL;
-		}
-		r->kind = PC_IN_PCC;
-		t = json_get(doc, 0, "timestamp");
-		if (doc->tok[t].type == JSON_STRING) {
-			if (input_parse_rfc3339(doc->text + doc->tok[t].start, doc->tok[t].len,
-					  &rc->time_ns)) {
-				snprintf(why, whylen, "bad \"timestamp\" string");
-				return -EINVAL;
-			}
-		} else if (json_double(doc, t, &d) || !(d >= 0 && d < 1.8e10)) {
-			snprintf(why, whylen, "bad \"timestamp\" %.*s (want unix seconds)",
-				 (int)(doc->tok[t].len > 40 ? 40 : doc->tok[t].len),
-				 doc->text + doc->tok[t].start);
-			return -EINVAL;
-		} else {
-			uint64_t sec;
-
-			if (!json_uint64(doc, t, &sec))
-				rc->time_ns = sec * 1000000000ull; /* exact for integers */
-			else
-				rc->time_ns = (uint64_t)(d * 1e9);
-		}
-		err = str_member(doc, 0, "subsystem", &sys, &slen);
-		if (!err)
-			err = str_member(doc, 0, "measurement", &rc->text, &rc->len);
-	}
-	if (err == -ENOMEM) {
-		free(sys);
-		return err;
-	}
-	if (err) {
+	if (m >= 0 && doc->tok[m].type == JSON_OBJECT)
+		err = rec_legacy(r, m, rc, &sys, why, whylen);
+	else
+		err = rec_pcc(r, rc, &sys, why, whylen);
+	if (err == -ENOENT) {
 		snprintf(why, whylen, "missing subsystem or measurement text");
-		free(sys);
-		return -EINVAL;
+		err = -EINVAL;
 	}
-	rc->src = src_by_name(sys);
-	if (rc->src < 0) {
-		snprintf(why, whylen, "unknown subsystem \"%.64s\"", sys);
-		free(sys);
-		free(rc->text);
-		rc->text = NULL;
-		return -EINVAL;
+	if (!err) {
+		rc->src = src_by_name(sys);
+		if (rc->src < 0) {
+			snprintf(why, whylen, "unknown subsystem \"%.64s\"", sys);
+			err = -EINVAL;
+		}
 	}
 	free(sys);
-	return 0;
+	if (err) {
+		free(rc->text);
+		rc->text = NULL;
+	}
+	return err;
 }
 
 /* Next usable record into r->pending: 1, 0 at end, negative errno. */
@@ -361,47 +286,14 @@ static int read_rec(struct pcc_reader *r)
 static int rec_apply(struct pcc_reader *r, const struct rec *rc, struct pc_sample *s)
 {
 	struct pc_perr perr = {0};
-	const char *t = rc->text;
-	size_t n = rc->len;
 	int err;
 
-	switch (rc->src) {
-	case SRC_STAT:
-		err = proc_stat_parse(t, n, s, &perr);
-		break;
-	case SRC_MEMINFO:
-		err = proc_meminfo_parse(t, n, s, &perr);
-		break;
-	case SRC_VMSTAT:
-		err = proc_vmstat_parse(t, n, s, &perr);
-		break;
-	case SRC_DISKSTATS:
-		err = proc_diskstats_parse(t, n, s, &perr);
-		break;
-	case SRC_NETDEV:
-		err = proc_netdev_parse(t, n, s, &perr);
-		break;
-	case SRC_LOADAVG:
-		err = proc_loadavg_parse(t, n, s, &perr);
-		break;
-	case SRC_UPTIME:
-		err = proc_uptime_parse(t, n, s, &perr);
-		break;
-	case SRC_PSI_CPU:
-		err = proc_pressure_parse("cpu", t, n, s, &perr);
-		break;
-	case SRC_PSI_MEMORY:
-		err = proc_pressure_parse("memory", t, n, s, &perr);
-		break;
-	case SRC_PSI_IO:
-		err = proc_pressure_parse("io", t, n, s, &perr);
-		break;
-	case SRC_STATFS:
-		err = proc_statfs_json_parse(t, n, s, &perr);
-		break;
-	default:
+	if (rc->src == SRC_CONTAINER)
+		err = pcc_container_apply(&r->containers, r->path, rc->text, rc->len, s, &perr);
+	else if (rc->src < 0 || (unsigned)rc->src >= pc_nsources)
 		return 0;
-	}
+	else
+		err = pc_sources[rc->src].parse(rc->text, rc->len, s, &perr);
 	if (err == -ENOMEM) {
 		snprintf(r->err, sizeof(r->err), "%s line %u: out of memory", r->path, rc->line);
 		return err;
@@ -433,9 +325,11 @@ int pcc__next(struct pcc_reader *r, struct pc_sample *s)
 				break;
 		}
 		struct rec *p = &r->pending;
+		/* a tick has each source once; containers come several to a tick */
+		unsigned bit = p->src >= 0 ? 1u << p->src : 0;
 
 		if (have &&
-		    ((seen & (1u << p->src)) || (r->kind == PC_IN_PCC && p->time_ns != s->time_ns)))
+		    ((seen & bit) || (r->kind == PC_IN_PCC && p->time_ns != s->time_ns)))
 			break; /* the next tick begins */
 		if (!have) {
 			s->time_ns = s->taken_ns = p->time_ns;
@@ -444,7 +338,7 @@ int pcc__next(struct pcc_reader *r, struct pc_sample *s)
 			s->seq = r->seq++;
 			have = 1;
 		}
-		seen |= 1u << p->src;
+		seen |= bit;
 		rc = rec_apply(r, p, s);
 		free(p->text);
 		p->text = NULL;
@@ -564,6 +458,7 @@ void pcc__close(struct pcc_reader *r)
 	if (r->f)
 		fclose(r->f);
 	free(r->pending.text);
+	pcc_container_free(r->containers);
 	free(r->buf);
 	json_free(&r->doc);
 	free(r);

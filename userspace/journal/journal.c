@@ -280,10 +280,12 @@ static int open_keys(struct journal *j, const struct jl_header *h, const uint8_t
 	}
 	j_header_sums(raw, j->k, kc, NULL);
 	if (sodium_memcmp(kc, h->keycheck, JH_CHECK_LEN)) {
+		char shown[PC_LICENSE_SHOWN];
+
 		snprintf(err, errlen,
 			 "license '%s' does not open this journal (siteid, sitename and MAC "
 			 "match)",
-			 site->license);
+			 license__shown(site->license, shown));
 		return -EKEYREJECTED;
 	}
 	return 0;

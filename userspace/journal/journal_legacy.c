@@ -209,10 +209,12 @@ struct journal_legacy *journal_legacy__open(const char *path, const struct pc_si
 	first = resync(l, 0);
 	if (first == l->size) {
 		ret = -EKEYREJECTED;
+		char shown[PC_LICENSE_SHOWN];
+
 		snprintf(err, errlen,
 			 "%s: no record decrypts with siteid %s, sitename '%s', license '%s' "
 			 "(wrong identity, or not a journal of the original tools)",
-			 path, id, site->sitename, site->license);
+			 path, id, site->sitename, license__shown(site->license, shown));
 		goto cleanup;
 	}
 	if (first)

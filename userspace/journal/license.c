@@ -10,18 +10,28 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "pc/json.h"
 #include "pc/license.h"
+#include "pc/path.h"
 
-#ifndef PC_LICENSE_SECRET
+#ifdef PC_LICENSE_SECRET_HEADER
+#include PC_LICENSE_SECRET_HEADER /* the Makefile's: the builder's secret, or nothing */
+#endif
+#ifdef PC_LICENSE_SECRET
+#define RELEASE_BUILD 1
+#else
 /* Development default: anyone with this source can make licenses (docs/JOURNAL.md). */
 #define PC_LICENSE_SECRET "perfcollector development license secret; override at build time"
+#define RELEASE_BUILD 0
 #endif
 
 #define TAG_BYTES 6
@@ -37,6 +47,23 @@ static int secret_key(uint8_t key[32])
 		return -EIO;
 	crypto_generichash(key, 32, (const uint8_t *)secret, sizeof(secret) - 1, NULL, 0);
 	return 0;
+}
+
+const char *license__build(void)
+{
+	return RELEASE_BUILD ? "release build (license secret from the builder)"
+			     : "development build (the license secret is the one in the source: "
+			       "anyone with it can make licenses)";
+}
+
+const char *license__shown(const char *text, char buf[PC_LICENSE_SHOWN])
+{
+	size_t n = 0;
+
+	while (text && n < 4 && isxdigit((unsigned char)text[n]))
+		n++;
+	snprintf(buf, PC_LICENSE_SHOWN, "%.*s-\xe2\x80\xa6", (int)n, text ? text : "");
+	return buf;
 }
 
 static void put_u64le(uint8_t *p, uint64_t v)
@@ -166,6 +193,17 @@ int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen)
 		}
 		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+		snprintf(err, errlen, "MAC '%s' is all zeros: not an interface's address", s);
+		return -EINVAL;
+	}
+	if (mac[0] & 1) {
+		snprintf(err, errlen,
+			 "MAC '%s' is a %s address (first octet odd): not an interface's address", s,
+			 (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff ? "broadcast"
+										: "multicast");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -196,12 +234,13 @@ void license__format_day(uint32_t day, char buf[11])
 static int parse_text(const char *text, uint8_t b[PC_LICENSE_BYTES], char *err, size_t errlen)
 {
 	size_t n = text ? strlen(text) : 0;
+	char shown[PC_LICENSE_SHOWN];
 
 	if (n != PC_LICENSE_TEXTLEN) {
 		snprintf(err, errlen,
-			 "license '%.40s' is %zu characters, want %d (six groups of four hex "
+			 "license '%s' is %zu characters, want %d (six groups of four hex "
 			 "digits joined by '-')",
-			 text ? text : "", n, PC_LICENSE_TEXTLEN);
+			 license__shown(text, shown), n, PC_LICENSE_TEXTLEN);
 		return -EINVAL;
 	}
 	for (int g = 0; g < 6; g++) {
@@ -212,15 +251,14 @@ static int parse_text(const char *text, uint8_t b[PC_LICENSE_BYTES], char *err, 
 
 			if (c >= 'A' && c <= 'F') {
 				snprintf(err, errlen,
-					 "license group %d ('%.4s'): '%c' is upper case; licenses "
-					 "are lower case and compared exactly",
-					 g + 1, p, c);
+					 "license group %d: '%c' is upper case; licenses are lower "
+					 "case and compared exactly",
+					 g + 1, c);
 				return -EINVAL;
 			}
 			if (json_hexval(c) < 0) {
-				snprintf(err, errlen,
-					 "license group %d ('%.4s'): '%c' is not a hex digit",
-					 g + 1, p, isprint(c) ? c : '?');
+				snprintf(err, errlen, "license group %d: '%c' is not a hex digit",
+					 g + 1, isprint(c) ? c : '?');
 				return -EINVAL;
 			}
 		}
@@ -269,7 +307,7 @@ int license__check(const struct pc_site *site, time_t now, struct pc_license_inf
 {
 	uint8_t key[32], b[PC_LICENSE_BYTES], c[3], tag[TAG_BYTES];
 	struct pc_license_info li;
-	char mac[18];
+	char mac[18], shown[PC_LICENSE_SHOWN];
 	int ret;
 
 	if (why)
@@ -280,6 +318,7 @@ int license__check(const struct pc_site *site, time_t now, struct pc_license_inf
 	ret = parse_text(site->license, b, err, errlen);
 	if (ret)
 		return refuse(why, LICENSE_MALFORMED, ret);
+	license__shown(site->license, shown);
 	li.version = b[0];
 	li.expiry_day = (uint32_t)b[1] << 8 | b[2];
 	license__format_day(li.expiry_day, li.expiry);
@@ -289,7 +328,7 @@ int license__check(const struct pc_site *site, time_t now, struct pc_license_inf
 		snprintf(err, errlen,
 			 "license '%s': unknown version %u (want %d): the first group is "
 			 "mistyped",
-			 site->license, b[0], PC_LICENSE_VERSION);
+			 shown, b[0], PC_LICENSE_VERSION);
 		return refuse(why, LICENSE_BAD_VERSION, -EINVAL);
 	}
 	ret = secret_key(key);
@@ -301,7 +340,7 @@ int license__check(const struct pc_site *site, time_t now, struct pc_license_inf
 	if (sodium_memcmp(tag, b + 6, TAG_BYTES) != 0) {
 		license__format_mac(site->mac, mac);
 		if (c[0] != b[3]) {
-			snprintf(err, errlen, "license '%s' is not for siteid %llu", site->license,
+			snprintf(err, errlen, "license '%s' is not for siteid %llu", shown,
 				 (unsigned long long)site->siteid);
 			return refuse(why, LICENSE_WRONG_SITEID, -EKEYREJECTED);
 		}
@@ -309,24 +348,89 @@ int license__check(const struct pc_site *site, time_t now, struct pc_license_inf
 			snprintf(err, errlen,
 				 "license '%s' is not for sitename '%s' (compared exactly: case "
 				 "and spaces count)",
-				 site->license, site->sitename);
+				 shown, site->sitename);
 			return refuse(why, LICENSE_WRONG_SITENAME, -EKEYREJECTED);
 		}
 		if (c[2] != b[5]) {
-			snprintf(err, errlen, "license '%s' is not for MAC %s", site->license, mac);
+			snprintf(err, errlen, "license '%s' is not for MAC %s", shown, mac);
 			return refuse(why, LICENSE_WRONG_MAC, -EKEYREJECTED);
 		}
 		snprintf(err, errlen,
 			 "license '%s' does not authenticate for siteid %llu, sitename '%s', MAC "
 			 "%s: a digit is wrong (or it was made by a build with another secret)",
-			 site->license, (unsigned long long)site->siteid, site->sitename, mac);
+			 shown, (unsigned long long)site->siteid, site->sitename, mac);
 		return refuse(why, LICENSE_BAD_DIGIT, -EKEYREJECTED);
 	}
 	if (license__day(now) > li.expiry_day) {
-		snprintf(err, errlen, "license '%s' expired on %s", site->license, li.expiry);
+		snprintf(err, errlen, "license '%s' expired on %s", shown, li.expiry);
 		return refuse(why, LICENSE_EXPIRED, -EKEYEXPIRED);
 	}
 	return 0;
+}
+
+/* The first line of fd (at most len - 1 bytes, line end dropped) into buf: its length, or -errno. */
+static ssize_t first_line(int fd, char *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len - 1);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	n = (ssize_t)strlen(buf);
+	if (n && buf[n - 1] == '\r')
+		buf[--n] = 0;
+	return n;
+}
+
+int license__read_file(const char *path, char text[PC_LICENSE_TEXTLEN + 1], char *err,
+		       size_t errlen)
+{
+	char buf[128], *t = buf;
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), ret = 0;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "--license-file=%s: %s", path, strerror(-ret));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "--license-file=%s: not a regular file", path);
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & 077)) {
+		snprintf(err, errlen,
+			 "--license-file=%s: mode %04o, owner uid %u: it must be yours and "
+			 "private (chmod 600 %s)",
+			 path, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, path);
+		ret = -EPERM;
+		goto cleanup;
+	}
+	n = first_line(fd, buf, sizeof(buf));
+	if (n < 0) {
+		snprintf(err, errlen, "--license-file=%s: %s", path, strerror((int)-n));
+		ret = (int)n;
+		goto cleanup;
+	}
+	if (n >= 8 && !strncmp(buf, "license=", 8))
+		t += 8, n -= 8; /* as perflicense licenseadd prints it */
+	if (n != PC_LICENSE_TEXTLEN) {
+		snprintf(err, errlen,
+			 "--license-file=%s: the first line is %zd characters, not a license "
+			 "(%d: xxxx-xxxx-xxxx-xxxx-xxxx-xxxx)",
+			 path, n, PC_LICENSE_TEXTLEN);
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	memcpy(text, t, PC_LICENSE_TEXTLEN + 1);
+cleanup:
+	sodium_memzero(buf, sizeof(buf));
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 int license__local_macs(const char *root, uint8_t (*macs)[6], int max)
@@ -336,7 +440,8 @@ int license__local_macs(const char *root, uint8_t (*macs)[6], int max)
 	int n = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/sys/class/net", root ? root : "");
+	if (pc_pathf(path, sizeof(path), "%s/sys/class/net", root ? root : ""))
+		return -ENAMETOOLONG;
 	d = opendir(path);
 	if (!d)
 		return -errno;
@@ -346,19 +451,16 @@ int license__local_macs(const char *root, uint8_t (*macs)[6], int max)
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/sys/class/net/%s/address", root ? root : "",
-			 de->d_name);
-		f = fopen(path, "r");
-		if (!f)
+		if (pc_pathf(path, sizeof(path), "%s/sys/class/net/%s/address", root ? root : "",
+			     de->d_name) ||
+		    !(f = fopen(path, "r")))
 			continue;
 		if (!fgets(text, sizeof(text), f))
 			text[0] = 0;
 		fclose(f);
 		text[strcspn(text, "\n")] = 0;
 		if (license__parse_mac(text, mac, err, sizeof(err)))
-			continue; /* not an Ethernet-style address (e.g. tunnels) */
-		if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
-			continue;
+			continue; /* not an interface's Ethernet-style address (lo, tunnels) */
 		if (n < max)
 			memcpy(macs[n], mac, 6);
 		n++;

@@ -94,9 +94,13 @@ int cd_run_local(const struct cd_opts *o);
 int cd_run_pcc(const struct cd_opts *o);
 int cd_run_server(const struct cd_opts *o);
 
-/* requests.c: once / dir / netcache for the processor, confined to /proc and /sys. */
+/*
+ * requests.c: once / dir / netcache for the processor. cd_allowed: 0 when
+ * path (normalised into norm) is on the allowlist of once (dir 0) or dir
+ * (dir 1); else -EACCES with the one refusal in why.
+ */
 struct pc_buf;
-int cd_confine(const char *path, char *real, size_t len, struct pc_buf *why);
+int cd_allowed(const char *path, int dir, char *norm, size_t len, struct pc_buf *why);
 int cd_req_once(const char *path, struct pc_buf *out);
 int cd_req_dir(const char *path, struct pc_buf *out);
 int cd_req_netcache(struct pc_buf *out);

@@ -22,6 +22,7 @@
 #include "pc/config.h"
 #include "pc/io.h"
 #include "pc/log.h"
+#include "pc/path.h"
 #include "pc/sampler.h"
 #include "pc/spool.h"
 
@@ -192,11 +193,12 @@ static char *default_output(void)
 		fatalx("--output is not set and HOME is not set: say where to write");
 	gethostname(host, sizeof(host) - 1);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
-	snprintf(dir, sizeof(dir), "%s/.perfcollectord/data", home);
+	if (pc_pathf(dir, sizeof(dir), "%s/.perfcollectord/data", home))
+		fatalx("HOME is too long for a path: %.64s...", home);
 	if (io_mkdirs(dir, 0700, err, sizeof(err)))
 		fatalx("%s", err);
-	if (snprintf(path, sizeof(path), "%s/%s-%s.pcol", dir, host, stamp) >= (int)sizeof(path))
-		fatalx("HOME is too long for a path: %s", home);
+	if (pc_pathf(path, sizeof(path), "%s/%s-%s.pcol", dir, host, stamp))
+		fatalx("HOME is too long for a path: %.64s...", home);
 	return path;
 }
 

@@ -21,6 +21,7 @@
 
 #include "pc/io.h"
 #include "pc/log.h"
+#include "pc/path.h"
 #include "pc/spool.h"
 #include "pc/ssh.h"
 #include "pc/ticker.h"
@@ -345,6 +346,58 @@ static int mkdir_p(const char *dir)
 	return io_mkdirs(dir, 0700, err, sizeof(err));
 }
 
+/*
+ * out = the flag's value, else dot/rel; refused (said, -1) unless it and
+ * out + suffix, the longest name made from it, fit in PATH_MAX.
+ */
+static int one_path(char out[PATH_MAX], const char *flag, const char *val, const char *dot,
+		    const char *rel, const char *suffix)
+{
+	char probe[PATH_MAX];
+
+	if (!(val ? pc_pathf(out, PATH_MAX, "%s", val) : pc_pathf(out, PATH_MAX, "%s/%s", dot, rel)) &&
+	    !pc_pathf(probe, sizeof(probe), "%s%s", out, suffix))
+		return 0;
+	log_warnx("%s: the path of %s is too long (%zu bytes at most)", val ? flag : "HOME",
+		  val ? flag : rel, PATH_MAX - 1 - strlen(suffix));
+	return -1;
+}
+
+/*
+ * The data directory and the host key, from the flags or under HOME, made
+ * and checked whole: a path that does not fit is refused, never cut (the
+ * longest name made under datadir is "spool.tmp", from the key its ".pub").
+ */
+static int server_paths(const struct cd_opts *o, char datadir[PATH_MAX], char hostkey[PATH_MAX])
+{
+	const char *home = getenv("HOME");
+	char dot[PATH_MAX] = "";
+	int ret;
+
+	if ((!o->datadir || !o->sshid) && (!home || !*home)) {
+		log_warnx("HOME is not set: give --datadir and --sshid");
+		return -1;
+	}
+	if ((!o->datadir || !o->sshid) && pc_pathf(dot, sizeof(dot), "%s/.perfcollectord", home)) {
+		log_warnx("HOME (%zu bytes) is too long for paths under it: give --datadir and "
+			  "--sshid",
+			  strlen(home));
+		return -1;
+	}
+	if (one_path(datadir, "--datadir", o->datadir, dot, "data", "/spool.tmp") ||
+	    one_path(hostkey, "--sshid", o->sshid, dot, "ssh_host_ed25519_key", ".pub"))
+		return -1;
+	if ((ret = mkdir_p(datadir))) {
+		log_warnx("cannot create %s: %s", datadir, strerror(-ret));
+		return -1;
+	}
+	if (!o->sshid && (ret = mkdir_p(dot))) {
+		log_warnx("cannot create %s: %s", dot, strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
 int cd_run_server(const struct cd_opts *o)
 {
 	struct srv S = {.o = o};
@@ -352,26 +405,11 @@ int cd_run_server(const struct cd_opts *o)
 	struct pc_sshd *d = NULL;
 	struct sigaction sa;
 	char err[512], datadir[PATH_MAX], hostkey[PATH_MAX];
-	const char *home = getenv("HOME");
 	static const char *const default_listen[] = {":2222"};
-	int status = 1, ret;
+	int status = 1;
 
-	if ((!o->datadir || !o->sshid) && (!home || !*home)) {
-		log_warnx("HOME is not set: give --datadir and --sshid");
+	if (server_paths(o, datadir, hostkey))
 		return 1;
-	}
-	snprintf(datadir, sizeof(datadir), "%s%s", o->datadir ? o->datadir : home,
-		 o->datadir ? "" : "/.perfcollectord/data");
-	snprintf(hostkey, sizeof(hostkey), "%s%s", o->sshid ? o->sshid : home,
-		 o->sshid ? "" : "/.perfcollectord/ssh_host_ed25519_key");
-	if ((ret = mkdir_p(datadir))) {
-		log_warnx("cannot create %s: %s", datadir, strerror(-ret));
-		return 1;
-	}
-	if (!o->sshid && (ret = mkdir_p(strcat(strcpy(err, home), "/.perfcollectord")))) {
-		log_warnx("cannot create %s: %s", err, strerror(-ret));
-		return 1;
-	}
 	pthread_mutex_init(&S.mu, NULL);
 	pthread_cond_init(&S.cv, NULL);
 	snprintf(S.statepath, sizeof(S.statepath), "%s/state", datadir);

@@ -25,60 +25,11 @@
 #include "pc/io.h"
 #include "pc/log.h"
 #include "pc/sampler.h"
+#include "pc/source.h"
 #include "pc/ticker.h"
 #include "server_int.h"
 
 #define AWAY_BATCH_NS 60000000000ull /* bigger batches while nobody is listening */
-
-/* --- systems: which groups a run keeps ("" keeps all) */
-
-static const struct {
-	const char *name;
-	int g[2];
-} systems_map[] = {
-    {"/proc/stat", {PC_G_CPU, PC_G_STAT}}, {"/proc/meminfo", {PC_G_MEM, -1}},
-    {"/proc/vmstat", {PC_G_VMSTAT, -1}},   {"/proc/diskstats", {PC_G_DISK, -1}},
-    {"/proc/net/dev", {PC_G_NET, -1}},	   {"statfs", {PC_G_FS, -1}},
-    {"/proc/loadavg", {PC_G_LOAD, -1}},	   {"/proc/pressure", {PC_G_PSI, -1}},
-    {"/proc/uptime", {PC_G_UPTIME, -1}},
-};
-
-/* Groups mask of a systems list; -EINVAL with why naming the unknown entry. */
-static int systems_mask(const char *list, uint32_t *mask, char *why, size_t whylen)
-{
-	char buf[PC_WIRE_MAX_TEXT + 1], *save = NULL, *tok;
-
-	*mask = 0;
-	if (!*list || !strcmp(list, "all")) {
-		*mask = (1u << PC_G_MAX) - 1;
-		return 0;
-	}
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		size_t i;
-
-		for (i = 0; i < sizeof(systems_map) / sizeof(*systems_map); i++)
-			if (!strcmp(tok, systems_map[i].name))
-				break;
-		if (i == sizeof(systems_map) / sizeof(*systems_map)) {
-			char known[256] = "";
-
-			for (i = 0; i < sizeof(systems_map) / sizeof(*systems_map); i++)
-				snprintf(known + strlen(known), sizeof(known) - strlen(known),
-					 "%s ", systems_map[i].name);
-			snprintf(why, whylen, "systems: '%.64s' unknown (known: %sor all)", tok,
-				 known);
-			return -EINVAL;
-		}
-		for (int k = 0; k < 2; k++)
-			if (systems_map[i].g[k] >= 0)
-				*mask |= 1u << systems_map[i].g[k];
-	}
-	/* the collector's own cost and the eBPF groups always travel */
-	for (int g = PC_G_SELF; g < PC_G_MAX; g++)
-		*mask |= 1u << g;
-	return 0;
-}
 
 /* --- run state file */
 
@@ -147,7 +98,7 @@ void srv_state_load(struct srv *S)
 	}
 	fclose(f);
 	if (S->running && (!pc_interval_ok(S->interval_ns) ||
-			   systems_mask(S->systems, &mask, why, sizeof(why)))) {
+			   pc_systems_mask(S->systems, &mask, why, sizeof(why)))) {
 		log_warnx("%s: interval %llu ns or systems '%s' invalid: not resuming run %u",
 			  S->statepath, (unsigned long long)S->interval_ns, S->systems, S->run);
 		S->running = 0;
@@ -363,7 +314,7 @@ static void run_one(struct srv *S, unsigned gen, uint64_t interval, const char *
 	r.host = l.host = S->host;
 	r.run = l.run = S->run;
 	pthread_mutex_unlock(&S->mu);
-	systems_mask(systems, &r.mask, why, sizeof(why));
+	pc_systems_mask(systems, &r.mask, why, sizeof(why));
 	pc_enc_init(&r.enc);
 	if (cd_loop(&l, &k))
 		log_warnx("run %u: cannot sample", r.run);
@@ -446,7 +397,7 @@ int srv_start(struct srv *S, uint64_t interval, const char *systems, struct pc_b
 		pc_buf_put(out, why, (size_t)n);
 		return -EINVAL;
 	}
-	if (systems_mask(systems, &mask, why, sizeof(why))) {
+	if (pc_systems_mask(systems, &mask, why, sizeof(why))) {
 		pc_buf_put(out, why, strlen(why));
 		return -EINVAL;
 	}

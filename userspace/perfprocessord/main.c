@@ -21,6 +21,7 @@
 #include "pc/config.h"
 #include "pc/io.h"
 #include "pc/log.h"
+#include "pc/path.h"
 #include "processord.h"
 #include "store.h"
 
@@ -32,6 +33,8 @@ static const struct option longopts[] = {
     {"siteid", required_argument, NULL, 's'},
     {"sitename", required_argument, NULL, 'N'},
     {"license", required_argument, NULL, 'l'},
+    {"license-file", required_argument, NULL, 'L'},
+    {"version", no_argument, NULL, 'V'},
     {"journal", required_argument, NULL, 'j'},
     {"mac", required_argument, NULL, 'M'},
     {"sshid", required_argument, NULL, 'i'},
@@ -62,6 +65,8 @@ static void usage(FILE *f)
 	    "  --siteid=N          this site (default 1)\n"
 	    "  --sitename=NAME     this site's name (exact: case and spaces count)\n"
 	    "  --license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx  the site license (perflicense)\n"
+	    "  --license-file=PATH the license from a file of mode 0600 (not on the command "
+	    "line)\n"
 	    "  --mac=xx:xx:xx:xx:xx:xx  the license's MAC, one of this machine's (default: "
 	    "found)\n"
 	    "  --journal=FILE      the encrypted journal (default DATADIR/journal)\n"
@@ -77,11 +82,18 @@ static void usage(FILE *f)
 	    "list.\n");
 }
 
+/* buf = HOME/sub, whole or fatal (a cut path would name another file). */
+static void home_path(char *buf, size_t len, const char *home, const char *sub)
+{
+	if (pc_pathf(buf, len, "%s/%s", home, sub))
+		fatalx("HOME (%zu bytes) is too long for %s under it", strlen(home), sub);
+}
+
 static void mkdir_home(const char *home, const char *sub)
 {
 	char path[PATH_MAX], err[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/%s", home, sub);
+	home_path(path, sizeof(path), home, sub);
 	if (io_mkdirs(path, 0700, err, sizeof(err)))
 		fatalx("%s", err);
 }
@@ -176,8 +188,13 @@ static int parse_option(struct pd *pd, int c, char **av, int cmdline, int *hosts
 		pd->o.sitename = optarg;
 		break;
 	case 'l':
-		pd->o.license = optarg;
+	case 'L': /* the later of the two wins: the command line's over the file's */
+		pd->o.license = c == 'l' ? optarg : NULL;
+		pd->o.license_file = c == 'L' ? optarg : NULL;
 		break;
+	case 'V':
+		printf("perfprocessord (perfcollector): %s\n", license__build());
+		return 0;
 	case 'M':
 		pd->o.mac = optarg;
 		break;
@@ -228,23 +245,20 @@ static void default_paths(struct pd *pd, const char *home, char *idpath, size_t 
 {
 	mkdir_home(home, ".perfprocessord");
 	if (!pd->o.known_hosts[0])
-		snprintf(pd->o.known_hosts, sizeof(pd->o.known_hosts),
-			 "%s/.perfprocessord/known_hosts", home);
+		home_path(pd->o.known_hosts, sizeof(pd->o.known_hosts), home,
+			  ".perfprocessord/known_hosts");
 	if (!pd->o.datadir[0]) {
 		mkdir_home(home, ".perfprocessord/data");
-		snprintf(pd->o.datadir, sizeof(pd->o.datadir), "%s/.perfprocessord/data", home);
+		home_path(pd->o.datadir, sizeof(pd->o.datadir), home, ".perfprocessord/data");
 	}
 	if (!pd->o.journal[0]) {
-		if (strlen(pd->o.datadir) + sizeof("/journal") > sizeof(pd->o.journal))
+		if (pc_pathf(pd->o.journal, sizeof(pd->o.journal), "%s/journal", pd->o.datadir))
 			fatalx("--datadir=%s: too long", pd->o.datadir);
-		strcpy(pd->o.journal, pd->o.datadir);
-		strcat(pd->o.journal, "/journal");
 	}
 	if (!pd->o.control[0])
-		snprintf(pd->o.control, sizeof(pd->o.control), "%s/.perfprocessord/control.sock",
-			 home);
+		home_path(pd->o.control, sizeof(pd->o.control), home, ".perfprocessord/control.sock");
 	if (!pd->o.sshid) {
-		snprintf(idpath, idlen, "%s/.ssh/id_ed25519", home);
+		home_path(idpath, idlen, home, ".ssh/id_ed25519");
 		pd->o.sshid = idpath;
 	}
 }
@@ -288,8 +302,13 @@ int main(int argc, char **argv)
 	pd.o.keepalive_ns = 5000000000ull;
 	pd.o.timeout_s = 10;
 	nconf = pc_cli_config("perfprocessord", longopts, argc, argv, &ac, &av);
-	/* "+": stop at the first command word, so its key=value words are not options */
-	while ((c = getopt_long(ac, av, "+hv", longopts, NULL)) != -1) {
+	/*
+	 * "+": stop at the first command word, so its key=value words are not options.
+	 * ':' and opterr 0: pc_cli_other_option words the errors, without the value
+	 * of an unknown option (getopt would print a mistyped --license= whole).
+	 */
+	opterr = 0;
+	while ((c = getopt_long(ac, av, "+:hv", longopts, NULL)) != -1) {
 		if ((c = parse_option(&pd, c, av, optind - 1 > nconf, &hosts_cmdline)) >= 0) {
 			pc_config_free(ac, av); /* -h and bad options return: no leak to report */
 			return c;

@@ -24,6 +24,8 @@ struct store;
 struct pd_opts {
 	uint32_t siteid;
 	const char *sitename, *license, *mac; /* the site identity (site.c) */
+	const char *license_file;	      /* read into license_text by site.c */
+	char license_text[PC_LICENSE_TEXTLEN + 1];
 	char journal[4096];
 	const char *sshid;
 	char known_hosts[4096];

@@ -40,6 +40,11 @@ int pd_site_check(struct pd *pd, char *err, size_t errlen)
 	time_t now = time(NULL);
 	int n, ret, found = -1, bad_digit = 0;
 
+	if (pd->o.license_file) {
+		if ((ret = license__read_file(pd->o.license_file, pd->o.license_text, err, errlen)))
+			return ret;
+		pd->o.license = pd->o.license_text;
+	}
 	memset(site, 0, sizeof(*site));
 	site->siteid = pd->o.siteid;
 	site->sitename = pd->o.sitename;
@@ -52,8 +57,8 @@ int pd_site_check(struct pd *pd, char *err, size_t errlen)
 	}
 	if (!site->license || !*site->license) {
 		snprintf(err, errlen,
-			 "no license: give --license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx (or license= in "
-			 "the configuration file; perflicense licenseadd makes one)");
+			 "no license: give --license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx, --license-file=PATH "
+			 "or license= in the configuration file (perflicense licenseadd makes one)");
 		return -ENOKEY;
 	}
 	if (license__check_sitename(site->sitename, msg, sizeof(msg))) {

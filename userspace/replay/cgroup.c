@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pc/cgroup.h"
+#include "pc/path.h"
 
 #define CG1_MAGIC 0x27e0eb
 #define CG2_MAGIC 0x63677270
@@ -94,9 +95,10 @@ static int write_file(const char *dir, const char *file, const char *val, char *
 	size_t len = strlen(val);
 	int fd, rc = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, val, len) != (ssize_t)len)
+	if (pc_pathf(path, sizeof(path), "%s/%s", dir, file))
+		rc = -ENAMETOOLONG, fd = -1;
+	else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
+		 write(fd, val, len) != (ssize_t)len)
 		rc = -errno;
 	if (fd >= 0 && close(fd) && !rc)
 		rc = -errno;
@@ -112,7 +114,8 @@ static ssize_t read_file(const char *dir, const char *file, char *buf, size_t le
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (pc_pathf(path, sizeof(path), "%s/%s", dir, file))
+		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -128,8 +131,7 @@ static int exists(const char *dir, const char *file)
 {
 	char path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return access(path, F_OK) == 0;
+	return !pc_pathf(path, sizeof(path), "%s/%s", dir, file) && access(path, F_OK) == 0;
 }
 
 static int has_word(const char *list, const char *w)
@@ -145,9 +147,7 @@ static int has_word(const char *list, const char *w)
 
 static int join(char *dst, size_t len, const char *a, const char *b)
 {
-	if ((size_t)snprintf(dst, len, "%s/%s", a, b) >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	return pc_pathf(dst, len, "%s/%s", a, b);
 }
 
 static void parent_of(const char *dir, char *out, size_t len)

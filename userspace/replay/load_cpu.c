@@ -208,6 +208,8 @@ struct load_cpu *load_cpu__start(const struct load_cpu_opts *o, const struct loa
 	l->nw = o->nworkers;
 	l->speed = o->speed > 0 ? o->speed : 1;
 	l->slice_ns = o->slice_ns ? o->slice_ns : DEFAULT_SLICE_NS;
+	if (l->slice_ns < PC_LOAD_MIN_SLICE_NS)
+		l->slice_ns = PC_LOAD_MIN_SLICE_NS;
 	l->start_mono = start_mono ? start_mono : pc_now_mono();
 	for (uint32_t i = 0; i < l->nw; i++) {
 		struct worker *w = &l->w[i];

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Containers on this host: make a docker-shaped cgroup (v1 controllers at
+# /sys/fs/cgroup/<ctrl>/docker/<64 hex>/ on a v1 or hybrid host,
+# /sys/fs/cgroup/system.slice/docker-<id>.scope on a pure v2 one) with a docker
+# state file naming it, put a known load in it (perfload: ~30 % of one CPU and
+# 64 MiB), read it with perfcontainers and find that container with its CPU
+# within 3 pp of the load's own CPU clock (/proc/PID/stat over the same
+# window), its memory and its pids; then a 20 % quota on it: the quota, ~20 % and throttling.
+# The cgroups are removed whatever happens
+# (the processes are moved out first).
+set -uo pipefail
+bin=${PC_BIN:?}
+cg=/sys/fs/cgroup
+if [ "$(id -u)" != 0 ]; then
+	echo "skip: needs root to make cgroups"
+	exit 77
+fi
+for b in perfcontainers perfload; do
+	[ -x "$bin/$b" ] || { echo "skip: $bin/$b not built"; exit 77; }
+done
+id=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
+tmp=$(mktemp -d /tmp/pc-containers.XXXXXX)
+dirs=() made_parents=() pids=()
+
+if [ -f "$cg/cgroup.controllers" ]; then
+	mode=v2
+	ctrls=(.)
+	grpof() { echo "$cg/system.slice/docker-$id.scope"; }
+	members=cgroup.procs threads=cgroup.threads
+else
+	mode=v1
+	ctrls=()
+	for c in cpu cpuacct memory pids blkio; do
+		[ -d "$cg/$c" ] && ctrls+=("$c")
+	done
+	grpof() { echo "$cg/$1/docker/$id"; }
+	members=tasks threads=tasks
+fi
+[ ${#ctrls[@]} -gt 0 ] || { echo "skip: no cgroup controllers under $cg"; exit 77; }
+
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	for d in "${dirs[@]}"; do
+		# Anything still inside goes back to the parent's parent (the root of the hierarchy).
+		if [ -f "$d/$members" ]; then
+			while read -r t; do
+				echo "$t" >"$(dirname "$(dirname "$d")")/$members" 2>/dev/null
+			done <"$d/$members"
+		fi
+		rmdir "$d" 2>/dev/null || echo "warning: could not remove $d"
+	done
+	for d in "${made_parents[@]}"; do rmdir "$d" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+for c in "${ctrls[@]}"; do
+	d=$(grpof "$c")
+	parent=$(dirname "$d")
+	if [ ! -d "$parent" ]; then
+		mkdir "$parent" || { echo "cannot create $parent"; exit 1; }
+		made_parents+=("$parent")
+	fi
+	mkdir "$d" || { echo "cannot create $d"; exit 1; }
+	dirs+=("$d")
+done
+[ "$mode" = v2 ] && for f in cpu memory pids io; do
+	echo "+$f" >"$cg/system.slice/cgroup.subtree_control" 2>/dev/null
+done
+mkdir -p "$tmp/docker/containers/$id"
+printf '{"ID":"%s","Name":"/pc-test-load","State":{"Running":true}}' "$id" \
+	>"$tmp/docker/containers/$id/config.v2.json"
+
+# The load starts inside the cgroup: the shell joins it, then becomes perfload.
+join_then() {
+	local files=() d
+	for d in "${dirs[@]}"; do files+=("$d/$members"); done
+	bash -c 'p=$$; for f in "${@:2}"; do echo $p >"$f" || exit 9; done; exec $1' _ "$1" \
+		"${files[@]}" >"$tmp/load.$#.out" 2>&1 &
+	pids+=($!)
+}
+join_then "$bin/perfload cpu --percent=30 --cpus=1 --duration=30s"
+cpu_pid=${pids[-1]}
+join_then "$bin/perfload memory --size=64MiB --duration=30s"
+sleep 2
+for p in "${pids[@]}"; do
+	kill -0 "$p" 2>/dev/null || { echo "load process $p did not start"; cat "$tmp"/load.*; exit 1; }
+done
+
+ticks() { awk '{print $14 + $15}' "/proc/$cpu_pid/stat"; }
+t0=$(date +%s.%N) k0=$(ticks)
+"$bin/perfcontainers" --docker-root="$tmp/docker" --interval=1000 --count=4 >"$tmp/out" \
+	2>"$tmp/err"
+rc=$?
+t1=$(date +%s.%N) k1=$(ticks)
+cat "$tmp/err"
+[ $rc -eq 0 ] || { echo "perfcontainers failed ($rc)"; exit 1; }
+ntasks=$(sort -u "${dirs[0]}/$threads" | wc -l)
+hz=$(getconf CLK_TCK)
+python3 - "$tmp/out" "$id" "$k0" "$k1" "$t0" "$t1" "$hz" "$ntasks" "$mode" <<'PY'
+import json, sys
+out, cid, k0, k1, t0, t1, hz, ntasks, mode = sys.argv[1:]
+own = (int(k1) - int(k0)) / int(hz) / (float(t1) - float(t0)) * 100
+rows = [json.loads(l) for l in open(out)]
+cost = [r["cost"] for r in rows if "cost" in r][0]
+mine = [r for r in rows if r.get("key") == f"docker/{cid}/pc-test-load"]
+assert len(mine) == 3, f"want 3 intervals of docker/{cid}/pc-test-load, got {len(mine)}: {rows[:3]}"
+cpu = sum(r["cpu_pct"] for r in mine) / len(mine)
+print(f"{mode}: container cpu {cpu:.2f} %, the load's own clock {own:.2f} %, "
+      f"memory {mine[-1]['mem_current'] / 2**20:.1f} MiB, pids {mine[-1]['pids']}, "
+      f"read {cost['read_us_per_container']:.1f} us per container")
+assert abs(cpu - own) < 3, f"container CPU {cpu:.2f} % vs the load's {own:.2f} %"
+assert 15 < cpu < 45, f"container CPU {cpu:.2f} %, the load asked for 30 %"
+mem = mine[-1]["mem_current"]
+assert 64 * 2**20 <= mem < 256 * 2**20, f"memory {mem} bytes, want 64 MiB and a little more"
+assert mine[-1]["mem_anon"] >= 60 * 2**20, f"anon {mine[-1]['mem_anon']}"
+assert mine[-1]["pids"] == int(ntasks) and mine[-1]["pids"] >= 3, \
+    f"pids {mine[-1]['pids']}, the cgroup lists {ntasks} tasks"
+PY
+[ $? -eq 0 ] || exit 1
+
+# A CFS quota of 20 % under the 30 % load: the container shows the quota, at most ~20 % and
+# throttled periods.
+if [ "$mode" = v1 ]; then
+	q="$cg/cpu/docker/$id/cpu.cfs_quota_us"
+	[ -f "$q" ] || { echo "no $q: quota not checked"; exit 0; }
+	echo 20000 >"$q"
+else
+	echo "20000 100000" >"$(grpof .)/cpu.max" || { echo "no cpu.max: quota not checked"; exit 0; }
+fi
+sleep 1
+"$bin/perfcontainers" --docker-root="$tmp/docker" --interval=1000 --count=3 >"$tmp/out2" \
+	2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
+python3 - "$tmp/out2" "$id" <<'PY'
+import json, sys
+out, cid = sys.argv[1:]
+mine = [json.loads(l) for l in open(out) if f"docker/{cid}/" in l]
+assert len(mine) == 2, f"want 2 intervals, got {mine}"
+cpu = sum(r["cpu_pct"] for r in mine) / 2
+thr = sum(r["throttled_s"] for r in mine) / 2
+print(f"quota 20 %: container cpu {cpu:.2f} %, throttled {thr:.1f} periods/s, quota_us {mine[-1]['quota_us']}")
+assert mine[-1]["quota_us"] == 20000, mine[-1]
+assert 10 < cpu < 23, f"cpu {cpu:.2f} % under a 20 % quota"
+assert thr > 1, f"throttled {thr} periods/s under a quota below the load"
+PY

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: MIT
+/*
+ * export_containers.c: containers.csv and container_names.json, as the
+ * second seed's pcprocess writes them (docs/CONTAINERS.md, docs/EXPORT.md):
+ * one row per container per sample, grouped by container (in order of full
+ * id) and in time order within it, CRLF line ends; cpu_percent =
+ * Δusage µs / 10^6 / Δt × 100 with two decimals, empty on a container's
+ * first row; memory_percent = current / max × 100, two decimals, empty
+ * without a limit; I/O counters and pids as recorded. Containers are matched
+ * across samples by runtime and id, so a name that becomes known later, or
+ * changes, does not start a new container; one missing from a sample that
+ * had containers starts over (its CPU row is empty again).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pc/json.h"
+#include "pc/sample_container.h"
+#include "export_containers.h"
+#include "export_int.h"
+
+#define CT_HEADER                                                                                  \
+	"timestamp,container_id,container_name,runtime,cpu_percent,cpu_user_percent,"              \
+	"cpu_system_percent,memory_current_bytes,memory_max_bytes,memory_percent,io_read_bytes,"   \
+	"io_write_bytes,io_read_ops,io_write_ops,pids_current\r\n"
+
+struct ect {
+	char rt[32], id[80], name[PC_KEY_MAX];
+	uint64_t prev_ns, prev[3]; /* usage, user, system of its last row */
+	uint64_t seen;		   /* the sample (counting those with containers) of its last row */
+	FILE *f;		   /* its latest rows, formatted (open_memstream) */
+	char *buf;
+	size_t len;
+	struct blk {
+		off_t off;
+		size_t len;
+	} * blk; /* its earlier rows, in the spill file */
+	size_t nblk, capblk;
+};
+
+struct exp_ct_csv {
+	char dir[PATH_MAX];
+	struct ect *ct;
+	size_t nct, capct;
+	uint64_t nsamples; /* samples that carried containers */
+	struct exp_file csv, names;
+	int spill_fd; /* rows past exp_ct_csv_spill_at bytes in memory go here; -1 none */
+	off_t spill_end;
+	size_t buffered; /* bytes of rows in memory, about */
+};
+
+size_t exp_ct_csv_spill_at = 16u << 20;
+
+/* Move every container's rows in memory to the end of the spill file (made unlinked in dir). */
+static int spill(struct exp_ct_csv *c)
+{
+	char path[PATH_MAX + 32];
+
+	if (c->spill_fd < 0) {
+		snprintf(path, sizeof(path), "%s/.containers.spill-XXXXXX", c->dir);
+		if ((c->spill_fd = mkstemp(path)) < 0)
+			return -errno;
+		unlink(path);
+	}
+	for (size_t i = 0; i < c->nct; i++) {
+		struct ect *e = &c->ct[i];
+
+		if (!e->f)
+			continue;
+		if (fclose(e->f))
+			return -ENOMEM;
+		e->f = NULL;
+		if (e->nblk == e->capblk) {
+			size_t cap = e->capblk ? e->capblk * 2 : 8;
+			struct blk *b = realloc(e->blk, cap * sizeof(*b));
+
+			if (!b)
+				return -ENOMEM;
+			e->blk = b;
+			e->capblk = cap;
+		}
+		if (pwrite(c->spill_fd, e->buf, e->len, c->spill_end) != (ssize_t)e->len)
+			return errno ? -errno : -ENOSPC;
+		e->blk[e->nblk++] = (struct blk){c->spill_end, e->len};
+		c->spill_end += (off_t)e->len;
+		free(e->buf);
+		e->buf = NULL;
+		e->len = 0;
+	}
+	c->buffered = 0;
+	return 0;
+}
+
+/* One container's rows into the CSV: the spilled blocks, then what is in memory. */
+static int put_rows(struct exp_ct_csv *c, struct ect *e, FILE *out)
+{
+	char buf[65536];
+
+	for (size_t b = 0; b < e->nblk; b++)
+		for (size_t done = 0; done < e->blk[b].len;) {
+			size_t want =
+			    e->blk[b].len - done < sizeof(buf) ? e->blk[b].len - done : sizeof(buf);
+			ssize_t n = pread(c->spill_fd, buf, want, e->blk[b].off + (off_t)done);
+
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+			fwrite(buf, 1, (size_t)n, out);
+			done += (size_t)n;
+		}
+	if (e->f && fclose(e->f)) {
+		e->f = NULL;
+		return -ENOMEM;
+	}
+	e->f = NULL;
+	fwrite(e->buf, 1, e->len, out);
+	return 0;
+}
+
+static struct ect *ect_get(struct exp_ct_csv *c, const char *rt, const char *id)
+{
+	for (size_t i = 0; i < c->nct; i++)
+		if (!strcmp(c->ct[i].id, id) && !strcmp(c->ct[i].rt, rt))
+			return &c->ct[i];
+	if (c->nct == c->capct) {
+		size_t cap = c->capct ? c->capct * 2 : 16;
+		struct ect *n = realloc(c->ct, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		c->ct = n;
+		c->capct = cap;
+	}
+	memset(&c->ct[c->nct], 0, sizeof(*c->ct));
+	snprintf(c->ct[c->nct].rt, sizeof(c->ct->rt), "%s", rt);
+	snprintf(c->ct[c->nct].id, sizeof(c->ct->id), "%s", id);
+	return &c->ct[c->nct++];
+}
+
+/* The name a row shows: the recorded one, else the short id (12 hex) or the id. */
+static const char *shown_name(const struct ect *e)
+{
+	static char shortid[16];
+
+	if (e->name[0])
+		return e->name;
+	snprintf(shortid, sizeof(shortid), "%.12s", e->id);
+	return strlen(e->id) == 64 ? shortid : e->id;
+}
+
+static int ct_row(struct exp_ct_csv *c, struct ect *e, uint64_t t_ns, const uint64_t *v)
+{
+	const unsigned cpu[3] = {PC_CT_CPU_USAGE_US, PC_CT_CPU_USER_US, PC_CT_CPU_SYSTEM_US};
+	int fresh = !e->seen || e->seen + 1 != c->nsamples || t_ns <= e->prev_ns;
+	double dt = (double)(t_ns - e->prev_ns) / 1e9;
+	FILE *f = e->f;
+
+	long at;
+
+	if (!f && !(f = e->f = open_memstream(&e->buf, &e->len)))
+		return -ENOMEM;
+	at = ftell(f);
+	exp_put_ts(f, t_ns);
+	fprintf(f, ",%s,", e->id);
+	exp_put_csv(f, shown_name(e));
+	fprintf(f, ",%s,", e->rt);
+	for (int i = 0; i < 3; i++) {
+		if (!fresh)
+			fprintf(f, "%.2f",
+				(double)pc_counter_delta(e->prev[i], v[cpu[i]]) / 1e6 / dt * 100);
+		fputc(',', f);
+		e->prev[i] = v[cpu[i]];
+	}
+	fprintf(f, "%" PRIu64 ",%" PRIu64 ",", v[PC_CT_MEM_CURRENT], v[PC_CT_MEM_MAX]);
+	if (v[PC_CT_MEM_MAX])
+		fprintf(f, "%.2f", (double)v[PC_CT_MEM_CURRENT] / (double)v[PC_CT_MEM_MAX] * 100);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\r\n",
+		v[PC_CT_IO_READ_BYTES], v[PC_CT_IO_WRITE_BYTES], v[PC_CT_IO_READ_OPS],
+		v[PC_CT_IO_WRITE_OPS], v[PC_CT_PIDS_CURRENT]);
+	e->prev_ns = t_ns;
+	e->seen = c->nsamples;
+	c->buffered += (size_t)(ftell(f) - at);
+	return ferror(f) ? -ENOMEM : 0;
+}
+
+int exp_ct_csv_sample(struct exp_ct_csv **cp, const char *dir, const struct pc_sample *s, char *err,
+		      size_t errlen)
+{
+	const struct pc_table *t = &s->t[PC_G_CONTAINER];
+	struct exp_ct_csv *c = *cp;
+
+	if (!t->nrows)
+		return 0;
+	if (!c) {
+		if (!(c = calloc(1, sizeof(*c))))
+			goto nomem;
+		snprintf(c->dir, sizeof(c->dir), "%s", dir);
+		c->spill_fd = -1;
+		*cp = c;
+	}
+	c->nsamples++;
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		char rt[32], id[80], name[PC_KEY_MAX];
+		struct ect *e;
+		int rc;
+
+		if (pc_container_split_key(t->key[r], rt, sizeof(rt), id, sizeof(id), name,
+					   sizeof(name)))
+			continue; /* not a container key: nothing to show */
+		if (!(e = ect_get(c, rt, id)))
+			goto nomem;
+		if (name[0])
+			snprintf(e->name, sizeof(e->name), "%s", name);
+		rc = ct_row(c, e, s->time_ns, pc_table_row(t, r));
+		if (rc == -ENOMEM)
+			goto nomem;
+	}
+	/* Rows are grouped by container at the end: memory stays flat by spilling to a file. */
+	if (c->buffered >= exp_ct_csv_spill_at) {
+		int rc = spill(c);
+
+		if (rc) {
+			snprintf(err, errlen, "%s/.containers.spill: %s", c->dir, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "containers.csv: out of memory");
+	return -ENOMEM;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct ect *x = a, *y = b;
+	int d = strcmp(x->id, y->id);
+
+	return d ? d : strcmp(x->rt, y->rt);
+}
+
+/* container_names.json in the layout pcprocess gives it: one member per line, ",\n" between. */
+static void write_names(struct exp_ct_csv *c, FILE *f)
+{
+	fputs("{\n", f);
+	for (size_t i = 0; i < c->nct; i++) {
+		const char *n = shown_name(&c->ct[i]);
+
+		fputs(i ? "\n,\n  " : "  ", f);
+		json_write_string(f, c->ct[i].id, strlen(c->ct[i].id));
+		fputs(": ", f);
+		json_write_string(f, n, strlen(n));
+	}
+	fputs("\n\n}\n", f);
+}
+
+int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+	int rc;
+
+	if (!c)
+		return 0;
+	qsort(c->ct, c->nct, sizeof(*c->ct), by_id);
+	snprintf(path, sizeof(path), "%s/containers.csv", c->dir);
+	if ((rc = exp_file_open(&c->csv, path, err, errlen)))
+		return rc;
+	snprintf(path, sizeof(path), "%s/container_names.json", c->dir);
+	if ((rc = exp_file_open(&c->names, path, err, errlen)))
+		return rc;
+	fputs(CT_HEADER, c->csv.f);
+	for (size_t i = 0; i < c->nct; i++)
+		if ((rc = put_rows(c, &c->ct[i], c->csv.f))) {
+			snprintf(err, errlen, "%s: %s", c->csv.r.path, strerror(-rc));
+			return rc;
+		}
+	write_names(c, c->names.f);
+	for (struct exp_file *f = &c->csv; f; f = f == &c->csv ? &c->names : NULL)
+		if (fflush(f->f) || ferror(f->f)) {
+			rc = -(errno ? errno : EIO);
+			snprintf(err, errlen, "%s: %s", f->r.path, strerror(-rc));
+			return rc;
+		}
+	return 0;
+}
+
+static void ct_free(struct exp_ct_csv *c)
+{
+	for (size_t i = 0; i < c->nct; i++) {
+		if (c->ct[i].f)
+			fclose(c->ct[i].f);
+		free(c->ct[i].buf);
+		free(c->ct[i].blk);
+	}
+	if (c->spill_fd >= 0)
+		close(c->spill_fd);
+	free(c->ct);
+	free(c);
+}
+
+int exp_ct_csv_commit(struct exp_ct_csv *c, char *err, size_t errlen)
+{
+	int rc, r;
+
+	if (!c)
+		return 0;
+	rc = exp_file_commit(&c->csv, err, errlen);
+	r = exp_file_commit(&c->names, err, rc ? 0 : errlen);
+	ct_free(c);
+	return rc ? rc : r;
+}
+
+void exp_ct_csv_abort(struct exp_ct_csv *c)
+{
+	if (!c)
+		return;
+	exp_file_abort(&c->csv);
+	exp_file_abort(&c->names);
+	ct_free(c);
+}
+
+/* ---- summary mode ---- */
+
+#define SUM_SHOWN 10
+
+struct ct_acc {
+	char key[PC_KEY_MAX];
+	uint64_t n;
+	double sum, peak, mem_peak;
+};
+
+struct exp_ct_sum {
+	struct ct_acc *a;
+	size_t n, cap;
+};
+
+static struct ct_acc *acc_get(struct exp_ct_sum *s, const char *key)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->a[i].key, key))
+			return &s->a[i];
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct ct_acc *a = realloc(s->a, cap * sizeof(*a));
+
+		if (!a)
+			return NULL;
+		s->a = a;
+		s->cap = cap;
+	}
+	memset(&s->a[s->n], 0, sizeof(*s->a));
+	snprintf(s->a[s->n].key, sizeof(s->a->key), "%s", key);
+	return &s->a[s->n++];
+}
+
+int exp_ct_sum_interval(struct exp_ct_sum **sp, const struct pc_sample *ps,
+			const struct pc_sample *cs, double itv)
+{
+	const struct pc_table *p = &ps->t[PC_G_CONTAINER], *c = &cs->t[PC_G_CONTAINER];
+
+	if (!c->nrows)
+		return 0;
+	if (!*sp && !(*sp = calloc(1, sizeof(**sp))))
+		return -ENOMEM;
+	for (uint32_t r = 0; r < c->nrows; r++) {
+		const uint64_t *pv = exp_prev_row(p, c, r), *v = pc_table_row(c, r);
+		struct ct_acc *a = acc_get(*sp, c->key[r]);
+		double cpu;
+
+		if (!a)
+			return -ENOMEM;
+		if ((double)v[PC_CT_MEM_CURRENT] / 1048576 > a->mem_peak)
+			a->mem_peak = (double)v[PC_CT_MEM_CURRENT] / 1048576;
+		if (!pv || itv <= 0)
+			continue;
+		cpu = exp_rate(pv, v, PC_CT_CPU_USAGE_US, itv) / 1e4;
+		if (!a->n || cpu > a->peak)
+			a->peak = cpu;
+		a->sum += cpu;
+		a->n++;
+	}
+	return 0;
+}
+
+static int by_avg(const void *x, const void *y)
+{
+	const struct ct_acc *a = x, *b = y;
+	double u = a->n ? a->sum / (double)a->n : -1, v = b->n ? b->sum / (double)b->n : -1;
+
+	return u < v ? 1 : u > v ? -1 : strcmp(a->key, b->key);
+}
+
+void exp_ct_sum_print(struct exp_ct_sum *s, FILE *f)
+{
+	if (!s)
+		return;
+	qsort(s->a, s->n, sizeof(*s->a), by_avg);
+	fprintf(f, "containers         %zu (cpu %% of one core avg, peak; memory MB peak)\n", s->n);
+	for (size_t i = 0; i < s->n && i < SUM_SHOWN; i++) {
+		char rt[32], id[80], name[PC_KEY_MAX], shown[PC_KEY_MAX + 40];
+		const struct ct_acc *a = &s->a[i];
+
+		if (pc_container_split_key(a->key, rt, sizeof(rt), id, sizeof(id), name,
+					   sizeof(name)))
+			snprintf(shown, sizeof(shown), "%s", a->key);
+		else
+			snprintf(shown, sizeof(shown), "%s/%.*s", rt, name[0] ? 100 : 12,
+				 name[0] ? name : id);
+		if (a->n)
+			fprintf(f, "  %-34s %9.3f %9.3f %9.1f\n", shown, a->sum / (double)a->n,
+				a->peak, a->mem_peak);
+		else
+			fprintf(f, "  %-34s %9s %9s %9.1f\n", shown, "n/a", "n/a", a->mem_peak);
+	}
+	if (s->n > SUM_SHOWN)
+		fprintf(f, "  ... %zu more\n", s->n - SUM_SHOWN);
+	exp_ct_sum_free(s);
+}
+
+void exp_ct_sum_free(struct exp_ct_sum *s)
+{
+	if (!s)
+		return;
+	free(s->a);
+	free(s);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * export_containers.h: containers.csv and container_names.json of csv mode
+ * (userspace/export/export_containers.c), for export_sar.c. Private to
+ * userspace/export/ and its tests.
+ */
+#ifndef PC_EXPORT_CONTAINERS_H
+#define PC_EXPORT_CONTAINERS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "pc/sample.h"
+
+struct exp_ct_csv;
+
+/*
+ * Every sample in order, the first included. The state is made (*c, NULL at
+ * first) at the first sample that carries containers, so a collection
+ * without any gets neither file. dir is the output directory.
+ */
+int exp_ct_csv_sample(struct exp_ct_csv **c, const char *dir, const struct pc_sample *s, char *err,
+		      size_t errlen);
+/* Write both files under their temporary names; 0 or negative errno with err. */
+int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen);
+/* Give them their final names and free c (NULL is fine). */
+int exp_ct_csv_commit(struct exp_ct_csv *c, char *err, size_t errlen);
+void exp_ct_csv_abort(struct exp_ct_csv *c);
+
+/* Bytes of rows kept in memory before they go to a spill file (16 MiB; tests lower it). */
+extern size_t exp_ct_csv_spill_at;
+
+/* Summary mode: CPU (average, peak, % of one core) and peak memory per container. */
+struct exp_ct_sum;
+/* One interval of itv seconds (the group's own: exp_itv); 0 or -ENOMEM. */
+int exp_ct_sum_interval(struct exp_ct_sum **s, const struct pc_sample *ps,
+			const struct pc_sample *cs, double itv);
+/* The lines for the summary (nothing without containers), busiest first; then frees s. */
+void exp_ct_sum_print(struct exp_ct_sum *s, FILE *f);
+void exp_ct_sum_free(struct exp_ct_sum *s);
+
+#endif

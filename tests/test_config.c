@@ -257,6 +257,41 @@ static void test_u64_limits(void **state)
 	assert_int_equal(pc_parse_u64("-1", UINT64_MAX, &v), -EINVAL);
 }
 
+/* One size parser for the collector's spool bounds and perfload's sizes and rates. */
+static void test_size_units_and_rates(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	/* the spool's sizes (these were test_spool's) */
+	assert_int_equal(pc_parse_size("512", 0, &v), 0);
+	assert_int_equal(v, 512);
+	assert_int_equal(pc_parse_size("16M", 0, &v), 0);
+	assert_int_equal(v, 16ull << 20);
+	assert_int_equal(pc_parse_size("1GiB", 0, &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(pc_parse_size("2T", 0, &v), 0);
+	assert_int_equal(v, 2ull << 40);
+	assert_int_equal(pc_parse_size("", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("-1", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("12X", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("1Mxyz", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("18446744073709551615K", 0, &v), -ERANGE);
+	assert_int_equal(pc_parse_size("99999999999999999999999", 0, &v), -ERANGE);
+	/* perfload's: lower case, fractions, powers of 1000, rates */
+	assert_int_equal(pc_parse_size("16m", 0, &v), 0);
+	assert_int_equal(v, 16u << 20);
+	assert_int_equal(pc_parse_size("1.5G", 0, &v), 0);
+	assert_int_equal(v, 3ull << 29);
+	assert_int_equal(pc_parse_size("10MB", 0, &v), 0);
+	assert_int_equal(v, 10000000);
+	assert_int_equal(pc_parse_size("10MiB/s", 1, &v), 0);
+	assert_int_equal(v, 10u << 20);
+	assert_int_equal(pc_parse_size("10MiB", 1, &v), -EINVAL); /* a rate wants /s */
+	assert_int_equal(pc_parse_size("10MiB/s", 0, &v), -EINVAL);
+	assert_int_equal(pc_parse_size("MiB", 0, &v), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +307,7 @@ int main(void)
 	    cmocka_unit_test(test_duration_rejects_bad_text),
 	    cmocka_unit_test(test_duration_format_round_trips),
 	    cmocka_unit_test(test_u64_limits),
+	    cmocka_unit_test(test_size_units_and_rates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

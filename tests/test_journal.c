@@ -18,6 +18,7 @@
 
 #include "common/testutil.h"
 #include "pc/journal.h"
+#include "../userspace/journal/journal_layout.h"
 #include "common/site.h"
 
 struct fx {
@@ -134,11 +135,11 @@ static size_t read_path(const char *path, size_t *ndamage)
 /* Record offsets of an intact journal image, plus its end. */
 static size_t offsets(const uint8_t *p, size_t len, size_t *off, size_t max)
 {
-	size_t n = 0, o = 256;
+	size_t n = 0, o = J_DATA_START;
 
-	while (o + 48 <= len && n < max) {
+	while (o + J_RHDR <= len && n < max) {
 		off[n++] = o;
-		o += 48 + (p[o + 4] | p[o + 5] << 8 | p[o + 6] << 16 | (size_t)p[o + 7] << 24);
+		o += jl_record_size(p + o);
 	}
 	off[n] = o;
 	return n;
@@ -340,7 +341,7 @@ static void test_truncation_at_every_offset(void **state)
 		struct journal *j = journal__open_buf(img, cut, &site, err, sizeof(err));
 		size_t whole = 0, got;
 
-		if (cut < 256) {
+		if (cut < J_DATA_START) {
 			assert_null(j);
 			assert_true(errno == EBADMSG || errno == EINVAL);
 			continue;
@@ -396,7 +397,7 @@ static void test_random_bit_flips(void **state)
 		got = read_all(j, &nd, seen, 12);
 		assert_true(nd >= 1); /* the damage is always reported */
 		if (victim == n) {    /* a header copy: the other one carries on */
-			assert_true(at < 256);
+			assert_true(at < J_DATA_START);
 			assert_int_equal(got, n);
 			in_header++;
 		} else {
@@ -419,7 +420,7 @@ static void rearrange(const char *path, const uint8_t *img, const size_t *off, c
 	FILE *fp = fopen(path, "wb");
 
 	assert_non_null(fp);
-	fwrite(img, 1, 256, fp);
+	fwrite(img, 1, J_DATA_START, fp);
 	for (int i = 0; order[i] >= 0; i++) {
 		fwrite(img + off[order[i]], 1, off[order[i] + 1] - off[order[i]], fp);
 		if (i == extra_after)
@@ -531,7 +532,7 @@ static void test_failed_commit_leaves_no_torn_record(void **state)
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	lim = old;
-	lim.rlim_cur = 256 + 2 * 400; /* room for less than the queued batch */
+	lim.rlim_cur = J_DATA_START + 2 * 400; /* room for less than the queued batch */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	for (unsigned i = 2; i < 12; i++) {
 		len = payload(i, buf, sizeof(buf));

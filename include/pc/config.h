@@ -46,6 +46,13 @@ static inline int pc_interval_ok(uint64_t ns)
 }
 /* Format ns as a short Go-style duration ("100ms", "1m30s"). */
 void pc_format_duration(uint64_t ns, char *buf, size_t len);
+/*
+ * Parse a size: a non-negative number (a fraction allowed: "1.5G") and a unit,
+ * B or none = bytes, K/k/KiB, M/m/MiB, G/g/GiB, T/t/TiB powers of 1024,
+ * KB/MB/GB/TB powers of 1000; with per_second the text ends in "/s"
+ * ("10MiB/s"). -EINVAL for anything else, -ERANGE when it does not fit.
+ */
+int pc_parse_size(const char *s, int per_second, uint64_t *out);
 /* Parse a non-negative decimal integer that must fit max; -EINVAL / -ERANGE. */
 int pc_parse_u64(const char *s, uint64_t max, uint64_t *out);
 

@@ -79,7 +79,4 @@ int spool__ack(struct spool *sp, uint32_t run, uint64_t bseq);
 int spool__last(struct spool *sp, struct spool_batch *b);
 void spool__stats(struct spool *sp, struct spool_stats *st);
 
-/* Parse a size: a number with an optional K, M, G or T suffix (powers of 1024). */
-int spool_parse_size(const char *s, uint64_t *out);
-
 #endif

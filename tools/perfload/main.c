@@ -196,17 +196,17 @@ static int parse_option(struct pl_args *a, int c)
 		*(c == 'd' ? &a->dur : &a->slice) = v;
 		return 0;
 	case 'S':
-		return parse_size(optarg, 0, &a->size) || !a->size;
+		return pc_parse_size(optarg, 0, &a->size) || !a->size;
 	case 'k':
-		return parse_size(optarg, 0, &a->io) || a->io < 4096;
+		return pc_parse_size(optarg, 0, &a->io) || a->io < 4096;
 	case 'r':
-		return parse_size(optarg, 1, &a->rd);
+		return pc_parse_size(optarg, 1, &a->rd);
 	case 'w':
-		return parse_size(optarg, 1, &a->wr);
+		return pc_parse_size(optarg, 1, &a->wr);
 	case 't':
-		return parse_size(optarg, 1, &a->tx);
+		return pc_parse_size(optarg, 1, &a->tx);
 	case 'x':
-		return parse_size(optarg, 1, &a->rx);
+		return pc_parse_size(optarg, 1, &a->rx);
 	case 'D':
 		a->dir = optarg;
 		return 0;

@@ -26,9 +26,6 @@ int shape_parse(struct shape *s, const char *text, char *err, size_t errlen);
 /* Value at t of a trace lasting dur (walk: call in increasing t). */
 double shape_at(struct shape *s, uint64_t t_ns, uint64_t dur_ns);
 
-/* "512MiB", "1G", "4096" (bytes), "10MiB/s" with per_second. -EINVAL / -ERANGE. */
-int parse_size(const char *s, int per_second, uint64_t *out);
-
 int synth_main(int argc, char **argv);
 
 #endif

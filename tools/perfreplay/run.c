@@ -24,6 +24,7 @@
 #include "pc/proc.h"
 #include "pc/ticker.h"
 #include "replay.h"
+#include "../../userspace/export/export_int.h" /* exp_rate: one rate helper */
 
 volatile int replay_stop;
 
@@ -192,12 +193,6 @@ static void live_free(struct live *L)
 	free(L->w_t);
 	free(L->w_a);
 	free(L->cpu_prev);
-}
-
-/* Increment of a cumulative counter per second. */
-static double rate(const uint64_t *a, const uint64_t *b, unsigned col, double dt)
-{
-	return (double)pc_counter_delta(a[col], b[col]) / dt;
 }
 
 int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
@@ -398,10 +393,10 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 			if (L.disk.disk && a && b) {
 				tgt[S_RD] = iv->rd_bps, tgt[S_WR] = iv->wr_bps;
 				tgt[S_RIOPS] = iv->rd_iops, tgt[S_WIOPS] = iv->wr_iops;
-				got[S_RD] = rate(a, b, PC_DISK_RD_SECTORS, dt) * 512;
-				got[S_WR] = rate(a, b, PC_DISK_WR_SECTORS, dt) * 512;
-				got[S_RIOPS] = rate(a, b, PC_DISK_RD_IOS, dt);
-				got[S_WIOPS] = rate(a, b, PC_DISK_WR_IOS, dt);
+				got[S_RD] = exp_rate(a, b, PC_DISK_RD_SECTORS, dt) * 512;
+				got[S_WR] = exp_rate(a, b, PC_DISK_WR_SECTORS, dt) * 512;
+				got[S_RIOPS] = exp_rate(a, b, PC_DISK_RD_IOS, dt);
+				got[S_WIOPS] = exp_rate(a, b, PC_DISK_WR_IOS, dt);
 			}
 			const char *ifn = L.net.net ? load_net__ifname(L.net.net) : "";
 			int ra = *ifn ? pc_table_find(&L.s[cur].t[PC_G_NET], ifn) : -1;
@@ -412,8 +407,8 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 					       *nb = pc_table_row(&L.s[nxt].t[PC_G_NET],
 								  (uint32_t)rb);
 				tgt[S_TX] = iv->tx_bps, tgt[S_RX] = iv->rx_bps;
-				got[S_TX] = rate(na, nb, PC_NET_TX_BYTES, dt);
-				got[S_RX] = rate(na, nb, PC_NET_RX_BYTES, dt);
+				got[S_TX] = exp_rate(na, nb, PC_NET_TX_BYTES, dt);
+				got[S_RX] = exp_rate(na, nb, PC_NET_RX_BYTES, dt);
 			}
 			cur = nxt;
 		}

@@ -233,6 +233,23 @@ static const struct {
 	{ "s", 1000000000ULL }, { "m", 60000000000ULL }, { "h", 3600000000000ULL },
 };
 
+/* A non-negative decimal number with an optional fraction at p; past it, or NULL if none. */
+static const char *decimal(const char *p, long double *v)
+{
+	long double num = 0, frac = 0, scale = 1;
+	int digits = 0;
+
+	while (*p >= '0' && *p <= '9')
+		num = num * 10 + (*p++ - '0'), digits++;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			frac = frac * 10 + (*p++ - '0'), scale *= 10, digits++;
+	}
+	*v = num + frac / scale;
+	return digits ? p : NULL;
+}
+
 int pc_parse_duration(const char *s, uint64_t *ns)
 {
 	long double total = 0;
@@ -245,19 +262,12 @@ int pc_parse_duration(const char *s, uint64_t *ns)
 		return 0;
 	}
 	while (*p) {
-		long double num = 0, frac = 0, scale = 1;
-		int digits = 0;
+		long double num;
 		size_t best = 0, ulen;
 		uint64_t mult = 0;
 
-		while (*p >= '0' && *p <= '9')
-			num = num * 10 + (*p++ - '0'), digits++;
-		if (*p == '.') {
-			p++;
-			while (*p >= '0' && *p <= '9')
-				frac = frac * 10 + (*p++ - '0'), scale *= 10, digits++;
-		}
-		if (!digits)
+		p = decimal(p, &num);
+		if (!p)
 			return -EINVAL;
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			ulen = strlen(units[i].name);
@@ -267,12 +277,53 @@ int pc_parse_duration(const char *s, uint64_t *ns)
 		if (!best)
 			return -EINVAL;
 		p += best;
-		total += (num + frac / scale) * mult;
+		total += num * mult;
 		if (total > (long double)UINT64_MAX)
 			return -ERANGE;
 	}
 	*ns = (uint64_t)(total + 0.5L);
 	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint64_t mul;
+} size_units[] = {
+    {"", 1},		{"B", 1},	     {"K", 1ULL << 10},	 {"k", 1ULL << 10},
+    {"KiB", 1ULL << 10}, {"KB", 1000},	     {"M", 1ULL << 20},	 {"m", 1ULL << 20},
+    {"MiB", 1ULL << 20}, {"MB", 1000000},     {"G", 1ULL << 30},	 {"g", 1ULL << 30},
+    {"GiB", 1ULL << 30}, {"GB", 1000000000}, {"T", 1ULL << 40},	 {"t", 1ULL << 40},
+    {"TiB", 1ULL << 40}, {"TB", 1000000000000ULL},
+};
+
+int pc_parse_size(const char *s, int per_second, uint64_t *out)
+{
+	long double num, total;
+	char unit[8];
+	size_t n;
+
+	if (!s || !(s = decimal(s, &num)))
+		return -EINVAL;
+	n = strlen(s);
+	if (per_second) {
+		if (n < 2 || strcmp(s + n - 2, "/s"))
+			return -EINVAL;
+		n -= 2;
+	}
+	if (n >= sizeof(unit))
+		return -EINVAL;
+	memcpy(unit, s, n);
+	unit[n] = 0;
+	for (size_t i = 0; i < sizeof(size_units) / sizeof(size_units[0]); i++) {
+		if (strcmp(unit, size_units[i].name))
+			continue;
+		total = num * size_units[i].mul;
+		if (total > (long double)UINT64_MAX)
+			return -ERANGE;
+		*out = (uint64_t)(total + 0.5L);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 void pc_format_duration(uint64_t ns, char *buf, size_t len)

@@ -23,6 +23,7 @@
 
 #include "bpf_internal.h"
 #include "pc/log.h"
+#include "pc/ticker.h"
 
 #define CHUNK	      64	    /* entries per batch lookup */
 #define COST_EVERY_NS 1000000000ull /* BPF stats and error counters: at most this often */
@@ -365,14 +366,6 @@ _Static_assert(PCB_HIST_BUCKETS == PC_HIST_BUCKETS, "histogram buckets");
 _Static_assert((int)PC_BLK_COUNT == (int)PC_RUNQ_COUNT && (int)PC_BLK_SUM_US == (int)PC_RUNQ_SUM_US,
 	       "runq and blk histograms share a layout");
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * se.sum_exec_runtime of task tid (/proc/TID/schedstat, first field); -1 when
  * gone. The file stays open while the same task is on the CPU (a CPU-bound
@@ -441,7 +434,7 @@ static int read_cpus(struct bpf_reader *b, struct pc_sample *s, int cg)
 	 * never exceeds what the switch will add (taken after the copy, a
 	 * reader preempted in between counted the gap twice).
 	 */
-	now = mono_ns();
+	now = pc_now_mono();
 	for (size_t i = 0; i < words; i++) /* each word once, as the programs left it */
 		to[i] = b->cpus_map[i];
 	for (int c = 0; c < b->ncpu; c++) {
@@ -568,7 +561,7 @@ static int read_blk(struct bpf_reader *b, struct pc_sample *s)
 	if (err)
 		warn_once(b, W_BLK, "cannot read the block I/O map", -err);
 	/* Error counters only matter for a warning: looked at once a second. */
-	if (b->cost_at && mono_ns() - b->cost_at < COST_EVERY_NS)
+	if (b->cost_at && pc_now_mono() - b->cost_at < COST_EVERY_NS)
 		return 0;
 	if (!bpf_map_lookup_elem(b->l->map[M_BLK_ERR].fd, &zero, b->vals))
 		for (int c = 0; c < b->ncpu; c++)
@@ -630,7 +623,7 @@ static void read_self(struct bpf_reader *b, struct pc_sample *s)
 	 * refreshed once a second; a tick in between repeats the last values,
 	 * which stay cumulative.
 	 */
-	now = mono_ns();
+	now = pc_now_mono();
 	if (!b->cost_at || now - b->cost_at >= COST_EVERY_NS) {
 		n = bpf_loaded__costs(b->l, cost, 16);
 		if (n < 0)

@@ -21,6 +21,7 @@
 
 #include "pc/log.h"
 #include "pc/source.h"
+#include "pc/ticker.h"
 #include "proc_internal.h"
 
 /* Link speed and duplex are re-read at least this often (ns). */
@@ -54,14 +55,6 @@ struct procfs {
 	char missing[1024];
 	int fd[]; /* one per pc_sources[] row; -1: not a file, or missing */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* root + rel into out; -ENAMETOOLONG if it does not fit. */
 static int pf_path(const struct procfs *pf, const char *rel, char *out, size_t cap)
@@ -246,7 +239,7 @@ static uint64_t pf_sysnet(struct procfs *pf, const char *ifname, const char *att
 static int pf_links(struct procfs *pf, struct pc_table *t, uint32_t first)
 {
 	uint32_t n = t->nrows - first, i;
-	uint64_t now = now_ns(), *row;
+	uint64_t now = pc_now_mono(), *row;
 	int same = pf->links_valid && n == pf->nlinks && now - pf->links_ns < LINK_REFRESH_NS;
 
 	for (i = 0; same && i < n; i++)

@@ -8,98 +8,38 @@
  * under a temporary name and renamed only once complete.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pc/io.h"
 #include "pc/log.h"
 #include "export_int.h"
 
-/* ---- output files ---- */
-
-int exp_mkdirs(const char *dir, char *err, size_t errlen)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(dir);
-
-	if (!len || len >= sizeof(buf)) {
-		snprintf(err, errlen, "%s: %s", dir, len ? "path too long" : "empty path");
-		return -ENAMETOOLONG;
-	}
-	memcpy(buf, dir, len + 1);
-	for (char *p = buf + 1;; p++) {
-		if (*p && *p != '/')
-			continue;
-		char c = *p;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST) {
-			int e = errno;
-			snprintf(err, errlen, "%s: cannot create directory: %s", buf, strerror(e));
-			return -e;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	struct stat st;
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		int e = errno ? errno : ENOTDIR;
-		snprintf(err, errlen, "%s: not a directory", dir);
-		return -e;
-	}
-	return 0;
-}
+/* ---- output files: atomic replace through base/io.c ---- */
 
 int exp_file_open(struct exp_file *ef, const char *path, char *err, size_t errlen)
 {
-	const char *slash;
-	struct stat st;
-	int fd, n;
+	int rc;
 
 	memset(ef, 0, sizeof(*ef));
 	if (!strcmp(path, "-")) {
 		ef->is_stdout = 1;
 		ef->f = stdout;
-		snprintf(ef->path, sizeof(ef->path), "(stdout)");
 		return 0;
 	}
-	if (snprintf(ef->path, sizeof(ef->path), "%s", path) >= (int)sizeof(ef->path)) {
-		snprintf(err, errlen, "%.64s...: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory, want a file", path);
-		return -EISDIR;
-	}
-	/* The temporary sits next to the final name so that rename(2) is atomic. */
-	slash = strrchr(path, '/');
-	if (slash)
-		n = snprintf(ef->tmp, sizeof(ef->tmp), "%.*s/.%s.tmp-XXXXXX", (int)(slash - path),
-			     path, slash + 1);
-	else
-		n = snprintf(ef->tmp, sizeof(ef->tmp), ".%s.tmp-XXXXXX", path);
-	if (n >= (int)sizeof(ef->tmp)) {
-		snprintf(err, errlen, "%.64s...: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	fd = mkstemp(ef->tmp);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(e));
-		ef->tmp[0] = 0;
-		return -e;
-	}
-	fchmod(fd, 0644);
-	ef->f = fdopen(fd, "w");
+	/* mode 0666 less the umask: a decrypted export is as private as the user asks */
+	rc = io_replace_open(&ef->r, path, 0666, IO_IN_PLACE, err, errlen);
+	if (rc)
+		return rc;
+	ef->f = fdopen(ef->r.fd, "w");
 	if (!ef->f) {
 		int e = errno;
-		close(fd);
-		unlink(ef->tmp);
-		ef->tmp[0] = 0;
+
+		io_replace_abort(&ef->r);
+		close(ef->r.fd);
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
@@ -108,7 +48,7 @@ int exp_file_open(struct exp_file *ef, const char *path, char *err, size_t errle
 
 int exp_file_commit(struct exp_file *ef, char *err, size_t errlen)
 {
-	int e = 0;
+	int e = 0, rc;
 
 	if (!ef->f)
 		return 0;
@@ -120,19 +60,19 @@ int exp_file_commit(struct exp_file *ef, char *err, size_t errlen)
 			snprintf(err, errlen, "standard output: %s", strerror(e));
 		return -e;
 	}
-	if (!e && fsync(fileno(ef->f)))
-		e = errno;
-	if (fclose(ef->f) && !e)
-		e = errno ? errno : EIO;
-	ef->f = NULL;
-	if (!e && rename(ef->tmp, ef->path))
-		e = errno;
 	if (e) {
-		snprintf(err, errlen, "%s: %s", ef->path, strerror(e));
-		unlink(ef->tmp);
+		snprintf(err, errlen, "%s: %s", ef->r.path, strerror(e));
+		io_replace_abort(&ef->r);
+		rc = -e;
+	} else {
+		rc = io_replace_commit(&ef->r, err, errlen);
 	}
-	ef->tmp[0] = 0;
-	return -e;
+	if (fclose(ef->f) && !rc) {
+		rc = -(errno ? errno : EIO);
+		snprintf(err, errlen, "%s: %s", ef->r.path, strerror(-rc));
+	}
+	ef->f = NULL;
+	return rc;
 }
 
 void exp_file_abort(struct exp_file *ef)
@@ -142,11 +82,10 @@ void exp_file_abort(struct exp_file *ef)
 	if (ef->is_stdout) {
 		fflush(ef->f);
 	} else {
+		io_replace_abort(&ef->r);
 		fclose(ef->f);
-		unlink(ef->tmp);
 	}
 	ef->f = NULL;
-	ef->tmp[0] = 0;
 }
 
 int exp_single_open(struct pc_export *x, size_t size, char *err, size_t errlen)

@@ -272,14 +272,14 @@ int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen)
 	fputs(CT_HEADER, c->csv.f);
 	for (size_t i = 0; i < c->nct; i++)
 		if ((rc = put_rows(c, &c->ct[i], c->csv.f))) {
-			snprintf(err, errlen, "%s: %s", c->csv.path, strerror(-rc));
+			snprintf(err, errlen, "%s: %s", c->csv.r.path, strerror(-rc));
 			return rc;
 		}
 	write_names(c, c->names.f);
 	for (struct exp_file *f = &c->csv; f; f = f == &c->csv ? &c->names : NULL)
 		if (fflush(f->f) || ferror(f->f)) {
 			rc = -(errno ? errno : EIO);
-			snprintf(err, errlen, "%s: %s", f->path, strerror(-rc));
+			snprintf(err, errlen, "%s: %s", f->r.path, strerror(-rc));
 			return rc;
 		}
 	return 0;

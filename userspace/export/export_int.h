@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "pc/export.h"
+#include "pc/io.h"
 #include "pc/sample.h"
 #include "pc/sysinfo.h"
 
@@ -58,8 +59,7 @@ extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_
 
 /* A file that gets its final name only when complete ("-" = stdout). */
 struct exp_file {
-	char path[PATH_MAX];
-	char tmp[PATH_MAX];
+	struct io_replace r; /* base/io.c: a device or FIFO is written in place */
 	FILE *f;
 	int is_stdout;
 };
@@ -75,8 +75,6 @@ void exp_file_abort(struct exp_file *ef);
 int exp_single_open(struct pc_export *x, size_t size, char *err, size_t errlen);
 int exp_single_commit(struct pc_export *x, char *err, size_t errlen);
 void exp_single_abort(struct pc_export *x);
-/* mkdir -p; 0 or negative errno with err naming the directory. */
-int exp_mkdirs(const char *dir, char *err, size_t errlen);
 
 /* Go's shortest round-trip formatting ("0", "100", "24153.6"); NaN/Inf as "NaN". */
 char *exp_fmt(char buf[40], double v);

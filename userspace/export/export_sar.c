@@ -76,7 +76,7 @@ static int sar_srcs_open(struct pc_export *x, struct sar *s, char *err, size_t e
 		}
 		slash = strrchr(path, '/');
 		*slash = 0;
-		rc = exp_mkdirs(path, err, errlen);
+		rc = io_mkdirs(path, 0777, err, errlen);
 		*slash = '/';
 		if (rc < 0)
 			return rc;
@@ -108,7 +108,7 @@ static int sar_open(struct pc_export *x, char *err, size_t errlen)
 			snprintf(err, errlen, "%.64s...: path too long", x->out);
 			return -ENAMETOOLONG;
 		}
-		rc = exp_mkdirs(path, err, errlen);
+		rc = io_mkdirs(path, 0777, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -138,7 +138,7 @@ static int sar_open(struct pc_export *x, char *err, size_t errlen)
 	exp_host_header(s->f[F_HOST].f);
 	rc = pc_json_write_sysinfo(s->f[F_SYSINFO].f, &x->si);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", s->f[F_SYSINFO].path, strerror(-rc));
+		snprintf(err, errlen, "%s: %s", s->f[F_SYSINFO].r.path, strerror(-rc));
 		goto cleanup;
 	}
 	return 0;
@@ -270,7 +270,7 @@ static int sar_commit(struct pc_export *x, char *err, size_t errlen)
 	for (unsigned i = 0; i < s->nf; i++) {
 		if (fflush(s->f[i].f) || ferror(s->f[i].f)) {
 			rc = -(errno ? errno : EIO);
-			snprintf(err, errlen, "%s: %s", s->f[i].path, strerror(-rc));
+			snprintf(err, errlen, "%s: %s", s->f[i].r.path, strerror(-rc));
 			sar_abort(x);
 			return rc;
 		}

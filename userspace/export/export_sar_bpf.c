@@ -37,7 +37,7 @@ static int bx_open(struct exp_bpf_csv *b, const char *outdir)
 
 	if (snprintf(path, sizeof(path), "%s/bpf", outdir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	rc = exp_mkdirs(path, err, sizeof(err));
+	rc = io_mkdirs(path, 0777, err, sizeof(err));
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < BX_N; i++) {
@@ -244,7 +244,7 @@ int exp_bpf_csv_flush(struct exp_bpf_csv *b, char *err, size_t errlen)
 		if (fflush(b->f[i].f) || ferror(b->f[i].f)) {
 			int rc = -(errno ? errno : EIO);
 
-			snprintf(err, errlen, "%s: %s", b->f[i].path, strerror(-rc));
+			snprintf(err, errlen, "%s: %s", b->f[i].r.path, strerror(-rc));
 			return rc;
 		}
 	}

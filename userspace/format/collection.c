@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "pc/collection.h"
+#include "pc/io.h"
 
 #define COLL_MAGIC	  "PCCOLL1\n"
 #define COLL_VERSION	  1
@@ -121,24 +122,6 @@ static struct pc_coll *coll_fail(struct pc_coll *c, int err)
 	return NULL;
 }
 
-/* Write all of p with one write(2) when the kernel allows; 0 or negative errno. */
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 struct pc_coll *coll__create(const char *path, const struct pc_sysinfo *si)
 {
 	struct pc_coll *c = coll_new(path);
@@ -164,7 +147,7 @@ struct pc_coll *coll__create(const char *path, const struct pc_sysinfo *si)
 		err = -errno;
 		goto cleanup;
 	}
-	if ((err = write_all(c->fd, c->buf.p, c->buf.len)))
+	if ((err = io_write_all(c->fd, c->buf.p, c->buf.len)))
 		goto cleanup;
 	c->off = (off_t)c->buf.len;
 	return c;
@@ -179,7 +162,7 @@ cleanup:
  */
 static int write_frames(struct pc_coll *c, struct pc_buf *b)
 {
-	int err = write_all(c->fd, b->p, b->len);
+	int err = io_write_all(c->fd, b->p, b->len);
 
 	if (err) {
 		if (ftruncate(c->fd, c->off) == 0)
@@ -249,7 +232,7 @@ int coll__sync(struct pc_coll *c)
 		return -EBADF;
 	if (c->writing && (err = coll_flush(c)))
 		return err;
-	return fsync(c->fd) ? -errno : 0;
+	return io_sync(c->fd);
 }
 
 /* Read exactly n bytes at off; 0, or -ENODATA when the file ends first. */

@@ -5,7 +5,8 @@
  * name the wrong part, the record loop with its damage list, resync and
  * sequence checks (gaps, reordering, duplicates, splices), and the per-run
  * summary. Also the helpers the writer (journal_write.c) and the legacy
- * reader share: damage list, read-only mapping, key derivation.
+ * reader build on: damage list, read-only mapping, key derivation. Where a
+ * field sits in the file is journal_layout.c's business.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +24,6 @@
 #include "pc/codec.h"
 #include "pc/journal.h"
 #include "journal_int.h"
-
-const uint8_t JMAGIC[8] = {0x89, 'P', 'C', 'J', 'R', 'N', 'L', '\n'};
-const uint8_t JMARKER[4] = {0xe7, 'P', 'J', 'R'};
 
 void jdamage_add(struct jdamage *d, uint64_t off, uint64_t len, const char *fmt, ...)
 {
@@ -125,9 +123,9 @@ void j_site_checks(const struct pc_site *site, const uint8_t salt[16], uint16_t 
 void j_header_sums(const uint8_t *h, const struct keys *k, uint8_t keycheck[16], uint8_t sum[16])
 {
 	if (keycheck)
-		crypto_generichash(keycheck, 16, h, 96, k->chk, 32);
+		crypto_generichash(keycheck, JH_CHECK_LEN, h, JH_KEYCHECK, k->chk, 32);
 	if (sum)
-		crypto_generichash(sum, 16, h, 112, NULL, 0);
+		crypto_generichash(sum, JH_CHECK_LEN, h, JH_SUM, NULL, 0);
 }
 
 int j_derive(struct journal *j, const struct pc_site *site, const uint8_t salt[16],
@@ -159,7 +157,6 @@ struct journal *j_new(void)
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return NULL;
-	j->fd = -1;
 	j->k = sodium_malloc(sizeof(*j->k));
 	if (!j->k) {
 		free(j);
@@ -181,23 +178,12 @@ static int header_ok(const uint8_t *h)
 	if (memcmp(h, JMAGIC, sizeof(JMAGIC)))
 		return 0;
 	j_header_sums(h, NULL, NULL, sum);
-	return !sodium_memcmp(sum, h + 112, 16);
+	return !sodium_memcmp(sum, h + JH_SUM, JH_CHECK_LEN);
 }
 
-/*
- * Validate the header copies of base[0..size) and open the keys with site.
- * *used is the copy in use (0 or 1); a bad other copy goes to the damage list.
- */
-int j_open_header(struct journal *j, const struct pc_site *site, int *used, char *err,
-		  size_t errlen)
+/* A file that could be a journal at all: not empty, a magic, both header copies there. */
+static int check_size_magic(const struct journal *j, char *err, size_t errlen)
 {
-	const uint8_t *h = NULL;
-	struct journal_kdf kdf;
-	uint16_t want[3], have[3];
-	uint8_t kc[16];
-	char mac[18];
-	int ok0, ok1, ret;
-
 	if (!j->size) {
 		snprintf(err, errlen, "empty file, not a journal");
 		return -EINVAL;
@@ -212,8 +198,14 @@ int j_open_header(struct journal *j, const struct pc_site *site, int *used, char
 		snprintf(err, errlen, "header truncated: %zu of %d bytes", j->size, J_DATA_START);
 		return -EBADMSG;
 	}
-	ok0 = header_ok(j->base);
-	ok1 = header_ok(j->base + J_HDR);
+	return 0;
+}
+
+/* The intact header copy into *used (0 or 1); a damaged other copy goes to the damage list. */
+static int pick_copy(struct journal *j, int *used, char *err, size_t errlen)
+{
+	int ok0 = header_ok(j->base), ok1 = header_ok(j->base + J_HDR);
+
 	if (!ok0 && !ok1) {
 		snprintf(err, errlen,
 			 "header damaged: both copies (offsets 0 and %d) fail their "
@@ -226,49 +218,56 @@ int j_open_header(struct journal *j, const struct pc_site *site, int *used, char
 		return -EBADMSG;
 	}
 	*used = ok0 ? 0 : 1;
-	h = j->base + (ok0 ? 0 : J_HDR);
 	if (!ok0 || !ok1)
 		jdamage_add(&j->dmg, ok0 ? J_HDR : 0, J_HDR,
 			    "header copy at offset %d damaged; using the other", ok0 ? J_HDR : 0);
-	if (get_le(h + 8, 2) != J_VERSION || get_le(h + 10, 2) != J_HDR) {
-		snprintf(err, errlen,
-			 "journal version %u (header %u bytes) not supported: this "
-			 "build reads version %d",
-			 (unsigned)get_le(h + 8, 2), (unsigned)get_le(h + 10, 2), J_VERSION);
-		return -EPROTONOSUPPORT;
-	}
-	memcpy(j->id, h + 16, 16);
+	return 0;
+}
+
+/* Siteid, sitename and MAC against the header's keyed checks, naming the part that differs. */
+static int check_identity(const struct jl_header *h, const struct pc_site *site, char *err,
+			  size_t errlen)
+{
+	uint16_t want[3];
+	char mac[18];
+
 	if (!site->sitename || !site->license) {
 		snprintf(err, errlen, "no sitename or license given");
 		return -EINVAL;
 	}
-	j_site_checks(site, h + 32, want);
-	for (int i = 0; i < 3; i++)
-		have[i] = (uint16_t)get_le(h + 64 + 2 * i, 2);
+	j_site_checks(site, h->salt, want);
 	license__format_mac(site->mac, mac);
-	if (want[0] != have[0]) {
+	if (want[0] != h->check[0]) {
 		snprintf(err, errlen, "siteid %llu is not this journal's siteid",
 			 (unsigned long long)site->siteid);
 		return -EKEYREJECTED;
 	}
-	if (want[1] != have[1]) {
+	if (want[1] != h->check[1]) {
 		snprintf(err, errlen,
 			 "sitename '%s' is not this journal's (compared exactly: case and spaces)",
 			 site->sitename);
 		return -EKEYREJECTED;
 	}
-	if (want[2] != have[2]) {
+	if (want[2] != h->check[2]) {
 		snprintf(err, errlen, "MAC %s is not this journal's", mac);
 		return -EKEYREJECTED;
 	}
-	if (get_le(h + 48, 4) != J_KDF_ARGON2ID) {
-		snprintf(err, errlen, "unknown key derivation %u in header",
-			 (unsigned)get_le(h + 48, 4));
+	return 0;
+}
+
+/* Derive the keys with the header's KDF parameters and prove them on the key check. */
+static int open_keys(struct journal *j, const struct jl_header *h, const uint8_t *raw,
+		     const struct pc_site *site, char *err, size_t errlen)
+{
+	struct journal_kdf kdf = {h->opslimit, h->memlimit};
+	uint8_t kc[JH_CHECK_LEN];
+	int ret;
+
+	if (h->kdf != J_KDF_ARGON2ID) {
+		snprintf(err, errlen, "unknown key derivation %u in header", (unsigned)h->kdf);
 		return -EPROTONOSUPPORT;
 	}
-	kdf.opslimit = (uint32_t)get_le(h + 52, 4);
-	kdf.memlimit = get_le(h + 56, 8);
-	ret = j_derive(j, site, h + 32, &kdf);
+	ret = j_derive(j, site, h->salt, &kdf);
 	if (ret == -ERANGE) {
 		snprintf(err, errlen, "KDF parameters out of range: opslimit %u, memlimit %llu",
 			 kdf.opslimit, (unsigned long long)kdf.memlimit);
@@ -279,8 +278,8 @@ int j_open_header(struct journal *j, const struct pc_site *site, int *used, char
 			 (unsigned long long)kdf.memlimit, strerror(-ret));
 		return ret;
 	}
-	j_header_sums(h, j->k, kc, NULL);
-	if (sodium_memcmp(kc, h + 96, 16)) {
+	j_header_sums(raw, j->k, kc, NULL);
+	if (sodium_memcmp(kc, h->keycheck, JH_CHECK_LEN)) {
 		char shown[PC_LICENSE_SHOWN];
 
 		snprintf(err, errlen,
@@ -289,17 +288,41 @@ int j_open_header(struct journal *j, const struct pc_site *site, int *used, char
 			 license__shown(site->license, shown));
 		return -EKEYREJECTED;
 	}
+	return 0;
+}
+
+/*
+ * Validate the header copies of base[0..size) and open the keys with site.
+ * *used is the copy in use (0 or 1); a bad other copy goes to the damage list.
+ */
+int j_open_header(struct journal *j, const struct pc_site *site, int *used, char *err,
+		  size_t errlen)
+{
+	struct jl_header h;
+	const uint8_t *raw;
+	int ret;
+
+	if ((ret = check_size_magic(j, err, errlen)) || (ret = pick_copy(j, used, err, errlen)))
+		return ret;
+	raw = j->base + *used * J_HDR;
+	jl_header_unpack(raw, &h);
+	if (h.version != J_VERSION || h.hdrlen != J_HDR) {
+		snprintf(err, errlen,
+			 "journal version %u (header %u bytes) not supported: this "
+			 "build reads version %d",
+			 (unsigned)h.version, (unsigned)h.hdrlen, J_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	memcpy(j->id, h.id, JH_ID_LEN);
+	if ((ret = check_identity(&h, site, err, errlen)) ||
+	    (ret = open_keys(j, &h, raw, site, err, errlen)))
+		return ret;
 	j->off = J_DATA_START;
 	j->last_good_end = J_DATA_START;
 	return 0;
 }
 
 /* --- reader */
-
-static int rhdr_ok(const uint8_t *p)
-{
-	return !memcmp(p, JMARKER, 4) && get_le(p + 44, 4) == (crc32(0, p, 44) & 0xffffffffu);
-}
 
 /* Offset of the next plausible record header at or after from, or size. */
 static uint64_t resync(const struct journal *j, uint64_t from)
@@ -310,7 +333,7 @@ static uint64_t resync(const struct journal *j, uint64_t from)
 		if (!m)
 			break;
 		from = (uint64_t)(m - j->base);
-		if (from + J_RHDR <= j->size && rhdr_ok(m))
+		if (from + J_RHDR <= j->size && jl_rhdr_ok(m))
 			return from;
 		from++;
 	}
@@ -466,38 +489,35 @@ static int inflate_to(struct journal *j, const uint8_t *z, size_t zlen, size_t p
 static int inner(struct journal *j, const uint8_t *p, size_t n, uint64_t off,
 		 struct journal_rec *rec)
 {
+	struct jl_inner in;
 	uint64_t plen;
 	size_t dlen = n - J_INNER;
 	int ret;
 
-	if (p[0] != 1 || p[1] > J_COMP_ZSTD) {
+	jl_inner_unpack(p, &in);
+	if (in.version != 1 || in.comp > J_COMP_ZSTD) {
 		jdamage_add(&j->dmg, off, 0,
 			    "record at %llu: unknown payload version %u / compression %u",
-			    (unsigned long long)off, p[0], p[1]);
+			    (unsigned long long)off, in.version, in.comp);
 		return 0;
 	}
-	rec->meta.host = (uint32_t)get_le(p + 4, 4);
-	rec->meta.run = (uint32_t)get_le(p + 8, 4);
-	rec->meta.first_seq = get_le(p + 12, 8);
-	rec->meta.count = (uint32_t)get_le(p + 20, 4);
-	rec->meta.t_first = get_le(p + 24, 8);
-	rec->meta.t_last = get_le(p + 32, 8);
-	plen = get_le(p + 40, 4);
-	if (plen > JOURNAL_MAX_PAYLOAD || (p[1] == J_COMP_STORED && plen != dlen)) {
+	rec->meta = in.meta;
+	plen = in.plen;
+	if (plen > JOURNAL_MAX_PAYLOAD || (in.comp == J_COMP_STORED && plen != dlen)) {
 		jdamage_add(&j->dmg, off, 0,
 			    "record at %llu: payload length %llu does not fit %zu bytes",
 			    (unsigned long long)off, (unsigned long long)plen, dlen);
 		return 0;
 	}
-	if (p[1] == J_COMP_STORED) {
+	if (in.comp == J_COMP_STORED) {
 		rec->payload = p + J_INNER;
 		rec->len = dlen;
 		return 1;
 	}
 	if (pc_buf_reserve(&j->out, plen ? plen : 1))
 		return -ENOMEM;
-	ret = p[1] == J_COMP_DEFLATE ? inflate_to(j, p + J_INNER, dlen, plen)
-				     : unzstd(j, p + J_INNER, dlen, plen);
+	ret = in.comp == J_COMP_DEFLATE ? inflate_to(j, p + J_INNER, dlen, plen)
+					: unzstd(j, p + J_INNER, dlen, plen);
 	if (ret < 0)
 		return ret;
 	if (!ret) {
@@ -516,7 +536,8 @@ int journal__next(struct journal *j, struct journal_rec *rec)
 	while (j->base && j->off < j->size) {
 		uint64_t off = j->off, left = j->size - off, seq, L;
 		const uint8_t *p = j->base + off;
-		uint8_t ad[16 + 20];
+		struct jl_rhdr rh;
+		uint8_t ad[J_AD];
 		unsigned long long n;
 		int ret;
 
@@ -526,7 +547,7 @@ int journal__next(struct journal *j, struct journal_rec *rec)
 			j->off = j->size;
 			break;
 		}
-		if (!rhdr_ok(p)) {
+		if (!jl_rhdr_ok(p)) {
 			uint64_t next = resync(j, off + 1);
 
 			jdamage_add(&j->dmg, off, next - off,
@@ -535,8 +556,9 @@ int journal__next(struct journal *j, struct journal_rec *rec)
 			j->off = next;
 			continue;
 		}
-		L = get_le(p + 4, 4);
-		seq = get_le(p + 8, 8);
+		jl_rhdr_unpack(p, &rh);
+		L = rh.len;
+		seq = rh.seq;
 		if (L < J_INNER + J_TAG || L > J_MAX_SEALED) {
 			uint64_t next = resync(j, off + 1);
 
@@ -556,20 +578,19 @@ int journal__next(struct journal *j, struct journal_rec *rec)
 			break;
 		}
 		j->off = off + J_RHDR + L;
-		if (memcmp(p + 16, j->id, 4)) {
+		if (memcmp(rh.idpfx, j->id, 4)) {
 			jdamage_add(
 			    &j->dmg, off, J_RHDR + L,
 			    "record seq %llu at %llu is from another journal (id %02x%02x%02x%02x)",
-			    (unsigned long long)seq, (unsigned long long)off, p[16], p[17], p[18],
-			    p[19]);
+			    (unsigned long long)seq, (unsigned long long)off, rh.idpfx[0],
+			    rh.idpfx[1], rh.idpfx[2], rh.idpfx[3]);
 			continue;
 		}
 		if (pc_buf_reserve(&j->plain, L))
 			return -ENOMEM;
-		memcpy(ad, j->id, 16);
-		memcpy(ad + 16, p, 20);
-		if (crypto_aead_xchacha20poly1305_ietf_decrypt(j->plain.p, &n, NULL, p + J_RHDR, L,
-							       ad, sizeof(ad), p + 20, j->k->rec)) {
+		jl_ad(ad, j->id, p);
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+			j->plain.p, &n, NULL, p + J_RHDR, L, ad, sizeof(ad), rh.nonce, j->k->rec)) {
 			jdamage_add(&j->dmg, off, J_RHDR + L,
 				    "record seq %llu at %llu does not authenticate",
 				    (unsigned long long)seq, (unsigned long long)off);
@@ -690,17 +711,12 @@ int journal__close(struct journal *j)
 
 	if (!j)
 		return 0;
-	if (j->writer)
-		ret = journal__commit(j);
+	if (j->w_close)
+		ret = j->w_close(j);
 	j_unmap(j);
-	if (j->fd >= 0)
-		close(j->fd);
 	if (j->inf_ok)
 		inflateEnd(&j->inf);
 	ZSTD_freeDCtx(j->zd);
-	ZSTD_freeCCtx(j->zc);
-	pc_buf_free(&j->queue);
-	pc_buf_free(&j->scratch);
 	sodium_free(j->k);
 	pc_buf_free(&j->plain);
 	pc_buf_free(&j->out);

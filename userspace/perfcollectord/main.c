@@ -20,6 +20,7 @@
 #include "collectord.h"
 #include "pc/cli.h"
 #include "pc/config.h"
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/path.h"
 #include "pc/sampler.h"
@@ -176,14 +177,14 @@ static void list_add(const char ***list, int *n, int *from_cmdline, int cmdline,
 
 static void parse_size(const char *flag, const char *v, uint64_t *out)
 {
-	if (spool_parse_size(v, out) || *out < 65536)
+	if (pc_parse_size(v, 0, out) || *out < 65536)
 		fatalx("%s=%s: a size of at least 64K (e.g. 16M, 1G)", flag, v);
 }
 
 static char *default_output(void)
 {
 	static char path[PATH_MAX];
-	char host[64] = "host", stamp[32], dir[PATH_MAX];
+	char host[64] = "host", stamp[32], dir[PATH_MAX], err[PATH_MAX + 64];
 	const char *home = getenv("HOME");
 	time_t t = time(NULL);
 	struct tm tm;
@@ -192,13 +193,10 @@ static char *default_output(void)
 		fatalx("--output is not set and HOME is not set: say where to write");
 	gethostname(host, sizeof(host) - 1);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
-	if (pc_pathf(dir, sizeof(dir), "%s/.perfcollectord", home))
-		fatalx("HOME is too long for a path: %.64s...", home);
-	mkdir(dir, 0700);
 	if (pc_pathf(dir, sizeof(dir), "%s/.perfcollectord/data", home))
 		fatalx("HOME is too long for a path: %.64s...", home);
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		fatal("cannot create %s", dir);
+	if (io_mkdirs(dir, 0700, err, sizeof(err)))
+		fatalx("%s", err);
 	if (pc_pathf(path, sizeof(path), "%s/%s-%s.pcol", dir, host, stamp))
 		fatalx("HOME is too long for a path: %.64s...", home);
 	return path;

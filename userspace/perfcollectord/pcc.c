@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "collectord.h"
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/proc.h"
 #include "pc/sampler.h"
@@ -162,9 +163,9 @@ static int sync_file(void *ctx)
 {
 	FILE *f = ((struct pcc_out *)ctx)->f;
 
-	if (fflush(f) || fsync(fileno(f)))
+	if (fflush(f))
 		return -errno;
-	return 0;
+	return io_sync(fileno(f));
 }
 
 int cd_run_pcc(const struct cd_opts *o)

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/path.h"
 #include "pc/spool.h"
@@ -337,23 +338,12 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
+/* mkdir -p with 0700 levels (base/io.c); 0 or negative errno. */
 static int mkdir_p(const char *dir)
 {
-	char buf[PATH_MAX];
+	char err[PATH_MAX + 64];
 
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
+	return io_mkdirs(dir, 0700, err, sizeof(err));
 }
 
 /*

@@ -22,6 +22,7 @@
 
 #include "pc/codec.h"
 #include "pc/config.h"
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/sampler.h"
 #include "pc/source.h"
@@ -34,20 +35,22 @@
 
 void srv_state_save(struct srv *S)
 {
-	char tmp[PATH_MAX + 32];
-	FILE *f;
+	char *text = NULL, err[PATH_MAX + 64];
+	int n;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", S->statepath);
-	f = fopen(tmp, "w");
-	if (!f) {
-		log_warn("cannot write %s", tmp);
+	/* state.tmp is made O_EXCL | O_NOFOLLOW, 0600, and renamed: a planted link is not followed
+	 */
+	n = asprintf(&text,
+		     "running=%d\nrun=%u\nhost=%u\ninterval_ns=%llu\nstart_ns=%llu\nsystems=%s\n",
+		     S->running, S->run, S->host, (unsigned long long)S->interval_ns,
+		     (unsigned long long)S->start_ns, S->systems);
+	if (n < 0) {
+		log_warnx("cannot write %s: out of memory", S->statepath);
 		return;
 	}
-	fprintf(f, "running=%d\nrun=%u\nhost=%u\ninterval_ns=%llu\nstart_ns=%llu\nsystems=%s\n",
-		S->running, S->run, S->host, (unsigned long long)S->interval_ns,
-		(unsigned long long)S->start_ns, S->systems);
-	if (fclose(f) || rename(tmp, S->statepath))
-		log_warn("cannot write %s", S->statepath);
+	if (io_replace_file(S->statepath, text, (size_t)n, 0600, IO_TMP_FIXED, err, sizeof(err)))
+		log_warnx("cannot write the run state: %s", err);
+	free(text);
 }
 
 void srv_state_load(struct srv *S)

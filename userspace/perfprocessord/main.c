@@ -19,6 +19,7 @@
 
 #include "pc/cli.h"
 #include "pc/config.h"
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/path.h"
 #include "processord.h"
@@ -90,11 +91,11 @@ static void home_path(char *buf, size_t len, const char *home, const char *sub)
 
 static void mkdir_home(const char *home, const char *sub)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], err[PATH_MAX + 64];
 
 	home_path(path, sizeof(path), home, sub);
-	if (mkdir(path, 0700) && errno != EEXIST)
-		fatal("cannot create %s", path);
+	if (io_mkdirs(path, 0700, err, sizeof(err)))
+		fatalx("%s", err);
 }
 
 static int add_host(struct pd *pd, const char *spec, int cmdline, int *hosts_cmdline)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pc/io.h"
 #include "pc/load.h"
 #include "pc/ticker.h"
 
@@ -85,8 +86,10 @@ struct load_disk *load_disk__open(const char *dir, uint64_t size, char *err, siz
 				 d->path, (unsigned long long)off, strerror(e));
 			goto cleanup;
 		}
-	if (fsync(d->fd) || fstat(d->fd, &st)) {
+	e = -io_sync(d->fd);
+	if (!e && fstat(d->fd, &st))
 		e = errno;
+	if (e) {
 		snprintf(err, errlen, "%s: %s", d->path, strerror(e));
 		goto cleanup;
 	}

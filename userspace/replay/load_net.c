@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pc/io.h"
 #include "pc/load.h"
 #include "pc/ticker.h"
 
@@ -60,21 +61,6 @@ static int run_ip(char *const argv[])
 	if (waitpid(pid, &st, 0) < 0)
 		return -errno;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
-}
-
-static int full_write(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		c += w, n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int full_read(int fd, void *p, size_t n)
@@ -116,7 +102,7 @@ static int serve(int c, const volatile int *stop)
 				break;
 			for (uint64_t left = want; left && !rc;) {
 				uint32_t n = left < CHUNK ? (uint32_t)left : CHUNK;
-				rc = full_write(c, buf, n);
+				rc = io_write_all(c, buf, n);
 				left -= n;
 			}
 		} else {
@@ -323,15 +309,15 @@ int load_net__run(struct load_net *n, uint64_t tx_bytes, uint64_t rx_bytes, uint
 		while (tx) {
 			uint32_t c = tx < CHUNK ? (uint32_t)tx : CHUNK;
 			struct frame f = {0, c};
-			if ((rc = full_write(n->fd, &f, sizeof(f))) ||
-			    (rc = full_write(n->fd, n->buf, c)))
+			if ((rc = io_write_all(n->fd, &f, sizeof(f))) ||
+			    (rc = io_write_all(n->fd, n->buf, c)))
 				return rc;
 			tx -= c;
 		}
 		if (rx) {
 			struct frame f = {1, 8};
-			if ((rc = full_write(n->fd, &f, sizeof(f))) ||
-			    (rc = full_write(n->fd, &rx, 8)))
+			if ((rc = io_write_all(n->fd, &f, sizeof(f))) ||
+			    (rc = io_write_all(n->fd, &rx, 8)))
 				return rc;
 			while (rx) {
 				uint32_t c = rx < CHUNK ? (uint32_t)rx : CHUNK;

@@ -9,7 +9,9 @@
  * payloads of the newest batches up to mem_max. The file is cut back to its
  * header whenever everything is acknowledged, and compacted (the
  * unacknowledged tail copied to a new file, renamed over) when the
- * acknowledged prefix would otherwise eat the bound.
+ * acknowledged prefix would otherwise eat the bound. Files are made through
+ * base/io.c: spool and spool.tmp O_EXCL | O_NOFOLLOW, 0600, then renamed
+ * (never synced: see docs/REMOTE.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/spool.h"
 #include "pc/wire.h"
@@ -92,45 +95,7 @@ static uint32_t rec_crc(const struct rec_meta *m, const uint8_t *p, size_t len)
 
 static int write_hdr(struct spool *sp)
 {
-	if (pwrite(sp->fd, &sp->hdr, sizeof(sp->hdr), 0) != (ssize_t)sizeof(sp->hdr))
-		return -(errno ? errno : EIO);
-	return 0;
-}
-
-static int write_all(int fd, const void *p, size_t n, uint64_t off)
-{
-	const uint8_t *b = p;
-
-	while (n) {
-		ssize_t w = pwrite(fd, b, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -(w < 0 ? errno : EIO);
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n, uint64_t off)
-{
-	uint8_t *b = p;
-
-	while (n) {
-		ssize_t r = pread(fd, b, n, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		b += r;
-		n -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
+	return io_pwrite_all(sp->fd, &sp->hdr, sizeof(sp->hdr), 0);
 }
 
 static int push(struct spool *sp, const struct rec_meta *m, uint64_t off, uint32_t len)
@@ -183,7 +148,7 @@ static int load(struct spool *sp)
 			why = "truncated record header";
 			break;
 		}
-		ret = read_all(sp->fd, &rh, sizeof(rh), off);
+		ret = io_pread_all(sp->fd, &rh, sizeof(rh), off);
 		if (ret)
 			goto cleanup;
 		if (rh.magic != REC_MAGIC) {
@@ -200,7 +165,7 @@ static int load(struct spool *sp)
 			ret = -ENOMEM;
 			goto cleanup;
 		}
-		ret = read_all(sp->fd, buf, rh.len, off + REC_HEAD);
+		ret = io_pread_all(sp->fd, buf, rh.len, off + REC_HEAD);
 		if (ret)
 			goto cleanup;
 		if (rec_crc(&rh.m, buf, rh.len) != rh.crc) {
@@ -228,6 +193,35 @@ cleanup:
 	return ret;
 }
 
+static void init_hdr(struct spool *sp)
+{
+	memset(&sp->hdr, 0, sizeof(sp->hdr));
+	memcpy(sp->hdr.magic, SPOOL_MAGIC, sizeof(SPOOL_MAGIC));
+	sp->hdr.version = SPOOL_VERSION;
+	sp->hdr.first_unacked = sizeof(sp->hdr);
+}
+
+/* A new spool: spool.tmp (O_EXCL, O_NOFOLLOW, 0600) with the header, renamed to spool. */
+static int create(struct spool *sp)
+{
+	struct io_replace r;
+	char err[PATH_MAX + 64];
+	int ret;
+
+	init_hdr(sp);
+	ret = io_replace_open(&r, sp->path, 0600, IO_TMP_FIXED | IO_NO_SYNC, err, sizeof(err));
+	if (ret)
+		return ret;
+	sp->fd = r.fd;
+	ret = write_hdr(sp);
+	if (ret)
+		io_replace_abort(&r);
+	else
+		ret = io_replace_commit(&r, err, sizeof(err));
+	sp->end = sizeof(sp->hdr);
+	return ret;
+}
+
 struct spool *spool__open(const char *dir, uint64_t mem_max, uint64_t file_max)
 {
 	struct spool *sp = calloc(1, sizeof(*sp));
@@ -245,16 +239,19 @@ struct spool *spool__open(const char *dir, uint64_t mem_max, uint64_t file_max)
 		err = ENAMETOOLONG;
 		goto cleanup;
 	}
-	sp->fd = open(sp->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* an existing spool is never opened through a symlink; a new one is made atomically */
+	sp->fd = open(sp->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (sp->fd < 0 && errno == ENOENT) {
+		err = -create(sp);
+		goto cleanup;
+	}
 	if (sp->fd < 0 || fstat(sp->fd, &st)) {
 		err = errno;
 		goto cleanup;
 	}
 	sp->end = (uint64_t)st.st_size;
-	if (sp->end == 0) {
-		memcpy(sp->hdr.magic, SPOOL_MAGIC, sizeof(SPOOL_MAGIC));
-		sp->hdr.version = SPOOL_VERSION;
-		sp->hdr.first_unacked = sizeof(sp->hdr);
+	if (sp->end == 0) { /* a spool file of earlier versions, created empty */
+		init_hdr(sp);
 		err = -write_hdr(sp);
 		sp->end = sizeof(sp->hdr);
 		goto cleanup;
@@ -319,37 +316,38 @@ int spool__fits(struct spool *sp, size_t len)
 /* Copy the live tail of the file to a new file and rename it over the old one. */
 static int compact(struct spool *sp)
 {
-	char tmp[PATH_MAX + 8];
 	uint64_t from = sp->e[sp->head].off, delta, off;
+	char err[PATH_MAX + 64];
 	uint8_t buf[65536];
-	int fd, ret = 0;
+	struct io_replace r;
+	int ret = 0;
 
 	if (from == NOT_IN_FILE || from <= sizeof(sp->hdr))
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", sp->path);
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
+	ret = io_replace_open(&r, sp->path, 0600, IO_TMP_FIXED | IO_NO_SYNC, err, sizeof(err));
+	if (ret)
+		return ret;
 	sp->hdr.first_unacked = sizeof(sp->hdr);
-	ret = write_all(fd, &sp->hdr, sizeof(sp->hdr), 0);
+	ret = io_pwrite_all(r.fd, &sp->hdr, sizeof(sp->hdr), 0);
 	for (off = from; !ret && off < sp->end;) {
 		size_t n = sp->end - off < sizeof(buf) ? (size_t)(sp->end - off) : sizeof(buf);
 
-		ret = read_all(sp->fd, buf, n, off);
+		ret = io_pread_all(sp->fd, buf, n, off);
 		if (!ret)
-			ret = write_all(fd, buf, n, off - from + sizeof(sp->hdr));
+			ret = io_pwrite_all(r.fd, buf, n, off - from + sizeof(sp->hdr));
 		off += n;
 	}
-	if (!ret && rename(tmp, sp->path))
-		ret = -errno;
+	if (!ret)
+		ret = io_replace_commit(&r, err, sizeof(err));
+	else
+		io_replace_abort(&r);
 	if (ret) {
-		close(fd);
-		unlink(tmp);
+		close(r.fd);
 		sp->hdr.first_unacked = from;
 		return ret;
 	}
 	close(sp->fd);
-	sp->fd = fd;
+	sp->fd = r.fd;
 	delta = from - sizeof(sp->hdr);
 	sp->end -= delta;
 	for (size_t i = sp->head; i < sp->n; i++)
@@ -397,9 +395,9 @@ int spool__append(struct spool *sp, const struct spool_batch *b)
 		goto cleanup;
 	}
 	memcpy(copy, b->data, b->len);
-	ret = write_all(sp->fd, &rh, sizeof(rh), sp->end);
+	ret = io_pwrite_all(sp->fd, &rh, sizeof(rh), sp->end);
 	if (!ret)
-		ret = write_all(sp->fd, b->data, b->len, sp->end + REC_HEAD);
+		ret = io_pwrite_all(sp->fd, b->data, b->len, sp->end + REC_HEAD);
 	if (ret) {
 		/* keep it in memory only: still sent, just not crash-safe */
 		log_warnx("spool %s: writing batch %llu at byte %llu: %s", sp->path,
@@ -463,7 +461,7 @@ int spool__next(struct spool *sp, struct spool_batch *b)
 	}
 	if (e->data)
 		memcpy(sp->scratch, e->data, e->len);
-	else if ((ret = read_all(sp->fd, sp->scratch, e->len, e->off + REC_HEAD)))
+	else if ((ret = io_pread_all(sp->fd, sp->scratch, e->len, e->off + REC_HEAD)))
 		goto cleanup;
 	b->data = sp->scratch;
 	b->host = e->m.host;
@@ -566,46 +564,4 @@ void spool__stats(struct spool *sp, struct spool_stats *st)
 	for (size_t i = sp->send; i < sp->n; i++)
 		st->unsent += !sp->e[i].acked;
 	pthread_mutex_unlock(&sp->mu);
-}
-
-int spool_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -ERANGE;
-	switch (*end) {
-	case 'K':
-	case 'k':
-		shift = 10;
-		break;
-	case 'M':
-	case 'm':
-		shift = 20;
-		break;
-	case 'G':
-	case 'g':
-		shift = 30;
-		break;
-	case 'T':
-	case 't':
-		shift = 40;
-		break;
-	case 0:
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
 }

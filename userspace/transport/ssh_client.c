@@ -157,21 +157,6 @@ fail:
 	return NULL;
 }
 
-void chan__close(struct pc_chan *c)
-{
-	if (!c || !c->owns_session)
-		return;
-	if (c->ch) {
-		ssh_channel_close(c->ch);
-		ssh_channel_free(c->ch);
-	}
-	if (c->s) {
-		ssh_disconnect(c->s);
-		ssh_free(c->s);
-	}
-	free(c);
-}
-
 uint32_t backoff__next(struct pc_backoff *b)
 {
 	uint32_t d, jitter;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ssh_int.h: what ssh_server.c and ssh_client.c share: the channel and key fingerprints. */
+/* ssh_int.h: what ssh_server.c, ssh_client.c and chan.c share: the channel and key fingerprints. */
 #ifndef PC_SSH_INT_H
 #define PC_SSH_INT_H
 

@@ -26,6 +26,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/ticker.h"
 #include "pc/wire.h"
@@ -61,23 +62,6 @@ struct sess {
 	char cmd[256];
 };
 
-int ssh_key_fingerprint(const ssh_key key, char *buf, size_t len)
-{
-	unsigned char *hash = NULL;
-	size_t hlen = 0;
-	char *fp;
-
-	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) < 0)
-		return -EINVAL;
-	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
-	ssh_clean_pubkey_hash(&hash);
-	if (!fp)
-		return -EINVAL;
-	snprintf(buf, len, "%s", fp);
-	ssh_string_free_char(fp);
-	return 0;
-}
-
 int ssh_fingerprint_check(const char *fp)
 {
 	static const char b64[] =
@@ -95,24 +79,17 @@ int ssh_fingerprint_check(const char *fp)
 
 static int write_pub(const ssh_key key, const char *path)
 {
-	char pub[PATH_MAX + 8], host[64] = "localhost";
-	char *b64 = NULL;
-	FILE *f;
-	int ret = 0;
+	char pub[PATH_MAX + 8], host[64] = "localhost", err[PATH_MAX + 64];
+	char *b64 = NULL, *line = NULL;
+	int ret, n;
 
 	snprintf(pub, sizeof(pub), "%s.pub", path);
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return -EINVAL;
 	gethostname(host, sizeof(host) - 1);
-	f = fopen(pub, "w");
-	if (!f) {
-		ret = -errno;
-		goto cleanup;
-	}
-	fprintf(f, "ssh-ed25519 %s perfcollectord@%s\n", b64, host);
-	if (fclose(f))
-		ret = -errno;
-cleanup:
+	n = asprintf(&line, "ssh-ed25519 %s perfcollectord@%s\n", b64, host);
+	ret = n < 0 ? -ENOMEM : io_replace_file(pub, line, (size_t)n, 0644, 0, err, sizeof(err));
+	free(line);
 	ssh_string_free_char(b64);
 	return ret;
 }
@@ -143,7 +120,7 @@ static int load_or_create_hostkey(const char *path, char *fp, size_t fplen, char
 			return -EINVAL;
 		}
 		/* create it 0600 first so the private key is never readable by others */
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		fd = io_open_create(path, O_WRONLY | O_EXCL, 0600);
 		if (fd < 0) {
 			ret = -errno;
 			snprintf(err, errlen, "--sshid=%s: cannot create: %s", path,
@@ -580,45 +557,4 @@ int sshd__run(struct pc_sshd *d, pc_sshd_session_fn fn, pc_sshd_exec_fn exec, vo
 		pthread_cond_wait(&d->cv, &d->mu);
 	pthread_mutex_unlock(&d->mu);
 	return 0;
-}
-
-/* --- channel I/O, shared with the client side */
-
-int chan__read(struct pc_chan *c, void *buf, size_t n, int timeout_ms)
-{
-	int r;
-
-	if (n > UINT32_MAX)
-		n = UINT32_MAX;
-	r = ssh_channel_read_timeout(c->ch, buf, (uint32_t)n, 0, timeout_ms);
-	if (r > 0)
-		return r;
-	if (r == SSH_ERROR)
-		return -EIO;
-	if (ssh_channel_is_eof(c->ch) || !ssh_channel_is_open(c->ch) || !ssh_is_connected(c->s))
-		return -EPIPE;
-	return 0;
-}
-
-int chan__write(struct pc_chan *c, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n) {
-		uint32_t chunk = n > 65536 ? 65536 : (uint32_t)n;
-		int w = ssh_channel_write(c->ch, b, chunk);
-
-		if (w == SSH_ERROR)
-			return ssh_channel_is_open(c->ch) ? -EIO : -EPIPE;
-		if (w <= 0)
-			return -EIO;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-const char *chan__peer(const struct pc_chan *c)
-{
-	return c->peer;
 }

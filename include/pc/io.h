@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one I/O layer every writer uses (userspace/base/io.c): whole reads and
+ * writes, mkdir -p, file and directory sync, creating files so that a planted
+ * symlink cannot redirect them, and atomic replace.
+ *
+ * Durability policy, here and nowhere else:
+ * - io_sync() / io_datasync() are the only calls to fsync(2) / fdatasync(2).
+ *   A descriptor that cannot be synced (a character device such as /dev/null,
+ *   a FIFO, a socket: EINVAL, EROFS) counts as synced; any other failure is
+ *   returned.
+ * - Atomic replace syncs the temporary file's data before the rename and the
+ *   directory after it, so after io_replace_commit() the new content is on
+ *   disk under the final name, or the old file is still there whole.
+ * - A file that lives on (journal, collection) is synced by its owner at the
+ *   points its format documents: the journal's commit (one fdatasync for a
+ *   group of records, docs/JOURNAL.md), coll__sync() at the end of a
+ *   collection, the journal header and its directory once at creation.
+ * - The collector's spool is never synced (a power cut may lose what the
+ *   page cache held, docs/REMOTE.md): its creation and compaction replace
+ *   with IO_NO_SYNC, atomic against a crash of the process, not of the host.
+ *
+ * Every descriptor is opened O_CLOEXEC; files we create are opened
+ * O_NOFOLLOW and, where the name is new, O_EXCL.
+ */
+#ifndef PC_IO_H
+#define PC_IO_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* All n bytes, retrying EINTR and short writes; 0 or negative errno (-EIO for a 0-byte write). */
+int io_write_all(int fd, const void *p, size_t n);
+int io_pwrite_all(int fd, const void *p, size_t n, uint64_t off);
+/* Exactly n bytes at off, retrying EINTR and short reads; -EIO when the file ends first. */
+int io_pread_all(int fd, void *p, size_t n, uint64_t off);
+
+/* fsync / fdatasync under the policy above; 0 or negative errno. */
+int io_sync(int fd);
+int io_datasync(int fd);
+/* Sync the directory that holds path (so a create or rename in it is durable). */
+int io_sync_dir(const char *path);
+
+/*
+ * mkdir -p dir, each new level with mode (the umask applies); an existing
+ * directory is fine, anything else in the way is an error. 0 or negative
+ * errno with err naming the path that failed.
+ */
+int io_mkdirs(const char *dir, mode_t mode, char *err, size_t errlen);
+
+/*
+ * open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode): create or open
+ * a file we own without following a symlink planted at path. -1 with errno
+ * (ELOOP for a symlink).
+ */
+int io_open_create(const char *path, int flags, mode_t mode);
+
+/*
+ * Atomic replace of path: io_replace_open() creates a temporary file in the
+ * same directory (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode
+ * less the umask) and gives its descriptor in r->fd; io_replace_commit() syncs it,
+ * renames it over path and syncs the directory; io_replace_abort() removes
+ * it. Neither closes r->fd: the caller closes it (or fclose()s the FILE it
+ * made of it) afterwards, so a file can stay open under its final name.
+ *
+ * flags:
+ * - IO_TMP_FIXED: the temporary is path + ".tmp" ("state" -> "state.tmp"),
+ *   a stale one (or a symlink planted there) being removed first; without
+ *   it, a fresh random name ".<name>.tmp-XXXXXX" for files whose writers may
+ *   run side by side.
+ * - IO_IN_PLACE, for a path the user named: one that exists and is not a
+ *   regular file (character device, FIFO, socket, a symlink such as
+ *   /dev/stdout) is never renamed over but opened and written in place
+ *   (r->in_place = 1; commit only syncs). Without it (the files we own) the
+ *   rename replaces whatever is at path, a symlink included, never its target.
+ * - IO_NO_SYNC: commit renames without syncing the file or the directory
+ *   (the spool's policy above).
+ * A directory at path is refused with -EISDIR either way.
+ */
+struct io_replace {
+	char path[PATH_MAX];
+	char tmp[PATH_MAX];
+	int fd;
+	int in_place;
+	int flags;
+};
+enum { IO_TMP_FIXED = 1, IO_IN_PLACE = 2, IO_NO_SYNC = 4 };
+int io_replace_open(struct io_replace *r, const char *path, mode_t mode, int flags, char *err,
+		    size_t errlen);
+int io_replace_commit(struct io_replace *r, char *err, size_t errlen);
+void io_replace_abort(struct io_replace *r);
+
+/* Whole-file convenience: replace path with p[0..n) through the above. */
+int io_replace_file(const char *path, const void *p, size_t n, mode_t mode, int flags, char *err,
+		    size_t errlen);
+
+#endif

@@ -36,12 +36,17 @@ BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKEL := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
-LIB_SRC := $(wildcard userspace/*.c)
+# The library: every .c in userspace/<concern>/ (base, format, collect, transport, journal,
+# input, export, replay; see docs/ARCHITECTURE.md). The daemons' folders, userspace/perf*/, are
+# programs, not library.
+DAEMON_DIRS := $(wildcard userspace/perf*/)
+LIB_DIRS := $(filter-out $(DAEMON_DIRS),$(wildcard userspace/*/))
+LIB_SRC := $(wildcard $(addsuffix *.c,$(LIB_DIRS)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libpc.a
 
-# Programs: userspace/<daemon>/ and tools/<tool>/, one directory each.
-PROG_DIRS := $(wildcard userspace/*/) $(wildcard tools/*/)
+# Programs: userspace/perf<daemon>/ and tools/<tool>/, one directory each.
+PROG_DIRS := $(DAEMON_DIRS) $(wildcard tools/*/)
 PROGS := $(foreach d,$(PROG_DIRS),$(BUILD)/bin/$(notdir $(patsubst %/,%,$(d))))
 # Compatibility names: pcc is perfcollectord, pcprocess is perfjournal (they look at argv[0]).
 ALIASES := $(BUILD)/bin/pcc $(BUILD)/bin/pcprocess
@@ -68,7 +73,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BUILD)/bin
 
-# --- BPF: object, then skeleton header included by userspace/bpf_*.c
+# --- BPF: object, then skeleton header included by userspace/collect/bpf_load.c
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/pc/*.h) | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

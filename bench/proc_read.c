@@ -8,8 +8,9 @@
  * Build and run:
  *
  *   cc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude -o build/proc_read bench/proc_read.c \
- *      userspace/proc_*.c userspace/procfs.c userspace/sysinfo.c userspace/sample.c \
- *      userspace/json.c userspace/log.c && build/proc_read [ticks]
+ *      userspace/collect/proc_*.c userspace/collect/procfs.c userspace/collect/sysinfo.c \
+ *      userspace/format/sample.c userspace/format/json.c userspace/base/log.c && \
+ *   build/proc_read [ticks]
  */
 #include <stdio.h>
 #include <stdlib.h>

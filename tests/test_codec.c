@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_codec.c: the binary and JSON sample codecs (userspace/codec_bin.c,
- * userspace/codec_json.c): exact round trips over streams whose rows appear,
+ * test_codec.c: the binary and JSON sample codecs (userspace/format/codec_bin.c,
+ * userspace/format/codec_json.c): exact round trips over streams whose rows appear,
  * vanish and reorder, extreme and backward-moving counters, forward
  * compatibility (unknown groups, extra and missing columns), and hostile
  * input: every truncation, garbage, 0xffffffff lengths.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_collection.c: native collection files (userspace/collection.c):
+ * test_collection.c: native collection files (userspace/format/collection.c):
  * write then read back, frames visible before close, torn tails at every
  * byte offset, damaged frames in the middle (reading resumes at the next key
  * frame and says where the damage was), files that are not collections.

@@ -19,7 +19,7 @@
 #include "pc/export.h"
 #include "pc/input.h"
 #include "pc/json.h"
-#include "../userspace/export_int.h"
+#include "../userspace/export/export_int.h"
 
 /* Sample times of the fixture: 1767977160 + 5 s * i, i = 0..17. */
 #define T0 1767977160ull

@@ -14,7 +14,7 @@
 #include "common/testutil.h"
 #include "pc/export.h"
 #include "pc/json.h"
-#include "../userspace/export_int.h"
+#include "../userspace/export/export_int.h"
 
 #define T0 1767977160ull
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_json.c: the strict JSON reader and string escaper (userspace/json.c):
+ * test_json.c: the strict JSON reader and string escaper (userspace/format/json.c):
  * token shape, lookups, exact integers, unescaping to UTF-8, every class of
  * malformed input with its byte offset, bounded nesting, and the real pcc
  * and legacy capture files other parts read with it.

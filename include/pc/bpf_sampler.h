@@ -77,7 +77,7 @@ int bpf_sampler__busy_time(const struct bpf_sampler *b);
 /* 1 when the programs run as tp_btf, 0 when as the raw_tp fallback. */
 int bpf_sampler__uses_btf(const struct bpf_sampler *b);
 
-/* --- names (userspace/bpf_names.c) --- */
+/* --- names (userspace/collect/bpf_names.c) --- */
 
 /* dev_t as the kernel encodes it inside (major << 20 | minor) and the disk name it has. */
 struct bpf_names;

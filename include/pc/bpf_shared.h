@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The plain structs the BPF programs (the bpf/ directory) and the sampler
- * (userspace/bpf_*.c) share: map values and ring-buffer events. Fixed-width
+ * (userspace/collect/bpf_*.c) share: map values and ring-buffer events. Fixed-width
  * types only and no libc, because this header is compiled both by clang
  * -target bpf (with vmlinux.h, which defines __u64 and friends) and by the
  * userspace compiler (with linux/types.h). Layouts are the ABI between the

@@ -2,7 +2,7 @@
 /*
  * Load generators shared by perfcpumeasure, perfreplay and perfload.
  *
- * CPU (userspace/load_cpu.c): one fixed busy-loop kernel whose work unit is
+ * CPU (userspace/replay/load_cpu.c): one fixed busy-loop kernel whose work unit is
  * what capacity curves count, and a set of worker threads, one per CPU, each
  * following a schedule of intervals (a target busy % per worker per interval)
  * on absolute CLOCK_MONOTONIC deadlines. Each interval is cut into slices;

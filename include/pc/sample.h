@@ -9,7 +9,7 @@
  * The columns of each group are fixed by pc_groups[] (append-only: a newer
  * writer may add columns at the end, a reader ignores columns it does not
  * know and reads missing ones as zero). Raw values only: rates, percentages
- * and units are computed once, at export (userspace/export_*.c).
+ * and units are computed once, at export (userspace/export/export_*.c).
  *
  * Because every group has the same shape, the binary codec, the JSON codec,
  * the spool and the journal need no per-group code; only the /proc readers

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The SSH transport of perfcollector, both sides, on libssh:
- *  - server (userspace/ssh_server.c): the collector's built-in SSH daemon.
+ *  - server (userspace/transport/ssh_server.c): the collector's built-in SSH daemon.
  *    An ed25519 host key (created with its .pub when missing), public-key
  *    authentication only, against SHA256 fingerprints written exactly as
  *    `ssh-keygen -l` prints them; every refused attempt is logged with its
  *    fingerprint (or method) and peer address. Sessions run on their own
  *    threads, at most max_sessions at once.
- *  - client (userspace/ssh_client.c): the processor's connections. Host keys
+ *  - client (userspace/transport/ssh_client.c): the processor's connections. Host keys
  *    are pinned in a known-hosts file (trust on first use unless strict), and
  *    a changed key is refused with a message saying how to accept it.
  * Both ends exchange the wire protocol (pc/wire.h) over one channel

@@ -12,7 +12,7 @@
 
 #include "pc/proc.h"
 #include "pc/sysinfo.h"
-#include "../../userspace/proc_internal.h"
+#include "../../userspace/collect/proc_internal.h"
 
 typedef int (*parse_fn)(const char *, size_t, struct pc_sample *, struct pc_perr *);
 

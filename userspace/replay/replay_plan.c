@@ -2,7 +2,7 @@
 /*
  * replay_plan.c: a recorded run -> per-interval targets (include/pc/
  * replay_plan.h). The recorded quantities come from the exporters' formulas
- * (userspace/export_int.h: exp_cpu, exp_mem, exp_disk, exp_net), so a replay
+ * (userspace/export/export_int.h: exp_cpu, exp_mem, exp_disk, exp_net), so a replay
  * aims at exactly what perfjournal would print for the same run.
  */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_int.h"
+#include "../export/export_int.h"
 #include "pc/replay_plan.h"
 
 #define RP_MAXCPU 4096

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * proc_internal.h: what the /proc and /sys readers (userspace/proc_*.c,
+ * proc_internal.h: what the /proc and /sys readers (userspace/collect/proc_*.c,
  * procfs.c, sysinfo.c) share and nobody else needs: a cursor over one line,
  * the hand-written number scanners (no sscanf, no stdio on the hot path),
  * row keys taken from spans of text, and the mount table behind live statfs.

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "export_int.h"
+#include "../export/export_int.h"
 #include "pc/load.h"
 #include "pc/proc.h"
 #include "pc/ticker.h"

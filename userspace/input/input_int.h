@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * input_int.h: the readers behind the format dispatcher userspace/input.c:
+ * input_int.h: the readers behind the format dispatcher userspace/input/input.c:
  * JSON-lines captures (pcc collections and the original Go tools' captures,
- * userspace/input_pcc.c) and journals (userspace/input_journal.c). Nothing
+ * userspace/input/input_pcc.c) and journals (userspace/input/input_journal.c). Nothing
  * else includes it.
  */
 #ifndef PC_INPUT_INT_H

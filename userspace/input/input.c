@@ -3,8 +3,8 @@
  * input.c: include/pc/input.h, reading recorded data whatever wrote it.
  * The first bytes decide: a native collection (coll__is_native), an
  * encrypted journal (journal__is_native), JSON lines (pcc collections and
- * Go-tool captures, userspace/input_pcc.c), or, given an identity, a journal
- * of the Go tools (userspace/input_journal.c). The selection of host, run and
+ * Go-tool captures, userspace/input/input_pcc.c), or, given an identity, a journal
+ * of the Go tools (userspace/input/input_journal.c). The selection of host, run and
  * time span is applied here, once, to every kind. Damage is skipped and
  * counted, with the first instance described, so one bad record never costs
  * the rest. Inputs without a header (journals) get their host description

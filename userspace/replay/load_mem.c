@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "export_int.h"
+#include "../export/export_int.h"
 #include "pc/load.h"
 #include "pc/proc.h"
 

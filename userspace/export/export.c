@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * export.c: the exporter dispatcher of include/pc/export.h and the helpers
- * every mode shares (userspace/export_int.h). The dispatcher keeps the
+ * every mode shares (userspace/export/export_int.h). The dispatcher keeps the
  * previous sample and hands each mode one interval at a time; the helpers
  * are the only place where raw counters become sar's percentages and rates,
  * where numbers get their printed form, and where output files are written

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * export_int.h: what the exporters (userspace/export_*.c) share and nobody
+ * export_int.h: what the exporters (userspace/export/export_*.c) share and nobody
  * else needs: the export object, the per-mode operations the dispatcher
  * calls, and the one implementation of every derived quantity (sar's CPU
  * percentages, kbmemused, disk and interface rates, the whole-disk rule,

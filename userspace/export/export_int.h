@@ -52,7 +52,11 @@ struct pc_export {
 	void *priv;
 };
 
-extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops;
+extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops, exp_fn_ops;
+
+/* export__open with x->priv set before the mode's open (which may replace it). */
+struct pc_export *exp_open_priv(enum pc_export_mode mode, const char *out,
+				const struct pc_sysinfo *si, void *priv, char *err, size_t errlen);
 
 /* A file that gets its final name only when complete ("-" = stdout). */
 struct exp_file {
@@ -184,6 +188,7 @@ enum {
 	H_NET_TX_PKTS,
 	H_NCOLS
 };
+_Static_assert(H_NCOLS == PC_HOST_NCOLS, "host.csv columns");
 void exp_host_compute(const struct pc_sample *prev, const struct pc_sample *cur, double itv,
 		      double v[H_NCOLS]);
 void exp_host_header(FILE *f);

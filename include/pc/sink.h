@@ -36,7 +36,9 @@ struct pc_sink_opts {
 	int quiet;	    /* do not log (the caller reports) */
 };
 
-/* Who a stream's samples come from. */
+/* Who a stream's samples come from: a journal's collector is (site, host); with site =
+ * PC_SINK_BY_NAME (files, host.csv) it is (sitename, machinename). */
+#define PC_SINK_BY_NAME UINT64_MAX
 struct pc_sink_id {
 	uint64_t site;
 	uint32_t host, run;

@@ -65,7 +65,7 @@ static int parse_row(char *line, uint64_t *ns, double v[PC_HOST_NCOLS])
 
 static int host_csv(struct pc_sink *k, const struct pj_sink_args *a)
 {
-	struct pc_sink_id id = {.site = UINT64_MAX, .sitename = a->sitename,
+	struct pc_sink_id id = {.site = PC_SINK_BY_NAME, .sitename = a->sitename,
 				.machinename = a->collector, .description = ""};
 	char *line = NULL;
 	size_t cap = 0;
@@ -113,8 +113,15 @@ static int samples(struct pc_sink *k, const struct pj_sink_args *a)
 	}
 	pc_sample_init(&s);
 	const struct pc_sysinfo *si = input__sysinfo(in);
+	if (!o.site && !a->collector && !*si->hostname) {
+		log_warnx("--input=%s does not say which machine it is: give --collector-name",
+			  a->input);
+		input__close(in);
+		return -EINVAL;
+	}
 	while ((rc = input__next(in, &s)) > 0) {
-		struct pc_sink_id id = {.site = o.site ? o.site->siteid : 0,
+		/* a journal's collectors are (siteid, host); a file's are known by name */
+		struct pc_sink_id id = {.site = o.site ? o.site->siteid : PC_SINK_BY_NAME,
 					.host = s.host,
 					.run = s.run,
 					.sitename = o.site ? o.site->sitename : a->sitename,
@@ -154,7 +161,13 @@ int pj_sink(const struct pj_sink_args *a)
 		log_warnx("%s", err);
 		return 1;
 	}
-	rc = csv ? host_csv(k, a) : samples(k, a);
+	/* another writer moved a cursor meanwhile: nothing of ours was stored, start over */
+	for (int tries = 0; tries < 3; tries++) {
+		rc = csv ? host_csv(k, a) : samples(k, a);
+		if (rc != -ESTALE)
+			break;
+		log_info("%s; reading the input again", sink__error(k));
+	}
 	if (rc >= 0)
 		report(k, a->input);
 	else if (*sink__error(k))

@@ -108,7 +108,7 @@ static struct sink_stream *stream(struct pc_sink *k, const struct pc_sink_id *id
 	for (size_t i = 0; i < k->nst; i++) {
 		st = k->st[i];
 		if (st->site == id->site && st->host == id->host && st->run == id->run &&
-		    (id->site != SINK_SITE_BY_NAME ||
+		    (id->site != PC_SINK_BY_NAME ||
 		     (!strcmp(st->sitename, id->sitename) &&
 		      !strcmp(st->machinename, id->machinename))))
 			return st;
@@ -181,7 +181,15 @@ int sink__add_host_row(struct pc_sink *k, const struct pc_sink_id *id, uint64_t 
 
 int sink__full(const struct pc_sink *k)
 {
-	return k->ops->buffered(k) >= SINK_FULL_BYTES;
+	static size_t limit;
+
+	/* PC_SINK_FLUSH_KB: smaller flushes, for tests of interrupted imports */
+	if (!limit) {
+		const char *e = getenv("PC_SINK_FLUSH_KB");
+
+		limit = e && atol(e) > 0 ? (size_t)atol(e) << 10 : SINK_FULL_BYTES;
+	}
+	return k->ops->buffered(k) >= limit;
 }
 
 int sink__flush(struct pc_sink *k)

@@ -12,8 +12,6 @@
 #include "pc/codec.h"
 #include "pc/sink.h"
 
-/* site of a stream known by its names only (host.csv imports) */
-#define SINK_SITE_BY_NAME UINT64_MAX
 
 struct sink_stream {
 	struct pc_sink *k;

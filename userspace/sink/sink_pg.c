@@ -126,7 +126,7 @@ static int pg_stream(struct pc_sink *k, struct sink_stream *st, const struct pc_
 		mn = name;
 	}
 	const char *v[] = {site, host, mn, st->sitename, id->description ? id->description : ""};
-	if (st->site == SINK_SITE_BY_NAME)
+	if (st->site == PC_SINK_BY_NAME)
 		r = query(k,
 			  "WITH f AS (SELECT id FROM pc_collector WHERE sitename = $2 AND"
 			  " machinename = $1 ORDER BY id LIMIT 1), i AS (INSERT INTO pc_collector"

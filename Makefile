@@ -29,7 +29,8 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
 	-D_GNU_SOURCE -Iinclude -I$(BUILD)/bpf $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS)
-LDLIBS := $(PKG_LIBS) -lelf -lz -lzstd -lm
+# snappy (remote-write) ships no pkg-config file
+LDLIBS := $(PKG_LIBS) -lsnappy -lelf -lz -lzstd -lm
 
 BPF_SRC := $(wildcard bpf/*.bpf.c)
 BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)

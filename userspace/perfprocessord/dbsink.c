@@ -34,7 +34,8 @@ struct qbatch {
 
 struct dbsink {
 	struct pc_sink_opts o;
-	char uri[1024];
+	char uri[1024];	   /* redacted, for messages */
+	char cursor[4200]; /* remote-write's cursor file */
 	char journal[4096];
 	struct pc_site site;
 	char sitename[256];
@@ -248,6 +249,10 @@ struct dbsink *dbsink__start(const struct pc_sink_opts *o, const char *journal,
 	if (!d)
 		return NULL;
 	d->o = *o;
+	if (o->cursor) {
+		snprintf(d->cursor, sizeof(d->cursor), "%s", o->cursor);
+		d->o.cursor = d->cursor;
+	}
 	sink__redact(o->uri, d->uri, sizeof(d->uri));
 	snprintf(d->journal, sizeof(d->journal), "%s", journal);
 	d->site = *site;

@@ -161,6 +161,14 @@ static int run_daemon(struct pd *pd)
 		fatalx("journal: %s", err);
 	if (pd->o.db >= 0) {
 		struct pc_sink_opts so = {.kind = (enum pc_sink_kind)pd->o.db, .uri = pd->o.dburi};
+		char cursor[PATH_MAX];
+
+		/* remote-write keeps nothing we can read back: the cursors live beside the journal */
+		if (snprintf(cursor, sizeof(cursor), "%s.remote-write-cursor", pd->o.journal) >=
+		    (int)sizeof(cursor))
+			fatalx("--journal=%s: too long", pd->o.journal);
+		if (so.kind == PC_SINK_REMOTE_WRITE)
+			so.cursor = cursor;
 
 		pd->sink = dbsink__start(&so, pd->o.journal, &pd->site);
 		if (!pd->sink)

@@ -15,9 +15,10 @@ struct rw_label {
 
 struct rw_url {
 	char host[256], port[16], path[512];
+	char auth[300]; /* base64 of user:password, "" for none */
 };
 
-/* http://host[:port][/path]; 0 or -EINVAL. */
+/* http://[user:password@]host[:port][/path]; 0 or -EINVAL. */
 int rw_parse_url(const char *url, struct rw_url *u);
 /* Append one TimeSeries (labels sorted by name, one sample) to a WriteRequest in out. */
 int rw_series(struct pc_buf *out, struct pc_buf *scratch, const struct rw_label *l, int nl,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <snappy-c.h>
+#include <sodium.h>
 
 #include "sink_rw.h"
 
@@ -89,6 +90,17 @@ int rw_parse_url(const char *url, struct rw_url *u)
 		return -EINVAL;
 	p = url + 7;
 	slash = p + strcspn(p, "/");
+	/* user:password@ becomes basic authentication */
+	const char *at = memchr(p, '@', (size_t)(slash - p));
+	if (at) {
+		size_t n = (size_t)(at - p);
+
+		if (n > 200)
+			return -EINVAL;
+		sodium_bin2base64(u->auth, sizeof(u->auth), (const unsigned char *)p, n,
+				  sodium_base64_VARIANT_ORIGINAL);
+		p = at + 1;
+	}
 	colon = memchr(p, ':', (size_t)(slash - p));
 	if (colon == p || slash == p || (size_t)(slash - p) >= sizeof(u->host))
 		return -EINVAL;
@@ -174,7 +186,7 @@ int rw_post(const struct rw_url *u, const struct pc_buf *body, struct pc_buf *z,
 	    size_t errlen)
 {
 	size_t zn = snappy_max_compressed_length(body->len);
-	char head[1024];
+	char head[1400], auth[400] = "";
 	int fd, rc, n;
 
 	z->len = 0;
@@ -184,12 +196,14 @@ int rw_post(const struct rw_url *u, const struct pc_buf *body, struct pc_buf *z,
 		snprintf(err, errlen, "snappy: cannot compress");
 		return -EINVAL;
 	}
+	if (*u->auth)
+		snprintf(auth, sizeof(auth), "Authorization: Basic %s\r\n", u->auth);
 	n = snprintf(head, sizeof(head),
-		     "POST %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: perfcollector\r\n"
+		     "POST %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: perfcollector\r\n%s"
 		     "Content-Encoding: snappy\r\nContent-Type: application/x-protobuf\r\n"
 		     "X-Prometheus-Remote-Write-Version: 0.1.0\r\nContent-Length: %zu\r\n"
 		     "Connection: close\r\n\r\n",
-		     u->path, u->host, u->port, zn);
+		     u->path, u->host, u->port, auth, zn);
 	fd = dial(u, err, errlen);
 	if (fd < 0)
 		return fd;

@@ -66,3 +66,27 @@ pg_stop() {
 
 # q SQL: one query's rows, unaligned, fields separated by |
 q() { PGPASSWORD=$PG_PASSWORD psql -qAt -v ON_ERROR_STOP=1 -h "$PG_DIR/sock" -U "$PG_USER" -d postgres -c "$1"; }
+
+# host_rows WHERE: pc_host_metric's rows as host.csv lays them out (| between fields), by time
+host_rows() {
+	q "SELECT to_char(h.time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), cpu_user,
+	   cpu_system, cpu_iowait, cpu_idle, cpu_steal, mem_total, mem_used, mem_available, mem_buffers,
+	   mem_cached, disk_read_bytes, disk_write_bytes, disk_read_ops, disk_write_ops, net_rx_bytes,
+	   net_tx_bytes, net_rx_packets, net_tx_packets FROM pc_host_metric h
+	   JOIN pc_collector c ON c.id = h.collector_id WHERE $1 ORDER BY h.time"
+}
+
+# same_as_host_csv HOST.CSV ROWS: every row and value equal (1e-9 relative; empty = NULL)
+same_as_host_csv() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+csv = [l.split(',') for l in open(sys.argv[1]).read().split('\n')[1:] if l]
+db = [l.split('|') for l in open(sys.argv[2]).read().split('\n') if l]
+assert len(csv) == len(db), (len(csv), len(db))
+for a, b in zip(csv, db):
+    assert a[0] == b[0], (a[0], b[0])
+    for x, y in zip(a[1:], b[1:]):
+        assert (x == '' and y == '') or abs(float(x) - float(y)) <= 1e-9 * max(1, abs(float(x))), (a, b)
+print("ok: %d rows of host.csv equal the table's" % len(csv))
+PY
+}

@@ -35,21 +35,8 @@ echo "ok: schema, import, idempotent re-import, the seed's three queries"
 
 # 2. the values are the export's: host.csv against the table, every column
 pj --input="$fx" --mode=csv --output="$T/csv" || fail "csv export"
-q "SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), cpu_user, cpu_system,
-   cpu_iowait, cpu_idle, cpu_steal, mem_total, mem_used, mem_available, mem_buffers, mem_cached,
-   disk_read_bytes, disk_write_bytes, disk_read_ops, disk_write_ops, net_rx_bytes, net_tx_bytes,
-   net_rx_packets, net_tx_packets FROM pc_host_metric WHERE collector_id = 1 ORDER BY time" >"$T/db"
-python3 - "$T/csv/host.csv" "$T/db" <<'PY' || fail "values differ from host.csv"
-import sys
-csv = [l.split(',') for l in open(sys.argv[1]).read().split('\n')[1:] if l]
-db = [l.split('|') for l in open(sys.argv[2]).read().split('\n') if l]
-assert len(csv) == len(db), (len(csv), len(db))
-for a, b in zip(csv, db):
-    assert a[0] == b[0], (a[0], b[0])
-    for x, y in zip(a[1:], b[1:]):
-        assert (x == '' and y == '') or abs(float(x) - float(y)) <= 1e-9 * max(1, abs(float(x))), (a, b)
-print("ok: %d rows of host.csv equal the table's" % len(csv))
-PY
+host_rows "c.id = 1" >"$T/db"
+same_as_host_csv "$T/csv/host.csv" "$T/db" || fail "values differ from host.csv"
 # per-CPU rows: proc/stat's
 n=$(grep -c . "$T/csv/proc/stat")
 [ "$(q 'SELECT count(*) FROM pc_cpu_metric WHERE collector_id = 1')" -eq $((n - 1)) ] || fail "cpu rows"

@@ -76,6 +76,10 @@ grep -q "$part intervals already there" "$T/resume.log" || fail "resume did not 
 r=$(q "SELECT count(*), count(DISTINCT time) FROM pc_host_metric h JOIN pc_collector c ON c.id = h.collector_id WHERE c.machinename = 'day'")
 [ "$r" = "86400|86400" ] || fail "after resume: $r (want 86400|86400)"
 echo "ok: interrupted after $part rows, resumed to 86400, none twice"
+# indexes are built after the load, on every day partition (also those of the interrupted run)
+r=$(q "SELECT count(*) FILTER (WHERE n = 2), count(*) FROM (SELECT c.relname, (SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid) n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'pc_host_metric'::regclass) p")
+[ "${r%|*}" = "${r#*|}" ] && [ "${r#*|}" -ge 2 ] || fail "day partitions with their 2 indexes: $r"
+echo "ok: indexes built after the load on all ${r#*|} day partitions"
 
 # 5. a journal (of the original tools): its collectors are (siteid, host), named by the site
 lg=${PC_SHARED_FIXTURES}/legacy

@@ -33,7 +33,7 @@ struct pc_sink_opts {
 	enum pc_sink_kind kind;
 	const char *uri;    /* postgresql://... or http://host:port/path */
 	const char *cursor; /* remote-write: the file keeping the cursors (NULL: none) */
-	int quiet;	    /* do not log (the caller reports) */
+	int bulk;	    /* an import: new day partitions are indexed by sink__finish */
 };
 
 /* Who a stream's samples come from: a journal's collector is (site, host); with site =
@@ -61,8 +61,8 @@ int sink__add_host_row(struct pc_sink *k, const struct pc_sink_id *id, uint64_t 
 int sink__full(const struct pc_sink *k);
 /* Write what is buffered and move the cursors; 0 or -errno (sink__error says why). */
 int sink__flush(struct pc_sink *k);
-/* Reconnect after a failure; 0 or -errno. */
-int sink__reconnect(struct pc_sink *k);
+/* After the last flush of an import: build what a bulk load left for later (indexes). */
+int sink__finish(struct pc_sink *k);
 /* Forget every stream (after a failure: the next sink__add reloads the cursors). */
 void sink__reset(struct pc_sink *k);
 const char *sink__error(const struct pc_sink *k);

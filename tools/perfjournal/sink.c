@@ -146,7 +146,7 @@ static int samples(struct pc_sink *k, const struct pj_sink_args *a)
 
 int pj_sink(const struct pj_sink_args *a)
 {
-	struct pc_sink_opts so = {.kind = a->kind, .uri = a->uri, .cursor = a->cursor};
+	struct pc_sink_opts so = {.kind = a->kind, .uri = a->uri, .cursor = a->cursor, .bulk = 1};
 	struct pc_sink *k;
 	char err[2048];
 	int rc, csv = is_host_csv(a->input);
@@ -168,6 +168,9 @@ int pj_sink(const struct pj_sink_args *a)
 			break;
 		log_info("%s; reading the input again", sink__error(k));
 	}
+	/* the days loaded are indexed now (a failed import's, by the run that resumes it) */
+	if (rc >= 0 && sink__finish(k) < 0)
+		rc = -EIO;
 	if (rc >= 0)
 		report(k, a->input);
 	else if (*sink__error(k))

@@ -205,12 +205,9 @@ int sink__flush(struct pc_sink *k)
 	return 0;
 }
 
-int sink__reconnect(struct pc_sink *k)
+int sink__finish(struct pc_sink *k)
 {
-	sink__reset(k);
-	k->ops->close(k);
-	k->err[0] = 0;
-	return k->ops->open(k);
+	return k->ops->finish ? k->ops->finish(k) : 0;
 }
 
 void sink__reset(struct pc_sink *k)

@@ -36,6 +36,7 @@ struct sink_ops {
 	size_t (*buffered)(const struct pc_sink *k);
 	/* Write the buffer and every stream's cursor_ns -> pending_ns; all or nothing. */
 	int (*flush)(struct pc_sink *k);
+	int (*finish)(struct pc_sink *k);   /* after the last flush (optional) */
 	void (*discard)(struct pc_sink *k); /* drop the buffer (after a failure) */
 	void (*close)(struct pc_sink *k);
 };

@@ -372,7 +372,10 @@ static int partitions(struct pc_sink *k)
 
 		gmtime_r(&day, &tm);
 		strftime(d, sizeof(d), "%Y-%m-%d", &tm);
-		r = query(k, "SELECT pc_partition($1::date)", 1, v, "creating a day's partitions");
+		/* a bulk load indexes its new days at the end (sink__finish) */
+		r = query(k, k->o.bulk ? "SELECT pc_partition($1::date, false)"
+				       : "SELECT pc_partition($1::date, true)",
+			  1, v, "creating a day's partitions");
 		if (!r)
 			return -EIO;
 		PQclear(r);
@@ -420,6 +423,21 @@ static int flush_locked(struct pc_sink *k)
 		if (k->st[i]->pending_ns > k->st[i]->cursor_ns)
 			rc = cursor(k, k->st[i]);
 	return rc;
+}
+
+/* Index every day partition that has no indexes yet (a bulk load's, or an interrupted one's). */
+static int pg_finish(struct pc_sink *k)
+{
+	PGresult *r = query(k,
+			    "SELECT count(pc_index_day(to_date(right(c.relname, 8), 'YYYYMMDD')))"
+			    " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+			    " WHERE i.inhparent = 'pc_host_metric'::regclass",
+			    0, NULL, "indexing the days loaded");
+
+	if (!r)
+		return -EIO;
+	PQclear(r);
+	return 0;
 }
 
 static void pg_discard(struct pc_sink *k)
@@ -479,6 +497,7 @@ const struct sink_ops sink_pg_ops = {
     .host_row = pg_host_row,
     .buffered = pg_buffered,
     .flush = pg_flush,
+    .finish = pg_finish,
     .discard = pg_discard,
     .close = pg_close,
 };

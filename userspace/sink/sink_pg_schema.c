@@ -64,14 +64,23 @@ static const char *const migrations[] = {
     " mem_available, mem_buffers, mem_cached, disk_read_bytes, disk_write_bytes,"
     " disk_read_ops, disk_write_ops, net_rx_bytes, net_tx_bytes, net_rx_packets,"
     " net_tx_packets, run FROM pc_host_metric;",
-    /* 2: indexes on the partitioned tables (each day's partition gets its own) */
-    "CREATE INDEX pc_host_metric_time ON pc_host_metric USING brin (time);"
-    "CREATE INDEX pc_host_metric_cid ON pc_host_metric (collector_id, time);"
-    "CREATE INDEX pc_cpu_metric_time ON pc_cpu_metric USING brin (time);"
-    "CREATE INDEX pc_disk_metric_time ON pc_disk_metric USING brin (time);"
-    "CREATE INDEX pc_net_metric_time ON pc_net_metric USING brin (time);"
-    "CREATE INDEX pc_bpf_hist_time ON pc_bpf_hist USING brin (time);"
-    "CREATE INDEX pc_container_metric_time ON pc_container_metric USING brin (time);",
+    /*
+     * 2: indexes per day partition, built by pc_index_day: at once for the live sink, after
+     * the load for bulk imports (pc_partition(day, false) leaves a new day unindexed)
+     */
+    "CREATE FUNCTION pc_index_day(day date) RETURNS void LANGUAGE plpgsql AS $f$"
+    " DECLARE t text; p text; BEGIN"
+    " FOREACH t IN ARRAY ARRAY['pc_host_metric','pc_cpu_metric','pc_disk_metric',"
+    "'pc_net_metric','pc_bpf_hist','pc_container_metric'] LOOP"
+    " p := t || '_p' || to_char(day, 'YYYYMMDD');"
+    " IF to_regclass(p) IS NOT NULL THEN"
+    " EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I USING brin (time)', p || '_time', p);"
+    " IF t = 'pc_host_metric' THEN EXECUTE format("
+    "'CREATE INDEX IF NOT EXISTS %I ON %I (collector_id, time)', p || '_cid', p); END IF;"
+    " END IF; END LOOP; END $f$;"
+    "CREATE FUNCTION pc_partition(day date, indexed boolean) RETURNS void LANGUAGE plpgsql AS"
+    " $f$ BEGIN PERFORM pc_partition(day); IF indexed THEN PERFORM pc_index_day(day); END IF;"
+    " END $f$;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(*migrations)))

@@ -118,10 +118,12 @@ static void test_protobuf(void **state)
 	/* TimeSeries{labels{name:"__name__" value:"m"} labels{name:"site" value:"1"}
 	 *            samples{value:1.5 timestamp:1000}} as WriteRequest field 1 */
 	static const uint8_t want[] = {
-	    0x0a, 0x28,						      /* timeseries, 40 bytes */
-	    0x0a, 0x0d, 0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_', 0x12, 0x01, 'm', /* label */
+	    0x0a, 0x28, /* timeseries, 40 bytes */
+	    0x0a, 0x0d, 0x0a, 0x08, '_', '_', 'n', 'a', 'm',  'e',  '_',
+	    '_',  0x12, 0x01, 'm',					 /* label */
 	    0x0a, 0x09, 0x0a, 0x04, 's', 'i', 't', 'e', 0x12, 0x01, '1', /* label */
-	    0x12, 0x0c, 0x09, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f, 0x10, 0xe8, 0x07, /* sample */
+	    0x12, 0x0c, 0x09, 0,    0,	 0,   0,   0,	0,    0xf8, 0x3f,
+	    0x10, 0xe8, 0x07, /* sample */
 	};
 
 	(void)state;

@@ -22,7 +22,13 @@
 #include "pc/sample.h"
 #include "pc/sysinfo.h"
 
-enum pc_export_mode { PC_EXPORT_CSV, PC_EXPORT_JSON, PC_EXPORT_SUMMARY, PC_EXPORT_RAW, PC_EXPORT_FN };
+enum pc_export_mode {
+	PC_EXPORT_CSV,
+	PC_EXPORT_JSON,
+	PC_EXPORT_SUMMARY,
+	PC_EXPORT_RAW,
+	PC_EXPORT_FN
+};
 
 struct pc_export;
 

@@ -27,32 +27,33 @@
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f,
-		"usage: %s --input=FILE [--mode=csv|json|summary|raw] [--output=DIR|FILE|-] [-v]\n"
-		"       %s --input=FILE --mode=pgsql --dburi=postgresql://...\n"
-		"       %s --input=FILE --mode=remote-write --url=http://...\n"
-		"       PCR_COLLECTION=FILE PCR_OUTDIR=DIR pcprocess\n"
-		"\n"
-		"  -i, --input=FILE    native collection, pcc collection (JSON lines) or legacy "
-		"capture\n"
-		"  -m, --mode=MODE     csv: pcprocess tree + host.csv under DIR (default)\n"
-		"                      json: one object of computed values per interval per line\n"
-		"                      summary: averages and peaks for a person\n"
-		"                      raw: every sample as stored (raw counters), one per line\n"
-		"                      pgsql: into PostgreSQL (docs/STORE.md); again adds nothing\n"
-		"                      remote-write: to a Prometheus remote-write endpoint\n"
-		"  -o, --output=PATH   csv: a directory (required); json, summary: a file or - "
-		"(default)\n" PC_INPUT_FLAG_USAGE
-		"  --dburi=URI         pgsql: postgresql://user:password@host/db?host=/socket/dir\n"
-		"  --url=URL           remote-write: http://host:port/api/v1/write\n"
-		"  --cursor=FILE       remote-write: where the cursors are kept (default: none)\n"
-		"  --collector-name=X --site-name=Y  the collector's names (a host.csv needs both)\n"
-		"  --verify            check the whole input: records, runs, span, gaps, damage;\n"
-		"                      exit 0 intact, 1 damage or gaps found\n"
-		"  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
-		"  -v, --verbose       say more\n"
-		"  -h, --help          this text\n",
-		prog, prog, prog);
+	fprintf(
+	    f,
+	    "usage: %s --input=FILE [--mode=csv|json|summary|raw] [--output=DIR|FILE|-] [-v]\n"
+	    "       %s --input=FILE --mode=pgsql --dburi=postgresql://...\n"
+	    "       %s --input=FILE --mode=remote-write --url=http://...\n"
+	    "       PCR_COLLECTION=FILE PCR_OUTDIR=DIR pcprocess\n"
+	    "\n"
+	    "  -i, --input=FILE    native collection, pcc collection (JSON lines) or legacy "
+	    "capture\n"
+	    "  -m, --mode=MODE     csv: pcprocess tree + host.csv under DIR (default)\n"
+	    "                      json: one object of computed values per interval per line\n"
+	    "                      summary: averages and peaks for a person\n"
+	    "                      raw: every sample as stored (raw counters), one per line\n"
+	    "                      pgsql: into PostgreSQL (docs/STORE.md); again adds nothing\n"
+	    "                      remote-write: to a Prometheus remote-write endpoint\n"
+	    "  -o, --output=PATH   csv: a directory (required); json, summary: a file or - "
+	    "(default)\n" PC_INPUT_FLAG_USAGE
+	    "  --dburi=URI         pgsql: postgresql://user:password@host/db?host=/socket/dir\n"
+	    "  --url=URL           remote-write: http://host:port/api/v1/write\n"
+	    "  --cursor=FILE       remote-write: where the cursors are kept (default: none)\n"
+	    "  --collector-name=X --site-name=Y  the collector's names (a host.csv needs both)\n"
+	    "  --verify            check the whole input: records, runs, span, gaps, damage;\n"
+	    "                      exit 0 intact, 1 damage or gaps found\n"
+	    "  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
+	    "  -v, --verbose       say more\n"
+	    "  -h, --help          this text\n",
+	    prog, prog, prog);
 }
 
 /* pgsql and remote-write are not exports: *sink says which (or -1). */

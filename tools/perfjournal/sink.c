@@ -24,8 +24,7 @@ static void report(struct pc_sink *k, const char *input)
 
 	sink__stats(k, &rows, &values, &skipped);
 	log_info("%s: %llu rows (%llu values) stored, %llu intervals already there", input,
-		 (unsigned long long)rows, (unsigned long long)values,
-		 (unsigned long long)skipped);
+		 (unsigned long long)rows, (unsigned long long)values, (unsigned long long)skipped);
 }
 
 /* 1 when path's first line is host.csv's header. */
@@ -65,8 +64,10 @@ static int parse_row(char *line, uint64_t *ns, double v[PC_HOST_NCOLS])
 
 static int host_csv(struct pc_sink *k, const struct pj_sink_args *a)
 {
-	struct pc_sink_id id = {.site = PC_SINK_BY_NAME, .sitename = a->sitename,
-				.machinename = a->collector, .description = ""};
+	struct pc_sink_id id = {.site = PC_SINK_BY_NAME,
+				.sitename = a->sitename,
+				.machinename = a->collector,
+				.description = ""};
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned long n = 0;

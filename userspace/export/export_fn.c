@@ -52,8 +52,8 @@ static uint32_t fill_cpu(struct xfn *f, const struct pc_table *p, const struct p
 	for (uint32_t r = 0; r < c->nrows; r++) {
 		if (exp_cpu(p, c, r, &u))
 			continue;
-		f->cpu[n++] = (struct pc_iv_cpu){c->key[r], u.usr,    u.nice, u.sys,
-						 u.iowait,  u.steal, u.idle};
+		f->cpu[n++] =
+		    (struct pc_iv_cpu){c->key[r], u.usr, u.nice, u.sys, u.iowait, u.steal, u.idle};
 	}
 	return n;
 }
@@ -68,7 +68,7 @@ static uint32_t fill_disk(struct xfn *f, const struct pc_table *p, const struct 
 		if (exp_disk_idle(c, r) || exp_disk(p, c, r, itv, &d))
 			continue;
 		f->disk[n++] = (struct pc_iv_disk){
-		    c->key[r], exp_disk_whole(c, r), d.tps,	    d.rtps,	   d.wtps,
+		    c->key[r], exp_disk_whole(c, r), d.tps,	    d.rtps,	  d.wtps,
 		    d.dtps,    d.rsect * 512,	     d.wsect * 512, d.dsect * 512};
 	}
 	return n;

@@ -58,7 +58,8 @@ void dbsink__put(struct dbsink *d, uint32_t host, uint32_t run, const void *payl
 	static const uint8_t pad[8];
 
 	pthread_mutex_lock(&d->mu);
-	if (d->accept && d->q.len + len < QUEUE_MAX && !pc_buf_reserve(&d->q, sizeof(b) + len + 8)) {
+	if (d->accept && d->q.len + len < QUEUE_MAX &&
+	    !pc_buf_reserve(&d->q, sizeof(b) + len + 8)) {
 		pc_buf_put(&d->q, &b, sizeof(b));
 		pc_buf_put(&d->q, payload, len);
 		pc_buf_put(&d->q, pad, (8 - len % 8) % 8);
@@ -74,8 +75,11 @@ void dbsink__put(struct dbsink *d, uint32_t host, uint32_t run, const void *payl
 
 static struct pc_sink_id sink_id(const struct dbsink *d, uint32_t host, uint32_t run)
 {
-	return (struct pc_sink_id){.site = d->site.siteid, .host = host, .run = run,
-				   .sitename = d->site.sitename, .machinename = "",
+	return (struct pc_sink_id){.site = d->site.siteid,
+				   .host = host,
+				   .run = run,
+				   .sitename = d->site.sitename,
+				   .machinename = "",
 				   .description = ""};
 }
 

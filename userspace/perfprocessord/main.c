@@ -163,7 +163,8 @@ static int run_daemon(struct pd *pd)
 		struct pc_sink_opts so = {.kind = (enum pc_sink_kind)pd->o.db, .uri = pd->o.dburi};
 		char cursor[PATH_MAX];
 
-		/* remote-write keeps nothing we can read back: the cursors live beside the journal */
+		/* remote-write keeps nothing we can read back: the cursors live beside the journal
+		 */
 		if (snprintf(cursor, sizeof(cursor), "%s.remote-write-cursor", pd->o.journal) >=
 		    (int)sizeof(cursor))
 			fatalx("--journal=%s: too long", pd->o.journal);

@@ -108,9 +108,8 @@ static struct sink_stream *stream(struct pc_sink *k, const struct pc_sink_id *id
 	for (size_t i = 0; i < k->nst; i++) {
 		st = k->st[i];
 		if (st->site == id->site && st->host == id->host && st->run == id->run &&
-		    (id->site != PC_SINK_BY_NAME ||
-		     (!strcmp(st->sitename, id->sitename) &&
-		      !strcmp(st->machinename, id->machinename))))
+		    (id->site != PC_SINK_BY_NAME || (!strcmp(st->sitename, id->sitename) &&
+						     !strcmp(st->machinename, id->machinename))))
 			return st;
 	}
 	v = realloc(k->st, (k->nst + 1) * sizeof(*v));

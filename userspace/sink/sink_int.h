@@ -12,7 +12,6 @@
 #include "pc/codec.h"
 #include "pc/sink.h"
 
-
 struct sink_stream {
 	struct pc_sink *k;
 	uint64_t site;
@@ -56,7 +55,8 @@ struct pc_sink {
 };
 
 /* err = "<uri>: <printf>" (the URI redacted); returns rc. */
-int sink_fail(struct pc_sink *k, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int sink_fail(struct pc_sink *k, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Big-endian appenders into a buffer whose room the caller reserved (pc_buf_reserve). */
 static inline void sink_be16(struct pc_buf *b, uint16_t v)

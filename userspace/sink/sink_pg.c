@@ -31,8 +31,8 @@ static const struct {
 		"disk_read_bytes, disk_write_bytes, disk_read_ops, disk_write_ops, net_rx_bytes, "
 		"net_tx_bytes, net_rx_packets, net_tx_packets",
 		4 + PC_HOST_NCOLS, PC_HOST_NCOLS},
-    [T_CPU] = {"pc_cpu_metric", "collector_id, run, time, cpu, usr, nice, system, iowait, steal, idle",
-	       10, 6},
+    [T_CPU] = {"pc_cpu_metric",
+	       "collector_id, run, time, cpu, usr, nice, system, iowait, steal, idle", 10, 6},
     [T_DISK] = {"pc_disk_metric",
 		"collector_id, run, time, device, whole, tps, rtps, wtps, dtps, read_bytes, "
 		"write_bytes, discard_bytes",
@@ -135,12 +135,13 @@ static int pg_stream(struct pc_sink *k, struct sink_stream *st, const struct pc_
 			  " FROM i",
 			  3, v + 2, "registering the collector");
 	else
-		r = query(k,
-			  "INSERT INTO pc_collector (site, host, machinename, sitename, description)"
-			  " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site, host) DO UPDATE SET"
-			  " sitename = CASE WHEN pc_collector.sitename = '' THEN EXCLUDED.sitename"
-			  " ELSE pc_collector.sitename END RETURNING id",
-			  5, v, "registering the collector");
+		r = query(
+		    k,
+		    "INSERT INTO pc_collector (site, host, machinename, sitename, description)"
+		    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site, host) DO UPDATE SET"
+		    " sitename = CASE WHEN pc_collector.sitename = '' THEN EXCLUDED.sitename"
+		    " ELSE pc_collector.sitename END RETURNING id",
+		    5, v, "registering the collector");
 	if (!r)
 		return -EIO;
 	snprintf(cid, sizeof(cid), "%s", PQgetvalue(r, 0, 0));
@@ -232,8 +233,7 @@ static int host_row(struct pc_sink *k, struct sink_stream *st, uint64_t time_ns,
 	return 0;
 }
 
-static int pg_host_row(struct pc_sink *k, struct sink_stream *st, uint64_t time_ns,
-		       const double *v)
+static int pg_host_row(struct pc_sink *k, struct sink_stream *st, uint64_t time_ns, const double *v)
 {
 	return host_row(k, st, time_ns, NAN, v);
 }
@@ -249,7 +249,7 @@ static int keyed(struct pc_sink *k, struct sink_stream *st, int t, uint64_t time
 	text(b, key);
 	if (whole >= 0) {
 		sink_be32(b, 1);
-		b->p[b->len++] = (uint8_t)!!whole;
+		b->p[b->len++] = (uint8_t) !!whole;
 	}
 	for (int i = 0; i < n; i++)
 		f8(b, v[i]);
@@ -283,13 +283,14 @@ static int pg_interval(struct pc_sink *k, struct sink_stream *st, const struct p
 	}
 	for (uint32_t i = 0; i < iv->ndisk && !rc; i++) {
 		const struct pc_iv_disk *d = &iv->disk[i];
-		double v[] = {d->tps, d->rtps, d->wtps, d->dtps, d->rd_bytes, d->wr_bytes, d->dc_bytes};
+		double v[] = {d->tps,	   d->rtps,	d->wtps,    d->dtps,
+			      d->rd_bytes, d->wr_bytes, d->dc_bytes};
 
 		rc = keyed(k, st, T_DISK, t, d->dev, d->whole, v, 7);
 	}
 	for (uint32_t i = 0; i < iv->nnet && !rc; i++) {
 		const struct pc_iv_net *n = &iv->net[i];
-		double v[] = {n->rxpck, n->txpck, n->rxbyt, n->txbyt,
+		double v[] = {n->rxpck, n->txpck, n->rxbyt,  n->txbyt,
 			      n->rxcmp, n->txcmp, n->rxmcst, n->ifutil};
 
 		rc = keyed(k, st, T_NET, t, n->iface, -1, v, 8);
@@ -373,8 +374,9 @@ static int partitions(struct pc_sink *k)
 		gmtime_r(&day, &tm);
 		strftime(d, sizeof(d), "%Y-%m-%d", &tm);
 		/* a bulk load indexes its new days at the end (sink__finish) */
-		r = query(k, k->o.bulk ? "SELECT pc_partition($1::date, false)"
-				       : "SELECT pc_partition($1::date, true)",
+		r = query(k,
+			  k->o.bulk ? "SELECT pc_partition($1::date, false)"
+				    : "SELECT pc_partition($1::date, true)",
 			  1, v, "creating a day's partitions");
 		if (!r)
 			return -EIO;

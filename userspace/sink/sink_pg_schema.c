@@ -34,14 +34,14 @@ static const char *const migrations[] = {
     ", mem_available" D ", mem_buffers" D ", mem_cached" D ", disk_read_bytes" D
     ", disk_write_bytes" D ", disk_read_ops" D ", disk_write_ops" D ", net_rx_bytes" D
     ", net_tx_bytes" D ", net_rx_packets" D ", net_tx_packets" D ") PARTITION BY RANGE (time);"
-    "CREATE TABLE pc_cpu_metric (" METRIC_KEY "cpu text NOT NULL, usr" D ", nice" D
-    ", system" D ", iowait" D ", steal" D ", idle" D ") PARTITION BY RANGE (time);"
+    "CREATE TABLE pc_cpu_metric (" METRIC_KEY "cpu text NOT NULL, usr" D ", nice" D ", system" D
+    ", iowait" D ", steal" D ", idle" D ") PARTITION BY RANGE (time);"
     "CREATE TABLE pc_disk_metric (" METRIC_KEY "device text NOT NULL, whole boolean NOT NULL,"
-    " tps" D ", rtps" D ", wtps" D ", dtps" D ", read_bytes" D ", write_bytes" D
-    ", discard_bytes" D ") PARTITION BY RANGE (time);"
-    "CREATE TABLE pc_net_metric (" METRIC_KEY "iface text NOT NULL, rx_packets" D
-    ", tx_packets" D ", rx_bytes" D ", tx_bytes" D ", rx_compressed" D ", tx_compressed" D
-    ", rx_multicast" D ", ifutil" D ") PARTITION BY RANGE (time);"
+    " tps" D ", rtps" D ", wtps" D ", dtps" D ", read_bytes" D ", write_bytes" D ", discard_bytes" D
+    ") PARTITION BY RANGE (time);"
+    "CREATE TABLE pc_net_metric (" METRIC_KEY "iface text NOT NULL, rx_packets" D ", tx_packets" D
+    ", rx_bytes" D ", tx_bytes" D ", rx_compressed" D ", tx_compressed" D ", rx_multicast" D
+    ", ifutil" D ") PARTITION BY RANGE (time);"
     "CREATE TABLE pc_bpf_hist (" METRIC_KEY "hist text NOT NULL, count_s" D ", avg_us" D
     ", p50_us" D ", p90_us" D ", p99_us" D ", buckets bigint[] NOT NULL)"
     " PARTITION BY RANGE (time);"

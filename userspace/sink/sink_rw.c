@@ -52,8 +52,8 @@ static int load_cursors(struct pc_sink *k, struct rw *r)
 	while (fgets(line, sizeof(line), f)) {
 		struct rw_cursor c = {0}, *v;
 
-		if (sscanf(line, "%" SCNu64 " %" SCNu32 " %" SCNu32 " %" SCNu64 " %255[^\n]", &c.site,
-			   &c.host, &c.run, &c.last_ns, c.name) < 4)
+		if (sscanf(line, "%" SCNu64 " %" SCNu32 " %" SCNu32 " %" SCNu64 " %255[^\n]",
+			   &c.site, &c.host, &c.run, &c.last_ns, c.name) < 4)
 			continue;
 		v = realloc(r->c, (r->nc + 1) * sizeof(*v));
 		if (!v) {
@@ -174,15 +174,14 @@ static int host_values(struct pc_sink *k, const double *v)
 	return rc;
 }
 
-static int rw_host_row(struct pc_sink *k, struct sink_stream *st, uint64_t time_ns,
-		       const double *v)
+static int rw_host_row(struct pc_sink *k, struct sink_stream *st, uint64_t time_ns, const double *v)
 {
 	labels(k->priv, st, time_ns);
 	return host_values(k, v);
 }
 
-static const char *const cpu_modes[] = {"user", "nice",	  "system",  "idle",
-					"iowait", "irq", "softirq", "steal"};
+static const char *const cpu_modes[] = {"user",	  "nice", "system",  "idle",
+					"iowait", "irq",  "softirq", "steal"};
 
 /* node_cpu_seconds_total{cpu,mode} (USER_HZ 100) and sar's % per CPU. */
 static int cpus(struct pc_sink *k, const struct pc_interval *iv)
@@ -204,7 +203,8 @@ static int cpus(struct pc_sink *k, const struct pc_interval *iv)
 	for (uint32_t i = 0; i < iv->ncpu && !rc; i++) {
 		const struct pc_iv_cpu *c = &iv->cpu[i];
 		double pv[] = {c->usr, c->nice, c->sys, c->iowait, c->steal, c->idle};
-		static const char *const mode[] = {"user", "nice", "system", "iowait", "steal", "idle"};
+		static const char *const mode[] = {"user",   "nice",  "system",
+						   "iowait", "steal", "idle"};
 
 		for (int m = 0; m < 6 && !rc; m++) {
 			struct rw_label l[] = {{"cpu", c->cpu}, {"mode", mode[m]}};
@@ -260,7 +260,8 @@ static int devices(struct pc_sink *k, const struct pc_sample *s)
 		for (uint32_t r = 0; r < t->nrows && !rc; r++) {
 			struct rw_label l[] = {{"device", t->key[r]}};
 
-			rc = put(k, m[i].name, l, 1, (double)pc_table_row(t, r)[m[i].col] * m[i].mul);
+			rc = put(k, m[i].name, l, 1,
+				 (double)pc_table_row(t, r)[m[i].col] * m[i].mul);
 		}
 	}
 	return rc;

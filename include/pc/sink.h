@@ -54,6 +54,8 @@ struct pc_sink *sink__open(const struct pc_sink_opts *o, char *err, size_t errle
 /* Buffer the intervals that end at s and are after the stream's cursor. 0 or -errno. */
 int sink__add(struct pc_sink *k, const struct pc_sink_id *id, const struct pc_sysinfo *si,
 	      const struct pc_sample *s);
+/* The stream's cursor (the time of its last interval stored, 0: none); 0 or -errno. */
+int sink__cursor(struct pc_sink *k, const struct pc_sink_id *id, uint64_t *ns);
 /* One already computed host.csv row (NaN = empty), as the seed's import_performance. */
 int sink__add_host_row(struct pc_sink *k, const struct pc_sink_id *id, uint64_t time_ns,
 		       const double v[PC_HOST_NCOLS]);

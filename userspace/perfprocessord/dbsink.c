@@ -6,7 +6,8 @@
  * decodes the batches and writes them through include/pc/sink.h. When the
  * database is away the queue is dropped, the outage is logged once, and the
  * thread retries every second; once it is back it catches up from the journal
- * itself (every sample after the cursors kept in the database), then goes on
+ * itself (the records after the cursors kept in the database; those before
+ * are skipped undecoded, but for the last one, the baseline), then goes on
  * with the queue, which it kept from the moment the catch-up started. A batch
  * both in the journal read and in the queue is given once (the streams skip
  * samples not after the last one given). The same catch-up runs at start, for
@@ -19,7 +20,7 @@
 #include <time.h>
 
 #include "pc/codec.h"
-#include "pc/input.h"
+#include "pc/journal.h"
 #include "pc/log.h"
 #include "pc/sink.h"
 #include "dbsink.h"
@@ -99,46 +100,116 @@ static void outage(struct dbsink *d)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* The samples of one batch (a self-contained codec stream) into the sink; 0 or -errno. */
+static int feed(struct dbsink *d, uint32_t host, uint32_t run, const uint8_t *p, size_t len)
+{
+	struct pc_sink_id id = sink_id(d, host, run);
+	int rc = 0;
+
+	pc_dec_reset(&d->dec);
+	for (size_t off = 0; off < len && rc >= 0;) {
+		long used = pc_dec_sample(&d->dec, p + off, len - off, &d->s);
+
+		if (used <= 0) {
+			log_warnx("sink: host %u run %u: batch does not decode: %s", host, run,
+				  d->dec.err);
+			break;
+		}
+		off += (size_t)used;
+		rc = sink__add(d->k, &id, NULL, &d->s);
+	}
+	return rc;
+}
+
+/*
+ * Catch-up skips the records a stream has stored (t_last <= its cursor) without
+ * decoding them, but keeps the last one it skipped: its last sample is the baseline
+ * of the first interval still to store.
+ */
+struct held {
+	uint32_t host, run;
+	struct pc_buf last; /* payload of the last record skipped, until one is fed */
+};
+
+static struct held *held(struct held **h, size_t *n, uint32_t host, uint32_t run)
+{
+	struct held *v;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*h)[i].host == host && (*h)[i].run == run)
+			return &(*h)[i];
+	v = realloc(*h, (*n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	*h = v;
+	v[*n] = (struct held){host, run, {0}};
+	return &v[(*n)++];
+}
+
+/* One journal record during catch-up; 0 or -errno. */
+static int catch_record(struct dbsink *d, const struct journal_rec *r, struct held *h)
+{
+	struct pc_sink_id id = sink_id(d, r->meta.host, r->meta.run);
+	uint64_t cursor;
+	int rc = sink__cursor(d->k, &id, &cursor);
+
+	if (rc < 0)
+		return rc;
+	if (r->meta.t_last && r->meta.t_last <= cursor) {
+		h->last.len = 0;
+		return pc_buf_put(&h->last, r->payload, r->len);
+	}
+	if (h->last.len) {
+		rc = feed(d, r->meta.host, r->meta.run, h->last.p, h->last.len);
+		h->last.len = 0;
+	}
+	return rc < 0 ? rc : feed(d, r->meta.host, r->meta.run, r->payload, r->len);
+}
+
 /* Every sample of the journal after the cursors; 0 or -errno. */
 static int catch_up(struct dbsink *d)
 {
-	struct pc_input_opts o = {.site = &d->site, .host = -1, .run = -1, .all_runs = 1};
+	struct held *h = NULL;
+	size_t nh = 0;
 	struct timespec t0, t1;
-	struct pc_input *in;
-	uint64_t n = 0, rows0, rows, v, skipped;
+	struct journal_rec r;
+	struct journal *j;
+	uint64_t n = 0, fed = 0, rows0, rows, v, skipped;
 	char err[512];
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sink__stats(d->k, &rows0, &v, &skipped);
-	in = input__open_opts(d->journal, &o, err, sizeof(err));
-	if (!in) {
-		/* an empty or new journal has nothing to catch up */
-		log_debug("sink catch-up: %s", err);
+	j = journal__open(d->journal, &d->site, err, sizeof(err));
+	if (!j) {
+		log_debug("sink catch-up: %s", err); /* no journal yet: nothing to catch up */
 		return 0;
 	}
-	while ((rc = input__next(in, &d->s)) > 0 && !d->stop) {
-		struct pc_sink_id id = sink_id(d, d->s.host, d->s.run);
+	while ((rc = journal__next(j, &r)) > 0 && !d->stop) {
+		struct held *x = held(&h, &nh, r.meta.host, r.meta.run);
 
 		n++;
-		rc = sink__add(d->k, &id, NULL, &d->s);
+		rc = x ? catch_record(d, &r, x) : -ENOMEM;
+		fed += x && !x->last.len;
 		if (rc >= 0 && sink__full(d->k))
 			rc = sink__flush(d->k);
 		if (rc < 0)
 			break;
 	}
-	input__close(in);
-	if (rc < 0)
-		return rc;
-	rc = sink__flush(d->k);
+	journal__close(j);
+	for (size_t i = 0; i < nh; i++)
+		pc_buf_free(&h[i].last);
+	free(h);
+	rc = rc < 0 ? rc : sink__flush(d->k);
 	if (rc < 0)
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	sink__stats(d->k, &rows, &v, &skipped);
 	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	log_info("sink %s: caught up from the journal: %llu samples read, %llu rows written in "
-		 "%.2f s",
-		 d->uri, (unsigned long long)n, (unsigned long long)(rows - rows0), s);
+	log_info("sink %s: caught up from the journal: %llu records, %llu decoded, %llu rows "
+		 "written in %.2f s",
+		 d->uri, (unsigned long long)n, (unsigned long long)fed,
+		 (unsigned long long)(rows - rows0), s);
 	return 0;
 }
 
@@ -150,24 +221,10 @@ static int drain(struct dbsink *d, const struct pc_buf *w)
 
 	while (off < w->len && rc >= 0) {
 		struct qbatch b;
-		size_t at;
 
 		memcpy(&b, w->p + off, sizeof(b));
-		at = off + sizeof(b);
-		off = at + ((b.len + 7) & ~(uint64_t)7);
-		pc_dec_reset(&d->dec); /* each batch is one self-contained stream */
-		for (size_t p = 0; p < b.len && rc >= 0;) {
-			struct pc_sink_id id = sink_id(d, b.host, b.run);
-			long used = pc_dec_sample(&d->dec, w->p + at + p, b.len - p, &d->s);
-
-			if (used <= 0) {
-				log_warnx("sink: host %u run %u: batch does not decode: %s", b.host,
-					  b.run, d->dec.err);
-				break;
-			}
-			p += (size_t)used;
-			rc = sink__add(d->k, &id, NULL, &d->s);
-		}
+		rc = feed(d, b.host, b.run, w->p + off + sizeof(b), (size_t)b.len);
+		off += sizeof(b) + ((b.len + 7) & ~(uint64_t)7);
 	}
 	return rc < 0 ? rc : sink__flush(d->k);
 }

@@ -159,6 +159,17 @@ int sink__add(struct pc_sink *k, const struct pc_sink_id *id, const struct pc_sy
 	return rc;
 }
 
+int sink__cursor(struct pc_sink *k, const struct pc_sink_id *id, uint64_t *ns)
+{
+	struct pc_sysinfo none = {0};
+	struct sink_stream *st = stream(k, id, &none);
+
+	if (!st)
+		return -EIO;
+	*ns = st->cursor_ns;
+	return 0;
+}
+
 int sink__add_host_row(struct pc_sink *k, const struct pc_sink_id *id, uint64_t time_ns,
 		       const double v[PC_HOST_NCOLS])
 {

@@ -29,7 +29,8 @@ enum pc_export_mode {
 	PC_EXPORT_JSON,
 	PC_EXPORT_SUMMARY,
 	PC_EXPORT_RAW,
-	PC_EXPORT_HTML
+	PC_EXPORT_HTML,
+	PC_EXPORT_FN
 };
 
 struct pc_export;
@@ -48,5 +49,49 @@ int export__host(struct pc_export *x, const struct pc_sysinfo *si);
 int export__close(struct pc_export *x, char *err, size_t errlen);
 /* Give up: remove what was written; outputs of earlier runs stay as they were. */
 void export__abort(struct pc_export *x);
+
+/*
+ * The computed values of one interval handed to a function instead of a file:
+ * what the stores (include/pc/store.h: PostgreSQL, remote-write) write. The
+ * numbers are those of the csv and json modes, from the same helpers.
+ */
+#define PC_HOST_NCOLS 18
+/* host.csv's columns after timestamp, in its order (cpu_user .. net_tx_packets). */
+extern const char *const pc_host_cols[PC_HOST_NCOLS];
+
+struct pc_iv_cpu { /* one /proc/stat row ("all", "0", ...), % as sar -P */
+	const char *cpu;
+	double usr, nice, sys, iowait, steal, idle;
+};
+struct pc_iv_disk { /* sar -d, per second; whole: counted in host.csv's disk columns */
+	const char *dev;
+	int whole;
+	double tps, rtps, wtps, dtps, rd_bytes, wr_bytes, dc_bytes;
+};
+struct pc_iv_net { /* sar -n DEV, per second */
+	const char *iface;
+	double rxpck, txpck, rxbyt, txbyt, rxcmp, txcmp, rxmcst, ifutil;
+};
+struct pc_iv_hist { /* an eBPF latency histogram: "runq", or a disk of bpf/blk */
+	const char *name;
+	double count_s, avg_us, p50, p90, p99;
+	uint64_t d[PC_HIST_BUCKETS]; /* bucket increments */
+};
+
+struct pc_interval {
+	const struct pc_sample *prev, *cur; /* raw counters (prev: the export's baseline) */
+	double itv;			    /* seconds */
+	double host[PC_HOST_NCOLS];	    /* host.csv's row; NaN = not available */
+	const struct pc_iv_cpu *cpu;
+	const struct pc_iv_disk *disk;
+	const struct pc_iv_net *net;
+	const struct pc_iv_hist *hist;
+	uint32_t ncpu, ndisk, nnet, nhist;
+};
+
+/* Return 0, or a negative errno that export__add passes on. */
+typedef int (*pc_interval_fn)(void *ctx, const struct pc_interval *iv);
+/* An export whose output is fn(ctx, interval) for every interval; NULL with errno. */
+struct pc_export *export__open_fn(pc_interval_fn fn, void *ctx, const struct pc_sysinfo *si);
 
 #endif

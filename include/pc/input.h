@@ -34,6 +34,7 @@ struct pc_input_opts {
 	int nmacs;
 	int64_t host, run;	      /* -1: any */
 	uint64_t from_ns, to_ns;      /* 0: unbounded; samples with from <= time < to */
+	int all_runs;		      /* deliver every host and run, interleaved (sinks) */
 };
 
 /* NULL with errno, and a message in err naming the file and the reason. */

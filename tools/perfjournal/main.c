@@ -22,6 +22,7 @@
 #include "pc/input.h"
 #include "pc/input_flags.h"
 #include "pc/log.h"
+#include "perfjournal.h"
 
 #define EXIT_USAGE    2
 #define PC_MAX_INPUTS 64
@@ -31,6 +32,8 @@ static void usage(FILE *f, const char *prog)
 	fprintf(
 	    f,
 	    "usage: %s --input=FILE [--mode=csv|json|summary|raw|html] [--output=DIR|FILE|-] [-v]\n"
+	    "       %s --input=FILE --mode=pgsql --dburi=postgresql://...\n"
+	    "       %s --input=FILE --mode=remote-write --url=http://...\n"
 	    "       PCR_COLLECTION=FILE PCR_OUTDIR=DIR pcprocess\n"
 	    "\n"
 	    "  -i, --input=FILE    native collection, pcc collection (JSON lines) or legacy "
@@ -41,20 +44,32 @@ static void usage(FILE *f, const char *prog)
 	    "                      raw: every sample as stored (raw counters), one per line\n"
 	    "                      html: one self-contained report (charts, tables, compare);\n"
 	    "                      --input and --host may then be given several times\n"
+	    "                      pgsql: into PostgreSQL (docs/STORE.md); again adds nothing\n"
+	    "                      remote-write: to a Prometheus remote-write endpoint\n"
 	    "  -o, --output=PATH   csv: a directory, html: a file (required); json, summary: a "
 	    "file or - "
 	    "(default)\n" PC_INPUT_FLAG_USAGE
+	    "  --dburi=URI         pgsql: postgresql://user:password@host/db?host=/socket/dir\n"
+	    "  --url=URL           remote-write: http://host:port/api/v1/write\n"
+	    "  --cursor=FILE       remote-write: where the cursors are kept (default: none)\n"
+	    "  --collector-name=X --site-name=Y  the collector's names (a host.csv needs both)\n"
 	    "  --verify            check the whole input: records, runs, span, gaps, damage;\n"
 	    "                      exit 0 intact, 1 damage or gaps found\n"
 	    "  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
 	    "  -v, --verbose       say more\n"
 	    "  -h, --help          this text\n",
-	    prog);
+	    prog, prog, prog);
 }
 
-static int parse_mode(const char *v, enum pc_export_mode *m)
+/* pgsql and remote-write are not exports: *sink says which (or -1). */
+static int parse_mode(const char *v, enum pc_export_mode *m, int *sink)
 {
-	if (!strcmp(v, "csv"))
+	*sink = -1;
+	if (!strcmp(v, "pgsql"))
+		*sink = PC_SINK_PGSQL;
+	else if (!strcmp(v, "remote-write"))
+		*sink = PC_SINK_REMOTE_WRITE;
+	else if (!strcmp(v, "csv"))
 		*m = PC_EXPORT_CSV;
 	else if (!strcmp(v, "json"))
 		*m = PC_EXPORT_JSON;
@@ -192,7 +207,7 @@ static int pcprocess(int argc, char **argv)
 	return run(&src, &o, PC_EXPORT_CSV, outdir, "PCR_COLLECTION", "PCR_OUTDIR");
 }
 
-enum { O_VERIFY = 256, O_CONFIG, O_VERSION };
+enum { O_VERIFY = 256, O_CONFIG, O_VERSION, O_DBURI, O_URL, O_CURSOR, O_COLLECTOR, O_SITENAME };
 
 static int jmain(int ac, char **av, const char *base);
 
@@ -206,6 +221,11 @@ static const struct option opts[] = {
     {"verify", no_argument, NULL, O_VERIFY},
     {"config", required_argument, NULL, O_CONFIG},
     {"version", no_argument, NULL, O_VERSION},
+    {"dburi", required_argument, NULL, O_DBURI},
+    {"url", required_argument, NULL, O_URL},
+    {"cursor", required_argument, NULL, O_CURSOR},
+    {"collector-name", required_argument, NULL, O_COLLECTOR},
+    {"site-name", required_argument, NULL, O_SITENAME},
     {NULL, 0, NULL, 0},
 };
 
@@ -252,6 +272,27 @@ static int add_value(const char **list, int *n, const char *flag, const char *v)
 	return 0;
 }
 
+/* --mode=pgsql / remote-write: check the flags, then sink.c. */
+static int sink_mode(struct pj_sink_args *sa, int kind, const char *url, const char *input,
+		     const struct pc_input_opts *o)
+{
+	const char *flag = kind == PC_SINK_PGSQL ? "--dburi" : "--url";
+
+	sa->kind = (enum pc_sink_kind)kind;
+	if (kind == PC_SINK_REMOTE_WRITE)
+		sa->uri = url;
+	if (!sa->uri || !*sa->uri) {
+		log_warnx("%s: required with --mode=%s", flag,
+			  kind == PC_SINK_PGSQL ? "pgsql" : "remote-write");
+		return EXIT_USAGE;
+	}
+	sa->input = input;
+	sa->o = o;
+	if (!sa->sitename)
+		sa->sitename = "";
+	return pj_sink(sa);
+}
+
 /* The command line (configuration file settings first) of perfjournal proper. */
 static int jmain(int ac, char **av, const char *base)
 {
@@ -259,8 +300,10 @@ static int jmain(int ac, char **av, const char *base)
 	enum pc_export_mode mode = PC_EXPORT_CSV;
 	struct pc_input_flags j = {0};
 	struct sources src = {0};
+	struct pj_sink_args sa = {0};
+	const char *url = NULL;
 	char err[512] = "";
-	int c, verbose = 0, verify = 0, ret;
+	int c, verbose = 0, verify = 0, ret, sink = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(ac, av, ":i:m:o:vh", opts, NULL)) != -1) {
@@ -274,11 +317,10 @@ static int jmain(int ac, char **av, const char *base)
 				return EXIT_USAGE;
 			break;
 		case 'm':
-			if (parse_mode(optarg, &mode)) {
-				log_warnx(
-				    "--mode: unknown value \"%s\" (want csv, json, summary, raw "
-				    "or html)",
-				    optarg);
+			if (parse_mode(optarg, &mode, &sink)) {
+				log_warnx("--mode: unknown value \"%s\" (want csv, json, summary, "
+					  "raw, html, pgsql or remote-write)",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -299,6 +341,21 @@ static int jmain(int ac, char **av, const char *base)
 		case O_VERSION:
 			printf("perfjournal (perfcollector): %s\n", license__build());
 			return 0;
+		case O_DBURI:
+			sa.uri = optarg;
+			break;
+		case O_URL:
+			url = optarg;
+			break;
+		case O_CURSOR:
+			sa.cursor = optarg;
+			break;
+		case O_COLLECTOR:
+			sa.collector = optarg;
+			break;
+		case O_SITENAME:
+			sa.sitename = optarg;
+			break;
 		case ':':
 			log_warnx("%s: needs a value", av[optind - 1]);
 			return EXIT_USAGE;
@@ -328,6 +385,8 @@ static int jmain(int ac, char **av, const char *base)
 		}
 		return ret;
 	}
+	if (sink >= 0)
+		return sink_mode(&sa, sink, url, src.input[0], &j.o);
 	if (!output) {
 		if (mode == PC_EXPORT_CSV || mode == PC_EXPORT_HTML) {
 			log_warnx("--output: required with --mode=%s (the %s to write)",

@@ -25,6 +25,12 @@ double exp_itv(const struct pc_export *x, const struct pc_sample *cur, int g)
 struct pc_export *export__open(enum pc_export_mode mode, const char *out,
 			       const struct pc_sysinfo *si, char *err, size_t errlen)
 {
+	return exp_open_priv(mode, out, si, NULL, err, errlen);
+}
+
+struct pc_export *exp_open_priv(enum pc_export_mode mode, const char *out,
+				const struct pc_sysinfo *si, void *priv, char *err, size_t errlen)
+{
 	struct pc_export *x;
 	int rc;
 
@@ -55,6 +61,9 @@ struct pc_export *export__open(enum pc_export_mode mode, const char *out,
 	case PC_EXPORT_HTML:
 		x->ops = &exp_html_ops;
 		break;
+	case PC_EXPORT_FN:
+		x->ops = &exp_fn_ops;
+		break;
 	default:
 		snprintf(err, errlen, "export: unknown mode %d", (int)mode);
 		free(x);
@@ -71,6 +80,7 @@ struct pc_export *export__open(enum pc_export_mode mode, const char *out,
 		return NULL;
 	}
 	pc_sample_init(&x->prev);
+	x->priv = priv;
 	rc = x->ops->open(x, err, errlen);
 	if (rc < 0) {
 		pc_sample_free(&x->prev);

@@ -13,7 +13,7 @@
 
 #include "export_int.h"
 
-static const char *const host_cols[H_NCOLS] = {
+const char *const pc_host_cols[PC_HOST_NCOLS] = {
     "cpu_user",	       "cpu_system",	   "cpu_iowait",     "cpu_idle",       "cpu_steal",
     "mem_total",       "mem_used",	   "mem_available",  "mem_buffers",    "mem_cached",
     "disk_read_bytes", "disk_write_bytes", "disk_read_ops",  "disk_write_ops", "net_rx_bytes",
@@ -108,7 +108,7 @@ void exp_host_header(FILE *f)
 
 	fputs("timestamp", f);
 	for (int i = 0; i < H_NCOLS; i++)
-		fprintf(f, ",%s", host_cols[i]);
+		fprintf(f, ",%s", pc_host_cols[i]);
 	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++)
 		for (unsigned i = 0; i < (*sp)->n && n < H_MAX; i++)
 			if ((*sp)->cols[i].host) {

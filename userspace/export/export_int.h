@@ -55,7 +55,12 @@ struct pc_export {
 	void *priv;
 };
 
-extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops, exp_html_ops;
+extern const struct exp_ops exp_sar_ops, exp_json_ops, exp_summary_ops, exp_raw_ops, exp_html_ops,
+    exp_fn_ops;
+
+/* export__open with x->priv set before the mode's open (which may replace it). */
+struct pc_export *exp_open_priv(enum pc_export_mode mode, const char *out,
+				const struct pc_sysinfo *si, void *priv, char *err, size_t errlen);
 
 /* A file that gets its final name only when complete ("-" = stdout). */
 struct exp_file {
@@ -192,6 +197,7 @@ enum {
 	H_NCOLS, /* the fixed columns; the exp_srcs' host columns follow, up to H_MAX */
 	H_MAX = 64
 };
+_Static_assert(H_NCOLS == PC_HOST_NCOLS, "host.csv columns");
 /* How many columns host.csv has: H_NCOLS plus those of exp_srcs. */
 unsigned exp_host_ncols(void);
 void exp_host_compute(const struct pc_export *x, const struct pc_sample *prev,

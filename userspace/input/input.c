@@ -182,6 +182,8 @@ struct pc_input *input__open_opts(const char *path, const struct pc_input_opts *
 		in->o = *o;
 	if (in->o.host == -2) /* input__verify */
 		in->o.host = in->o.run = -1, in->any_run = 1;
+	if (in->o.all_runs)
+		in->any_run = 1;
 	if (coll__is_native(head, n)) {
 		fclose(f);
 		in->kind = PC_IN_NATIVE;

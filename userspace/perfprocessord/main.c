@@ -22,6 +22,7 @@
 #include "pc/io.h"
 #include "pc/log.h"
 #include "pc/path.h"
+#include "dbsink.h"
 #include "processord.h"
 #include "store.h"
 
@@ -46,6 +47,9 @@ static const struct option longopts[] = {
     {"timeout", required_argument, NULL, 'T'},
     {"debuglevel", required_argument, NULL, 'g'},
     {"config", required_argument, NULL, 'c'},
+    {"db", required_argument, NULL, 'B'},
+    {"dburi", required_argument, NULL, 'U'},
+    {"url", required_argument, NULL, 'U'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -77,6 +81,8 @@ static void usage(FILE *f)
 	    "  --datadir=DIR       where the journal lives (default ~/.perfprocessord/data)\n"
 	    "  --control=SOCKET    the daemon's socket (default ~/.perfprocessord/control.sock)\n"
 	    "  --keepalive=5s      ping interval; a collector silent for 3 is reconnected\n"
+	    "  --db=postgres --dburi=postgresql://...  also write every stored batch there\n"
+	    "  --db=remote-write --url=http://.../api/v1/write  or to a remote-write endpoint\n"
 	    "  --config=FILE       (default ~/.perfprocessord/perfprocessord.conf)\n"
 	    "A repeatable option given on the command line replaces the configuration file's "
 	    "list.\n");
@@ -149,6 +155,11 @@ static void check_site(struct pd *pd)
 		fatalx("%s", err);
 }
 
+static void sink_put(void *ctx, uint32_t host, uint32_t run, const void *p, size_t len)
+{
+	dbsink__put(ctx, host, run, p, len);
+}
+
 static int run_daemon(struct pd *pd)
 {
 	char err[1024];
@@ -161,6 +172,23 @@ static int run_daemon(struct pd *pd)
 	pd->store = store__open(pd->o.journal, &pd->site, err, sizeof(err));
 	if (!pd->store)
 		fatalx("journal: %s", err);
+	if (pd->o.db >= 0) {
+		struct pc_sink_opts so = {.kind = (enum pc_sink_kind)pd->o.db, .uri = pd->o.dburi};
+		char cursor[PATH_MAX];
+
+		/* remote-write keeps nothing we can read back: the cursors live beside the journal
+		 */
+		if (snprintf(cursor, sizeof(cursor), "%s.remote-write-cursor", pd->o.journal) >=
+		    (int)sizeof(cursor))
+			fatalx("--journal=%s: too long", pd->o.journal);
+		if (so.kind == PC_SINK_REMOTE_WRITE)
+			so.cursor = cursor;
+
+		pd->sink = dbsink__start(&so, pd->o.journal, &pd->site);
+		if (!pd->sink)
+			fatalx("cannot start the database sink");
+		store__on_durable(pd->store, sink_put, pd->sink);
+	}
 	log_info("%d collector(s), journal %s", pd->nh, pd->o.journal);
 	if (pd_hosts_start(pd))
 		fatalx("cannot start the host threads");
@@ -168,6 +196,7 @@ static int run_daemon(struct pd *pd)
 	pd_stop = 1;
 	pd_hosts_join(pd);
 	store__close(pd->store);
+	dbsink__stop(pd->sink);
 	log_info("stopped");
 	return ret ? 1 : 0;
 }
@@ -234,6 +263,17 @@ static int parse_option(struct pd *pd, int c, char **av, int cmdline, int *hosts
 	case 'v':
 		pd->o.verbose = 1;
 		break;
+	case 'B':
+		if (!strcmp(optarg, "postgres") || !strcmp(optarg, "pgsql"))
+			pd->o.db = PC_SINK_PGSQL;
+		else if (!strcmp(optarg, "remote-write"))
+			pd->o.db = PC_SINK_REMOTE_WRITE;
+		else
+			fatalx("--db=%s: want postgres or remote-write", optarg);
+		break;
+	case 'U':
+		pd->o.dburi = optarg;
+		break;
 	default:
 		return pc_cli_other_option(c, av, usage, 1);
 	}
@@ -299,6 +339,7 @@ int main(int argc, char **argv)
 	if (!home || !*home)
 		fatalx("HOME is not set");
 	pd.o.siteid = 1;
+	pd.o.db = -1;
 	pd.o.keepalive_ns = 5000000000ull;
 	pd.o.timeout_s = 10;
 	nconf = pc_cli_config("perfprocessord", longopts, argc, argv, &ac, &av);
@@ -320,6 +361,9 @@ int main(int argc, char **argv)
 	if (optind >= ac || !strcmp(av[optind], "dump"))
 		check_site(&pd);
 	check_hosts(&pd);
+	if (pd.o.db >= 0 && (!pd.o.dburi || !*pd.o.dburi))
+		fatalx("--db: give the database with --dburi=postgresql://... (postgres) or "
+		       "--url=http://... (remote-write)");
 	pd.sshc = (struct pc_sshc_conf){pd.o.sshid, pd.o.known_hosts, pd.o.strict, pd.o.timeout_s};
 
 	pc_cli_stop_on_signals(&pd_stop, 1);

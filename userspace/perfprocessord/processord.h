@@ -20,6 +20,7 @@
 #include "pc/wire.h"
 
 struct store;
+struct dbsink;
 
 struct pd_opts {
 	uint32_t siteid;
@@ -35,6 +36,8 @@ struct pd_opts {
 	int timeout_s;
 	uint64_t keepalive_ns;
 	int verbose;
+	int db;		   /* -1 none, else enum pc_sink_kind (--db) */
+	const char *dburi; /* --dburi / --url */
 };
 
 /* One outstanding command for a host's session thread. */
@@ -79,6 +82,7 @@ struct pd {
 	struct pd_host *h;
 	int nh;
 	struct store *store;
+	struct dbsink *sink; /* --db: NULL when none */
 	struct pc_sshc_conf sshc;
 	struct pc_site site; /* checked by pd_site_check; keys the journal */
 };

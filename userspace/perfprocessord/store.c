@@ -49,6 +49,8 @@ struct store {
 	int sync_err; /* sticky: after a failed commit nothing more is acknowledged */
 	int stop, started;
 	pthread_t committer;
+	store_durable_fn durable;
+	void *durable_ctx;
 };
 
 static struct runpos *runpos(struct store *st, uint32_t host, uint32_t run)
@@ -99,6 +101,27 @@ static int commit_round(struct store *st, const struct pc_buf *work, size_t n)
 	return ret;
 }
 
+/* Hand a committed round's batches to the durable hook. */
+static void announce(struct store *st, const struct pc_buf *work, size_t n)
+{
+	size_t off = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct qhead q;
+
+		memcpy(&q, work->p + off, sizeof(q));
+		st->durable(st->durable_ctx, q.m.host, q.m.run, work->p + off + sizeof(q),
+			    (size_t)q.len);
+		off += sizeof(q) + ((q.len + 7) & ~(uint64_t)7);
+	}
+}
+
+void store__on_durable(struct store *st, store_durable_fn fn, void *ctx)
+{
+	st->durable = fn;
+	st->durable_ctx = ctx;
+}
+
 static void *committer(void *arg)
 {
 	struct store *st = arg;
@@ -135,6 +158,12 @@ static void *committer(void *arg)
 		}
 		st->synced = target;
 		pthread_cond_broadcast(&st->done);
+		if (!err && !st->sync_err && st->durable) {
+			/* after the waiters are woken: the live sink never delays an ack */
+			pthread_mutex_unlock(&st->mu);
+			announce(st, &work, n);
+			pthread_mutex_lock(&st->mu);
+		}
 	}
 	pthread_mutex_unlock(&st->mu);
 	pc_buf_free(&work);

@@ -36,6 +36,13 @@ void store__close(struct store *st);
  * *ticket is what to store__wait() for before acknowledging.
  */
 int store__put(struct store *st, const struct pc_wire_batch *b, uint64_t *ticket);
+/*
+ * Call fn(ctx, host, run, payload, len) for every batch once it is durable, on
+ * the committer thread (it must not block: dbsink__put copies). Before traffic.
+ */
+typedef void (*store_durable_fn)(void *ctx, uint32_t host, uint32_t run, const void *payload,
+				 size_t len);
+void store__on_durable(struct store *st, store_durable_fn fn, void *ctx);
 /* Wait until ticket is durable; 0, or -errno when the commit failed (do not acknowledge). */
 int store__wait(struct store *st, uint64_t ticket);
 

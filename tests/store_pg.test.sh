@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# perfjournal --mode=pgsql against a real PostgreSQL started here (tests/pg_lib.sh): the schema is
+# created, a pcc file, a collection and a host.csv are imported, a second import adds nothing,
+# the seed's three queries work verbatim through psql and give the export's values, an
+# interrupted import resumes without duplicates, and bad URIs, a wrong password and a newer
+# schema each fail with one message naming the URI without the password.
+set -uo pipefail
+bin=${PC_BIN:?}
+fx=${PC_SHARED_FIXTURES:?}/pcc-sys-info-test/sys-info-test.json
+[ -f "$fx" ] || { echo "SKIP: no fixture $fx"; exit 77; }
+source "$(dirname "$0")/pg_lib.sh"
+T=$(mktemp -d /tmp/pc-storepg.XXXXXX)
+trap 'pg_cleanup; rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; tail -5 "$PG_DIR/server.log"; exit 1; }
+pg_init
+pg_start || exit 1
+pj() { "$bin/perfjournal" "$@"; }
+
+# 1. a pcc file: schema created, every interval stored, the seed's queries verbatim
+pj --input="$fx" --mode=pgsql --dburi="$PG_URI" --collector-name=web1 --site-name=Lab ||
+	fail "import"
+[ "$(q 'SELECT max(version) FROM pc_schema_version')" -ge 1 ] || fail "no schema version"
+pj --input="$fx" --mode=pgsql --dburi="$PG_URI" --collector-name=web1 --site-name=Lab 2>"$T/again" ||
+	fail "re-import"
+cat "$T/again"
+grep -q ' 0 rows' "$T/again" || fail "the re-import stored rows"
+q "SELECT id, machinename, sitename FROM collectors_collector;" >"$T/q1"
+[ "$(cat "$T/q1")" = "1|web1|Lab" ] || fail "collectors: $(cat "$T/q1")"
+q "SELECT collector_id, MIN(timestamp), MAX(timestamp), COUNT(*) FROM dashboard_performancemetric GROUP BY collector_id;" >"$T/q2"
+[ "$(cat "$T/q2")" = "1|2026-01-09 16:46:05+00|2026-01-09 16:47:25+00|17" ] || fail "q2: $(cat "$T/q2")"
+q "SELECT timestamp, cpu_user, mem_used FROM dashboard_performancemetric WHERE collector_id = 1 ORDER BY timestamp LIMIT 10;" >"$T/q3"
+[ "$(wc -l <"$T/q3")" -eq 10 ] || fail "q3 rows"
+echo "ok: schema, import, idempotent re-import, the seed's three queries"
+
+# 2. the values are the export's: host.csv against the table, every column
+pj --input="$fx" --mode=csv --output="$T/csv" || fail "csv export"
+host_rows "c.id = 1" >"$T/db"
+same_as_host_csv "$T/csv/host.csv" "$T/db" || fail "values differ from host.csv"
+# per-CPU rows: proc/stat's
+n=$(grep -c . "$T/csv/proc/stat")
+[ "$(q 'SELECT count(*) FROM pc_cpu_metric WHERE collector_id = 1')" -eq $((n - 1)) ] || fail "cpu rows"
+
+# 3. host.csv, the seed's import_performance way: named collector, twice = once
+pj --input="$T/csv/host.csv" --mode=pgsql --dburi="$PG_URI" --collector-name=web2 --site-name=Lab ||
+	fail "host.csv import"
+pj --input="$T/csv/host.csv" --mode=pgsql --dburi="$PG_URI" --collector-name=web2 --site-name=Lab ||
+	fail "host.csv re-import"
+cid=$(q "SELECT id FROM collectors_collector WHERE machinename = 'web2'")
+[ "$(q "SELECT count(*) FROM dashboard_performancemetric WHERE collector_id = $cid")" -eq 17 ] ||
+	fail "host.csv rows"
+if pj --input="$T/csv/host.csv" --mode=pgsql --dburi="$PG_URI" 2>"$T/err"; then fail "host.csv without names"; fi
+grep -q -- '--collector-name' "$T/err" || fail "host.csv without names: $(cat "$T/err")"
+echo "ok: host.csv import"
+
+# 4. an interrupted import resumes: a host-day at 1 s, killed after its first commits
+"$bin/perfload" synth --output="$T/day.pcol" --interval=1s --duration=24h --cpus=4 --cpu=walk:1 \
+	--mem=walk:2 --disk-read=walk:3 --net-tx=walk:4 >/dev/null || fail "synth"
+PC_SINK_FLUSH_KB=64 "$bin/perfjournal" --input="$T/day.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=day 2>"$T/kill.log" &
+p=$!
+for i in $(seq 200); do
+	[ "$(q "SELECT count(*) FROM pc_cursor c JOIN pc_collector k ON k.id = c.collector_id WHERE k.machinename = 'day'")" -ge 1 ] && break
+	sleep 0.05
+done
+kill -9 $p; wait $p 2>/dev/null
+# its server process ends (and any COMMIT it had sent lands) before we count
+for i in $(seq 100); do
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")" -eq 0 ] && break
+	sleep 0.05
+done
+part=$(q "SELECT count(*) FROM dashboard_performancemetric d JOIN collectors_collector c ON c.id = d.collector_id WHERE c.machinename = 'day'")
+[ "$part" -gt 0 ] && [ "$part" -lt 86400 ] || fail "interrupted import stored $part rows (want some, not all)"
+pj --input="$T/day.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=day 2>"$T/resume.log" || fail "resume: $(cat "$T/resume.log")"
+cat "$T/resume.log"
+grep -q "$part intervals already there" "$T/resume.log" || fail "resume did not skip the $part stored"
+r=$(q "SELECT count(*), count(DISTINCT time) FROM pc_host_metric h JOIN pc_collector c ON c.id = h.collector_id WHERE c.machinename = 'day'")
+[ "$r" = "86400|86400" ] || fail "after resume: $r (want 86400|86400)"
+echo "ok: interrupted after $part rows, resumed to 86400, none twice"
+# indexes are built after the load, on every day partition (also those of the interrupted run)
+r=$(q "SELECT count(*) FILTER (WHERE n = 2), count(*) FROM (SELECT c.relname, (SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid) n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'pc_host_metric'::regclass) p")
+[ "${r%|*}" = "${r#*|}" ] && [ "${r#*|}" -ge 2 ] || fail "day partitions with their 2 indexes: $r"
+echo "ok: indexes built after the load on all ${r#*|} day partitions"
+
+# 5. a journal (of the original tools): its collectors are (siteid, host), named by the site
+lg=${PC_SHARED_FIXTURES}/legacy
+if [ -f "$lg/journal-2cpu" ]; then
+	id=(--siteid=1 "--sitename=Evil Corp" --license=6f37-6910-b2a0-e858-9657-f08d)
+	pj --input="$lg/journal-2cpu" "${id[@]}" --mode=pgsql --dburi="$PG_URI" || fail "journal import"
+	pj --input="$lg/journal-2cpu" "${id[@]}" --mode=pgsql --dburi="$PG_URI" || fail "journal re-import"
+	r=$(q "SELECT c.sitename, c.site, count(*) FROM dashboard_performancemetric d JOIN collectors_collector c ON c.id = d.collector_id WHERE c.site = 1 GROUP BY 1, 2")
+	[ "$r" = "Evil Corp|1|110" ] || fail "journal rows: $r"
+	pj --input="$lg/capture-2cpu.jsonl" --mode=pgsql --dburi="$PG_URI" --collector-name=cap ||
+		fail "legacy capture import"
+	r=$(q "SELECT count(*) FROM dashboard_performancemetric d JOIN collectors_collector c ON c.id = d.collector_id WHERE c.machinename = 'cap'")
+	[ "$r" = 110 ] || fail "capture rows: $r"
+	echo "ok: legacy journal and capture"
+fi
+
+# 6. bad input: one clear message naming the URI without the password, non-zero exit
+check_err() { # what uri...
+	local what=$1 uri=$2
+	if pj --input="$fx" --mode=pgsql --dburi="$uri" 2>"$T/err"; then fail "$what: exit 0"; fi
+	cat "$T/err"
+	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$what: want one line"
+	grep -q "$PG_PASSWORD" "$T/err" && fail "$what: the password is in the message"
+	grep -q "$3" "$T/err" || fail "$what: message"
+}
+check_err "wrong password" "$PG_BADPW_URI" 'nobody:\*\*\*@.*password authentication failed'
+check_err "no server" "postgresql://u:$PG_PASSWORD@/postgres?host=$T/nosock" "u:\*\*\*@.*cannot connect"
+check_err "no database" "postgresql://$PG_USER:$PG_PASSWORD@/nodb?host=$PG_DIR/sock" 'nodb.*does not exist'
+check_err "not a URI" "mysql://u:$PG_PASSWORD@h/db" 'not a PostgreSQL URI'
+q "INSERT INTO pc_schema_version (version) VALUES (999)" >/dev/null
+check_err "newer schema" "$PG_URI" 'schema is at version 999, newer than this build'
+echo "store_pg ok"

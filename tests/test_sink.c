@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sink.c: the parts of the sinks that need no server: passwords never
+ * reach a message (sink__redact), export__open_fn hands every interval the
+ * export's values, and remote-write's URL parsing and protobuf encoding (the
+ * bytes of a WriteRequest checked by hand against prompb's field numbers).
+ * tests/store_*.test.sh run the rest against real servers.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "common/testutil.h"
+#include "pc/export.h"
+#include "pc/sink.h"
+#include "../userspace/sink/sink_rw.h"
+
+static void test_redact(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"postgresql://u:secret@db.example/perf", "postgresql://u:***@db.example/perf"},
+	    {"postgresql://u:secret@/perf?host=/run/pg", "postgresql://u:***@/perf?host=/run/pg"},
+	    {"postgresql:///perf?host=/s&password=secret&sslmode=off",
+	     "postgresql:///perf?host=/s&password=***&sslmode=off"},
+	    {"host=/s password=secret dbname=perf", "host=/s password=*** dbname=perf"},
+	    {"postgresql://u@h/db", "postgresql://u@h/db"},
+	    {"http://user:secret@127.0.0.1:8428/api/v1/write",
+	     "http://user:***@127.0.0.1:8428/api/v1/write"},
+	    {"http://127.0.0.1:8428/api/v1/write", "http://127.0.0.1:8428/api/v1/write"},
+	};
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		sink__redact(cases[i][0], buf, sizeof(buf));
+		assert_string_equal(buf, cases[i][1]);
+		assert_null(strstr(buf, "secret"));
+	}
+}
+
+struct seen {
+	int n;
+	double cpu_user, mem_total;
+	uint32_t ncpu;
+};
+
+static int on_iv(void *ctx, const struct pc_interval *iv)
+{
+	struct seen *s = ctx;
+
+	s->n++;
+	s->cpu_user = iv->host[0];
+	s->mem_total = iv->host[5];
+	s->ncpu = iv->ncpu;
+	return 0;
+}
+
+static void sample(struct pc_sample *s, uint64_t t, uint64_t user, uint64_t idle)
+{
+	uint64_t *r;
+
+	pc_sample_reset(s);
+	s->time_ns = t;
+	r = pc_table_add(&s->t[PC_G_CPU], "all");
+	r[PC_CPU_USER] = user, r[PC_CPU_IDLE] = idle;
+	r = pc_table_add(&s->t[PC_G_CPU], "0");
+	r[PC_CPU_USER] = user, r[PC_CPU_IDLE] = idle;
+	r = pc_table_add(&s->t[PC_G_MEM], "MemTotal");
+	r[0] = 2048;
+}
+
+static void test_export_fn(void **state)
+{
+	struct seen seen = {0};
+	struct pc_export *x = export__open_fn(on_iv, &seen, NULL);
+	struct pc_sample s;
+	char err[64];
+
+	(void)state;
+	assert_non_null(x);
+	pc_sample_init(&s);
+	sample(&s, 1000000000ull, 0, 0);
+	assert_int_equal(export__add(x, &s), 0);
+	assert_int_equal(seen.n, 0);
+	sample(&s, 2000000000ull, 25, 75);
+	assert_int_equal(export__add(x, &s), 0);
+	assert_int_equal(seen.n, 1);
+	assert_true(fabs(seen.cpu_user - 25) < 1e-9);
+	assert_true(fabs(seen.mem_total - 2) < 1e-9); /* MB */
+	assert_int_equal(seen.ncpu, 2);
+	assert_int_equal(export__close(x, err, sizeof(err)), 0);
+	pc_sample_free(&s);
+}
+
+static void test_url(void **state)
+{
+	struct rw_url u;
+
+	(void)state;
+	assert_int_equal(rw_parse_url("http://127.0.0.1:8428/api/v1/write", &u), 0);
+	assert_string_equal(u.host, "127.0.0.1");
+	assert_string_equal(u.port, "8428");
+	assert_string_equal(u.path, "/api/v1/write");
+	assert_string_equal(u.auth, "");
+	assert_int_equal(rw_parse_url("http://vm/write", &u), 0);
+	assert_string_equal(u.port, "80");
+	assert_int_equal(rw_parse_url("http://a:b@vm:1/w", &u), 0);
+	assert_string_equal(u.auth, "YTpi"); /* base64("a:b") */
+	assert_string_equal(u.host, "vm");
+	assert_int_equal(rw_parse_url("https://vm/write", &u), -EINVAL);
+	assert_int_equal(rw_parse_url("http://:80/write", &u), -EINVAL);
+}
+
+static void test_protobuf(void **state)
+{
+	struct rw_label l[] = {{"__name__", "m"}, {"site", "1"}};
+	struct pc_buf out = {0}, scratch = {0};
+	/* TimeSeries{labels{name:"__name__" value:"m"} labels{name:"site" value:"1"}
+	 *            samples{value:1.5 timestamp:1000}} as WriteRequest field 1 */
+	static const uint8_t want[] = {
+	    0x0a, 0x28, /* timeseries, 40 bytes */
+	    0x0a, 0x0d, 0x0a, 0x08, '_', '_', 'n', 'a', 'm',  'e',  '_',
+	    '_',  0x12, 0x01, 'm',					 /* label */
+	    0x0a, 0x09, 0x0a, 0x04, 's', 'i', 't', 'e', 0x12, 0x01, '1', /* label */
+	    0x12, 0x0c, 0x09, 0,    0,	 0,   0,   0,	0,    0xf8, 0x3f,
+	    0x10, 0xe8, 0x07, /* sample */
+	};
+
+	(void)state;
+	assert_int_equal(rw_series(&out, &scratch, l, 2, 1.5, 1000), 0);
+	assert_int_equal(out.len, sizeof(want));
+	assert_memory_equal(out.p, want, sizeof(want));
+	pc_buf_free(&out);
+	pc_buf_free(&scratch);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_redact),
+	    cmocka_unit_test(test_export_fn),
+	    cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_protobuf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -416,6 +416,26 @@ int cgroup__usage_ns(const struct pc_cgroup *cg, uint64_t *ns)
 	return -ENOTSUP;
 }
 
+int cgroup__usage_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max)
+{
+	char buf[16384], *p = buf, *end;
+	int n = 0;
+	ssize_t len;
+
+	if (cg->mode != PC_CG_V1 || !cg->cpuacct[0])
+		return -ENOTSUP;
+	if ((len = read_file(cg->cpuacct, "cpuacct.usage_percpu", buf, sizeof(buf))) < 0)
+		return (int)len;
+	while (n < max) {
+		unsigned long long v = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		ns[n++] = v;
+		p = end;
+	}
+	return n ? n : -ENODATA;
+}
+
 int cgroup__destroy(struct pc_cgroup *cg)
 {
 	int rc = 0;

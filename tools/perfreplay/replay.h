@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "pc/fidelity.h"
+#include "pc/load.h"
 #include "pc/replay_plan.h"
 
 #define MODE_CPU  (1u << 0)
@@ -32,6 +33,7 @@ struct replay_cfg {
 	const char *report;	 /* CSV path or NULL */
 	enum mem_base mem_base;
 	uint64_t slice_ns;
+	enum load_phase_mode phase;
 };
 
 /* Series of the fidelity summary. */

@@ -315,6 +315,7 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 		struct load_cpu_opts o = {.nworkers = nw,
 					  .cpu = L.wcpu,
 					  .slice_ns = c->slice_ns,
+					  .phase = c->phase,
 					  .speed = c->speed,
 					  .place = place,
 					  .place_arg = &L.cg};

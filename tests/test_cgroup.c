@@ -80,6 +80,7 @@ static void check_v2_group(const char *base)
 	put(grp, "cpu.stat", "garbage\n");
 	assert_int_equal(cgroup__usage_ns(&cg, &ns), -ENODATA);
 	assert_int_equal(cgroup__usage_percpu_ns(&cg, &ns, 1), -ENOTSUP); /* v2 has none */
+	assert_int_equal(cgroup__machine_percpu_ns(&cg, &ns, 1), -ENOTSUP);
 	/* Destroy moves members back to the parent and removes the directory. */
 	put(grp, "cgroup.procs", "4242\n");
 	assert_int_equal(cgroup__destroy(&cg), 0);
@@ -257,8 +258,12 @@ static void test_real_hierarchy(void **state)
 		for (int c = 0; c < n; c++)
 			sum += pc[c];
 		assert_true(pc[0] > 0);
-		assert_true(sum <= a &&
-			    a - sum < 50000000ull); /* read a little later, while spinning */
+		/* The total is read a little later, while the thread spins. */
+		assert_true(sum <= a && a - sum < 50000000ull);
+		/* The hierarchy's root counts every task: ours and more. */
+		uint64_t all[1024];
+		assert_int_equal(cgroup__machine_percpu_ns(&cg, all, 1024), n);
+		assert_true(all[0] >= pc[0]);
 	}
 	atomic_store(&spin_stop, 1);
 	pthread_join(th, NULL);

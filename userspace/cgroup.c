@@ -416,15 +416,14 @@ int cgroup__usage_ns(const struct pc_cgroup *cg, uint64_t *ns)
 	return -ENOTSUP;
 }
 
-int cgroup__usage_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max)
+/* Per-CPU ns from a v1 cpuacct directory: the count read. */
+static int percpu(const char *dir, uint64_t *ns, int max)
 {
 	char buf[16384], *p = buf, *end;
 	int n = 0;
 	ssize_t len;
 
-	if (cg->mode != PC_CG_V1 || !cg->cpuacct[0])
-		return -ENOTSUP;
-	if ((len = read_file(cg->cpuacct, "cpuacct.usage_percpu", buf, sizeof(buf))) < 0)
+	if ((len = read_file(dir, "cpuacct.usage_percpu", buf, sizeof(buf))) < 0)
 		return (int)len;
 	while (n < max) {
 		unsigned long long v = strtoull(p, &end, 10);
@@ -434,6 +433,23 @@ int cgroup__usage_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max)
 		p = end;
 	}
 	return n ? n : -ENODATA;
+}
+
+int cgroup__usage_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max)
+{
+	if (cg->mode != PC_CG_V1 || !cg->cpuacct[0])
+		return -ENOTSUP;
+	return percpu(cg->cpuacct, ns, max);
+}
+
+int cgroup__machine_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max)
+{
+	char dir[PATH_MAX];
+
+	if (cg->mode != PC_CG_V1 || !cg->cpuacct[0])
+		return -ENOTSUP;
+	parent_of(cg->cpuacct, dir, sizeof(dir)); /* our group is made under the root */
+	return percpu(dir, ns, max);
 }
 
 int cgroup__destroy(struct pc_cgroup *cg)

@@ -166,8 +166,7 @@ struct live {
 	struct io_ctx disk, net;
 	struct pc_sample s[2];
 	int *wcpu;
-	double *w_t, *w_a;
-	uint64_t *cpu_prev;
+	struct observe obs;
 	struct report rep;
 	int rep_open;
 };
@@ -189,9 +188,6 @@ static void live_free(struct live *L)
 	pc_sample_free(&L->s[0]);
 	pc_sample_free(&L->s[1]);
 	free(L->wcpu);
-	free(L->w_t);
-	free(L->w_a);
-	free(L->cpu_prev);
 }
 
 /* Increment of a cumulative counter per second. */
@@ -206,7 +202,7 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 	unsigned modes = c->modes, proc_modes;
 	uint32_t nw = p->nworkers;
 	double mem_base = 0, cap_bytes = 0, mem_avail = 0;
-	uint64_t rss0 = 0, cg_prev = 0, t0, tprev;
+	uint64_t rss0 = 0, t0, tprev;
 	unsigned dmaj = 0, dmin = 0;
 	char err[512], name[64];
 	int rc = -1, cur = 0;
@@ -214,11 +210,10 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 	pc_sample_init(&L.s[0]);
 	pc_sample_init(&L.s[1]);
 	L.wcpu = calloc(nw, sizeof(*L.wcpu));
-	L.w_t = calloc(nw, sizeof(*L.w_t));
-	L.w_a = calloc(nw, sizeof(*L.w_a));
-	L.cpu_prev = calloc(nw, sizeof(*L.cpu_prev));
-	if (!L.wcpu || !L.w_t || !L.w_a || !L.cpu_prev)
+	if (!L.wcpu)
 		goto cleanup;
+	for (uint32_t w = 0; w < nw; w++)
+		L.wcpu[w] = c->cpu_list[w % c->ncpu];
 
 	/* What the plan has and the machine allows decides what is replayed. */
 	unsigned has = 0;
@@ -264,6 +259,8 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 				 L.cg.why);
 		else
 			log_debug("workers placed by %s", cgroup__mode_name(L.cg.mode));
+		if (observe__open(&L.obs, nw, L.wcpu, &L.cg))
+			goto cleanup;
 	}
 	if (modes & MODE_MEM) {
 		double rec0 = p->iv[0].mem_used_kb * 1024, peak = 0;
@@ -298,7 +295,8 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 		}
 		load_disk__dev(L.disk.disk, &dmaj, &dmin);
 	}
-	rc = report__open(&L.rep, c->report, nw);
+	rc = report__open(&L.rep, c->report, nw, L.have_cg ? &L.obs : NULL,
+			  cgroup__mode_name(L.cg.mode));
 	if (rc) {
 		log_warnx("--report %s: %s", c->report, strerror(-rc));
 		goto cleanup;
@@ -310,8 +308,6 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 	if (modes & MODE_CPU) {
 		struct load_sched s;
 		replay_plan__sched(p, &s);
-		for (uint32_t w = 0; w < nw; w++)
-			L.wcpu[w] = c->cpu_list[w % c->ncpu];
 		struct load_cpu_opts o = {.nworkers = nw,
 					  .cpu = L.wcpu,
 					  .slice_ns = c->slice_ns,
@@ -341,10 +337,8 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 	/* Baseline at t0. */
 	sleep_until(t0);
 	tprev = pc_now_mono();
-	for (uint32_t w = 0; w < nw && L.cpu; w++)
-		L.cpu_prev[w] = load_cpu__cpu_ns(L.cpu, w);
-	if (L.have_cg && cgroup__usage_ns(&L.cg, &cg_prev))
-		cg_prev = UINT64_MAX;
+	if (L.cpu)
+		observe__start(&L.obs, L.cpu);
 	if (proc_modes)
 		read_proc(&L.s[cur], proc_modes);
 	log_info("replaying %u intervals (%.1f s at speed %g):%s%s%s%s", p->n,
@@ -355,7 +349,7 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 
 	for (uint32_t k = 0; k < p->n && !replay_stop; k++) {
 		const struct rp_interval *iv = &p->iv[k];
-		double tgt[S_N], got[S_N], cg_pct = NAN, dt;
+		double tgt[S_N], got[S_N], dt;
 		uint64_t now;
 
 		for (int i = 0; i < S_N; i++)
@@ -367,20 +361,8 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 		dt = (double)(now - tprev) / 1e9;
 		tprev = now;
 		if (L.cpu) {
-			double sum_t = 0, sum_a = 0;
-			for (uint32_t w = 0; w < nw; w++) {
-				uint64_t v = load_cpu__cpu_ns(L.cpu, w);
-				L.w_t[w] = p->pct[(size_t)k * nw + w];
-				L.w_a[w] = (double)(v - L.cpu_prev[w]) / 1e9 / dt * 100;
-				L.cpu_prev[w] = v;
-				sum_t += L.w_t[w], sum_a += L.w_a[w];
-			}
-			tgt[S_CPU] = sum_t / nw, got[S_CPU] = sum_a / nw;
-			uint64_t u;
-			if (cg_prev != UINT64_MAX && !cgroup__usage_ns(&L.cg, &u)) {
-				cg_pct = (double)(u - cg_prev) / 1e9 / dt / nw * 100;
-				cg_prev = u;
-			}
+			observe__interval(&L.obs, &p->pct[(size_t)k * nw], dt);
+			tgt[S_CPU] = L.obs.cpu_t, got[S_CPU] = L.obs.cpu_a;
 		}
 		if (L.mem) {
 			tgt[S_MEM] =
@@ -414,8 +396,8 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 			}
 			cur = nxt;
 		}
-		report__row(&L.rep, k, (double)p->end_ns[k] / 1e9, dt, iv->saturated, tgt, got,
-			    cg_pct, L.cpu ? L.w_t : NULL, L.cpu ? L.w_a : NULL);
+		report__row(&L.rep, k, (double)p->end_ns[k] / 1e9, dt, iv, tgt, got,
+			    L.cpu ? &L.obs : NULL);
 		log_debug("interval %u: cpu %.1f -> %.1f %%", k, tgt[S_CPU], got[S_CPU]);
 		/* The next interval's memory, at its start. */
 		if (L.mem && k + 1 < p->n) {
@@ -433,5 +415,6 @@ cleanup:
 		log_warnx("--report %s: write failed", c->report);
 		rc = 1;
 	}
+	observe__free(&L.obs);
 	return rc < 0 ? 1 : rc;
 }

@@ -242,7 +242,7 @@ static int jmain(int ac, char **av, const char *base)
 		log_warnx("--input: required (the collection, capture or journal to read)");
 		return EXIT_USAGE;
 	}
-	if (input_flags__finish(&j))
+	if (input_flags__finish(&j, input))
 		return EXIT_USAGE;
 	if (verify) {
 		ret = input__verify(input, &j.o, stdout, err, sizeof(err));

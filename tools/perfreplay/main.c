@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 		log_warnx("--input: required (journal, collection, pcc or legacy capture)");
 		return PC_EXIT_USAGE;
 	}
-	if (input_flags__finish(&sel))
+	if (input_flags__finish(&sel, input))
 		return PC_EXIT_USAGE;
 	if (tgt_training && !training) {
 		log_warnx("--target-training needs --training (the source machine's curve)");

@@ -11,7 +11,8 @@
  *  - /proc/stat, what sar, top and node_exporter read (sampled at every tick
  *    on a tick-accounting kernel, and counting everything that ran):
  *    machine_pct_stat, cpuN_stat, beside the noise tick sampling alone
- *    would give the interval's targets (fidelity__tick_noise);
+ *    would give what ran (fidelity__tick_noise of the targets plus the
+ *    other work);
  *  - beside them, the other work: every task's exact CPU time per CPU (the
  *    v1 cpuacct root) less the workers', i.e. what else /proc/stat counted.
  */
@@ -49,6 +50,7 @@ int observe__open(struct observe *o, uint32_t nw, const int *wcpu, const struct 
 	o->mx_prev = calloc(o->ncpu, sizeof(*o->mx_prev));
 	o->mx_cur = calloc(o->ncpu, sizeof(*o->mx_cur));
 	o->c_ot = calloc(o->ncpu, sizeof(*o->c_ot));
+	o->c_ran = calloc(o->ncpu, sizeof(*o->c_ran));
 	o->c_t = calloc(o->ncpu, sizeof(*o->c_t));
 	o->c_cg = calloc(o->ncpu, sizeof(*o->c_cg));
 	o->c_st = calloc(o->ncpu, sizeof(*o->c_st));
@@ -77,6 +79,7 @@ void observe__free(struct observe *o)
 	free(o->mx_prev);
 	free(o->mx_cur);
 	free(o->c_ot);
+	free(o->c_ran);
 	free(o->c_t);
 	free(o->c_cg);
 	free(o->c_st);
@@ -105,8 +108,8 @@ void observe__start(struct observe *o, const struct load_cpu *l)
 	read_all(o, o->w_prev, &o->cg_prev, o->pc_prev, o->mx_prev);
 }
 
-/* What each CPU and the machine should have been, and how noisy ticks alone would make it. */
-static void targets(struct observe *o, const double *wpct, double dt)
+/* What each CPU and the machine should have been. */
+static void targets(struct observe *o, const double *wpct)
 {
 	double sum = 0;
 
@@ -114,12 +117,21 @@ static void targets(struct observe *o, const double *wpct, double dt)
 	for (uint32_t w = 0; w < o->nw; w++)
 		if (o->wcpu[w] >= 0)
 			o->c_t[o->wcpu[w]] = fmin(100, o->c_t[o->wcpu[w]] + wpct[w]);
-	for (uint32_t c = 0; c < o->ncpu; c++) {
+	for (uint32_t c = 0; c < o->ncpu; c++)
 		sum += o->c_t[c];
-		o->c_noise[c] = fidelity__tick_noise(&o->c_t[c], 1, dt, o->hz, o->user_hz);
-	}
 	o->m_t = sum / o->ncpu;
-	o->m_noise = fidelity__tick_noise(o->c_t, o->ncpu, dt, o->hz, o->user_hz);
+}
+
+/* The noise tick sampling alone gives what ran: the targets and, where known, the other work. */
+static void noise(struct observe *o, double dt)
+{
+	double *ran = o->c_ran;
+
+	for (uint32_t c = 0; c < o->ncpu; c++) {
+		ran[c] = fmin(100, o->c_t[c] + (isnan(o->c_ot[c]) ? 0 : o->c_ot[c]));
+		o->c_noise[c] = fidelity__tick_noise(&ran[c], 1, dt, o->hz, o->user_hz);
+	}
+	o->m_noise = fidelity__tick_noise(ran, o->ncpu, dt, o->hz, o->user_hz);
 }
 
 void observe__interval(struct observe *o, const double *wpct, double dt)
@@ -128,7 +140,7 @@ void observe__interval(struct observe *o, const double *wpct, double dt)
 	double sum_t = 0, sum_a = 0, pct = 100 / dt / 1e9, m_cg = 0, m_ot = 0;
 
 	read_all(o, w, &cg, o->pc_cur, o->mx_cur);
-	targets(o, wpct, dt);
+	targets(o, wpct);
 	memset(o->c_cg, 0, o->ncpu * sizeof(*o->c_cg));
 	for (uint32_t i = 0; i < o->nw; i++) {
 		o->w_t[i] = wpct[i];
@@ -163,4 +175,5 @@ void observe__interval(struct observe *o, const double *wpct, double dt)
 		o->m_cg = m_cg / o->ncpu; /* no group figure: the per-CPU one, summed */
 	o->m_ot = m_ot / o->ncpu;
 	o->m_st = load_stat__busy(o->st, -1);
+	noise(o, dt);
 }

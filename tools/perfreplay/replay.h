@@ -56,6 +56,7 @@ struct observe {
 	double *w_t, *w_a;		       /* worker: target, thread clock */
 	double *c_t, *c_cg, *c_st, *c_noise;   /* CPU: target, cgroup, /proc/stat, tick noise */
 	double *c_ot;			       /* CPU: other work (NaN: not known) */
+	double *c_ran;			       /* scratch: what ran on each CPU */
 	double cpu_t, cpu_a, cpu_cg;	       /* mean over the workers */
 	double m_t, m_cg, m_st, m_noise, m_ot; /* the whole machine */
 };
@@ -92,10 +93,11 @@ extern volatile int replay_stop;
 int report__open(struct report *r, const char *path, uint32_t nworkers, const struct observe *ob,
 		 const char *cg_name);
 /*
- * One interval's row: targets and achieved values per series (NaN = not
+ * One interval's row: how long it was and how late after its end deadline
+ * it was measured, targets and achieved values per series (NaN = not
  * replayed), the CPU by every observer (ob NULL when CPU is not replayed).
  */
-void report__row(struct report *r, uint32_t k, double t_s, double secs,
+void report__row(struct report *r, uint32_t k, double t_s, double secs, double late_us,
 		 const struct rp_interval *iv, const double *target, const double *achieved,
 		 const struct observe *ob);
 /* Summary lines on f; 0 or -EIO from closing the CSV. */

@@ -33,7 +33,7 @@ static struct pc_fid *fids(uint32_t n)
 
 static void header(struct report *r)
 {
-	fprintf(r->csv, "interval,t_s,secs,saturated");
+	fprintf(r->csv, "interval,t_s,secs,late_us,saturated");
 	for (int i = 0; i < S_N; i++)
 		fprintf(r->csv, ",%s_target,%s_achieved", series[i], series[i]);
 	fprintf(r->csv, ",cpu_pct_cgroup");
@@ -42,7 +42,9 @@ static void header(struct report *r)
 	fprintf(r->csv, ",cpu_source,machine_pct_target,machine_pct_cgroup,machine_pct_stat,"
 			"machine_stat_noise,machine_pct_other");
 	for (uint32_t c = 0; c < r->ncpu; c++)
-		fprintf(r->csv, ",cpu%u_target,cpu%u_cgroup,cpu%u_stat,cpu%u_other", c, c, c, c);
+		fprintf(r->csv,
+			",cpu%u_target,cpu%u_cgroup,cpu%u_stat,cpu%u_stat_noise,cpu%u_other", c, c,
+			c, c, c);
 	fprintf(r->csv, "\n");
 }
 
@@ -126,11 +128,12 @@ static void put_cpu(FILE *f, const struct observe *ob, const struct rp_interval 
 		put(f, ob ? ob->c_t[c] : NAN);
 		put(f, ob ? ob->c_cg[c] : NAN);
 		put(f, ob ? ob->c_st[c] : NAN);
+		put(f, ob ? ob->c_noise[c] : NAN);
 		put(f, ob ? ob->c_ot[c] : NAN);
 	}
 }
 
-void report__row(struct report *r, uint32_t k, double t_s, double secs,
+void report__row(struct report *r, uint32_t k, double t_s, double secs, double late_us,
 		 const struct rp_interval *iv, const double *target, const double *achieved,
 		 const struct observe *ob)
 {
@@ -143,7 +146,7 @@ void report__row(struct report *r, uint32_t k, double t_s, double secs,
 	}
 	if (!r->csv)
 		return;
-	fprintf(r->csv, "%u,%.3f,%.3f,%d", k, t_s, secs, iv->saturated);
+	fprintf(r->csv, "%u,%.3f,%.6f,%.0f,%d", k, t_s, secs, late_us, iv->saturated);
 	for (int i = 0; i < S_N; i++) {
 		put(r->csv, target[i]);
 		put(r->csv, achieved[i]);

@@ -350,11 +350,11 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 	for (uint32_t k = 0; k < p->n && !replay_stop; k++) {
 		const struct rp_interval *iv = &p->iv[k];
 		double tgt[S_N], got[S_N], dt;
-		uint64_t now;
+		uint64_t now, due = at(p, c, t0, k + 1);
 
 		for (int i = 0; i < S_N; i++)
 			tgt[i] = got[i] = NAN;
-		sleep_until(at(p, c, t0, k + 1));
+		sleep_until(due);
 		if (replay_stop)
 			break;
 		now = pc_now_mono();
@@ -396,8 +396,8 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 			}
 			cur = nxt;
 		}
-		report__row(&L.rep, k, (double)p->end_ns[k] / 1e9, dt, iv, tgt, got,
-			    L.cpu ? &L.obs : NULL);
+		report__row(&L.rep, k, (double)p->end_ns[k] / 1e9, dt, (double)(now - due) / 1e3,
+			    iv, tgt, got, L.cpu ? &L.obs : NULL);
 		log_debug("interval %u: cpu %.1f -> %.1f %%", k, tgt[S_CPU], got[S_CPU]);
 		/* The next interval's memory, at its start. */
 		if (L.mem && k + 1 < p->n) {

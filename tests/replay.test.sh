@@ -17,20 +17,16 @@ rl_require_quiet 25
 t=$rl_tmp
 
 "$PC_BIN/perfload" synth --cpu=steps:5,55,30 --cpus=2 --interval=1s --duration=12s --output="$t/steps.pcol"
-rl_replay steps --input="$t/steps.pcol" --mode=cpu
-[ "$(cat "$t/steps.rc")" = 0 ]
+rl_run steps --percpu -- --input="$t/steps.pcol" --mode=cpu
 grep -q '^fidelity cpu_pct: n=12 ' "$t/steps.err"
 grep -q '^fidelity machine_pct_stat: n=12 .* tick_noise_mae=' "$t/steps.err"
 grep -q '^fidelity cpu1_pct_stat: n=12 ' "$t/steps.err"
 grep -q '^fidelity cpu targets: eBPF busy time in 12 intervals, /proc/stat in 0' "$t/steps.err"
-rl_check steps --percpu
 
 # One recorded CPU: spread over both (fit), and on CPU 1 alone with the same shape.
 "$PC_BIN/perfload" synth --cpu=steps:30,70 --cpus=1 --interval=1s --duration=6s --output="$t/one.pcol"
-rl_replay one-fit --input="$t/one.pcol" --mode=cpu --shape=fit
-[ "$(cat "$t/one-fit.rc")" = 0 ]
-rl_replay one-cpu1 --input="$t/one.pcol" --mode=cpu --cpus=1
-[ "$(cat "$t/one-cpu1.rc")" = 0 ]
+rl_run one-fit --percpu -- --input="$t/one.pcol" --mode=cpu --shape=fit
+rl_run one-cpu1 --percpu -- --input="$t/one.pcol" --mode=cpu --cpus=1
 python3 - "$t" <<'PY'
 import csv, sys
 fit = list(csv.DictReader(open(sys.argv[1] + "/one-fit.csv")))
@@ -41,12 +37,9 @@ assert [round(float(r["cpu1_target"])) for r in fit] == [15] * 3 + [35] * 3
 assert {float(r["cpu0_target"]) for r in sub} == {0.0} and "worker1_target" not in sub[0]
 assert [round(float(r["cpu1_target"])) for r in sub] == [30] * 3 + [70] * 3
 PY
-rl_check one-fit --percpu
-rl_check one-cpu1 --percpu
 
 "$PC_BIN/perfload" synth --cpu=square:10,40,1s --cpus=2 --interval=100ms --duration=4s --output="$t/square.pcol"
-rl_replay square --input="$t/square.pcol" --mode=cpu --shape=fit --cpus=0
-[ "$(cat "$t/square.rc")" = 0 ]
+rl_run square --percpu -- --input="$t/square.pcol" --mode=cpu --shape=fit --cpus=0
 # Two recorded CPUs at 10/40 % are one target CPU at 20/80 %.
 python3 - "$t/square.csv" <<'PY'
 import csv, sys
@@ -56,15 +49,12 @@ assert sorted({round(float(r["cpu_pct_target"])) for r in rows}) == [20, 80]
 assert "worker1_target" not in rows[0], "fit onto --cpus=0 must use one worker"
 assert {float(r["cpu1_target"]) for r in rows} == {0.0}
 PY
-rl_check square --percpu
 
 "$PC_BIN/perfload" synth --cpu=ramp:0,100 --cpus=2 --interval=500ms --duration=5s --output="$t/ramp.pcol"
-rl_replay ramp --input="$t/ramp.pcol" --mode=cpu --speed=2
-[ "$(cat "$t/ramp.rc")" = 0 ]
+rl_run ramp -- --input="$t/ramp.pcol" --mode=cpu --speed=2
 python3 -c "
 import csv; r = list(csv.DictReader(open('$t/ramp.csv')))
 assert len(r) == 10 and all(abs(float(x['secs']) - 0.25) < 0.05 for x in r), 'speed 2: 250 ms intervals'"
-rl_check ramp
 
 # Identity flags are for journals: on a collection they are ignored with one line.
 "$PC_BIN/perfreplay" --siteid=1 --host=0 --run=0 --input="$t/one.pcol" --dry-run >"$t/id.out" 2>"$t/id.err"
@@ -79,8 +69,6 @@ if [ ! -f "$legacy" ]; then
 fi
 "$PC_BIN/perfreplay" --siteid=1 --sitename=x --input="$legacy" --dry-run 2>"$t/id2.err" | grep -q ',stat$'
 grep -q -- '--siteid, --sitename: the identity applies to journals' "$t/id2.err"
-rl_replay legacy --input="$legacy" --mode=cpu --speed=50
-[ "$(cat "$t/legacy.rc")" = 0 ]
+rl_run legacy -- --input="$legacy" --mode=cpu --speed=50
 [ "$(($(wc -l <"$t/legacy.csv") - 1))" = 110 ]
 grep -q '^fidelity cpu targets: eBPF busy time in 0 intervals, /proc/stat in 110' "$t/legacy.err"
-rl_check legacy

@@ -5,11 +5,13 @@
 # run; more shapes (4 recorded CPUs onto 2, 1 onto 2, same shape on a --cpus subset) per CPU;
 # memory and disk traces; and stress-ng --cpu-load at fixed levels measured the same two ways.
 # Every CPU figure is by two observers that are not the generator (tests/replay_report.py):
-#   cgroup  the workers' group's exact accounting: MAE / p95 / max pp per interval, total work %;
+#   other   the other work during the replay, % of the machine (measured exactly);
+#   cgroup  the workers' group's exact accounting: MAE / max pp per interval, MAE on the intervals
+#           without other work on the workers' CPUs ("quiet", and how many), total work %;
 #   stat    /proc/stat of the whole machine (what sar shows; tick-sampled on this kernel): MAE /
-#           p95 / max against the target, then MAE against what ran (target + the other work the
-#           report measured exactly), the tick noise a load unrelated to the tick would show
-#           (fidelity__tick_noise), and their ratio.
+#           p95 / max against the target, then MAE / p95 against what ran (target + the other work
+#           the report measured exactly), the tick noise a load unrelated to the tick would show
+#           for it (fidelity__tick_noise), and the ratio MAE / noise.
 # Issue 13's targets at 1 s: stat MAE <= 1.5 pp and <= 2 x noise, cgroup MAE <= 0.1 pp, work
 # within 0.5 %. Prints figures; never fails on them.
 #   usage: bench/replay_fidelity.sh [BIN_DIR]   BENCH_REPLAY_SECONDS=20 (length of each 1 s trace)
@@ -32,8 +34,8 @@ row() {
 	python3 "$here/../tests/replay_report.py" "$t/$name" --row "$label" "$@"
 }
 head_row() {
-	printf '%-30s %4s | %-6s %-6s %-6s %-7s | %-6s %-6s %-6s | %-6s %-6s %-5s\n' trace n \
-		"cg MAE" p95 max work% "st MAE" p95 max "vsRan" noise ratio
+	printf '%-24s %4s %5s | %-6s %-6s %-6s %3s %-7s | %-6s %-6s %-6s | %-5s %-5s %-5s %-5s\n' \
+		trace n other "cg MAE" max "quiet" n work% "st MAE" p95 max "vsRan" p95 noise ratio
 }
 replay() { # replay NAME ARGS...: quietly, report in $t/NAME.csv
 	local name=$1

@@ -138,20 +138,25 @@ def line(name, s, extra=""):
 
 
 def row(label, rows, nw, ncpu, other, skip, percpu):
+    """One table line: other work, the cgroup (every interval, then the quiet ones), total work
+    (every interval), /proc/stat against the target, against what ran, the noise and ratio."""
     col = "cpu_pct_cgroup" if rows[0]["cpu_pct_cgroup"] else "cpu_pct_achieved"
-    cg = stats([num(r, col) - num(r, "cpu_pct_target") for r in rows[skip:]])  # every interval
+    cg = stats([num(r, col) - num(r, "cpu_pct_target") for r in rows[skip:]])
+    wcpus = {c for c in range(ncpu) if any(num(r, f"cpu{c}_target") > 0 for r in rows)}
+    q = cgroup_figures(rows, nw, wcpus, skip)
     _, _, work = work_figure(rows, nw)
     m = stat_figures(rows, other, "machine", skip)
-    out = (f"{label:30s} {len(rows):4d} | {cg['mae']:6.3f} {cg['p95']:6.3f} {cg['max']:6.3f} "
-           f"{work:+7.3f} | {m['vs_target']['mae']:6.2f} {m['vs_target']['p95']:6.2f} "
-           f"{m['vs_target']['max']:6.2f} | {m['mae']:6.2f} {m['noise']:6.2f} "
-           f"{m['mae'] / m['noise'] if m['noise'] else float('nan'):5.2f}")
+    oth = sum(other[skip:]) / len(other[skip:])
+    out = (f"{label:24s} {len(rows):4d} {oth:5.1f} | {cg['mae']:6.3f} {cg['max']:6.3f} "
+           f"{q['mae']:6.3f} {q['quiet']:3d} {work:+7.3f} | {m['vs_target']['mae']:6.2f} "
+           f"{m['vs_target']['p95']:6.2f} {m['vs_target']['max']:6.2f} | {m['mae']:5.2f} "
+           f"{m['p95']:5.2f} {m['noise']:5.2f} {m['mae'] / m['noise'] if m['noise'] else float('nan'):5.2f}")
     if percpu:
         for c in range(ncpu):
             s = stat_figures(rows, other, f"cpu{c}", skip)
-            out += f" | cpu{c}: stat {s['vs_target']['mae']:5.2f} ran {s['mae']:5.2f} noise {s['noise']:5.2f}"
             cc = stats([num(r, f"cpu{c}_cgroup") - num(r, f"cpu{c}_target") for r in rows[skip:]])
-            out += f" cgroup {cc['mae']:5.3f}"
+            out += (f" | cpu{c}: cg {cc['mae']:5.3f} st {s['vs_target']['mae']:5.2f} "
+                    f"ran {s['mae']:5.2f} noise {s['noise']:5.2f}")
     print(out)
 
 

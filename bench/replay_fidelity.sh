@@ -37,10 +37,18 @@ head_row() {
 	printf '%-24s %4s %5s | %-6s %-6s %-6s %3s %-7s | %-6s %-6s %-6s | %-5s %-5s %-5s %-5s\n' \
 		trace n other "cg MAE" max "quiet" n work% "st MAE" p95 max "vsRan" p95 noise ratio
 }
-replay() { # replay NAME ARGS...: quietly, report in $t/NAME.csv
-	local name=$1
+# replay NAME ARGS...: quietly, report in $t/NAME.csv; other sessions share this machine in
+# bursts, so a replay that met more than BENCH_MAX_OTHER % (3) of other work is done again, up
+# to BENCH_TRIES (4) times in all (the row says how much there was in the one kept).
+replay() {
+	local name=$1 try
 	shift
-	rl_replay "$name" --mode=cpu "$@" >/dev/null
+	for try in $(seq "${BENCH_TRIES:-4}"); do
+		rl_replay "$name" --mode=cpu "$@" >/dev/null
+		python3 -c "import sys; sys.exit(float(sys.argv[1]) > float(sys.argv[2]))" \
+			"$(python3 "$here/../tests/replay_report.py" "$t/$name" --other)" \
+			"${BENCH_MAX_OTHER:-3}" && break
+	done
 }
 
 echo

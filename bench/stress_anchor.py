@@ -54,7 +54,8 @@ def window(a, b, level):
     tot = sum(y[1] - x[1] for x, y in zip(a[3], b[3]))
     st = busy * 100 / tot if tot else float("nan")
     ran = [min(100, level + o) for o in other]
-    return dict(cg=sum(cg) / NCPU, st=st, ran=sum(ran) / NCPU, noise=tick_noise(ran, dt), dt=dt)
+    return dict(cg=sum(cg) / NCPU, st=st, ran=sum(ran) / NCPU, noise=tick_noise(ran, dt), dt=dt,
+                other=sum(other) / NCPU)
 
 
 def figures(ws, level):
@@ -62,10 +63,12 @@ def figures(ws, level):
     cg, st = mae([w["cg"] - level for w in ws]), mae([w["st"] - level for w in ws])
     ran, noise = mae([w["st"] - w["ran"] for w in ws]), sum(w["noise"] for w in ws) / len(ws)
     work = sum(w["cg"] * w["dt"] for w in ws) / sum(level * w["dt"] for w in ws) * 100 - 100
-    return f"cg MAE {cg:6.3f}  st MAE {st:5.2f}  vsRan {ran:5.2f}  noise {noise:5.2f}  work {work:+6.2f} %"
+    other = sum(w["other"] for w in ws) / len(ws)
+    return (f"other {other:5.1f}  cg MAE {cg:6.3f}  st MAE {st:5.2f}  vsRan {ran:5.2f}  "
+            f"noise {noise:5.2f}  work {work:+6.2f} %")
 
 
-def run(level, secs):
+def measure(level, secs):
     p = subprocess.Popen(["stress-ng", "--cpu", str(NCPU), "--cpu-load", str(level), "--timeout",
                           f"{secs + 1}s", "--quiet"],
                          preexec_fn=lambda: open(f"{GROUP}/cgroup.procs", "w").write(str(os.getpid())))
@@ -78,6 +81,15 @@ def run(level, secs):
     p.wait()
     w100 = [window(a, b, level) for a, b in zip(s, s[1:])]
     w1 = [window(s[i], s[i + 10], level) for i in range(0, len(s) - 10, 10)]
+    return w100, w1
+
+
+def run(level, secs, tries=4, max_other=3.0):
+    """Measured again (up to tries in all) while other sessions' bursts took over max_other %."""
+    for _ in range(tries):
+        w100, w1 = measure(level, secs)
+        if sum(w["other"] for w in w1) / len(w1) <= max_other:
+            break
     print(f"stress-ng --cpu-load {level:3d}  1 s    n={len(w1):3d} {figures(w1, level)}")
     print(f"stress-ng --cpu-load {level:3d}  100 ms n={len(w100):3d} {figures(w100, level)}")
 

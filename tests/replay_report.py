@@ -3,10 +3,10 @@
 that observer (shared by tests/replay_lib.sh, which judges, and bench/replay_fidelity.sh, which
 prints).
 
-    replay_report.py BASE [--judge] [--skip-first N] [--percpu] [--row LABEL]
+    replay_report.py BASE [--judge] [--skip-first N] [--percpu] [--row LABEL | --other]
 
 --row prints one line of figures for a table (bench/replay_fidelity.sh) instead of the verbose
-ones; never judges.
+ones, --other only the mean other work (% of the machine); neither judges.
 
 BASE.csv is the report; BASE.other the fallback estimate of other work (rl_replay) for machines
 where the report has no exact figure. Observers and their limits:
@@ -169,6 +169,8 @@ def main():
     name = os.path.basename(base)
     rows, nw, ncpu, wcpus = load(base)
     other, how = other_of(rows, base)
+    if "--other" in args:  # the mean other work alone, for a caller that retries
+        return print(f"{sum(other) / len(other):.2f}")
     if "--row" in args:
         return row(args[args.index("--row") + 1], rows, nw, ncpu, other, skip, percpu)
     mean_other = sum(o * num(r, "secs") for o, r in zip(other, rows)) / sum(num(r, "secs") for r in rows)

@@ -85,6 +85,7 @@ struct report {
 	uint32_t nworkers, ncpu, n_bpf, n_stat;
 	double hz;
 	const char *cg_name, *pcpu_src;
+	int cg_total; /* the group has its own figure (else thread clocks stand in) */
 };
 
 extern volatile int replay_stop;

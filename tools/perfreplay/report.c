@@ -61,6 +61,7 @@ int report__open(struct report *r, const char *path, uint32_t nworkers, const st
 	r->hz = ob ? ob->hz : 0;
 	r->cg_name = cg_name;
 	r->pcpu_src = ob ? ob->pcpu_src : NULL;
+	r->cg_total = ob && ob->cg_ok;
 	r->worker = fids(nworkers);
 	r->cpu_cg = fids(r->ncpu);
 	r->cpu_st = fids(r->ncpu);
@@ -193,12 +194,20 @@ static void summaries(struct report *r, FILE *f)
 	}
 	if (!r->ncpu)
 		return;
+	if (r->cg_total)
+		fprintf(f,
+			"fidelity observers: cpu_pct and worker = the workers' thread clocks; "
+			"cgroup = %s accounting of the workers (per CPU: %s)",
+			r->cg_name, r->pcpu_src);
+	else
+		fprintf(f,
+			"fidelity observers: cpu_pct and worker = the workers' thread clocks; "
+			"cgroup = none (%s placement): the workers' thread clocks there too",
+			r->cg_name);
 	fprintf(f,
-		"fidelity observers: cpu_pct and worker = the workers' thread clocks; cgroup = "
-		"%s accounting of the workers (per CPU: %s); stat = /proc/stat, everything "
-		"that ran, sampled at %.0f Hz ticks (tick_noise_mae: what sampling alone "
-		"gives a load unrelated to the tick)\n",
-		r->cg_name, r->pcpu_src, r->hz);
+		"; stat = /proc/stat, everything that ran, sampled at %.0f Hz ticks "
+		"(tick_noise_mae: what sampling alone gives a load unrelated to the tick)\n",
+		r->hz);
 	fprintf(f, "fidelity cpu targets: eBPF busy time in %u intervals, /proc/stat in %u\n",
 		r->n_bpf, r->n_stat);
 	if (r->ot_secs > 0)

@@ -52,14 +52,17 @@ def window(a, b, level):
     other = [max(0, (y - x) / 1e9 / dt * 100 - c) for x, y, c in zip(a[2], b[2], cg)]
     busy = sum(y[0] - x[0] for x, y in zip(a[3], b[3]))
     tot = sum(y[1] - x[1] for x, y in zip(a[3], b[3]))
-    st = busy * 100 / tot if tot else float("nan")
+    st = busy * 100 / tot if tot > 0 else float("nan")  # NO_HZ idle can step back: no figure
     ran = [min(100, level + o) for o in other]
     return dict(cg=sum(cg) / NCPU, st=st, ran=sum(ran) / NCPU, noise=tick_noise(ran, dt), dt=dt,
                 other=sum(other) / NCPU)
 
 
 def figures(ws, level):
-    mae = lambda v: sum(abs(x) for x in v) / len(v)
+    def mae(v):
+        v = [abs(x) for x in v if not math.isnan(x)]
+        return sum(v) / len(v) if v else float("nan")
+
     cg, st = mae([w["cg"] - level for w in ws]), mae([w["st"] - level for w in ws])
     ran, noise = mae([w["st"] - w["ran"] for w in ws]), sum(w["noise"] for w in ws) / len(ws)
     work = sum(w["cg"] * w["dt"] for w in ws) / sum(level * w["dt"] for w in ws) * 100 - 100

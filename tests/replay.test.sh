@@ -2,7 +2,8 @@
 # End-to-end CPU replay on this machine, judged by observers other than the generator
 # (tests/replay_report.py says each limit and why): the workers' cgroup's exact accounting per
 # interval and in total, and /proc/stat (what sar reads; tick-sampled on this kernel) of the
-# machine and of each CPU, against the target plus the other work the report measured.
+# machine (or the workers' CPUs) and of each CPU with a worker, against the target plus the
+# other work the report measured.
 #   steps 5 -> 55 -> 30 % at 1 s, same shape (levels where busy-at-slice-start reads 7-10 pp off
 #     to a 250 Hz tick), per CPU; a 1-CPU recording fitted onto 2 CPUs, and replayed with the
 #     same shape on a --cpus subset (CPU 1 only: CPU 0 must stay idle), per CPU;

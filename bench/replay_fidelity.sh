@@ -1,76 +1,88 @@
 #!/usr/bin/env bash
-# Replay fidelity figures (issue 5): synthetic traces (steps, ramp, 1 Hz square wave, random
-# walk) at 1 s and 100 ms intervals, replayed with the same shape (2 workers) and onto a smaller
-# shape (the 2-CPU recording fitted onto CPU 0 by cpuset, converted through the 2-CPU curve and
-# one measured on CPU 0 alone),
-# memory and disk traces, and stress-ng --cpu-load at fixed levels as the anchor. CPU figures come
-# from the cgroup's accounting per interval (the kernel's, not the generator's) and total work from
-# the kernel's rusage of the replay. Prints figures; never fails on them.
-#   usage: bench/replay_fidelity.sh [BIN_DIR]    BENCH_REPLAY_SECONDS=30 (length of each 1 s trace)
+# Replay fidelity figures (issues 5 and 13): synthetic CPU traces (steps, 1 Hz square wave, random
+# walk) at 1 s and 100 ms, replayed with the same shape (2 workers) and fitted 2-onto-1 (cpuset
+# CPU 0), each with the slice phase of today (spread) and of before (start) side by side in one
+# run; more shapes (4 recorded CPUs onto 2, 1 onto 2, same shape on a --cpus subset) per CPU;
+# memory and disk traces; and stress-ng --cpu-load at fixed levels measured the same two ways.
+# Every CPU figure is by two observers that are not the generator (tests/replay_report.py):
+#   other   the other work during the replay, % of the machine (measured exactly);
+#   cgroup  the workers' group's exact accounting: MAE / max pp per interval, MAE on the intervals
+#           without other work on the workers' CPUs ("quiet", and how many), total work %;
+#   stat    /proc/stat of the whole machine (what sar shows; tick-sampled on this kernel): MAE /
+#           p95 / max against the target, then MAE / p95 against what ran (target + the other work
+#           the report measured exactly), the tick noise a load unrelated to the tick would show
+#           for it (fidelity__tick_noise), and the ratio MAE / noise.
+# Issue 13's targets at 1 s: stat MAE <= 1.5 pp and <= 2 x noise, cgroup MAE <= 0.1 pp, work
+# within 0.5 %. Prints figures; never fails on them.
+#   usage: bench/replay_fidelity.sh [BIN_DIR]   BENCH_REPLAY_SECONDS=20 (length of each 1 s trace)
 set -uo pipefail
 PC_BIN=$(cd "${1:-build/bin}" && pwd)
 export PC_BIN
-. "$(dirname "$0")/../tests/replay_lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../tests/replay_lib.sh"
 t=$rl_tmp
-secs=${BENCH_REPLAY_SECONDS:-30}
-fast=$((secs / 3 > 4 ? secs / 3 : 4))
+secs=${BENCH_REPLAY_SECONDS:-20}
+fast=$((secs / 2 > 4 ? secs / 2 : 4))
 
-bg=$(rl_background)
-echo "background load before: $bg % of all CPUs (targets assume an idle machine)"
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); tick $(python3 -c 'import time; print(round(1 / time.clock_getres(6)))  # CLOCK_MONOTONIC_COARSE') Hz"
+echo "background load before: $(rl_background) % of all CPUs (targets assume an idle machine)"
 
-"$PC_BIN/perfcpumeasure" --force >"$t/train.json" 2>"$t/measure.err" || { cat "$t/measure.err"; exit 1; }
-"$PC_BIN/perfcpumeasure" --force --cpus=0 >"$t/train1.json" 2>"$t/measure1.err" || { cat "$t/measure1.err"; exit 1; }
-echo "capacity curve (units/s, 10..100 %): $(python3 -c "
-import json; print(' '.join(str(json.loads(l)['units']) for l in open('$t/train.json')))")"
-
-# figures NAME: one line from the report (cgroup column) and rusage.
-figures() {
-	python3 - "$t/$1" "$1" <<'PY'
-import csv, sys
-base, name = sys.argv[1], sys.argv[2]
-try:
-    rows = list(csv.DictReader(open(base + ".csv")))
-except OSError:
-    print(f"{name:34s} no report"); sys.exit()
-if not rows:
-    print(f"{name:34s} empty report"); sys.exit()
-nw = sum(1 for k in rows[0] if k.startswith("worker") and k.endswith("_target"))
-col = "cpu_pct_cgroup" if rows[0]["cpu_pct_cgroup"] else "cpu_pct_achieved"
-err = sorted(abs(float(r[col]) - float(r["cpu_pct_target"])) for r in rows)
-mae = sum(err) / len(err)
-p95 = err[max(0, int(len(err) * 0.95 + 0.999) - 1)]
-want = sum(float(r["cpu_pct_target"]) / 100 * float(r["secs"]) * nw for r in rows)
-used = float(open(base + ".cpu").read())
-sat = sum(int(r["saturated"]) for r in rows)
-work = (used - want) / want * 100 if want else float("nan")
-print(f"{name:34s} n={len(rows):4d} MAE {mae:5.2f} pp  p95 {p95:5.2f} pp  max {err[-1]:5.2f} pp  "
-      f"work {work:+6.2f} %  saturated {sat}")
-PY
+# row LABEL NAME [--percpu]: one line of figures from NAME's report.
+row() {
+	local label=$1 name=$2
+	shift 2
+	python3 "$here/../tests/replay_report.py" "$t/$name" --row "$label" "$@"
+}
+head_row() {
+	printf '%-24s %4s %5s | %-6s %-6s %-6s %3s %-7s | %-6s %-6s %-6s | %-5s %-5s %-5s %-5s\n' \
+		trace n other "cg MAE" max "quiet" n work% "st MAE" p95 max "vsRan" p95 noise ratio
+}
+# replay NAME ARGS...: quietly, report in $t/NAME.csv; other sessions share this machine in
+# bursts, so a replay that met more than BENCH_MAX_OTHER % (3) of other work is done again, up
+# to BENCH_TRIES (4) times in all (the row says how much there was in the one kept).
+replay() {
+	local name=$1 try
+	shift
+	for try in $(seq "${BENCH_TRIES:-4}"); do
+		rl_replay "$name" --mode=cpu "$@" >/dev/null
+		python3 -c "import sys; sys.exit(float(sys.argv[1]) > float(sys.argv[2]))" \
+			"$(python3 "$here/../tests/replay_report.py" "$t/$name" --other)" \
+			"${BENCH_MAX_OTHER:-3}" && break
+	done
 }
 
 echo
-echo "== CPU: synthetic traces (MAE, p95, max abs error in percentage points of the workers' CPUs)"
+echo "== CPU: the slice phase of today (spread) and of before (start), side by side"
+head_row
 for iv in 1s 100ms; do
 	dur=$([ "$iv" = 1s ] && echo "$secs" || echo "$fast")
-	for shape in steps:0,80,20 ramp:0,100 square:10,70,1s walk:7; do
+	for shape in steps:5,55,30 square:10,70,1s walk:7; do
 		name="${shape%%:*}-$iv"
+		half="${shape/55/27.5}" half="${half/70/35}"
 		"$PC_BIN/perfload" synth --cpu="$shape" --cpus=2 --interval="$iv" --duration="${dur}s" \
 			--output="$t/$name.pcol"
-		rl_replay "same-$name" --input="$t/$name.pcol" --mode=cpu --training="$t/train.json" \
-			--target-training="$t/train.json" >/dev/null
-		figures "same-$name"
-		# A 2-CPU recording onto CPU 0 alone: the work of two CPUs through both curves.
-		half="${shape/80/40}"
-		half="${half/100/50}"
-		half="${half/70/35}"
 		"$PC_BIN/perfload" synth --cpu="$half" --cpus=2 --interval="$iv" --duration="${dur}s" \
 			--output="$t/h$name.pcol"
-		rl_replay "1cpu-$name" --input="$t/h$name.pcol" --mode=cpu --shape=fit --cpus=0 \
-			--training="$t/train.json" --target-training="$t/train1.json" >/dev/null
-		figures "1cpu-$name"
+		for ph in spread start; do
+			replay "same-$name-$ph" --input="$t/$name.pcol" --phase="$ph"
+			row "$name same $ph" "same-$name-$ph"
+			replay "fit1-$name-$ph" --input="$t/h$name.pcol" --shape=fit --cpus=0 --phase="$ph"
+			row "$name 2->1 $ph" "fit1-$name-$ph"
+		done
 	done
 done
+
+echo
+echo "== CPU shapes, per CPU by both observers (1 s random walk, phase spread)"
+head_row
+"$PC_BIN/perfload" synth --cpu=walk:11 --cpus=4 --interval=1s --duration="${fast}s" --output="$t/w4.pcol"
+"$PC_BIN/perfload" synth --cpu=walk:13 --cpus=1 --interval=1s --duration="${fast}s" --output="$t/w1.pcol"
+replay fit4to2 --input="$t/w4.pcol" --shape=fit
+row "4 CPUs -> 2 (fit)" fit4to2 --percpu
+replay fit1to2 --input="$t/w1.pcol" --shape=fit
+row "1 CPU -> 2 (fit)" fit1to2 --percpu
+replay same1on1 --input="$t/w1.pcol" --cpus=1
+row "1 CPU same, --cpus=1" same1on1 --percpu
 
 echo
 echo "== memory and disk traces"
@@ -98,32 +110,9 @@ for c in ("disk_rd_bytes_s", "disk_wr_bytes_s", "disk_rd_iops", "disk_wr_iops"):
 PY
 
 echo
-echo "== anchor: stress-ng --cpu-load on 2 CPUs, whole-machine busy % each second from /proc/stat"
+echo "== anchor: stress-ng --cpu-load on 2 CPUs, measured the same two ways"
 if command -v stress-ng >/dev/null; then
-	for lv in 20 50 80; do
-		python3 - "$lv" "$fast" <<'PY'
-import os, subprocess, sys, time
-lv, dur = int(sys.argv[1]), int(sys.argv[2])
-def stat():
-    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
-    return f[0] + f[1] + f[2] + f[5] + f[6], sum(f[:8])
-p = subprocess.Popen(["stress-ng", "--cpu", str(os.cpu_count()), "--cpu-load", str(lv),
-                      "--timeout", f"{dur}s", "--quiet"])
-time.sleep(0.5)
-err, prev = [], stat()
-for _ in range(dur - 1):
-    time.sleep(1)
-    cur = stat()
-    err.append(abs((cur[0] - prev[0]) * 100 / (cur[1] - prev[1]) - lv))
-    prev = cur
-_, _, ru = os.wait4(p.pid, 0)
-want = lv / 100 * dur * os.cpu_count()
-used = ru.ru_utime + ru.ru_stime
-err.sort()
-print(f"stress-ng --cpu-load {lv:3d}             n={len(err):4d} MAE {sum(err)/len(err):5.2f} pp  "
-      f"p95 {err[max(0, int(len(err) * 0.95 + 0.999) - 1)]:5.2f} pp  work {(used - want) / want * 100:+6.2f} %")
-PY
-	done
+	python3 "$here/stress_anchor.py" "$fast" 20 50 80
 else
 	echo "stress-ng not installed: no anchor"
 fi

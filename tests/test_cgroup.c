@@ -79,6 +79,8 @@ static void check_v2_group(const char *base)
 	assert_true(ns == 1234567000ull);
 	put(grp, "cpu.stat", "garbage\n");
 	assert_int_equal(cgroup__usage_ns(&cg, &ns), -ENODATA);
+	assert_int_equal(cgroup__usage_percpu_ns(&cg, &ns, 1), -ENOTSUP); /* v2 has none */
+	assert_int_equal(cgroup__machine_percpu_ns(&cg, &ns, 1), -ENOTSUP);
 	/* Destroy moves members back to the parent and removes the directory. */
 	put(grp, "cgroup.procs", "4242\n");
 	assert_int_equal(cgroup__destroy(&cg), 0);
@@ -248,6 +250,20 @@ static void test_real_hierarchy(void **state)
 		nanosleep(&ts, NULL);
 		assert_int_equal(cgroup__usage_ns(&cg, &b), 0);
 		assert_true(b > a);
+	}
+	/* v1 per CPU: the thread pinned to CPU 0 is counted there; the CPUs add up to the total. */
+	uint64_t pc[1024], sum = 0;
+	int n = rc == 0 && cg.mode == PC_CG_V1 ? cgroup__usage_percpu_ns(&cg, pc, 1024) : 0;
+	if (n > 0 && cgroup__usage_ns(&cg, &a) == 0) {
+		for (int c = 0; c < n; c++)
+			sum += pc[c];
+		assert_true(pc[0] > 0);
+		/* The total is read a little later, while the thread spins. */
+		assert_true(sum <= a && a - sum < 50000000ull);
+		/* The hierarchy's root counts every task: ours and more. */
+		uint64_t all[1024];
+		assert_int_equal(cgroup__machine_percpu_ns(&cg, all, 1024), n);
+		assert_true(all[0] >= pc[0]);
 	}
 	atomic_store(&spin_stop, 1);
 	pthread_join(th, NULL);

@@ -226,6 +226,24 @@ static void legacy_offsets_and_missing_fields(void **state)
 	free(dir);
 }
 
+/* Which inputs an identity applies to: journals, and binary files only a Go-tool journal can be. */
+static void only_journals_take_an_identity(void **state)
+{
+	char *dir = tu_tmpdir();
+	const char *bin = tu_path(dir, "bin"), *text = tu_path(dir, "t.json");
+	(void)state;
+
+	write_file(bin, "\x01\x02garbage");
+	write_file(text, "{\"a\":1}\n");
+	assert_int_equal(input__is_journal(bin), 1);
+	assert_int_equal(input__is_journal(text), 0);
+	assert_int_equal(input__is_journal(tu_path(tu_fixtures(), "journal/deflate-v1")), 1);
+	assert_int_equal(input__is_journal("/nonexistent/j"), -ENOENT);
+	assert_int_equal(input__is_journal(legacy_fixture()), 0);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void unreadable_inputs_fail_naming_the_file(void **state)
 {
 	char err[512], *dir = tu_tmpdir();
@@ -343,6 +361,7 @@ int main(void)
 	    cmocka_unit_test(damaged_pcc_lines_are_skipped_and_counted),
 	    cmocka_unit_test(legacy_offsets_and_missing_fields),
 	    cmocka_unit_test(unreadable_inputs_fail_naming_the_file),
+	    cmocka_unit_test(only_journals_take_an_identity),
 	    cmocka_unit_test(native_collection_reads_back),
 	    cmocka_unit_test(native_torn_tail_is_counted_not_fatal),
 	};

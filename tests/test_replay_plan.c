@@ -207,8 +207,16 @@ static void test_ebpf_busy_preferred(void **state)
 	assert_true(fabs(p.src_pct[0] - 25) < 1e-9 && fabs(p.src_pct[1] - 75) < 1e-9);
 	assert_true(fabs(p.iv[0].src_all - 50) < 1e-9);
 	assert_int_equal(p.bpf_cpu, 1);
+	assert_string_equal(replay_plan__cpu_source(&p.iv[0]), "ebpf");
+	/* The next interval has no eBPF rows: ticks, and each interval says which it used. */
+	struct pc_sample c;
+	mk(&c, 3000000000ull, 200, 200, NULL);
+	assert_int_equal(replay_plan__add(&p, &b, &c), 0);
+	assert_string_equal(replay_plan__cpu_source(&p.iv[1]), "stat");
+	assert_string_equal(replay_plan__cpu_source(&p.iv[0]), "ebpf");
 	pc_sample_free(&a);
 	pc_sample_free(&b);
+	pc_sample_free(&c);
 	replay_plan__free(&p);
 }
 

@@ -39,6 +39,17 @@ int cgroup__create(struct pc_cgroup *cg, const char *root, const char *name, con
 int cgroup__attach(struct pc_cgroup *cg, pid_t tid);
 /* CPU used by the members since creation, ns; -ENOTSUP in affinity mode. */
 int cgroup__usage_ns(const struct pc_cgroup *cg, uint64_t *ns);
+/*
+ * The same per CPU (v1 cpuacct.usage_percpu: ns[c] for CPU c): the count of
+ * CPUs read, -ENOTSUP where the hierarchy has no per-CPU figure (v2, affinity).
+ */
+int cgroup__usage_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max);
+/*
+ * Every task's CPU time per CPU, ns, from the root of our group's v1 cpuacct
+ * hierarchy (exact, whatever the tick; ours included): the count, -ENOTSUP
+ * elsewhere. Less ours, it is the other work the replay shared the CPUs with.
+ */
+int cgroup__machine_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max);
 /* Move members back to the parent and remove the directories. 0 or first error. */
 int cgroup__destroy(struct pc_cgroup *cg);
 const char *cgroup__mode_name(enum pc_cg_mode m);

@@ -36,4 +36,16 @@ int fidelity__add(struct pc_fid *f, double target, double achieved, double secs,
 /* Summary of everything added; all zero (r, work_err_pct NaN) when empty. */
 void fidelity__summary(const struct pc_fid *f, struct pc_fid_summary *o);
 
+/*
+ * The error to expect from tick-sampled accounting alone (/proc/stat on a
+ * CONFIG_TICK_CPU_ACCOUNTING kernel): the mean absolute error, in points, of
+ * the busy % of n CPUs' aggregate row over secs when CPU i is busy pct[i] %
+ * of the time with no relation to the tick. Each of the hz * secs ticks of a
+ * CPU is then a Bernoulli draw: the row's busy ticks vary by
+ * sum(p(1-p)) * hz * secs; the row is shown in 1/user_hz units, rounded down
+ * at both reads (user and system each: variance 2 x 1/6 unit^2). Normal
+ * approximation: MAE = sqrt(2/pi) * sd. NaN for hz or secs <= 0.
+ */
+double fidelity__tick_noise(const double *pct, uint32_t n, double secs, double hz, double user_hz);
+
 #endif

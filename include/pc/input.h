@@ -43,6 +43,11 @@ struct pc_input *input__open(const char *path, char *err, size_t errlen);
 struct pc_input *input__open_opts(const char *path, const struct pc_input_opts *o, char *err,
 				  size_t errlen);
 enum pc_input_kind input__kind(const struct pc_input *in);
+/*
+ * 1 when path is (or can only be) a journal, the one kind an identity opens;
+ * 0 for a collection, pcc file or capture; negative errno when unreadable.
+ */
+int input__is_journal(const char *path);
 /* What is known of the host (native: the header; others: derived). */
 const struct pc_sysinfo *input__sysinfo(const struct pc_input *in);
 /* 1 = a sample, 0 = end, negative = error (input__error says where). */

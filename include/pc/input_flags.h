@@ -67,9 +67,12 @@ struct pc_input_flags {
 int input_flags__set(struct pc_input_flags *f, int opt, const char *val);
 /*
  * Check the values and fill f->o; 0, or -1 after logging which flag and
- * value are wrong. siteid, sitename and license go together; without --mac
- * every MAC of this machine is tried. --license-file is read here.
+ * value are wrong. The identity applies to journals: for an input that is
+ * none (a collection, pcc file or capture; input NULL: not known) it is
+ * ignored with one line saying so. siteid, sitename and license go
+ * together; without --mac every MAC of this machine is tried.
+ * --license-file is read here.
  */
-int input_flags__finish(struct pc_input_flags *f);
+int input_flags__finish(struct pc_input_flags *f, const char *input);
 
 #endif

@@ -8,7 +8,10 @@
  * on absolute CLOCK_MONOTONIC deadlines. Each interval is cut into slices;
  * a slice is busy for the part of the interval's target not yet done (read
  * from the thread's own CPU clock, so preemption and overshoot are trimmed
- * in the next slice) and then sleeps to the slice's end with TIMER_ABSTIME.
+ * in the next slice) and idle for the rest, waiting with TIMER_ABSTIME. The
+ * busy part is an arc of the slice turned by a phase that moves every slice
+ * (load_phase): a scheduler tick that samples the CPU at a fixed rate finds
+ * it busy in the target's share of its samples, not always or never.
  *
  * Memory (load_mem.c): holds a target number of bytes of anonymous memory,
  * every page written with varied data, grown and shrunk in place
@@ -50,8 +53,52 @@ struct load_sched {
  */
 #define PC_LOAD_MIN_SLICE_NS 1000000ull
 
+/*
+ * Where in each slice the busy part goes. SPREAD (the default): slice j's arc
+ * starts at frac(u0 + j * 0.618...) of the slice, u0 random per worker: every
+ * instant of a slice is busy with probability busy/slice, and golden-ratio
+ * steps spread any run of consecutive slices evenly over it (low discrepancy:
+ * about half the tick-sampling noise of independent offsets). RANDOM: an
+ * independent uniform offset per slice. START: busy from the slice's start,
+ * the original behaviour, phase-locked to a tick whose period divides a few
+ * slices (10 ms slices, 4 ms tick); kept to compare.
+ */
+enum load_phase_mode { LOAD_PHASE_SPREAD, LOAD_PHASE_RANDOM, LOAD_PHASE_START };
+
+struct load_phase {
+	enum load_phase_mode mode;
+	uint64_t u;   /* position of the next arc, 2^-64 units of a slice */
+	uint64_t rng; /* splitmix64 state */
+};
+
+/* Seed a phase: seed picks u0 (SPREAD) or the random sequence (RANDOM). */
+void load_phase__init(struct load_phase *p, enum load_phase_mode mode, uint64_t seed);
+/* The next slice's arc start, in [0, slice_ns). */
+uint64_t load_phase__next(struct load_phase *p, uint64_t slice_ns);
+
+/*
+ * One slice of len_ns from its start: busy_ns in total (capped to len_ns) as
+ * the arc [at, at + busy) of a circle of len_ns, i.e. busy for head_ns from
+ * the start (the part that wraps around), idle until tail_at_ns, busy from
+ * there to tail_at_ns + busy_ns - head_ns (at most len_ns).
+ */
+struct load_arc {
+	uint64_t head_ns, tail_at_ns, busy_ns;
+};
+void load_arc__place(uint64_t len_ns, uint64_t busy_ns, uint64_t at_ns, struct load_arc *a);
+/*
+ * A worker's slice ending at se, entered at now, of an interval begun at beg
+ * with pct % busy of which done ns are done: busy for what the interval
+ * should have had by se less done (the feedback: what preemption took or an
+ * overshoot gave is made up here), at most se - now, placed by the phase
+ * (which moves on every call, busy or not). All times CLOCK_MONOTONIC ns.
+ */
+void load_cpu__slice(uint64_t beg, uint64_t se, uint64_t now, double pct, uint64_t done,
+		     struct load_phase *ph, struct load_arc *a);
+
 struct load_cpu_opts {
 	uint32_t nworkers;
+	enum load_phase_mode phase; /* 0 = LOAD_PHASE_SPREAD */
 	const int *cpu;	   /* CPU to pin worker w to, -1 = not pinned; NULL = none pinned */
 	uint64_t slice_ns; /* 0 = 10 ms (shortened to fit short intervals), >= PC_LOAD_MIN_SLICE_NS */
 	double speed;	   /* schedule time runs this many times faster; 0 = 1 */
@@ -85,6 +132,20 @@ uint64_t load_cpu__units(const struct load_cpu *l, uint32_t w);
  * measuring or replaying. 0 or negative errno.
  */
 int load_cpu__background(uint64_t ns, double *pct);
+/*
+ * The machine's CPUs as /proc/stat shows them (tick-sampled where the kernel
+ * accounts CPU time by ticks): each read keeps the one before, busy % is
+ * user + nice + system (irq, softirq inside) between the last two, of CPU
+ * cpu or of the whole machine (cpu < 0); NaN before two reads or for a CPU
+ * /proc/stat does not list.
+ */
+struct load_stat;
+struct load_stat *load_stat__open(void);
+int load_stat__read(struct load_stat *st);
+double load_stat__busy(const struct load_stat *st, int cpu);
+void load_stat__close(struct load_stat *st);
+/* The scheduler tick rate (CONFIG_HZ, from the coarse clock's resolution); 0 when unknown. */
+double load_stat__hz(void);
 /*
  * Capacity measurement: o->nworkers workers at 10, 20, ... 100 % (levels
  * ascending, passes times over), step_ns per level. got[pass * 10 + level]

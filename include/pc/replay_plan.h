@@ -40,6 +40,7 @@ struct rp_interval {
 	double units;	  /* source work asked for, units/s (busy % when no curves) */
 	double unmet;	  /* work the target could not do in it, units/s */
 	int saturated;
+	int cpu_bpf;	    /* busy from eBPF busy time (else /proc/stat ticks) */
 	double mem_used_kb; /* recorded used memory at the interval's end */
 	double rd_bps, wr_bps, rd_iops, wr_iops;
 	double rx_bps, tx_bps;
@@ -82,6 +83,8 @@ int replay_plan__add(struct rp_plan *p, const struct pc_sample *prev, const stru
 int replay_plan__convert(struct rp_plan *p, const struct rp_opts *o, char *err, size_t errlen);
 /* The CPU schedule of a converted plan (points into p). */
 void replay_plan__sched(const struct rp_plan *p, struct load_sched *s);
+/* Where an interval's CPU target came from: "ebpf" (busy time), "stat" (ticks) or "none". */
+const char *replay_plan__cpu_source(const struct rp_interval *iv);
 /* The plan as CSV, one line per interval (--dry-run). 0 or -EIO. */
 int replay_plan__write(const struct rp_plan *p, FILE *f);
 

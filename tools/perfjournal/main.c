@@ -375,7 +375,8 @@ static int jmain(int ac, char **av, const char *base)
 		log_warnx("--input: required (the collection, capture or journal to read)");
 		return EXIT_USAGE;
 	}
-	if (input_flags__finish(&j) || check_sources(&src, hosts, verify ? PC_EXPORT_CSV : mode))
+	if (input_flags__finish(&j, src.input[0]) ||
+	    check_sources(&src, hosts, verify ? PC_EXPORT_CSV : mode))
 		return EXIT_USAGE;
 	if (verify) {
 		ret = input__verify(src.input[0], &j.o, stdout, err, sizeof(err));

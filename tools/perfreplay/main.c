@@ -36,6 +36,7 @@ static void usage(FILE *f)
 		"[--mode=all|cpu,memory,disk,net]\n"
 		"                  [--mem-base=target|recording] [--scratch=DIR]\n"
 		"                  [--sink=netns|HOST:PORT] [--report=FILE.csv] [--dry-run] [-v]\n"
+		"                  [--slice=10ms] [--phase=spread|random|start]\n"
 		"       perfreplay --listen=PORT      (a network sink for a replay elsewhere)\n"
 		"\n"
 		"  --training          the source machine's capacity curve (perfcpumeasure);\n"
@@ -45,8 +46,10 @@ static void usage(FILE *f)
 		"                      over --cpus (default all online CPUs)\n"
 		"  --backlog           work a saturated interval could not do: dropped (default)\n"
 		"                      or carried into the next intervals\n"
-		"  --report            per-interval target vs achieved CSV (- for "
-		"stdout)\n"
+		"  --report            per-interval target vs achieved CSV (- for stdout)\n"
+		"  --phase             where a slice's busy part goes: spread (default: moved\n"
+		"                      every slice, what tick-sampled accounting reads right),\n"
+		"                      random, or start (the original phase-locked way)\n"
 		"  --config=FILE       settings first (default ~/.perfreplay/perfreplay.conf)\n"
 		"  --version           the build (release or development)\n" PC_INPUT_FLAG_USAGE);
 }
@@ -73,6 +76,20 @@ static int parse_modes(const char *v, unsigned *m)
 			return -EINVAL;
 	}
 	return *m ? 0 : -EINVAL;
+}
+
+static int parse_phase(const char *v, enum load_phase_mode *m)
+{
+	static const char *const names[] = {[LOAD_PHASE_SPREAD] = "spread",
+					    [LOAD_PHASE_RANDOM] = "random",
+					    [LOAD_PHASE_START] = "start"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(v, names[i])) {
+			*m = (enum load_phase_mode)i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 static void progress(unsigned pass, unsigned level)
@@ -137,6 +154,7 @@ int main(int argc, char **argv)
 	    {"listen", required_argument, NULL, 'l'},
 	    {"report", required_argument, NULL, 'r'},
 	    {"slice", required_argument, NULL, 'L'},
+	    {"phase", required_argument, NULL, 'P'},
 	    {"cgroup-root", required_argument, NULL, 'C'},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -216,6 +234,9 @@ int main(int argc, char **argv)
 			bad = pc_parse_duration(optarg, &cfg.slice_ns) ||
 			      cfg.slice_ns < PC_LOAD_MIN_SLICE_NS;
 			break;
+		case 'P':
+			bad = parse_phase(optarg, &cfg.phase) != 0;
+			break;
 		case 'C':
 			cfg.cgroup_root = optarg;
 			break;
@@ -251,7 +272,7 @@ int main(int argc, char **argv)
 		log_warnx("--input: required (journal, collection, pcc or legacy capture)");
 		return PC_EXIT_USAGE;
 	}
-	if (input_flags__finish(&sel))
+	if (input_flags__finish(&sel, input))
 		return PC_EXIT_USAGE;
 	if (tgt_training && !training) {
 		log_warnx("--target-training needs --training (the source machine's curve)");

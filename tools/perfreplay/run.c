@@ -160,15 +160,21 @@ static int place(void *arg, uint32_t w, pid_t tid)
 }
 
 struct live {
+	const struct rp_plan *p;
+	const struct replay_cfg *c;
+	unsigned modes, proc_modes;
 	struct pc_cgroup cg;
 	int have_cg;
 	struct load_cpu *cpu;
 	struct load_mem *mem;
+	double mem_base, cap_bytes;
+	uint64_t rss0, t0;
 	struct io_ctx disk, net;
+	unsigned dmaj, dmin;
 	struct pc_sample s[2];
+	int cur;
 	int *wcpu;
-	double *w_t, *w_a;
-	uint64_t *cpu_prev;
+	struct observe obs;
 	struct report rep;
 	int rep_open;
 };
@@ -190,33 +196,13 @@ static void live_free(struct live *L)
 	pc_sample_free(&L->s[0]);
 	pc_sample_free(&L->s[1]);
 	free(L->wcpu);
-	free(L->w_t);
-	free(L->w_a);
-	free(L->cpu_prev);
 }
 
-int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
+/* What the plan has and the machine allows decides what is replayed. */
+static unsigned replayable(const struct rp_plan *p, const struct replay_cfg *c)
 {
-	struct live L = {0};
-	unsigned modes = c->modes, proc_modes;
-	uint32_t nw = p->nworkers;
-	double mem_base = 0, cap_bytes = 0, mem_avail = 0;
-	uint64_t rss0 = 0, cg_prev = 0, t0, tprev;
-	unsigned dmaj = 0, dmin = 0;
-	char err[512], name[64];
-	int rc = -1, cur = 0;
+	unsigned modes = c->modes, has = 0;
 
-	pc_sample_init(&L.s[0]);
-	pc_sample_init(&L.s[1]);
-	L.wcpu = calloc(nw, sizeof(*L.wcpu));
-	L.w_t = calloc(nw, sizeof(*L.w_t));
-	L.w_a = calloc(nw, sizeof(*L.w_a));
-	L.cpu_prev = calloc(nw, sizeof(*L.cpu_prev));
-	if (!L.wcpu || !L.w_t || !L.w_a || !L.cpu_prev)
-		goto cleanup;
-
-	/* What the plan has and the machine allows decides what is replayed. */
-	unsigned has = 0;
 	for (uint32_t k = 0; k < p->n; k++)
 		has |= p->iv[k].has;
 	if ((modes & MODE_MEM) && !(has & RP_HAS_MEM))
@@ -231,197 +217,243 @@ int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
 	if ((modes & MODE_NET) && !(has & RP_HAS_NET))
 		log_info("network: the recording has no interface counters: not replayed"),
 		    modes &= ~MODE_NET;
+	return modes;
+}
 
-	if (!modes) {
-		log_warnx("nothing to replay: the recording has none of the resources asked for");
-		rc = 1;
-		goto cleanup;
+/* The workers' cgroup and what observes them. */
+static int open_cpu(struct live *L)
+{
+	char err[512], name[64];
+	uint32_t nw = L->p->nworkers;
+
+	snprintf(name, sizeof(name), "perfreplay.%d", (int)getpid());
+	if (cgroup__create(&L->cg, L->c->cgroup_root, name, L->c->cpus, (double)nw, err,
+			   sizeof(err))) {
+		log_warnx("cgroup: %s", err);
+		return -1;
 	}
+	L->have_cg = 1;
+	if (*L->cg.why)
+		log_info("workers placed by %s (%s)", cgroup__mode_name(L->cg.mode), L->cg.why);
+	else
+		log_debug("workers placed by %s", cgroup__mode_name(L->cg.mode));
+	return observe__open(&L->obs, nw, L->wcpu, &L->cg) ? -1 : 0;
+}
+
+/* Memory to hold in interval k: the recording's less the base, within the safe cap. */
+static double mem_want(const struct live *L, uint32_t k)
+{
+	return fmin(fmax(L->p->iv[k].mem_used_kb * 1024 - L->mem_base, 0), L->cap_bytes);
+}
+
+static int open_mem(struct live *L)
+{
+	const struct rp_plan *p = L->p;
+	double peak = 0, avail_b;
+	uint64_t used, avail;
+	struct load_mem_room room;
+	char why[4500];
+
+	if (load_mem__meminfo(&used, &avail) || load_mem__room(&room)) {
+		log_warnx("/proc/meminfo: cannot read the target's memory");
+		return -1;
+	}
+	/* MemAvailable, or less when our memory cgroup allows less */
+	avail_b = (double)load_mem__room_bytes(&room);
+	load_mem__room_text(&room, why, sizeof(why));
+	L->mem_base =
+	    L->c->mem_base == MEM_BASE_TARGET ? (double)used : p->iv[0].mem_used_kb * 1024;
+	for (uint32_t k = 0; k < p->n; k++)
+		peak = fmax(peak, p->iv[k].mem_used_kb * 1024 - L->mem_base);
+	/* Never push the target into reclaim or the OOM killer: keep 256 MiB spare. */
+	L->cap_bytes = fmax(0, avail_b - 256.0 * 1048576);
+	if (peak > L->cap_bytes)
+		log_warnx("memory: the recording needs up to %.0f MiB more than the target's "
+			  "start, %.0f MiB can be held safely (%s): capped",
+			  peak / 1048576, L->cap_bytes / 1048576, why);
+	L->mem = load_mem__open((uint64_t)fmax(fmin(peak, L->cap_bytes), 1 << 20));
+	if (!L->mem) {
+		log_warn("memory: reserving address space");
+		return -1;
+	}
+	L->rss0 = load_mem__rss();
+	return 0;
+}
+
+/* Everything the replay needs before it starts: nothing is loaded yet. */
+static int open_all(struct live *L)
+{
+	const struct replay_cfg *c = L->c;
+	char err[512];
+	int rc;
+
 	/* Network first: the sink is a fork, best done before any thread exists. */
-	if (modes & MODE_NET) {
-		L.net.net =
+	if (L->modes & MODE_NET) {
+		L->net.net =
 		    load_net__open(strcmp(c->sink, "netns") ? c->sink : NULL, err, sizeof(err));
-		if (!L.net.net) {
+		if (!L->net.net) {
 			log_warnx("network: %s", err);
-			goto cleanup;
+			return -1;
 		}
 	}
-	if (modes & MODE_CPU) {
-		snprintf(name, sizeof(name), "perfreplay.%d", (int)getpid());
-		if (cgroup__create(&L.cg, c->cgroup_root, name, c->cpus, (double)nw, err,
-				   sizeof(err))) {
-			log_warnx("cgroup: %s", err);
-			goto cleanup;
-		}
-		L.have_cg = 1;
-		if (*L.cg.why)
-			log_info("workers placed by %s (%s)", cgroup__mode_name(L.cg.mode),
-				 L.cg.why);
-		else
-			log_debug("workers placed by %s", cgroup__mode_name(L.cg.mode));
-	}
-	if (modes & MODE_MEM) {
-		double rec0 = p->iv[0].mem_used_kb * 1024, peak = 0;
-		uint64_t used, avail;
-		struct load_mem_room room;
-		char why[4500];
-		if (load_mem__meminfo(&used, &avail) || load_mem__room(&room)) {
-			log_warnx("/proc/meminfo: cannot read the target's memory");
-			goto cleanup;
-		}
-		mem_base = c->mem_base == MEM_BASE_TARGET ? (double)used : rec0;
-		/* MemAvailable, or less when our memory cgroup allows less */
-		mem_avail = (double)load_mem__room_bytes(&room);
-		load_mem__room_text(&room, why, sizeof(why));
-		for (uint32_t k = 0; k < p->n; k++)
-			peak = fmax(peak, p->iv[k].mem_used_kb * 1024 - mem_base);
-		/* Never push the target into reclaim or the OOM killer: keep 256 MiB spare. */
-		cap_bytes = fmax(0, mem_avail - 256.0 * 1048576);
-		if (peak > cap_bytes)
-			log_warnx(
-			    "memory: the recording needs up to %.0f MiB more than the target's "
-			    "start, %.0f MiB can be held safely (%s): capped",
-			    peak / 1048576, cap_bytes / 1048576, why);
-		L.mem = load_mem__open((uint64_t)fmax(fmin(peak, cap_bytes), 1 << 20));
-		if (!L.mem) {
-			log_warn("memory: reserving address space");
-			goto cleanup;
-		}
-		rss0 = load_mem__rss();
-	}
-	if (modes & MODE_DISK) {
-		L.disk.disk = load_disk__open(c->scratch, 256ull << 20, err, sizeof(err));
-		if (!L.disk.disk) {
+	if ((L->modes & MODE_CPU) && open_cpu(L))
+		return -1;
+	if ((L->modes & MODE_MEM) && open_mem(L))
+		return -1;
+	if (L->modes & MODE_DISK) {
+		L->disk.disk = load_disk__open(c->scratch, 256ull << 20, err, sizeof(err));
+		if (!L->disk.disk) {
 			log_warnx("disk: %s", err);
-			goto cleanup;
+			return -1;
 		}
-		load_disk__dev(L.disk.disk, &dmaj, &dmin);
+		load_disk__dev(L->disk.disk, &L->dmaj, &L->dmin);
 	}
-	rc = report__open(&L.rep, c->report, nw);
+	rc = report__open(&L->rep, c->report, L->p->nworkers, L->have_cg ? &L->obs : NULL,
+			  cgroup__mode_name(L->cg.mode));
 	if (rc) {
 		log_warnx("--report %s: %s", c->report, strerror(-rc));
-		goto cleanup;
+		return -1;
 	}
-	L.rep_open = 1;
-	rc = -1;
+	L->rep_open = 1;
+	return 0;
+}
 
-	t0 = pc_now_mono() + 200000000ull;
-	if (modes & MODE_CPU) {
+/* The generators, all on the same t0. */
+static int start_all(struct live *L)
+{
+	const struct rp_plan *p = L->p;
+	const struct replay_cfg *c = L->c;
+
+	L->t0 = pc_now_mono() + 200000000ull;
+	if (L->modes & MODE_CPU) {
 		struct load_sched s;
 		replay_plan__sched(p, &s);
-		for (uint32_t w = 0; w < nw; w++)
-			L.wcpu[w] = c->cpu_list[w % c->ncpu];
-		struct load_cpu_opts o = {.nworkers = nw,
-					  .cpu = L.wcpu,
+		struct load_cpu_opts o = {.nworkers = p->nworkers,
+					  .cpu = L->wcpu,
 					  .slice_ns = c->slice_ns,
+					  .phase = c->phase,
 					  .speed = c->speed,
 					  .place = place,
-					  .place_arg = &L.cg};
-		L.cpu = load_cpu__start(&o, &s, t0);
-		if (!L.cpu) {
-			log_warn("starting %u CPU workers", nw);
-			goto cleanup;
+					  .place_arg = &L->cg};
+		L->cpu = load_cpu__start(&o, &s, L->t0);
+		if (!L->cpu) {
+			log_warn("starting %u CPU workers", p->nworkers);
+			return -1;
 		}
 	}
-	if (L.mem) {
-		double want = fmin(fmax(p->iv[0].mem_used_kb * 1024 - mem_base, 0), cap_bytes);
-		load_mem__set(L.mem, (uint64_t)want);
+	if (L->mem)
+		load_mem__set(L->mem, (uint64_t)mem_want(L, 0));
+	L->disk.p = L->net.p = p;
+	L->disk.c = L->net.c = c;
+	L->disk.t0 = L->net.t0 = L->t0;
+	if (L->disk.disk && !pthread_create(&L->disk.th, NULL, disk_main, &L->disk))
+		L->disk.started = 1;
+	if (L->net.net && !pthread_create(&L->net.th, NULL, net_main, &L->net))
+		L->net.started = 1;
+	L->proc_modes = L->modes & (MODE_DISK | MODE_NET);
+	return 0;
+}
+
+/* Disk and network over the interval, from /proc/diskstats and /proc/net/dev. */
+static void measure_io(struct live *L, const struct rp_interval *iv, double dt, double *tgt,
+		       double *got)
+{
+	int cur = L->cur, nxt = !cur;
+
+	read_proc(&L->s[nxt], L->proc_modes);
+	const uint64_t *a = disk_row(&L->s[cur], L->dmaj, L->dmin),
+		       *b = disk_row(&L->s[nxt], L->dmaj, L->dmin);
+	if (L->disk.disk && a && b) {
+		tgt[S_RD] = iv->rd_bps, tgt[S_WR] = iv->wr_bps;
+		tgt[S_RIOPS] = iv->rd_iops, tgt[S_WIOPS] = iv->wr_iops;
+		got[S_RD] = exp_rate(a, b, PC_DISK_RD_SECTORS, dt) * 512;
+		got[S_WR] = exp_rate(a, b, PC_DISK_WR_SECTORS, dt) * 512;
+		got[S_RIOPS] = exp_rate(a, b, PC_DISK_RD_IOS, dt);
+		got[S_WIOPS] = exp_rate(a, b, PC_DISK_WR_IOS, dt);
 	}
-	L.disk.p = L.net.p = p;
-	L.disk.c = L.net.c = c;
-	L.disk.t0 = L.net.t0 = t0;
-	if (L.disk.disk && !pthread_create(&L.disk.th, NULL, disk_main, &L.disk))
-		L.disk.started = 1;
-	if (L.net.net && !pthread_create(&L.net.th, NULL, net_main, &L.net))
-		L.net.started = 1;
-	proc_modes = modes & (MODE_DISK | MODE_NET);
+	const char *ifn = L->net.net ? load_net__ifname(L->net.net) : "";
+	int ra = *ifn ? pc_table_find(&L->s[cur].t[PC_G_NET], ifn) : -1;
+	int rb = *ifn ? pc_table_find(&L->s[nxt].t[PC_G_NET], ifn) : -1;
+	if (ra >= 0 && rb >= 0) {
+		const uint64_t *na = pc_table_row(&L->s[cur].t[PC_G_NET], (uint32_t)ra),
+			       *nb = pc_table_row(&L->s[nxt].t[PC_G_NET], (uint32_t)rb);
+		tgt[S_TX] = iv->tx_bps, tgt[S_RX] = iv->rx_bps;
+		got[S_TX] = exp_rate(na, nb, PC_NET_TX_BYTES, dt);
+		got[S_RX] = exp_rate(na, nb, PC_NET_RX_BYTES, dt);
+	}
+	L->cur = nxt;
+}
 
-	/* Baseline at t0. */
-	sleep_until(t0);
+/* At each interval's end deadline: measure, report, and set the next interval's memory. */
+static void measure_all(struct live *L)
+{
+	const struct rp_plan *p = L->p;
+	uint64_t tprev;
+
+	sleep_until(L->t0); /* the baseline */
 	tprev = pc_now_mono();
-	for (uint32_t w = 0; w < nw && L.cpu; w++)
-		L.cpu_prev[w] = load_cpu__cpu_ns(L.cpu, w);
-	if (L.have_cg && cgroup__usage_ns(&L.cg, &cg_prev))
-		cg_prev = UINT64_MAX;
-	if (proc_modes)
-		read_proc(&L.s[cur], proc_modes);
-	log_info("replaying %u intervals (%.1f s at speed %g):%s%s%s%s", p->n,
-		 (double)p->end_ns[p->n - 1] / 1e9 / c->speed, c->speed, L.cpu ? " cpu" : "",
-		 L.mem ? " memory" : "", L.disk.disk ? " disk" : "", L.net.net ? " net" : "");
-	if (L.cpu)
-		log_info("%u worker%s on CPUs %s", nw, nw == 1 ? "" : "s", c->cpus);
-
+	if (L->cpu)
+		observe__start(&L->obs, L->cpu);
+	if (L->proc_modes)
+		read_proc(&L->s[L->cur], L->proc_modes);
 	for (uint32_t k = 0; k < p->n && !replay_stop; k++) {
 		const struct rp_interval *iv = &p->iv[k];
-		double tgt[S_N], got[S_N], cg_pct = NAN, dt;
-		uint64_t now;
+		double tgt[S_N], got[S_N], dt;
+		uint64_t now, due = at(p, L->c, L->t0, k + 1);
 
 		for (int i = 0; i < S_N; i++)
 			tgt[i] = got[i] = NAN;
-		sleep_until(at(p, c, t0, k + 1));
+		sleep_until(due);
 		if (replay_stop)
 			break;
 		now = pc_now_mono();
 		dt = (double)(now - tprev) / 1e9;
 		tprev = now;
-		if (L.cpu) {
-			double sum_t = 0, sum_a = 0;
-			for (uint32_t w = 0; w < nw; w++) {
-				uint64_t v = load_cpu__cpu_ns(L.cpu, w);
-				L.w_t[w] = p->pct[(size_t)k * nw + w];
-				L.w_a[w] = (double)(v - L.cpu_prev[w]) / 1e9 / dt * 100;
-				L.cpu_prev[w] = v;
-				sum_t += L.w_t[w], sum_a += L.w_a[w];
-			}
-			tgt[S_CPU] = sum_t / nw, got[S_CPU] = sum_a / nw;
-			uint64_t u;
-			if (cg_prev != UINT64_MAX && !cgroup__usage_ns(&L.cg, &u)) {
-				cg_pct = (double)(u - cg_prev) / 1e9 / dt / nw * 100;
-				cg_prev = u;
-			}
+		if (L->cpu) {
+			observe__interval(&L->obs, &p->pct[(size_t)k * p->nworkers], dt);
+			tgt[S_CPU] = L->obs.cpu_t, got[S_CPU] = L->obs.cpu_a;
 		}
-		if (L.mem) {
-			tgt[S_MEM] =
-			    fmin(fmax(iv->mem_used_kb * 1024 - mem_base, 0), cap_bytes) / 1048576;
-			got[S_MEM] = ((double)load_mem__rss() - (double)rss0) / 1048576;
+		if (L->mem) {
+			tgt[S_MEM] = mem_want(L, k) / 1048576;
+			got[S_MEM] = ((double)load_mem__rss() - (double)L->rss0) / 1048576;
 		}
-		if (proc_modes) {
-			int nxt = !cur;
-			read_proc(&L.s[nxt], proc_modes);
-			const uint64_t *a = disk_row(&L.s[cur], dmaj, dmin),
-				       *b = disk_row(&L.s[nxt], dmaj, dmin);
-			if (L.disk.disk && a && b) {
-				tgt[S_RD] = iv->rd_bps, tgt[S_WR] = iv->wr_bps;
-				tgt[S_RIOPS] = iv->rd_iops, tgt[S_WIOPS] = iv->wr_iops;
-				got[S_RD] = exp_rate(a, b, PC_DISK_RD_SECTORS, dt) * 512;
-				got[S_WR] = exp_rate(a, b, PC_DISK_WR_SECTORS, dt) * 512;
-				got[S_RIOPS] = exp_rate(a, b, PC_DISK_RD_IOS, dt);
-				got[S_WIOPS] = exp_rate(a, b, PC_DISK_WR_IOS, dt);
-			}
-			const char *ifn = L.net.net ? load_net__ifname(L.net.net) : "";
-			int ra = *ifn ? pc_table_find(&L.s[cur].t[PC_G_NET], ifn) : -1;
-			int rb = *ifn ? pc_table_find(&L.s[nxt].t[PC_G_NET], ifn) : -1;
-			if (ra >= 0 && rb >= 0) {
-				const uint64_t *na = pc_table_row(&L.s[cur].t[PC_G_NET],
-								  (uint32_t)ra),
-					       *nb = pc_table_row(&L.s[nxt].t[PC_G_NET],
-								  (uint32_t)rb);
-				tgt[S_TX] = iv->tx_bps, tgt[S_RX] = iv->rx_bps;
-				got[S_TX] = exp_rate(na, nb, PC_NET_TX_BYTES, dt);
-				got[S_RX] = exp_rate(na, nb, PC_NET_RX_BYTES, dt);
-			}
-			cur = nxt;
-		}
-		report__row(&L.rep, k, (double)p->end_ns[k] / 1e9, dt, iv->saturated, tgt, got,
-			    cg_pct, L.cpu ? L.w_t : NULL, L.cpu ? L.w_a : NULL);
+		if (L->proc_modes)
+			measure_io(L, iv, dt, tgt, got);
+		report__row(&L->rep, k, (double)p->end_ns[k] / 1e9, dt, (double)(now - due) / 1e3,
+			    iv, tgt, got, L->cpu ? &L->obs : NULL);
 		log_debug("interval %u: cpu %.1f -> %.1f %%", k, tgt[S_CPU], got[S_CPU]);
-		/* The next interval's memory, at its start. */
-		if (L.mem && k + 1 < p->n) {
-			double want =
-			    fmin(fmax(p->iv[k + 1].mem_used_kb * 1024 - mem_base, 0), cap_bytes);
-			load_mem__set(L.mem, (uint64_t)want);
-		}
+		if (L->mem && k + 1 < p->n) /* the next interval's memory, at its start */
+			load_mem__set(L->mem, (uint64_t)mem_want(L, k + 1));
 	}
+}
+
+int replay__run(const struct rp_plan *p, const struct replay_cfg *c)
+{
+	struct live L = {.p = p, .c = c};
+	uint32_t nw = p->nworkers;
+	int rc = -1;
+
+	pc_sample_init(&L.s[0]);
+	pc_sample_init(&L.s[1]);
+	L.wcpu = calloc(nw, sizeof(*L.wcpu));
+	if (!L.wcpu)
+		goto cleanup;
+	for (uint32_t w = 0; w < nw; w++)
+		L.wcpu[w] = c->cpu_list[w % c->ncpu];
+	L.modes = replayable(p, c);
+	if (!L.modes) {
+		log_warnx("nothing to replay: the recording has none of the resources asked for");
+		rc = 1;
+		goto cleanup;
+	}
+	if (open_all(&L) || start_all(&L))
+		goto cleanup;
+	log_info("replaying %u intervals (%.1f s at speed %g):%s%s%s%s", p->n,
+		 (double)p->end_ns[p->n - 1] / 1e9 / c->speed, c->speed, L.cpu ? " cpu" : "",
+		 L.mem ? " memory" : "", L.disk.disk ? " disk" : "", L.net.net ? " net" : "");
+	if (L.cpu)
+		log_info("%u worker%s on CPUs %s", nw, nw == 1 ? "" : "s", c->cpus);
+	measure_all(&L);
 	rc = replay_stop ? 130 : 0;
 	if (replay_stop)
 		log_warnx("interrupted: releasing everything");
@@ -431,5 +463,6 @@ cleanup:
 		log_warnx("--report %s: write failed", c->report);
 		rc = 1;
 	}
+	observe__free(&L.obs);
 	return rc < 0 ? 1 : rc;
 }

@@ -135,6 +135,24 @@ static struct pc_input *fail(struct pc_input *in, int e)
 	return NULL;
 }
 
+int input__is_journal(const char *path)
+{
+	unsigned char head[64];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return -errno;
+	n = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	if (!n)
+		return -EINVAL;
+	/* As input__open_opts decides: a journal, or binary that only a Go-tool journal can be. */
+	if (coll__is_native(head, n))
+		return 0;
+	return journal__is_native(head, n) || looks_binary(head, n);
+}
+
 struct pc_input *input__open(const char *path, char *err, size_t errlen)
 {
 	return input__open_opts(path, NULL, err, errlen);

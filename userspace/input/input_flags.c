@@ -4,6 +4,7 @@
  * (include/pc/input_flags.h): checked here once, with messages that name the
  * flag and the value.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "pc/config.h"
@@ -105,7 +106,28 @@ static int parse_identity(struct pc_input_flags *f)
 	return 0;
 }
 
-int input_flags__finish(struct pc_input_flags *f)
+/* An identity given for an input that is no journal: said once, naming the flags, then dropped. */
+static void drop_identity(struct pc_input_flags *f, const char *input)
 {
+	const char **v[] = {&f->siteid, &f->sitename, &f->license, &f->mac};
+	static const char *const name[] = {"--siteid", "--sitename", "--license", "--mac"};
+	char given[64] = "";
+
+	if (!input || input__is_journal(input) != 0)
+		return;
+	for (int i = 0; i < 4; i++)
+		if (*v[i]) {
+			snprintf(given + strlen(given), sizeof(given) - strlen(given), "%s%s",
+				 *given ? ", " : "", name[i]);
+			*v[i] = NULL;
+		}
+	if (*given)
+		log_info("%s: the identity applies to journals; %s is not one: ignored", given,
+			 input);
+}
+
+int input_flags__finish(struct pc_input_flags *f, const char *input)
+{
+	drop_identity(f, input);
 	return parse_selection(f) || parse_identity(f) ? -1 : 0;
 }

@@ -416,6 +416,42 @@ int cgroup__usage_ns(const struct pc_cgroup *cg, uint64_t *ns)
 	return -ENOTSUP;
 }
 
+/* Per-CPU ns from a v1 cpuacct directory: the count read. */
+static int percpu(const char *dir, uint64_t *ns, int max)
+{
+	char buf[16384], *p = buf, *end;
+	int n = 0;
+	ssize_t len;
+
+	if ((len = read_file(dir, "cpuacct.usage_percpu", buf, sizeof(buf))) < 0)
+		return (int)len;
+	while (n < max) {
+		unsigned long long v = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		ns[n++] = v;
+		p = end;
+	}
+	return n ? n : -ENODATA;
+}
+
+int cgroup__usage_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max)
+{
+	if (cg->mode != PC_CG_V1 || !cg->cpuacct[0])
+		return -ENOTSUP;
+	return percpu(cg->cpuacct, ns, max);
+}
+
+int cgroup__machine_percpu_ns(const struct pc_cgroup *cg, uint64_t *ns, int max)
+{
+	char dir[PATH_MAX];
+
+	if (cg->mode != PC_CG_V1 || !cg->cpuacct[0])
+		return -ENOTSUP;
+	parent_of(cg->cpuacct, dir, sizeof(dir)); /* our group is made under the root */
+	return percpu(dir, ns, max);
+}
+
 int cgroup__destroy(struct pc_cgroup *cg)
 {
 	int rc = 0;

@@ -103,3 +103,20 @@ void fidelity__summary(const struct pc_fid *f, struct pc_fid_summary *o)
 	o->p95 = abs_err[rank ? rank - 1 : 0];
 	free(abs_err);
 }
+
+double fidelity__tick_noise(const double *pct, uint32_t n, double secs, double hz, double user_hz)
+{
+	double ticks = hz * secs, var = 0, units;
+
+	if (!(hz > 0) || !(secs > 0) || !n)
+		return NAN;
+	for (uint32_t i = 0; i < n; i++) {
+		double p = fmin(fmax(pct[i] / 100, 0), 1);
+		var += p * (1 - p) * ticks;
+	}
+	var /= (ticks * n) * (ticks * n); /* as a share of the row's time */
+	units = user_hz * secs * n;	  /* the row's time in the units it is shown in */
+	if (units > 0)
+		var += 2.0 / 6 / (units * units);
+	return sqrt(2 / M_PI * var) * 100;
+}

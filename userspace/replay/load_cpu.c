@@ -4,11 +4,15 @@
  * Each worker follows the schedule on its own, from absolute deadlines
  * computed from the start time and the interval ends (never from the last
  * wake-up, so nothing drifts), and trims every slice toward its interval's
- * target from its thread CPU clock. The caller measures independently: it
- * reads the workers' CPU clocks (or their cgroup's usage) from outside.
+ * target from its thread CPU clock; where in the slice the busy part goes is
+ * the phase's (load_phase__next), so that tick-sampled accounting sees it in
+ * proportion. The caller measures independently: it reads the workers' CPU
+ * clocks (or their cgroup's usage) from outside.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -35,6 +39,7 @@ struct worker {
 	_Atomic pid_t tid;
 	_Atomic int state; /* 0 starting, 1 placed, -1 failed to place */
 	_Atomic uint64_t units;
+	struct load_phase ph;
 };
 
 struct load_cpu {
@@ -103,6 +108,64 @@ static void spin(struct worker *w, uint64_t *state, uint64_t cpu_target, uint64_
 	atomic_fetch_add_explicit(&w->units, n, memory_order_relaxed);
 }
 
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void load_phase__init(struct load_phase *p, enum load_phase_mode mode, uint64_t seed)
+{
+	p->mode = mode;
+	p->rng = seed;
+	p->u = splitmix64(&p->rng);
+}
+
+/* x of 2^64 as a share of len: a position in [0, len). */
+static uint64_t scale(uint64_t x, uint64_t len)
+{
+	return (uint64_t)(((unsigned __int128)x * len) >> 64);
+}
+
+uint64_t load_phase__next(struct load_phase *p, uint64_t slice_ns)
+{
+	switch (p->mode) {
+	case LOAD_PHASE_START:
+		return 0;
+	case LOAD_PHASE_RANDOM:
+		return scale(splitmix64(&p->rng), slice_ns);
+	default:
+		/* 2^64 / golden ratio: the Weyl step whose runs are the most evenly spread. */
+		p->u += 0x9e3779b97f4a7c15ull;
+		return scale(p->u, slice_ns);
+	}
+}
+
+void load_arc__place(uint64_t len_ns, uint64_t busy_ns, uint64_t at_ns, struct load_arc *a)
+{
+	if (busy_ns >= len_ns) {
+		a->head_ns = a->tail_at_ns = a->busy_ns = len_ns;
+		return;
+	}
+	at_ns %= len_ns;
+	a->busy_ns = busy_ns;
+	a->tail_at_ns = at_ns;
+	a->head_ns = at_ns + busy_ns > len_ns ? at_ns + busy_ns - len_ns : 0;
+}
+
+void load_cpu__slice(uint64_t beg, uint64_t se, uint64_t now, double pct, uint64_t done,
+		     struct load_phase *ph, struct load_arc *a)
+{
+	uint64_t len = se > now ? se - now : 0;
+	uint64_t want = se > beg ? (uint64_t)((double)(se - beg) * pct / 100) : 0;
+	uint64_t at = len ? load_phase__next(ph, len) : 0;
+
+	load_arc__place(len, want > done ? want - done : 0, at, a);
+}
+
 static uint64_t sched_at(const struct load_cpu *l, uint32_t k)
 {
 	/* End of interval k-1 = start of interval k, scaled by speed. */
@@ -111,12 +174,24 @@ static uint64_t sched_at(const struct load_cpu *l, uint32_t k)
 	return l->start_mono + (uint64_t)((double)off / l->speed);
 }
 
+/* A slice's arc from now on: the wrapped head, idle, then busy until cpu reaches cpu + busy. */
+static void run_arc(struct worker *w, uint64_t *state, const struct load_arc *a, uint64_t cpu,
+		    uint64_t now, uint64_t se)
+{
+	if (!a->busy_ns)
+		return;
+	if (a->head_ns)
+		spin(w, state, cpu + a->head_ns, now + a->head_ns);
+	sleep_until(now + a->tail_at_ns);
+	spin(w, state, cpu + a->busy_ns, se);
+}
+
 static void run_interval(struct worker *w, uint32_t k, uint64_t *state)
 {
 	struct load_cpu *l = w->l;
 	uint64_t beg = sched_at(l, k), end = sched_at(l, k + 1), now = pc_now_mono();
 	double pct = l->s.pct[(size_t)k * l->s.nworkers + w->idx];
-	uint64_t base, cpu0, nslices;
+	uint64_t cpu0, nslices;
 
 	if (now >= end)
 		return; /* missed entirely (the machine stalled us): do not pile up */
@@ -128,28 +203,23 @@ static void run_interval(struct worker *w, uint32_t k, uint64_t *state)
 		pct = 100;
 	if (now < beg)
 		sleep_until(beg);
-	base = beg > now ? beg : now;
 	cpu0 = thread_cpu_ns();
 	nslices = (end - beg + l->slice_ns / 2) / l->slice_ns;
 	if (!nslices)
 		nslices = 1;
 	for (uint64_t j = 1; j <= nslices; j++) {
-		uint64_t se = beg + (end - beg) * j / nslices, done, want;
+		uint64_t se = beg + (end - beg) * j / nslices, cpu;
+		struct load_arc a;
 
 		if (atomic_load_explicit(&l->stop, memory_order_relaxed))
 			return;
 		now = pc_now_mono();
 		if (now >= se)
 			continue;
-		/* What the interval should have had by this slice's end, less what it got. */
-		want = se > base ? (uint64_t)((double)(se - base) * pct / 100) : 0;
-		done = thread_cpu_ns() - cpu0;
-		if (want > done) {
-			uint64_t budget = want - done;
-			if (budget > se - now)
-				budget = se - now;
-			spin(w, state, cpu0 + done + budget, se);
-		}
+		/* The interval's work counts from beg: a late start is made up in later slices. */
+		cpu = thread_cpu_ns();
+		load_cpu__slice(beg, se, now, pct, cpu - cpu0, &w->ph, &a);
+		run_arc(w, state, &a, cpu, now, se);
 		sleep_until(se);
 	}
 }
@@ -216,6 +286,7 @@ struct load_cpu *load_cpu__start(const struct load_cpu_opts *o, const struct loa
 		w->l = l;
 		w->idx = i;
 		w->cpu = o->cpu ? o->cpu[i] : -1;
+		load_phase__init(&w->ph, o->phase, l->start_mono ^ ((uint64_t)i << 48));
 		w->joined = 1;
 		err = pthread_create(&w->th, NULL, worker_main, w);
 		if (err)
@@ -296,32 +367,90 @@ static int read_stat(struct pc_sample *s)
 	close(fd);
 	if (n <= 0)
 		return n < 0 ? -errno : -ENODATA;
+	pc_sample_reset(s);
 	return proc_stat_parse(buf, (size_t)n, s, &perr);
+}
+
+struct load_stat {
+	struct pc_sample s[2];
+	int cur, nread;
+};
+
+struct load_stat *load_stat__open(void)
+{
+	struct load_stat *st = calloc(1, sizeof(*st));
+
+	if (st) {
+		pc_sample_init(&st->s[0]);
+		pc_sample_init(&st->s[1]);
+	}
+	return st;
+}
+
+int load_stat__read(struct load_stat *st)
+{
+	int nxt = st->nread ? !st->cur : st->cur, rc = read_stat(&st->s[nxt]);
+
+	if (rc)
+		return rc;
+	st->cur = nxt;
+	st->nread++;
+	return 0;
+}
+
+double load_stat__busy(const struct load_stat *st, int cpu)
+{
+	const struct pc_table *a = &st->s[!st->cur].t[PC_G_CPU], *b = &st->s[st->cur].t[PC_G_CPU];
+	char key[16];
+	struct exp_cpu c;
+	int row;
+
+	if (st->nread < 2)
+		return NAN;
+	if (cpu < 0)
+		snprintf(key, sizeof(key), "all");
+	else
+		snprintf(key, sizeof(key), "%d", cpu);
+	row = pc_table_find(b, key);
+	if (row < 0 || exp_cpu(a, b, (uint32_t)row, &c))
+		return NAN;
+	return c.usr + c.nice + c.sys;
+}
+
+void load_stat__close(struct load_stat *st)
+{
+	if (!st)
+		return;
+	pc_sample_free(&st->s[0]);
+	pc_sample_free(&st->s[1]);
+	free(st);
+}
+
+double load_stat__hz(void)
+{
+	struct timespec res;
+
+	/* The coarse clocks advance once a jiffy: their resolution is the tick. */
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || (!res.tv_sec && !res.tv_nsec))
+		return 0;
+	return 1e9 / ((double)res.tv_sec * 1e9 + (double)res.tv_nsec);
 }
 
 int load_cpu__background(uint64_t ns, double *pct)
 {
-	struct pc_sample a, b;
 	struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
-	struct exp_cpu c;
-	int rc, row;
+	struct load_stat *st = load_stat__open();
+	int rc = st ? load_stat__read(st) : -ENOMEM;
 
-	pc_sample_init(&a);
-	pc_sample_init(&b);
-	if ((rc = read_stat(&a)))
-		goto cleanup;
-	nanosleep(&ts, NULL);
-	if ((rc = read_stat(&b)))
-		goto cleanup;
-	row = pc_table_find(&b.t[PC_G_CPU], "all");
-	if (row < 0 || (rc = exp_cpu(&a.t[PC_G_CPU], &b.t[PC_G_CPU], (uint32_t)row, &c))) {
-		rc = rc ? rc : -ENODATA;
-		goto cleanup;
+	if (!rc) {
+		nanosleep(&ts, NULL);
+		rc = load_stat__read(st);
 	}
-	*pct = c.usr + c.nice + c.sys;
-cleanup:
-	pc_sample_free(&a);
-	pc_sample_free(&b);
+	if (!rc) {
+		*pct = load_stat__busy(st, -1);
+		rc = isnan(*pct) ? -ENODATA : 0;
+	}
+	load_stat__close(st);
 	return rc;
 }
 

@@ -125,6 +125,7 @@ int replay_plan__add(struct rp_plan *p, const struct pc_sample *prev, const stru
 			sum += pct[i];
 		iv->src_all = sum / p->src_ncpu;
 		iv->has |= RP_HAS_CPU;
+		iv->cpu_bpf = 1;
 		p->bpf_cpu = 1;
 	} else if (cc->nrows && pc->nrows) {
 		int any = 0;
@@ -324,21 +325,28 @@ void replay_plan__sched(const struct rp_plan *p, struct load_sched *s)
 	s->pct = p->pct;
 }
 
+const char *replay_plan__cpu_source(const struct rp_interval *iv)
+{
+	return !(iv->has & RP_HAS_CPU) ? "none" : iv->cpu_bpf ? "ebpf" : "stat";
+}
+
 int replay_plan__write(const struct rp_plan *p, FILE *f)
 {
 	fprintf(f, "interval,secs,src_cpu_pct,tgt_cpu_pct");
 	for (uint32_t w = 0; w < p->nworkers; w++)
 		fprintf(f, ",worker%u_pct", w);
 	fprintf(f, ",units_per_s,unmet_units_per_s,saturated,mem_used_mib,disk_rd_bytes_s,"
-		   "disk_wr_bytes_s,disk_rd_iops,disk_wr_iops,net_rx_bytes_s,net_tx_bytes_s\n");
+		   "disk_wr_bytes_s,disk_rd_iops,disk_wr_iops,net_rx_bytes_s,net_tx_bytes_s,"
+		   "cpu_source\n");
 	for (uint32_t k = 0; k < p->n; k++) {
 		const struct rp_interval *iv = &p->iv[k];
 		fprintf(f, "%u,%.3f,%.2f,%.2f", k, iv->secs, iv->src_all, iv->tgt_all);
 		for (uint32_t w = 0; w < p->nworkers; w++)
 			fprintf(f, ",%.2f", p->pct[(size_t)k * p->nworkers + w]);
-		fprintf(f, ",%.3f,%.3f,%d,%.1f,%.0f,%.0f,%.1f,%.1f,%.0f,%.0f\n", iv->units,
+		fprintf(f, ",%.3f,%.3f,%d,%.1f,%.0f,%.0f,%.1f,%.1f,%.0f,%.0f,%s\n", iv->units,
 			iv->unmet, iv->saturated, iv->mem_used_kb / 1024, iv->rd_bps, iv->wr_bps,
-			iv->rd_iops, iv->wr_iops, iv->rx_bps, iv->tx_bps);
+			iv->rd_iops, iv->wr_iops, iv->rx_bps, iv->tx_bps,
+			replay_plan__cpu_source(iv));
 	}
 	return ferror(f) ? -EIO : 0;
 }

@@ -15,10 +15,12 @@ chromium=${CHROMIUM:-$(command -v chromium || true)}
 tmp=$(mktemp -d /tmp/pc-html.XXXXXX)
 art=${PC_ARTIFACTS:-$bin/../artifacts}
 mkdir -p "$art"
-pid=""
+pid="" io_pid=""
+io_file=$(mktemp /var/tmp/pc-html-io.XXXXXX)
 cleanup() {
 	[ -n "$pid" ] && kill -- -"$pid" 2>/dev/null
-	rm -rf "$tmp"
+	[ -n "$io_pid" ] && kill "$io_pid" 2>/dev/null && wait "$io_pid" 2>/dev/null
+	rm -rf "$tmp" "$io_file"
 }
 trap cleanup EXIT
 
@@ -44,7 +46,15 @@ chrome "$tmp/blank" --dump-dom about:blank
 grep -q '<body' "$tmp/blank" || { echo "SKIP: chromium cannot run here:"; tail -3 "$tmp/blank.err"; exit 77; }
 
 # A short real collection of this host (eBPF when root), and two synthetic hosts, 1 s and 5 s.
+# Direct writes to a file on a real disk during it, so the block-latency heatmap has I/O to draw
+# whatever else the machine does (an idle disk gives it none).
+while dd if=/dev/zero of="$io_file" bs=4k count=64 oflag=direct conv=notrunc status=none; do
+	sleep 0.05
+done &
+io_pid=$!
 "$bin/perfcollectord" --mode=local --duration=4s --frequency=100ms --output="$tmp/real.pcol" >/dev/null
+kill "$io_pid" && wait "$io_pid" 2>/dev/null || true
+io_pid=""
 "$bin/perfload" synth --output="$tmp/a.pcol" --host=1 --cpus=4 --cpu=walk:1 --mem=walk:2 \
 	--disk-read=walk:3 --disk-write=5 --net-rx=walk:4 --net-tx=2 --interval=1s --duration=6h
 "$bin/perfload" synth --output="$tmp/b.pcol" --host=2 --cpus=2 --cpu=square:10,70,10m --mem=3000 \

@@ -137,209 +137,279 @@ static int load_curve(struct pc_capacity *c, const char *flag, const char *path,
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"input", required_argument, NULL, 'i'},
-	    {"training", required_argument, NULL, 't'},
-	    {"target-training", required_argument, NULL, 'T'},
-	    {"shape", required_argument, NULL, 's'},
-	    {"cpus", required_argument, NULL, 'c'},
-	    {"backlog", required_argument, NULL, 'b'},
-	    {"speed", required_argument, NULL, 'S'},
-	    {"mode", required_argument, NULL, 'm'},
-	    {"mem-base", required_argument, NULL, 'M'},
-	    {"scratch", required_argument, NULL, 'D'},
-	    {"sink", required_argument, NULL, 'k'},
-	    {"listen", required_argument, NULL, 'l'},
-	    {"report", required_argument, NULL, 'r'},
-	    {"slice", required_argument, NULL, 'L'},
-	    {"phase", required_argument, NULL, 'P'},
-	    {"cgroup-root", required_argument, NULL, 'C'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"config", required_argument, NULL, 'F'},
-	    {"version", no_argument, NULL, 'V'},
-	    PC_INPUT_FLAG_OPTIONS,
-	    {NULL, 0, NULL, 0},
-	};
-	static struct replay_cfg cfg = {
-	    .modes = MODE_CPU | MODE_MEM | MODE_DISK | MODE_NET, .speed = 1, .scratch = "/tmp"};
-	const char *input = NULL, *training = NULL, *tgt_training = NULL;
-	struct rp_opts ro = {0};
-	static struct pc_capacity src, dst;
-	struct rp_plan plan;
-	struct pc_input *in = NULL;
-	static struct pc_input_flags sel;
-	uint64_t listen_port = 0;
-	int c, verbose = 0, dry = 0, ret = 1, rc;
-	char err[512], cpus_buf[32], *end;
+static const struct option longopts[] = {
+    {"input", required_argument, NULL, 'i'},
+    {"training", required_argument, NULL, 't'},
+    {"target-training", required_argument, NULL, 'T'},
+    {"shape", required_argument, NULL, 's'},
+    {"cpus", required_argument, NULL, 'c'},
+    {"backlog", required_argument, NULL, 'b'},
+    {"speed", required_argument, NULL, 'S'},
+    {"mode", required_argument, NULL, 'm'},
+    {"mem-base", required_argument, NULL, 'M'},
+    {"scratch", required_argument, NULL, 'D'},
+    {"sink", required_argument, NULL, 'k'},
+    {"listen", required_argument, NULL, 'l'},
+    {"report", required_argument, NULL, 'r'},
+    {"slice", required_argument, NULL, 'L'},
+    {"phase", required_argument, NULL, 'P'},
+    {"cgroup-root", required_argument, NULL, 'C'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"config", required_argument, NULL, 'F'},
+    {"version", no_argument, NULL, 'V'},
+    PC_INPUT_FLAG_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
 
-	log_init("perfreplay", 0);
-	if (pc_cli_tool_config("perfreplay", opts, &argc, &argv))
-		return PC_EXIT_USAGE;
-	replay_plan__init(&plan);
+/* The parsed command line, and the curves the plan is converted through. */
+struct rp_args {
+	struct replay_cfg cfg;
+	struct rp_opts ro;
+	struct pc_input_flags sel;
+	struct pc_capacity src, dst;
+	const char *input, *training, *tgt_training;
+	uint64_t listen_port;
+	int verbose, dry;
+	char cpus_buf[32];
+};
+
+/* One option: -1 to go on, or the exit status (help, --version, a bad option or value). */
+static int parse_option(struct rp_args *a, int c, char **argv)
+{
+	struct replay_cfg *cfg = &a->cfg;
+	char *end;
+	int bad = 0;
+
+	switch (c) {
+	case 'i':
+		a->input = optarg;
+		break;
+	case 't':
+		a->training = optarg;
+		break;
+	case 'T':
+		a->tgt_training = optarg;
+		break;
+	case 's':
+		bad = strcmp(optarg, "same") && strcmp(optarg, "fit");
+		a->ro.shape = strcmp(optarg, "fit") ? RP_SHAPE_SAME : RP_SHAPE_FIT;
+		break;
+	case 'c':
+		cfg->cpus = optarg;
+		break;
+	case 'b':
+		bad = strcmp(optarg, "drop") && strcmp(optarg, "carry");
+		a->ro.backlog = strcmp(optarg, "carry") ? RP_BACKLOG_DROP : RP_BACKLOG_CARRY;
+		break;
+	case 'S':
+		cfg->speed = strtod(optarg, &end);
+		bad = end == optarg || *end || !(cfg->speed > 0 && cfg->speed <= 1000);
+		break;
+	case 'm':
+		bad = parse_modes(optarg, &cfg->modes) != 0;
+		break;
+	case 'M':
+		bad = strcmp(optarg, "target") && strcmp(optarg, "recording");
+		cfg->mem_base = strcmp(optarg, "target") ? MEM_BASE_RECORDING : MEM_BASE_TARGET;
+		break;
+	case 'D':
+		cfg->scratch = optarg;
+		break;
+	case 'k':
+		cfg->sink = optarg;
+		break;
+	case 'l':
+		bad = pc_parse_u64(optarg, 65535, &a->listen_port) || !a->listen_port;
+		break;
+	case 'r':
+		cfg->report = optarg;
+		break;
+	case 'L':
+		bad = pc_parse_duration(optarg, &cfg->slice_ns) ||
+		      cfg->slice_ns < PC_LOAD_MIN_SLICE_NS;
+		break;
+	case 'P':
+		bad = parse_phase(optarg, &cfg->phase) != 0;
+		break;
+	case 'C':
+		cfg->cgroup_root = optarg;
+		break;
+	case 'n':
+		a->dry = 1;
+		break;
+	case 'F':
+		break;
+	case 'V':
+		printf("perfreplay (perfcollector): %s\n", license__build());
+		return 0;
+	case 'v':
+		a->verbose = 1;
+		break;
+	default:
+		return pc_cli_other_option(c, argv, usage, 1);
+	}
+	return bad ? pc_cli_bad_value(argv, optarg) : -1;
+}
+
+/* The command line after the configuration file's flags; -1 to go on, or the exit status. */
+static int parse_args(struct rp_args *a, int argc, char **argv)
+{
+	int c, ret;
+
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:vhn", opts, NULL)) != -1) {
-		int bad = 0;
-		if (input_flags__set(&sel, c, optarg))
+	while ((c = getopt_long(argc, argv, ":i:vhn", longopts, NULL)) != -1) {
+		if (input_flags__set(&a->sel, c, optarg))
 			continue;
-		switch (c) {
-		case 'i':
-			input = optarg;
-			break;
-		case 't':
-			training = optarg;
-			break;
-		case 'T':
-			tgt_training = optarg;
-			break;
-		case 's':
-			bad = strcmp(optarg, "same") && strcmp(optarg, "fit");
-			ro.shape = strcmp(optarg, "fit") ? RP_SHAPE_SAME : RP_SHAPE_FIT;
-			break;
-		case 'c':
-			cfg.cpus = optarg;
-			break;
-		case 'b':
-			bad = strcmp(optarg, "drop") && strcmp(optarg, "carry");
-			ro.backlog = strcmp(optarg, "carry") ? RP_BACKLOG_DROP : RP_BACKLOG_CARRY;
-			break;
-		case 'S':
-			cfg.speed = strtod(optarg, &end);
-			bad = end == optarg || *end || !(cfg.speed > 0 && cfg.speed <= 1000);
-			break;
-		case 'm':
-			bad = parse_modes(optarg, &cfg.modes) != 0;
-			break;
-		case 'M':
-			bad = strcmp(optarg, "target") && strcmp(optarg, "recording");
-			cfg.mem_base =
-			    strcmp(optarg, "target") ? MEM_BASE_RECORDING : MEM_BASE_TARGET;
-			break;
-		case 'D':
-			cfg.scratch = optarg;
-			break;
-		case 'k':
-			cfg.sink = optarg;
-			break;
-		case 'l':
-			bad = pc_parse_u64(optarg, 65535, &listen_port) || !listen_port;
-			break;
-		case 'r':
-			cfg.report = optarg;
-			break;
-		case 'L':
-			bad = pc_parse_duration(optarg, &cfg.slice_ns) ||
-			      cfg.slice_ns < PC_LOAD_MIN_SLICE_NS;
-			break;
-		case 'P':
-			bad = parse_phase(optarg, &cfg.phase) != 0;
-			break;
-		case 'C':
-			cfg.cgroup_root = optarg;
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		case 'F':
-			break;
-		case 'V':
-			printf("perfreplay (perfcollector): %s\n", license__build());
-			return 0;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			return pc_cli_other_option(c, argv, usage, 1);
-		}
-		if (bad)
-			return pc_cli_bad_value(argv, optarg);
+		if ((ret = parse_option(a, c, argv)) >= 0)
+			return ret;
 	}
-	log_init("perfreplay", verbose);
-	if (pc_cli_extra_args(argc, argv, " (options are --name=value)"))
-		return PC_EXIT_USAGE;
-	pc_cli_stop_on_signals(&replay_stop, 1);
-	if (listen_port) {
-		log_info("network sink on port %u", (unsigned)listen_port);
-		rc = load_net__sink((uint16_t)listen_port, &replay_stop);
-		if (rc && !replay_stop)
-			log_warnx("--listen %u: %s", (unsigned)listen_port, strerror(-rc));
-		return rc && !replay_stop ? 1 : 0;
-	}
-	if (!input) {
+	return -1;
+}
+
+/* --listen: a network sink until stopped; the exit status. */
+static int listen_sink(uint64_t port)
+{
+	int rc;
+
+	log_info("network sink on port %u", (unsigned)port);
+	rc = load_net__sink((uint16_t)port, &replay_stop);
+	if (rc && !replay_stop)
+		log_warnx("--listen %u: %s", (unsigned)port, strerror(-rc));
+	return rc && !replay_stop ? 1 : 0;
+}
+
+/* The input, the selection, the curves' pairing and the CPUs; -1 to go on, or the exit status. */
+static int check_args(struct rp_args *a)
+{
+	struct replay_cfg *cfg = &a->cfg;
+	int rc;
+
+	if (!a->input) {
 		log_warnx("--input: required (journal, collection, pcc or legacy capture)");
 		return PC_EXIT_USAGE;
 	}
-	if (input_flags__finish(&sel, input))
+	if (input_flags__finish(&a->sel, a->input))
 		return PC_EXIT_USAGE;
-	if (tgt_training && !training) {
+	if (a->tgt_training && !a->training) {
 		log_warnx("--target-training needs --training (the source machine's curve)");
 		return PC_EXIT_USAGE;
 	}
-	if (!cfg.cpus) {
+	if (!cfg->cpus) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		snprintf(cpus_buf, sizeof(cpus_buf), "0-%ld", n > 0 ? n - 1 : 0);
-		cfg.cpus = cpus_buf;
+		snprintf(a->cpus_buf, sizeof(a->cpus_buf), "0-%ld", n > 0 ? n - 1 : 0);
+		cfg->cpus = a->cpus_buf;
 	}
-	rc = cgroup__cpu_array(cfg.cpus, cfg.cpu_list, 1024);
+	rc = cgroup__cpu_array(cfg->cpus, cfg->cpu_list, 1024);
 	if (rc <= 0) {
-		log_warnx("--cpus \"%s\": not a CPU list like 0-3,6", cfg.cpus);
+		log_warnx("--cpus \"%s\": not a CPU list like 0-3,6", cfg->cpus);
 		return PC_EXIT_USAGE;
 	}
-	cfg.ncpu = (uint32_t)rc;
+	cfg->ncpu = (uint32_t)rc;
+	return -1;
+}
 
-	in = input__open_opts(input, &sel.o, err, sizeof(err));
-	if (!in) {
+/* The recording's intervals into plan, from *in (opened here, left open); 0 or -1. */
+static int read_recording(struct rp_args *a, struct rp_plan *plan, struct pc_input **in)
+{
+	char err[512];
+
+	*in = input__open_opts(a->input, &a->sel.o, err, sizeof(err));
+	if (!*in) {
 		log_warnx("--input: %s", err);
-		goto cleanup;
+		return -1;
 	}
-	if ((rc = replay_plan__read(&plan, in, sel.o.host, sel.o.run, err, sizeof(err)))) {
-		log_warnx("--input=%s: %s", input, err);
-		goto cleanup;
+	if (replay_plan__read(plan, *in, a->sel.o.host, a->sel.o.run, err, sizeof(err))) {
+		log_warnx("--input=%s: %s", a->input, err);
+		return -1;
 	}
-	if (input__skipped(in))
+	if (input__skipped(*in))
 		log_warnx("--input=%s: %lu damaged or unknown records skipped; the first: %s",
-			  input, input__skipped(in), input__skip_reason(in));
-	log_info("%s: host %u run %u, %u intervals, %u CPUs recorded (%s)", input, plan.host,
-		 plan.run, plan.n, plan.src_ncpu, plan.bpf_cpu ? "eBPF busy time" : "/proc/stat");
+			  a->input, input__skipped(*in), input__skip_reason(*in));
+	log_info("%s: host %u run %u, %u intervals, %u CPUs recorded (%s)", a->input, plan->host,
+		 plan->run, plan->n, plan->src_ncpu,
+		 plan->bpf_cpu ? "eBPF busy time" : "/proc/stat");
+	return 0;
+}
 
-	if (training) {
-		if (load_curve(&src, "--training", training, plan.src_ncpu))
-			goto cleanup;
-		if (tgt_training) {
-			if (load_curve(&dst, "--target-training", tgt_training, cfg.ncpu))
-				goto cleanup;
-		} else if (measure_target(&dst, &cfg)) {
+/* Both curves (--training, then --target-training or measured) and the plan converted; 0 or -1. */
+static int convert_plan(struct rp_args *a, struct rp_plan *plan)
+{
+	char err[512];
+
+	if (a->training) {
+		if (load_curve(&a->src, "--training", a->training, plan->src_ncpu))
+			return -1;
+		if (a->tgt_training) {
+			if (load_curve(&a->dst, "--target-training", a->tgt_training, a->cfg.ncpu))
+				return -1;
+		} else if (measure_target(&a->dst, &a->cfg)) {
 			log_warnx("measuring this machine's curve failed");
-			goto cleanup;
+			return -1;
 		}
-		ro.src = &src;
-		ro.dst = &dst;
+		a->ro.src = &a->src;
+		a->ro.dst = &a->dst;
 	} else {
 		log_info("no --training: CPU %% replayed as recorded (same kind of machine)");
 	}
-	ro.tgt_ncpu = cfg.ncpu;
-	if ((rc = replay_plan__convert(&plan, &ro, err, sizeof(err)))) {
+	a->ro.tgt_ncpu = a->cfg.ncpu;
+	if (replay_plan__convert(plan, &a->ro, err, sizeof(err))) {
 		log_warnx("%s", err);
-		goto cleanup;
+		return -1;
 	}
-	if (plan.saturated)
+	if (plan->saturated)
 		log_warnx("%u of %u intervals ask more CPU than this machine's %u CPUs can give "
 			  "(backlog %s)",
-			  plan.saturated, plan.n, cfg.ncpu, ro.backlog ? "carried" : "dropped");
-	if (dry) {
-		if (replay_plan__write(&plan, stdout) || fflush(stdout)) {
-			log_warnx("standard output: write failed");
-			goto cleanup;
-		}
-		ret = 0;
+			  plan->saturated, plan->n, a->cfg.ncpu,
+			  a->ro.backlog ? "carried" : "dropped");
+	return 0;
+}
+
+/* --dry-run: the plan on stdout; the exit status. */
+static int write_plan(const struct rp_plan *plan)
+{
+	if (replay_plan__write(plan, stdout) || fflush(stdout)) {
+		log_warnx("standard output: write failed");
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct rp_args a = {.cfg = {.modes = MODE_CPU | MODE_MEM | MODE_DISK | MODE_NET,
+					   .speed = 1,
+					   .scratch = "/tmp"}};
+	struct rp_plan plan;
+	struct pc_input *in = NULL;
+	int ret;
+
+	log_init("perfreplay", 0);
+	if (pc_cli_tool_config("perfreplay", longopts, &argc, &argv))
+		return PC_EXIT_USAGE;
+	replay_plan__init(&plan);
+	if ((ret = parse_args(&a, argc, argv)) >= 0)
+		return ret;
+	log_init("perfreplay", a.verbose);
+	if (pc_cli_extra_args(argc, argv, " (options are --name=value)"))
+		return PC_EXIT_USAGE;
+	pc_cli_stop_on_signals(&replay_stop, 1);
+	if (a.listen_port)
+		return listen_sink(a.listen_port);
+	if ((ret = check_args(&a)) >= 0)
+		return ret;
+
+	ret = 1;
+	if (read_recording(&a, &plan, &in) || convert_plan(&a, &plan))
+		goto cleanup;
+	if (a.dry) {
+		ret = write_plan(&plan);
 		goto cleanup;
 	}
 	input__close(in);
 	in = NULL;
-	ret = replay__run(&plan, &cfg);
+	ret = replay__run(&plan, &a.cfg);
 cleanup:
 	input__close(in);
 	replay_plan__free(&plan);

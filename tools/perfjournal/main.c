@@ -293,113 +293,134 @@ static int sink_mode(struct pj_sink_args *sa, int kind, const char *url, const c
 	return pj_sink(sa);
 }
 
-/* The command line (configuration file settings first) of perfjournal proper. */
-static int jmain(int ac, char **av, const char *base)
-{
-	const char *output = NULL, *hosts[PC_MAX_INPUTS];
-	enum pc_export_mode mode = PC_EXPORT_CSV;
-	struct pc_input_flags j = {0};
-	struct sources src = {0};
-	struct pj_sink_args sa = {0};
-	const char *url = NULL;
-	char err[512] = "";
-	int c, verbose = 0, verify = 0, ret, sink = -1;
+/* What the command line of perfjournal proper says. */
+struct pj_args {
+	const char *output, *hosts[PC_MAX_INPUTS], *url;
+	enum pc_export_mode mode;
+	struct pc_input_flags j;
+	struct sources src;
+	struct pj_sink_args sa;
+	int verbose, verify, sink;
+};
 
-	opterr = 0;
-	while ((c = getopt_long(ac, av, ":i:m:o:vh", opts, NULL)) != -1) {
-		if (c == PC_OPT_HOST && add_value(hosts, &src.nhost, "--host", optarg))
-			return EXIT_USAGE;
-		if (input_flags__set(&j, c, optarg))
-			continue;
-		switch (c) {
-		case 'i':
-			if (add_value(src.input, &src.ninput, "--input", optarg))
-				return EXIT_USAGE;
-			break;
-		case 'm':
-			if (parse_mode(optarg, &mode, &sink)) {
-				log_warnx("--mode: unknown value \"%s\" (want csv, json, summary, "
-					  "raw, html, pgsql or remote-write)",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			usage(stdout, base);
-			return 0;
-		case O_VERIFY:
-			verify = 1;
-			break;
-		case O_CONFIG:
-			break;
-		case O_VERSION:
-			printf("perfjournal (perfcollector): %s\n", license__build());
-			return 0;
-		case O_DBURI:
-			sa.uri = optarg;
-			break;
-		case O_URL:
-			url = optarg;
-			break;
-		case O_CURSOR:
-			sa.cursor = optarg;
-			break;
-		case O_COLLECTOR:
-			sa.collector = optarg;
-			break;
-		case O_SITENAME:
-			sa.sitename = optarg;
-			break;
-		case ':':
-			log_warnx("%s: needs a value", av[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			log_warnx("%.*s: unknown option", (int)strcspn(av[optind - 1], "="),
-				  av[optind - 1]); /* the value not shown: a mistyped --license */
-			usage(stderr, base);
+/* One option: -1 to go on, or the exit status (help, version, a bad option). */
+static int parse_option(struct pj_args *a, int c, char **av, const char *base)
+{
+	switch (c) {
+	case 'i':
+		return add_value(a->src.input, &a->src.ninput, "--input", optarg) ? EXIT_USAGE : -1;
+	case 'm':
+		if (parse_mode(optarg, &a->mode, &a->sink)) {
+			log_warnx("--mode: unknown value \"%s\" (want csv, json, summary, "
+				  "raw, html, pgsql or remote-write)",
+				  optarg);
 			return EXIT_USAGE;
 		}
-	}
-	log_init(av[0], verbose);
-	if (optind < ac) {
-		log_warnx("%s: unexpected argument (options are --name=value)", av[optind]);
+		return -1;
+	case 'o':
+		a->output = optarg;
+		return -1;
+	case 'v':
+		a->verbose = 1;
+		return -1;
+	case 'h':
+		usage(stdout, base);
+		return 0;
+	case O_VERIFY:
+		a->verify = 1;
+		return -1;
+	case O_CONFIG:
+		return -1;
+	case O_VERSION:
+		printf("perfjournal (perfcollector): %s\n", license__build());
+		return 0;
+	case O_DBURI:
+		a->sa.uri = optarg;
+		return -1;
+	case O_URL:
+		a->url = optarg;
+		return -1;
+	case O_CURSOR:
+		a->sa.cursor = optarg;
+		return -1;
+	case O_COLLECTOR:
+		a->sa.collector = optarg;
+		return -1;
+	case O_SITENAME:
+		a->sa.sitename = optarg;
+		return -1;
+	case ':':
+		log_warnx("%s: needs a value", av[optind - 1]);
+		return EXIT_USAGE;
+	default:
+		log_warnx("%.*s: unknown option", (int)strcspn(av[optind - 1], "="),
+			  av[optind - 1]); /* the value not shown: a mistyped --license */
+		usage(stderr, base);
 		return EXIT_USAGE;
 	}
-	if (!src.ninput || !*src.input[0]) {
-		log_warnx("--input: required (the collection, capture or journal to read)");
-		return EXIT_USAGE;
-	}
-	if (input_flags__finish(&j, src.input[0]) ||
-	    check_sources(&src, hosts, verify ? PC_EXPORT_CSV : mode))
-		return EXIT_USAGE;
-	if (verify) {
-		ret = input__verify(src.input[0], &j.o, stdout, err, sizeof(err));
+}
+
+/* After the options: verify, a sink, or an export to --output. */
+static int pj_run(struct pj_args *a)
+{
+	char err[512] = "";
+	int ret;
+
+	if (a->verify) {
+		ret = input__verify(a->src.input[0], &a->j.o, stdout, err, sizeof(err));
 		if (ret < 0) {
 			log_warnx("--input: %s", err);
 			return 1;
 		}
 		return ret;
 	}
-	if (sink >= 0)
-		return sink_mode(&sa, sink, url, src.input[0], &j.o);
-	if (!output) {
-		if (mode == PC_EXPORT_CSV || mode == PC_EXPORT_HTML) {
+	if (a->sink >= 0)
+		return sink_mode(&a->sa, a->sink, a->url, a->src.input[0], &a->j.o);
+	if (!a->output) {
+		if (a->mode == PC_EXPORT_CSV || a->mode == PC_EXPORT_HTML) {
 			log_warnx("--output: required with --mode=%s (the %s to write)",
-				  mode == PC_EXPORT_CSV ? "csv" : "html",
-				  mode == PC_EXPORT_CSV ? "directory" : "file");
+				  a->mode == PC_EXPORT_CSV ? "csv" : "html",
+				  a->mode == PC_EXPORT_CSV ? "directory" : "file");
 			return EXIT_USAGE;
 		}
-		output = "-";
+		a->output = "-";
 	}
-	if (!*output) {
+	if (!*a->output) {
 		log_warnx("--output: empty value");
 		return EXIT_USAGE;
 	}
-	return run(&src, &j.o, mode, output, "--input", "--output");
+	return run(&a->src, &a->j.o, a->mode, a->output, "--input", "--output");
+}
+
+/* The command line (configuration file settings first) of perfjournal proper. */
+static int jmain(int ac, char **av, const char *base)
+{
+	static struct pj_args a;
+	int c, ret;
+
+	memset(&a, 0, sizeof(a));
+	a.mode = PC_EXPORT_CSV;
+	a.sink = -1;
+	opterr = 0;
+	while ((c = getopt_long(ac, av, ":i:m:o:vh", opts, NULL)) != -1) {
+		if (c == PC_OPT_HOST && add_value(a.hosts, &a.src.nhost, "--host", optarg))
+			return EXIT_USAGE;
+		if (input_flags__set(&a.j, c, optarg))
+			continue;
+		if ((ret = parse_option(&a, c, av, base)) >= 0)
+			return ret;
+	}
+	log_init(av[0], a.verbose);
+	if (optind < ac) {
+		log_warnx("%s: unexpected argument (options are --name=value)", av[optind]);
+		return EXIT_USAGE;
+	}
+	if (!a.src.ninput || !*a.src.input[0]) {
+		log_warnx("--input: required (the collection, capture or journal to read)");
+		return EXIT_USAGE;
+	}
+	if (input_flags__finish(&a.j, a.src.input[0]) ||
+	    check_sources(&a.src, a.hosts, a.verify ? PC_EXPORT_CSV : a.mode))
+		return EXIT_USAGE;
+	return pj_run(&a);
 }

@@ -45,13 +45,13 @@ static uint64_t clock_ns(clockid_t c)
 
 struct duty {
 	int stop;
-	int hold;    /* set by the measuring thread: keep spinning */
-	int holding; /* set by the worker while it spins for a hold */
+	int hold;	 /* set by the measuring thread: keep spinning */
+	int holding;	 /* set by the worker while it spins for a hold */
 	clockid_t clock; /* the worker's thread CPU clock */
 	int ready;
 };
 
-#define LOAD(p) __atomic_load_n(p, __ATOMIC_SEQ_CST)
+#define LOAD(p)	    __atomic_load_n(p, __ATOMIC_SEQ_CST)
 #define STORE(p, v) __atomic_store_n(p, v, __ATOMIC_SEQ_CST)
 
 static void *duty_worker(void *arg)
@@ -229,8 +229,9 @@ static int duty_run(struct bpf_sampler *b, struct pc_sample *s, int cpu, int *ju
 		judge = a->steady && now->steady && a->fuzz < 1000000 && now->fuzz < 1000000;
 		print_message("  interval %2d: cpuidle busy %5.1f%%  eBPF %5.1f%% (%+.2f pp, read "
 			      "+-%llu us)  /proc/stat %5.1f%% (%+.1f pp)%s\n",
-			      i, truth, truth + err, err, (unsigned long long)now->fuzz / 1000, proc,
-			      proc - truth, judge ? "" : "  (a read was held up: not judged)");
+			      i, truth, truth + err, err, (unsigned long long)now->fuzz / 1000,
+			      proc, proc - truth,
+			      judge ? "" : "  (a read was held up: not judged)");
 		*judged += judge;
 		bad += judge && fabs(err) > BUSY_LIMIT_PP;
 		if (judge && fabs(err) > fabs(worst))
@@ -259,7 +260,8 @@ static void test_busy_percent_is_exact_at_100ms(void **state)
 		return;
 	}
 	if (!idle_us(1)) {
-		tu_skip("CPU 1 has no cpuidle residency (no cpuidle driver): no whole-CPU reference");
+		tu_skip(
+		    "CPU 1 has no cpuidle residency (no cpuidle driver): no whole-CPU reference");
 		return;
 	}
 	b = open_opts(BPF_SAMPLER_NO_BLK | BPF_SAMPLER_NO_PROC, 0);
@@ -279,9 +281,10 @@ static void test_busy_percent_is_exact_at_100ms(void **state)
 		judged = 0;
 		bad = duty_run(b, &s, 1, &judged, &worst);
 		if (judged >= 10 && bad == 1 && attempt < 2) {
-			print_message("  one interval off by %+.2f pp (a known miscount): measuring "
-				      "again\n",
-				      worst);
+			print_message(
+			    "  one interval off by %+.2f pp (a known miscount): measuring "
+			    "again\n",
+			    worst);
 			continue;
 		}
 		if (judged >= 10)
@@ -295,8 +298,8 @@ static void test_busy_percent_is_exact_at_100ms(void **state)
 		return;
 	}
 	if (bad)
-		fail_msg("%d of %d intervals off by more than %.1f pp (worst %+.2f pp)", bad, judged,
-			 BUSY_LIMIT_PP, worst);
+		fail_msg("%d of %d intervals off by more than %.1f pp (worst %+.2f pp)", bad,
+			 judged, BUSY_LIMIT_PP, worst);
 }
 
 /* --- a task that does not switch --- */

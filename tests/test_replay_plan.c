@@ -350,13 +350,14 @@ static void test_workers_keep_absolute_deadlines(void **state)
 	getrusage(RUSAGE_SELF, &r1);
 	machine_ticks(&b1, &n1);
 	/* The machine's busy share less this process's own CPU, over the run. */
-	other = n1 > n0 ? 100.0 * ((double)(b1 - b0) / (double)sysconf(_SC_CLK_TCK) -
-				   ((double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
-				    (double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
-				    (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
-				    (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6)) /
+	other = n1 > n0 ? 100.0 *
+			      ((double)(b1 - b0) / (double)sysconf(_SC_CLK_TCK) -
+			       ((double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
+				(double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+				(double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
+				(double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6)) /
 			      ((double)(n1 - n0) / (double)sysconf(_SC_CLK_TCK))
-		    : 0;
+			: 0;
 	assert_true(fin >= t0 + end[N - 1]);
 	print_message("finished %.1f ms after the schedule's end (a sleeper beside it: %.1f ms), "
 		      "CPU %.1f ms of 200, other work %.0f %% of the machine\n",
@@ -365,7 +366,8 @@ static void test_workers_keep_absolute_deadlines(void **state)
 	/* One 10 ms slice and a 1 ms poll past the reference; 50 wake-ups would be far more. */
 	assert_true(fin - t0 - end[N - 1] < ref[1] + 20000000ull);
 	if (other > 25) {
-		tu_skip("other work took %.0f %% of the machine during the run: CPU not judged", other);
+		tu_skip("other work took %.0f %% of the machine during the run: CPU not judged",
+			other);
 		return;
 	}
 	/* Independently read CPU clock: 25 x 2 ms + 25 x 6 ms = 200 ms, loosely. */

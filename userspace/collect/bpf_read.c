@@ -520,8 +520,8 @@ static int read_cgroups(struct bpf_reader *b, struct pc_sample *s)
  * The row of disk dev in this sample, added the first time a CPU shows it;
  * devs[i] is the disk of row first + i (*n of them).
  */
-static uint64_t *disk_row(struct bpf_reader *b, struct pc_sample *s, uint32_t first,
-			  uint32_t *devs, uint32_t *n, uint32_t dev)
+static uint64_t *disk_row(struct bpf_reader *b, struct pc_sample *s, uint32_t first, uint32_t *devs,
+			  uint32_t *n, uint32_t dev)
 {
 	struct pc_table *t = &s->t[PC_G_BPF_BLK];
 	char key[PC_KEY_MAX];

@@ -22,7 +22,7 @@
 #include "input_int.h"
 #include "input_pcc_container.h"
 
-#define LINE_MAX_BYTES	(64u << 20) /* a /proc text of 64 MiB is not a /proc text */
+#define LINE_MAX_BYTES (64u << 20) /* a /proc text of 64 MiB is not a /proc text */
 
 /* pcc-container's measurements (container/<runtime>/<12 hex>): not a registry source. */
 #define SRC_CONTAINER (-2)
@@ -328,8 +328,7 @@ int pcc__next(struct pcc_reader *r, struct pc_sample *s)
 		/* a tick has each source once; containers come several to a tick */
 		unsigned bit = p->src >= 0 ? 1u << p->src : 0;
 
-		if (have &&
-		    ((seen & bit) || (r->kind == PC_IN_PCC && p->time_ns != s->time_ns)))
+		if (have && ((seen & bit) || (r->kind == PC_IN_PCC && p->time_ns != s->time_ns)))
 			break; /* the next tick begins */
 		if (!have) {
 			s->time_ns = s->taken_ns = p->time_ns;

@@ -296,7 +296,8 @@ static void default_paths(struct pd *pd, const char *home, char *idpath, size_t 
 			fatalx("--datadir=%s: too long", pd->o.datadir);
 	}
 	if (!pd->o.control[0])
-		home_path(pd->o.control, sizeof(pd->o.control), home, ".perfprocessord/control.sock");
+		home_path(pd->o.control, sizeof(pd->o.control), home,
+			  ".perfprocessord/control.sock");
 	if (!pd->o.sshid) {
 		home_path(idpath, idlen, home, ".ssh/id_ed25519");
 		pd->o.sshid = idpath;

@@ -76,6 +76,32 @@ static void put_key(FILE *f, uint64_t ts, const char *key)
 	}
 }
 
+/* A column of an eBPF csv file: a counter as a per-second rate, or CPU ns as % of a CPU. */
+struct bx_col {
+	unsigned col;
+	int pct;
+};
+
+#define BX_RATE(c)                                                                                 \
+	{                                                                                          \
+		(c), 0                                                                             \
+	}
+#define BX_PCT(c)                                                                                  \
+	{                                                                                          \
+		(c), 1                                                                             \
+	}
+#define BX_N(a) (sizeof(a) / sizeof(*(a)))
+
+static void put_cols(FILE *f, const uint64_t *pv, const uint64_t *v, double itv,
+		     const struct bx_col *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fputc(',', f);
+		exp_putd(f, cols[i].pct ? exp_cpu_pct(pv, v, cols[i].col, itv)
+					: exp_rate(pv, v, cols[i].col, itv));
+	}
+}
+
 /* One eBPF group of an interval: its tables in both samples and its own interval. */
 struct bx_group {
 	const struct pc_table *p, *c;
@@ -85,6 +111,8 @@ struct bx_group {
 
 static void bx_cpu(struct exp_bpf_csv *b, const struct bx_group *gr)
 {
+	static const struct bx_col cols[] = {BX_PCT(PC_BCPU_BUSY_NS), BX_RATE(PC_BCPU_SWITCHES),
+					     BX_RATE(PC_BCPU_UNSEEN)};
 	const struct pc_table *p = gr->p, *c = gr->c;
 	FILE *f = b->f[BX_CPU].f;
 
@@ -94,12 +122,7 @@ static void bx_cpu(struct exp_bpf_csv *b, const struct bx_group *gr)
 		if (!pv)
 			continue;
 		put_key(f, gr->ts, c->key[r]);
-		fputc(',', f);
-		exp_putd(f, exp_cpu_pct(pv, v, PC_BCPU_BUSY_NS, gr->itv));
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_BCPU_SWITCHES, gr->itv));
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_BCPU_UNSEEN, gr->itv));
+		put_cols(f, pv, v, gr->itv, cols, BX_N(cols));
 		fputc('\n', f);
 	}
 }
@@ -120,8 +143,8 @@ static void bx_runq(struct exp_bpf_csv *b, const struct bx_group *gr)
 
 static void bx_blk(struct exp_bpf_csv *b, const struct bx_group *gr)
 {
-	static const unsigned cols[] = {PC_BLK_RD_IOS, PC_BLK_RD_BYTES, PC_BLK_WR_IOS,
-					PC_BLK_WR_BYTES};
+	static const struct bx_col cols[] = {BX_RATE(PC_BLK_RD_IOS), BX_RATE(PC_BLK_RD_BYTES),
+					     BX_RATE(PC_BLK_WR_IOS), BX_RATE(PC_BLK_WR_BYTES)};
 	const struct pc_table *p = gr->p, *c = gr->c;
 	FILE *f = b->f[BX_BLK].f;
 	struct exp_hist h;
@@ -134,10 +157,7 @@ static void bx_blk(struct exp_bpf_csv *b, const struct bx_group *gr)
 		exp_hist(pv, v, PC_BLK_B0, PC_BLK_COUNT, PC_BLK_SUM_US, gr->itv, &h);
 		put_key(f, gr->ts, c->key[r]);
 		put_hist(f, &h, 0);
-		for (size_t i = 0; i < sizeof(cols) / sizeof(*cols); i++) {
-			fputc(',', f);
-			exp_putd(f, exp_rate(pv, v, cols[i], gr->itv));
-		}
+		put_cols(f, pv, v, gr->itv, cols, BX_N(cols));
 		for (unsigned i = 0; i < PC_HIST_BUCKETS; i++)
 			fprintf(f, ",%llu", (unsigned long long)h.d[i]);
 		fputc('\n', f);
@@ -146,6 +166,7 @@ static void bx_blk(struct exp_bpf_csv *b, const struct bx_group *gr)
 
 static void bx_cgroup(struct exp_bpf_csv *b, const struct bx_group *gr)
 {
+	static const struct bx_col cols[] = {BX_PCT(PC_CG_CPU_NS)};
 	const struct pc_table *p = gr->p, *c = gr->c;
 	FILE *f = b->f[BX_CGROUP].f;
 
@@ -155,14 +176,15 @@ static void bx_cgroup(struct exp_bpf_csv *b, const struct bx_group *gr)
 		if (!pv)
 			continue;
 		put_key(f, gr->ts, c->key[r]);
-		fputc(',', f);
-		exp_putd(f, exp_cpu_pct(pv, v, PC_CG_CPU_NS, gr->itv));
+		put_cols(f, pv, v, gr->itv, cols, BX_N(cols));
 		fputc('\n', f);
 	}
 }
 
 static void bx_proc(struct exp_bpf_csv *b, const struct bx_group *gr)
 {
+	static const struct bx_col cols[] = {BX_RATE(PC_PROC_EXECS), BX_RATE(PC_PROC_EXITS),
+					     BX_PCT(PC_PROC_EXIT_CPU_NS)};
 	const struct pc_table *p = gr->p, *c = gr->c;
 	const uint64_t *pv, *v;
 	FILE *f = b->f[BX_PROC].f;
@@ -172,17 +194,13 @@ static void bx_proc(struct exp_bpf_csv *b, const struct bx_group *gr)
 	pv = exp_prev_row(p, c, 0);
 	v = pc_table_row(c, 0);
 	put_key(f, gr->ts, NULL);
-	fputc(',', f);
-	exp_putd(f, exp_rate(pv, v, PC_PROC_EXECS, gr->itv));
-	fputc(',', f);
-	exp_putd(f, exp_rate(pv, v, PC_PROC_EXITS, gr->itv));
-	fputc(',', f);
-	exp_putd(f, exp_cpu_pct(pv, v, PC_PROC_EXIT_CPU_NS, gr->itv));
+	put_cols(f, pv, v, gr->itv, cols, BX_N(cols));
 	fputc('\n', f);
 }
 
 static void bx_exited(struct exp_bpf_csv *b, const struct bx_group *gr)
 {
+	static const struct bx_col cols[] = {BX_RATE(PC_EXITED_TASKS), BX_PCT(PC_EXITED_CPU_NS)};
 	const struct pc_table *p = gr->p, *c = gr->c;
 	FILE *f = b->f[BX_EXITED].f;
 
@@ -192,10 +210,7 @@ static void bx_exited(struct exp_bpf_csv *b, const struct bx_group *gr)
 		if (!pv || v[PC_EXITED_TASKS] == pv[PC_EXITED_TASKS])
 			continue; /* none of it exited this interval */
 		put_key(f, gr->ts, c->key[r]);
-		fputc(',', f);
-		exp_putd(f, exp_rate(pv, v, PC_EXITED_TASKS, gr->itv));
-		fputc(',', f);
-		exp_putd(f, exp_cpu_pct(pv, v, PC_EXITED_CPU_NS, gr->itv));
+		put_cols(f, pv, v, gr->itv, cols, BX_N(cols));
 		fputc('\n', f);
 	}
 }

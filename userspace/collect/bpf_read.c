@@ -432,22 +432,15 @@ static uint64_t running_ns(struct cpu_read *cr, const struct pcb_cpu *pc, uint64
  */
 static void copy_cpus(const volatile uint64_t *from, uint64_t *to, size_t per, size_t ncpu)
 {
-	uint64_t again[64];
-
 	for (size_t c = 0; c < ncpu; c++, from += per, to += per) {
 		for (int tries = 0; tries < 8; tries++) {
-			size_t i, same = 1;
+			size_t i;
 
 			for (i = 0; i < per; i++)
 				to[i] = from[i];
-			for (i = 0; i < per && same; i += 64) {
-				size_t n = per - i < 64 ? per - i : 64;
-
-				for (size_t k = 0; k < n; k++)
-					again[k] = from[i + k];
-				same = !memcmp(again, to + i, n * sizeof(*to));
-			}
-			if (same)
+			for (i = 0; i < per && to[i] == from[i]; i++)
+				;
+			if (i == per)
 				break;
 		}
 	}

@@ -37,7 +37,9 @@ rl_require_quiet() {
 }
 
 # rl_replay NAME ARGS...: run perfreplay with a report into $rl_tmp/NAME.csv; writes
-# $rl_tmp/NAME.cpu (user+system seconds of the replay from wait4's rusage) and its exit status
+# $rl_tmp/NAME.cpu (user+system seconds of the replay from wait4's rusage), NAME.excess (the
+# busy ticks /proc/stat counted on idle time, % of each CPU during the run), NAME.io (its storage
+# read and write bytes, /proc/PID/io), its exit status
 # in $rl_tmp/NAME.rc, stderr in $rl_tmp/NAME.err.
 rl_replay() {
 	local name=$1
@@ -45,20 +47,36 @@ rl_replay() {
 	python3 - "$rl_tmp/$name" "$PC_BIN/perfreplay" "$@" --report="$rl_tmp/$name.csv" <<'PY'
 import os, subprocess, sys
 out = sys.argv[1]
+import time
 def stat():
     f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
     return f[0] + f[1] + f[2] + f[5] + f[6], sum(f[:8])
-b0, t0 = stat()
+def all_ticks():  # the sum of the 8 fields of each row ("cpu", "cpu0", ...)
+    return {l.split()[0]: sum(map(int, l.split()[1:9]))
+            for l in open("/proc/stat") if l.startswith("cpu")}
+b0, t0, s0, w0 = *stat(), all_ticks(), time.monotonic()
 with open(out + ".err", "w") as err:
     p = subprocess.Popen(sys.argv[2:], stdout=err, stderr=err)
+    # Exited but not reaped: its storage I/O (all threads) is still in /proc/PID/io.
+    os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+    io = dict(l.split(": ") for l in open(f"/proc/{p.pid}/io").read().splitlines())
     _, status, ru = os.wait4(p.pid, 0)
-b1, t1 = stat()
+b1, t1, s1, w1 = *stat(), all_ticks(), time.monotonic()
+open(out + ".io", "w").write(f"{io['read_bytes']} {io['write_bytes']}\n")
 cpu = ru.ru_utime + ru.ru_stime
 # Other work during the replay: the machine's busy time less the replay's own (USER_HZ ticks).
 hz = os.sysconf("SC_CLK_TCK")
 other = max(0.0, ((b1 - b0) / hz - cpu) * 100 / max((t1 - t0) / hz, 1e-9))
 open(out + ".cpu", "w").write(f"{cpu:.4f}\n")
 open(out + ".other", "w").write(f"{other:.1f}\n")
+# Busy ticks /proc/stat counted on time its own (NOHZ, exact) idle account says was idle: its
+# fields of a CPU add up to more than the wall time by that much (% of each CPU over the run;
+# the machine's row: of all CPUs).
+n = len(s0) - 1
+with open(out + ".excess", "w") as f:
+    for k in s0:
+        secs = (w1 - w0) * (n if k == "cpu" else 1)
+        f.write(f"{k} {max(0.0, (s1[k] - s0[k]) / hz - secs) * 100 / max(secs, 1e-9):.3f}\n")
 open(out + ".rc", "w").write(f"{os.waitstatus_to_exitcode(status)}\n")
 PY
 	cat "$rl_tmp/$name.err"

@@ -139,6 +139,29 @@ assert int(rows[-1]["memory_current_bytes"]) >= 64 * 2**20, rows[-1]
 PY
 [ $? -eq 0 ] || exit 1
 
+# The pcc-container alias with pcc's variables: one line per container per tick, which
+# pcprocess (perfjournal --mode=csv) reads back into containers.csv.
+PCC_COLLECTION="$tmp/pccc.json" PCC_DURATION=3s PCC_FREQUENCY=1s "$bin/pcc-container" \
+	2>"$tmp/err" || { cat "$tmp/err"; echo "pcc-container failed"; exit 1; }
+"$bin/perfjournal" --input="$tmp/pccc.json" --mode=csv --output="$tmp/csv2" >"$tmp/pj.out" \
+	2>&1 || { cat "$tmp/pj.out"; echo "perfjournal of pcc-container's file failed"; exit 1; }
+python3 - "$tmp/pccc.json" "$tmp/csv2/containers.csv" "$id" <<'PY'
+import csv, json, sys
+lines, path, cid = sys.argv[1:]
+mine = [json.loads(l) for l in open(lines) if f'"container/docker/{cid[:12]}"' in l]
+assert len(mine) >= 3, f"want a line per tick for container/docker/{cid[:12]}: {len(mine)}"
+m = json.loads(mine[-1]["measurement"])
+assert list(m) == sorted(m) and m["container_id"] == cid and m["runtime"] == "docker", m
+assert m["memory_current"] >= 64 * 2**20 and m["memory_max"] == -1, m
+rows = [r for r in csv.DictReader(open(path, newline="")) if r["container_id"] == cid]
+cpu = [float(r["cpu_percent"]) for r in rows if r["cpu_percent"]]
+print(f"pcc-container: {len(mine)} lines, read back cpu {cpu}")
+# pcc's timestamps are whole seconds: the first interval (sample 0 is taken at once) is
+# not a whole second long, so only the later ones are judged.
+assert len(cpu) >= 2 and 15 < cpu[-1] < 45, cpu
+PY
+[ $? -eq 0 ] || exit 1
+
 # A CFS quota of 20 % under the 30 % load: the container shows the quota, at most ~20 % and
 # throttled periods.
 if [ "$mode" = v1 ]; then

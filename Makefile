@@ -49,8 +49,9 @@ LIB := $(BUILD)/libpc.a
 # Programs: userspace/perf<daemon>/ and tools/<tool>/, one directory each.
 PROG_DIRS := $(DAEMON_DIRS) $(wildcard tools/*/)
 PROGS := $(foreach d,$(PROG_DIRS),$(BUILD)/bin/$(notdir $(patsubst %/,%,$(d))))
-# Compatibility names: pcc is perfcollectord, pcprocess is perfjournal (they look at argv[0]).
-ALIASES := $(BUILD)/bin/pcc $(BUILD)/bin/pcprocess
+# Compatibility names: pcc and pcc-container are perfcollectord, pcprocess is perfjournal
+# (they look at argv[0]).
+ALIASES := $(BUILD)/bin/pcc $(BUILD)/bin/pcc-container $(BUILD)/bin/pcprocess
 
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/test/%)
@@ -128,7 +129,7 @@ $(BUILD)/bin/$(notdir $(patsubst %/,%,$(1))): $(patsubst %.c,$(BUILD)/obj/%.o,$(
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call prog_rule,$(d))))
 
-$(BUILD)/bin/pcc: $(BUILD)/bin/perfcollectord
+$(BUILD)/bin/pcc $(BUILD)/bin/pcc-container: $(BUILD)/bin/perfcollectord
 	ln -sf perfcollectord $@
 $(BUILD)/bin/pcprocess: $(BUILD)/bin/perfjournal
 	ln -sf perfjournal $@

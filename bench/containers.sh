@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The container reader's cost alone (tools/perfcontainers: scan + read of every container each
 # interval), with 0, 10, 100 and 500 docker-shaped cgroups made here, each holding one sleeping
-# process, at 1 s and 100 ms. Prints CPU % of one core and us per container per read; figures,
+# process, at 1 s and 100 ms. Prints CPU % of one core and us per container per read; then the
+# whole collector (perfcollectord --mode=local --no-bpf, containers from the registry's 1 s
+# row) over the same run: its CPU (user + system, start-up included) as % of one core. Figures,
 # not pass/fail. Needs root; removes every cgroup it made (processes moved out first).
 # BENCH_CT_COUNTS="0 10" and BENCH_CT_SECONDS=10 change the run.
 set -uo pipefail
@@ -53,6 +55,20 @@ make_containers() {
 	done
 }
 
+# The collector's CPU (user + system by time(1)) over a run of secs at iv ms.
+collector() {
+	local out=$tmpd/c.pcol t
+	/usr/bin/time -o "$tmpd/time" -f '%U %S' "$bin/perfcollectord" --mode=local --no-bpf \
+		--frequency="$2ms" --duration="${secs}s" --output="$out" 2>/dev/null || return
+	t=$(cat "$tmpd/time")
+	awk -v n="$1" -v iv="$2" -v s="$secs" -v t="$t" -v b="$(stat -c %s "$out")" 'BEGIN {
+		split(t, a, " "); printf "%-11s %5d ms  perfcollectord %.3f %% of one core, %d bytes\n",
+			n, iv, (a[1] + a[2]) / s * 100, b }'
+	rm -f "$out"
+}
+tmpd=$(mktemp -d /tmp/pc-bench-ct.XXXXXX)
+trap 'cleanup; rm -rf "$tmpd"' EXIT
+
 echo "cgroup $mode ($(nproc) CPUs, $(uname -r)); perfcontainers scan + read every interval"
 printf '%-11s %-9s %-8s %-10s %-10s %-12s\n' containers interval passes scan_us read_us us/container
 for n in $counts; do
@@ -66,6 +82,7 @@ n, iv, line = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])["cost"]
 print(f"{n:<11} {iv:>5} ms  {line['passes']:<8} {line['scan_us']:<10.0f} {line['read_us']:<10.0f} "
       f"{line['read_us_per_container']:<12.1f} = {line['cpu_pct_of_core']:.3f} % of one core")
 PY
+		collector "$n" "$iv"
 	done
 	cleanup
 done

@@ -120,6 +120,48 @@ assert mine[-1]["pids"] == int(ntasks) and mine[-1]["pids"] >= 3, \
 PY
 [ $? -eq 0 ] || exit 1
 
+# The collector itself (the registry's "containers" row, read every second): a local
+# collection holds the container, and perfjournal's csv mode writes it to containers.csv.
+"$bin/perfcollectord" --mode=local --no-bpf --frequency=1s --duration=3s \
+	--output="$tmp/c.pcol" 2>"$tmp/err" || { cat "$tmp/err"; echo "perfcollectord failed"; exit 1; }
+"$bin/perfjournal" --input="$tmp/c.pcol" --mode=csv --output="$tmp/csv" >"$tmp/pj.out" \
+	2>&1 || { cat "$tmp/pj.out"; echo "perfjournal failed"; exit 1; }
+python3 - "$tmp/csv/containers.csv" "$id" <<'PY'
+import csv, sys
+path, cid = sys.argv[1:]
+rows = [r for r in csv.DictReader(open(path, newline="")) if r["container_id"] == cid]
+cpu = [float(r["cpu_percent"]) for r in rows if r["cpu_percent"]]
+print(f"collector: {len(rows)} rows of the container in containers.csv, cpu {cpu}")
+assert len(rows) >= 3 and len(cpu) >= 2, f"want the container every second: {rows}"
+assert rows[0]["runtime"] == "docker" and rows[0]["container_name"] == cid[:12], rows[0]
+assert all(15 < c < 45 for c in cpu), f"cpu {cpu}, the load asked for 30 %"
+assert int(rows[-1]["memory_current_bytes"]) >= 64 * 2**20, rows[-1]
+PY
+[ $? -eq 0 ] || exit 1
+
+# The pcc-container alias with pcc's variables: one line per container per tick, which
+# pcprocess (perfjournal --mode=csv) reads back into containers.csv.
+PCC_COLLECTION="$tmp/pccc.json" PCC_DURATION=3s PCC_FREQUENCY=1s "$bin/pcc-container" \
+	2>"$tmp/err" || { cat "$tmp/err"; echo "pcc-container failed"; exit 1; }
+"$bin/perfjournal" --input="$tmp/pccc.json" --mode=csv --output="$tmp/csv2" >"$tmp/pj.out" \
+	2>&1 || { cat "$tmp/pj.out"; echo "perfjournal of pcc-container's file failed"; exit 1; }
+python3 - "$tmp/pccc.json" "$tmp/csv2/containers.csv" "$id" <<'PY'
+import csv, json, sys
+lines, path, cid = sys.argv[1:]
+mine = [json.loads(l) for l in open(lines) if f'"container/docker/{cid[:12]}"' in l]
+assert len(mine) >= 3, f"want a line per tick for container/docker/{cid[:12]}: {len(mine)}"
+m = json.loads(mine[-1]["measurement"])
+assert list(m) == sorted(m) and m["container_id"] == cid and m["runtime"] == "docker", m
+assert m["memory_current"] >= 64 * 2**20 and m["memory_max"] == -1, m
+rows = [r for r in csv.DictReader(open(path, newline="")) if r["container_id"] == cid]
+cpu = [float(r["cpu_percent"]) for r in rows if r["cpu_percent"]]
+print(f"pcc-container: {len(mine)} lines, read back cpu {cpu}")
+# pcc's timestamps are whole seconds: the first interval (sample 0 is taken at once) is
+# not a whole second long, so only the later ones are judged.
+assert len(cpu) >= 2 and 15 < cpu[-1] < 45, cpu
+PY
+[ $? -eq 0 ] || exit 1
+
 # A CFS quota of 20 % under the 30 % load: the container shows the quota, at most ~20 % and
 # throttled periods.
 if [ "$mode" = v1 ]; then

@@ -6,7 +6,8 @@
  * Azure fixture gives pcprocess's containers.csv byte for byte and the same
  * name mapping; without a names file the short id stands in; damaged
  * measurements are skipped and counted; containers that come, go and come
- * back, and a missing memory limit, from synthetic samples.
+ * back, and a missing memory limit, from synthetic samples. pcc-container
+ * mode's writer gives the fixture's lines back byte for byte.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "pc/export.h"
 #include "pc/input.h"
 #include "pc/json.h"
+#include "pc/pcc_line.h"
 #include "pc/sample_container.h"
 #include "../userspace/export/export_containers.h"
 
@@ -175,6 +177,39 @@ static void test_no_names(void **state)
 	assert_string_equal(name, "e26b9c7aa033");
 	free(csv);
 	free(names);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
+/* The fixture read (without its names file) and written as pcc-container lines is the fixture. */
+static void test_pcc_container_lines(void **state)
+{
+	const char *src = tu_shared(AZ "container_collection.json"); /* skips first */
+	char *tmp = tu_tmpdir(), in[4096], err[512], *got = NULL, *want;
+	struct pc_input *rd;
+	struct pc_sample s;
+	size_t len = 0, wlen;
+	FILE *m = open_memstream(&got, &len);
+
+	(void)state;
+	snprintf(in, sizeof(in), "%s/c.json", tmp);
+	copy(src, in);
+	rd = input__open(in, err, sizeof(err));
+	if (!rd)
+		fail_msg("%s", err);
+	pc_sample_init(&s);
+	while (input__next(rd, &s) > 0)
+		assert_int_equal(
+		    pc_pcc_container_lines(m, s.time_ns / 1000000000ull, &s.t[PC_G_CONTAINER]), 0);
+	assert_int_equal(input__skipped(rd), 0);
+	input__close(rd);
+	pc_sample_free(&s);
+	fclose(m);
+	want = tu_read_file(src, &wlen);
+	assert_int_equal(len, wlen);
+	assert_memory_equal(got, want, wlen);
+	free(got);
+	free(want);
 	tu_rmtree(tmp);
 	free(tmp);
 }
@@ -388,10 +423,11 @@ static void test_no_containers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_azure_fixture),     cmocka_unit_test(test_azure_spilled),
-	    cmocka_unit_test(test_no_names),	      cmocka_unit_test(test_synthetic),
-	    cmocka_unit_test(test_native_round_trip), cmocka_unit_test(test_json_mode),
-	    cmocka_unit_test(test_summary_mode),      cmocka_unit_test(test_no_containers),
+	    cmocka_unit_test(test_azure_fixture), cmocka_unit_test(test_azure_spilled),
+	    cmocka_unit_test(test_no_names),	  cmocka_unit_test(test_pcc_container_lines),
+	    cmocka_unit_test(test_synthetic),	  cmocka_unit_test(test_native_round_trip),
+	    cmocka_unit_test(test_json_mode),	  cmocka_unit_test(test_summary_mode),
+	    cmocka_unit_test(test_no_containers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

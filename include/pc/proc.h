@@ -66,6 +66,8 @@ int procfs__read(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr);
 #define PROCFS_NO_DISK	 (1u << 7) /* /proc/diskstats */
 #define PROCFS_NO_NET	 (1u << 8) /* /proc/net/dev (and /sys/class/net with it) */
 #define PROCFS_NO_SNMP	 (1u << 9) /* /proc/net/snmp and /proc/net/netstat */
+/* The containers (cgroup files): read by the sampler (collect/containers*.c), not procfs. */
+#define PROCFS_NO_CONTAINERS (1u << 10)
 int procfs__read_some(struct procfs *pf, struct pc_sample *s, struct pc_perr *perr, unsigned skip);
 /*
  * The verbatim text of one file as of now (for pcc mode), e.g. "/proc/stat":

@@ -42,6 +42,20 @@ enum {
 #include <stddef.h>
 
 /*
+ * pcc-container's measurement members and their columns, in the members'
+ * order (Go's, sorted by name): read by input_pcc_container.c, written by
+ * perfcollectord's pcc-container mode. A limit member is negative when
+ * there is none (our 0).
+ */
+struct pc_ct_pcc_field {
+	const char *key;
+	int col;
+	int limit;
+};
+extern const struct pc_ct_pcc_field pc_ct_pcc_fields[];
+extern const unsigned pc_ct_npcc_fields;
+
+/*
  * A row key: "<runtime>/<id>", plus "/<name>" when the name is known, says
  * more than the id and fits PC_KEY_MAX whole. 0 or -ENAMETOOLONG.
  */

@@ -23,7 +23,8 @@ typedef int pc_parse_fn(const char *buf, size_t len, struct pc_sample *s, struct
 struct pc_source {
 	/* The file procfs re-reads each tick; NULL: not a file (statfs(2), procfs' own). */
 	const char *path;
-	/* Its text (read live, or a pcc / capture measurement) into rows. */
+	/* Its text (read live, or a pcc / capture measurement) into rows; NULL: the
+	 * containers, read by the sampler and parsed by input_pcc_container.c. */
 	pc_parse_fn *parse;
 	uint32_t groups; /* bit (1u << enum pc_group) per group the parser fills */
 	unsigned skip;	 /* the procfs__read_some flag that leaves it out */

@@ -3,6 +3,8 @@
  * sampler.c: takes one sample of this host (see sampler.h). Owns the
  * collector's self-measurement row: CPU from getrusage, RSS from
  * /proc/self/statm (kept open, pread), lateness and duration of the tick.
+ * The containers' rows come from collect/containers*.c on the registry's
+ * read period of its "containers" row (docs/CONTAINERS.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "pc/bpf_sampler.h"
+#include "pc/containers.h"
 #include "pc/sampler.h"
 #include "pc/source.h"
 #include "pc/ticker.h"
@@ -20,6 +23,7 @@
 struct pc_sampler {
 	struct procfs *pf;
 	struct bpf_sampler *bpf;
+	struct pc_containers *ct; /* NULL: no container reading (ENOMEM at open) */
 	int statm_fd;
 	uint64_t rss_kb; /* as last read */
 	long page_kb;
@@ -43,6 +47,30 @@ static void add_missing(struct pc_sampler *sp, const char *what, const char *why
 	if (!why || !*why)
 		return;
 	snprintf(sp->missing + n, sizeof(sp->missing) - n, "%s%s: %s", n ? "; " : "", what, why);
+}
+
+/* The containers under root's /sys/fs/cgroup (a test tree), or the host's. */
+static struct pc_containers *open_containers(const char *root)
+{
+	char cgroot[4096];
+	struct pc_ct_opts o = {0};
+
+	if (root && *root && strcmp(root, "/")) {
+		snprintf(cgroot, sizeof(cgroot), "%s/sys/fs/cgroup", root);
+		o.cgroot = cgroot;
+	}
+	return containers__open(&o);
+}
+
+/* A scan (new containers, gone ones) and a row per container. */
+static int read_containers(struct pc_sampler *sp, struct pc_sample *s, unsigned skip)
+{
+	int ret;
+
+	if (!sp->ct || (skip & PROCFS_NO_CONTAINERS))
+		return 0;
+	ret = containers__scan(sp->ct, &sp->perr);
+	return ret < 0 ? ret : containers__read(sp->ct, s, &sp->perr);
 }
 
 struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host, uint32_t run)
@@ -75,6 +103,7 @@ struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host
 		else
 			add_missing(sp, "eBPF", bpf_sampler__missing(sp->bpf));
 	}
+	sp->ct = open_containers(root);
 	sp->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	sp->page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	return sp;
@@ -188,6 +217,8 @@ int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_
 	sp->perr.count = 0;
 	skip = skip_now(sp, deadline_ns, !s->seq);
 	ret = procfs__read_some(sp->pf, s, &sp->perr, skip.procfs);
+	if (!ret)
+		ret = read_containers(sp, s, skip.procfs);
 	if (ret)
 		return ret;
 	if (sp->perr.count) {
@@ -248,6 +279,7 @@ void sampler__close(struct pc_sampler *sp)
 		return;
 	if (sp->bpf)
 		bpf_sampler__close(sp->bpf);
+	containers__free(sp->ct);
 	procfs__close(sp->pf);
 	if (sp->statm_fd >= 0)
 		close(sp->statm_fd);

@@ -40,7 +40,9 @@ static int psi_io(const char *b, size_t n, struct pc_sample *s, struct pc_perr *
  * USER_HZ ticks (10 ms): over one 10 ms interval a CPU's delta is 0 or 1
  * tick, a figure of 0 or 100 %; where eBPF measures every CPU's busy time
  * exactly, every tick, /proc/stat's split (user, system, iowait, steal) is
- * read every 100 ms instead.
+ * read every 100 ms instead. The containers (docs/CONTAINERS.md) are a scan of
+ * the cgroup trees and ~25 us of cgroup files per container: every second;
+ * below that their CPU comes from eBPF's per-cgroup CPU, every 100 ms.
  */
 /* clang-format off */
 const struct pc_source pc_sources[] = {
@@ -72,6 +74,9 @@ const struct pc_source pc_sources[] = {
     /* Live: procfs' statfs(2) of the mount table; in pcc files: one JSON object per mount. */
     {NULL, proc_statfs_json_parse, G(PC_G_FS), PROCFS_NO_STATFS, 1000 * MS, 0,
      "statfs", "statfs[*]", 5},
+    /* Not a file: the sampler's cgroup reader; pcc-container lines have their own reader. */
+    {NULL, NULL, G(PC_G_CONTAINER), PROCFS_NO_CONTAINERS, 1000 * MS, 0,
+     "containers", "container/*", 0},
 };
 /* clang-format on */
 

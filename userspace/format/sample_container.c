@@ -11,6 +11,22 @@
 #include "pc/sample.h"
 #include "pc/sample_container.h"
 
+/* clang-format off */
+const struct pc_ct_pcc_field pc_ct_pcc_fields[] = {
+    {"cpu_period", PC_CT_CPU_PERIOD_US, 1},	 {"cpu_periods", PC_CT_CPU_PERIODS, 0},
+    {"cpu_quota", PC_CT_CPU_QUOTA_US, 1},	 {"cpu_system_usec", PC_CT_CPU_SYSTEM_US, 0},
+    {"cpu_throttled", PC_CT_CPU_THROTTLED, 0},	 {"cpu_throttled_usec", PC_CT_CPU_THROTTLED_US, 0},
+    {"cpu_usage_usec", PC_CT_CPU_USAGE_US, 0},	 {"cpu_user_usec", PC_CT_CPU_USER_US, 0},
+    {"io_read_bytes", PC_CT_IO_READ_BYTES, 0},	 {"io_read_ops", PC_CT_IO_READ_OPS, 0},
+    {"io_write_bytes", PC_CT_IO_WRITE_BYTES, 0}, {"io_write_ops", PC_CT_IO_WRITE_OPS, 0},
+    {"memory_anon", PC_CT_MEM_ANON, 0},		 {"memory_current", PC_CT_MEM_CURRENT, 0},
+    {"memory_file", PC_CT_MEM_FILE, 0},		 {"memory_kernel", PC_CT_MEM_KERNEL, 0},
+    {"memory_max", PC_CT_MEM_MAX, 1},		 {"memory_slab", PC_CT_MEM_SLAB, 0},
+    {"pids_current", PC_CT_PIDS_CURRENT, 0},	 {"pids_max", PC_CT_PIDS_MAX, 1},
+};
+/* clang-format on */
+const unsigned pc_ct_npcc_fields = sizeof(pc_ct_pcc_fields) / sizeof(*pc_ct_pcc_fields);
+
 int pc_container_key(char *key, size_t len, const char *runtime, const char *id, const char *name)
 {
 	int n = snprintf(key, len, "%s/%s", runtime, id);

@@ -31,24 +31,6 @@ struct pcc_ct {
 	size_t nnames;
 };
 
-/* The measurement's members and their columns. */
-static const struct {
-	const char *key;
-	int col;
-	int limit; /* negative = no limit = 0 */
-} fields[] = {
-    {"cpu_usage_usec", PC_CT_CPU_USAGE_US, 0},	 {"cpu_user_usec", PC_CT_CPU_USER_US, 0},
-    {"cpu_system_usec", PC_CT_CPU_SYSTEM_US, 0}, {"cpu_quota", PC_CT_CPU_QUOTA_US, 1},
-    {"cpu_period", PC_CT_CPU_PERIOD_US, 1},	 {"cpu_periods", PC_CT_CPU_PERIODS, 0},
-    {"cpu_throttled", PC_CT_CPU_THROTTLED, 0},	 {"cpu_throttled_usec", PC_CT_CPU_THROTTLED_US, 0},
-    {"memory_current", PC_CT_MEM_CURRENT, 0},	 {"memory_max", PC_CT_MEM_MAX, 1},
-    {"memory_anon", PC_CT_MEM_ANON, 0},		 {"memory_file", PC_CT_MEM_FILE, 0},
-    {"memory_kernel", PC_CT_MEM_KERNEL, 0},	 {"memory_slab", PC_CT_MEM_SLAB, 0},
-    {"io_read_bytes", PC_CT_IO_READ_BYTES, 0},	 {"io_write_bytes", PC_CT_IO_WRITE_BYTES, 0},
-    {"io_read_ops", PC_CT_IO_READ_OPS, 0},	 {"io_write_ops", PC_CT_IO_WRITE_OPS, 0},
-    {"pids_current", PC_CT_PIDS_CURRENT, 0},	 {"pids_max", PC_CT_PIDS_MAX, 1},
-};
-
 /* container_names.json beside path: {"<full id>": "<name>", ...}; absent is fine. */
 static int load_names(struct pcc_ct *c, const char *path)
 {
@@ -171,20 +153,21 @@ int pcc_container_apply(void **state, const char *path, const char *text, size_t
 	}
 	if (!(row = pc_table_add(&s->t[PC_G_CONTAINER], key)))
 		return errno == ENOMEM ? -ENOMEM : 0;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
-		int t = json_get(&c->doc, 0, fields[i].key);
+	for (unsigned i = 0; i < pc_ct_npcc_fields; i++) {
+		const struct pc_ct_pcc_field *f = &pc_ct_pcc_fields[i];
+		int t = json_get(&c->doc, 0, f->key);
 		int64_t v;
 
 		if (t < 0)
 			continue;
-		if (!json_uint64(&c->doc, t, &row[fields[i].col]))
+		if (!json_uint64(&c->doc, t, &row[f->col]))
 			continue;
-		if (fields[i].limit && !json_int64(&c->doc, t, &v) && v < 0) {
-			row[fields[i].col] = 0;
+		if (f->limit && !json_int64(&c->doc, t, &v) && v < 0) {
+			row[f->col] = 0;
 			continue;
 		}
-		pc_perr_add(perr, "container measurement", 0, "%s of %s is not a counter",
-			    fields[i].key, key);
+		pc_perr_add(perr, "container measurement", 0, "%s of %s is not a counter", f->key,
+			    key);
 	}
 	return 0;
 }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum cd_mode { CD_LOCAL, CD_PCC, CD_SERVER };
+enum cd_mode { CD_LOCAL, CD_PCC, CD_PCC_CONTAINER, CD_SERVER };
 
 struct cd_opts {
 	enum cd_mode mode;

@@ -55,14 +55,16 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: perfcollectord [--mode=local|pcc] [--frequency=1s] [--duration=10m]\n"
+	    "usage: perfcollectord [--mode=local|pcc|pcc-container] [--frequency=1s] "
+	    "[--duration=10m]\n"
 	    "                      [--output=FILE] [--host=N] [--run=N] [--no-bpf] [-v]\n"
 	    "  --frequency   sampling interval, 10ms to 1h (Go syntax: 100ms, 1s, 1m)\n"
 	    "  --duration    how long to collect; samples = duration / frequency;\n"
 	    "                0 or absent: until SIGINT/SIGTERM\n"
 	    "  --output      collection file (default ~/.perfcollectord/data/HOST-TIME.pcol;\n"
 	    "                pcc mode: JSON lines)\n"
-	    "  --mode        local: native collection file; pcc: pcc's JSON lines\n"
+	    "  --mode        local: native collection file; pcc: pcc's JSON lines;\n"
+	    "                pcc-container: pcc-container's JSON lines (one per container)\n"
 	    "  --no-bpf      do not load the eBPF programs (/proc only)\n"
 	    "  --config      configuration file (default ~/.perfcollectord/perfcollectord.conf)\n"
 	    "Server mode (--mode=server, implied by --allowedkeys): a perfprocessord connects\n"
@@ -78,7 +80,8 @@ static void usage(FILE *f)
 	    "  --batch       seal a batch this often while connected (default 1s)\n"
 	    "A repeatable option given on the command line replaces the configuration file's "
 	    "list.\n"
-	    "As pcc: PCC_MODE=local PCC_DURATION=10m PCC_FREQUENCY=1s PCC_COLLECTION=FILE pcc\n");
+	    "As pcc: PCC_MODE=local PCC_DURATION=10m PCC_FREQUENCY=1s PCC_COLLECTION=FILE pcc\n"
+	    "(or pcc-container, with the same variables).\n");
 }
 
 uint64_t cd_sample_count(const struct cd_opts *o)
@@ -128,13 +131,17 @@ static void check_pcc_interval(const char *flag, const char *v, uint64_t ns)
 		    flag, v);
 }
 
-/* pcc's settings come from the environment; any PCC_* set selects pcc mode. */
-static int pcc_env(struct cd_opts *o, int as_pcc)
+/*
+ * pcc's settings come from the environment; any PCC_* set selects pcc mode,
+ * or pcc-container mode when run as pcc-container (as: the alias's mode,
+ * CD_LOCAL when run by its own name) or asked for with --mode.
+ */
+static int pcc_env(struct cd_opts *o, enum cd_mode as)
 {
 	const char *mode = getenv("PCC_MODE"), *dur = getenv("PCC_DURATION");
 	const char *freq = getenv("PCC_FREQUENCY"), *coll = getenv("PCC_COLLECTION");
 
-	if (!as_pcc && !mode && !dur && !freq && !coll)
+	if (as == CD_LOCAL && !mode && !dur && !freq && !coll)
 		return 0;
 	if (mode && strcmp(mode, "local"))
 		fatalx("PCC_MODE=%s: this collector writes local collection files only; "
@@ -146,7 +153,7 @@ static int pcc_env(struct cd_opts *o, int as_pcc)
 		       "e.g. PCC_COLLECTION=~/loadtest.json");
 	if (!dur || !*dur)
 		fatalx("PCC_DURATION is not set: say how long to collect, e.g. PCC_DURATION=10m");
-	o->mode = CD_PCC;
+	o->mode = as == CD_PCC_CONTAINER || o->mode == CD_PCC_CONTAINER ? CD_PCC_CONTAINER : CD_PCC;
 	o->output = coll;
 	parse_duration("PCC_DURATION", dur, &o->duration_ns);
 	if (!o->duration_ns)
@@ -218,10 +225,12 @@ static void parse_mode(struct cd_args *a, const char *v)
 		a->o.mode = CD_LOCAL;
 	else if (!strcmp(v, "pcc"))
 		a->o.mode = CD_PCC;
+	else if (!strcmp(v, "pcc-container"))
+		a->o.mode = CD_PCC_CONTAINER;
 	else if (!strcmp(v, "server"))
 		a->o.mode = CD_SERVER;
 	else
-		fatalx("--mode=%s: unknown mode (local, pcc or server)", v);
+		fatalx("--mode=%s: unknown mode (local, pcc, pcc-container or server)", v);
 	a->mode_set = 1;
 }
 
@@ -316,11 +325,11 @@ static int parse_args(struct cd_args *a, int argc, char **argv)
 }
 
 /* pcc's environment, the mode a configured processor implies, and the default output. */
-static void settle_mode(struct cd_args *a, int as_pcc)
+static void settle_mode(struct cd_args *a, enum cd_mode as)
 {
 	struct cd_opts *o = &a->o;
 
-	if (!pcc_env(o, as_pcc) && o->mode == CD_PCC) {
+	if (!pcc_env(o, as) && (o->mode == CD_PCC || o->mode == CD_PCC_CONTAINER)) {
 		char ival[32];
 
 		pc_format_duration(o->interval_ns, ival, sizeof(ival));
@@ -349,13 +358,15 @@ int main(int argc, char **argv)
 	c = parse_args(&a, argc, argv);
 	if (c >= 0)
 		return c;
-	settle_mode(&a, !strcmp(prog, "pcc"));
+	settle_mode(&a, !strcmp(prog, "pcc")		 ? CD_PCC
+			: !strcmp(prog, "pcc-container") ? CD_PCC_CONTAINER
+							 : CD_LOCAL);
 	log_init(argv[0], a.o.verbose);
 	pc_cli_stop_on_signals(&cd_stop, 1);
 
-	c = a.o.mode == CD_PCC	    ? cd_run_pcc(&a.o)
-	    : a.o.mode == CD_SERVER ? cd_run_server(&a.o)
-				    : cd_run_local(&a.o);
+	c = a.o.mode == CD_PCC || a.o.mode == CD_PCC_CONTAINER ? cd_run_pcc(&a.o)
+	    : a.o.mode == CD_SERVER			       ? cd_run_server(&a.o)
+							       : cd_run_local(&a.o);
 	free_args(&a);
 	return c;
 }

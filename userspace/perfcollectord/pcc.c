@@ -4,9 +4,10 @@
  * (docs/FORMAT.md), one line per subsystem per sample, in pcc's order:
  * /proc/stat, /proc/meminfo, /proc/net/dev, /proc/diskstats, statfs[*]
  * (the registry's pcc_order, pc/source.h).
- * Measurements are the files' verbatim text; strings are escaped as Go's
- * encoding/json does (HTML-safe: <, > and & as \u003c, \u003e, \u0026),
- * so files are byte-for-byte what pcc would write for the same text.
+ * Measurements are the files' verbatim text, escaped as Go does
+ * (pc/pcc_line.h), so files are byte-for-byte what pcc would write for the
+ * same text. pcc-container mode writes pcc-container's lines instead: one
+ * per container per tick (docs/CONTAINERS.md).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,60 +19,10 @@
 #include "collectord.h"
 #include "pc/io.h"
 #include "pc/log.h"
+#include "pc/pcc_line.h"
 #include "pc/proc.h"
 #include "pc/sampler.h"
 #include "pc/source.h"
-
-static void go_escape(FILE *f, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		switch (c) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		case '<':
-		case '>':
-		case '&':
-			fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-			break;
-		default:
-			if (c < 0x20)
-				fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-			else
-				fputc(c, f);
-		}
-	}
-}
-
-static void go_string(FILE *f, const char *s, size_t len)
-{
-	fputc('"', f);
-	go_escape(f, s, len);
-	fputc('"', f);
-}
-
-static void line_start(FILE *f, uint64_t ts, const char *subsystem)
-{
-	fprintf(f, "{\"timestamp\":%" PRIu64 ",\"subsystem\":", ts);
-	go_string(f, subsystem, strlen(subsystem));
-	fputs(",\"measurement\":", f);
-}
 
 /* One verbatim /proc text as a line. */
 static void write_text(FILE *f, uint64_t ts, struct pc_sampler *sp, const struct pc_source *src)
@@ -83,8 +34,8 @@ static void write_text(FILE *f, uint64_t ts, struct pc_sampler *sp, const struct
 		text = "";
 		len = 0;
 	}
-	line_start(f, ts, src->pcc);
-	go_string(f, text, len);
+	pc_pcc_line_start(f, ts, src->pcc);
+	pc_go_string(f, text, len);
 	fputs("}\n", f);
 }
 
@@ -92,7 +43,7 @@ static void write_text(FILE *f, uint64_t ts, struct pc_sampler *sp, const struct
 static int write_statfs(FILE *f, uint64_t ts, const struct pc_source *src,
 			const struct pc_table *fs)
 {
-	line_start(f, ts, src->pcc);
+	pc_pcc_line_start(f, ts, src->pcc);
 	fputc('"', f);
 	for (uint32_t r = 0; r < fs->nrows; r++) {
 		const uint64_t *v = pc_table_row(fs, r);
@@ -103,13 +54,13 @@ static int write_statfs(FILE *f, uint64_t ts, const struct pc_source *src,
 		if (!m)
 			return -errno;
 		fputs("{\"mount_point\":", m);
-		go_string(m, fs->key[r], strlen(fs->key[r]));
+		pc_go_string(m, fs->key[r], strlen(fs->key[r]));
 		fprintf(m,
 			",\"block_size\":%" PRIu64 ",\"blocks_total\":%" PRIu64
 			",\"blocks_free\":%" PRIu64 ",\"blocks_available\":%" PRIu64 "}\n",
 			v[PC_FS_BSIZE], v[PC_FS_BLOCKS], v[PC_FS_BFREE], v[PC_FS_BAVAIL]);
 		fclose(m);
-		go_escape(f, row, rlen);
+		pc_go_escape(f, row, rlen);
 		free(row);
 	}
 	fputs("\"}\n", f);
@@ -127,8 +78,22 @@ static const struct pc_source *pcc_source(unsigned pos)
 
 struct pcc_out {
 	FILE *f;
-	int kept; /* the sampler reads only what pcc writes (from sample 1 on) */
+	int kept;	/* the sampler reads only what pcc writes (from sample 1 on) */
+	int containers; /* pcc-container: the container lines alone */
 };
+
+/* The groups this mode writes. */
+static uint32_t pcc_groups(const struct pcc_out *o)
+{
+	const struct pc_source *src;
+	uint32_t groups = 0;
+
+	if (o->containers)
+		return 1u << PC_G_CONTAINER;
+	for (unsigned pos = 1; (src = pcc_source(pos)); pos++)
+		groups |= src->groups;
+	return groups;
+}
 
 static int write_sample(void *ctx, struct pc_sampler *sp, struct pc_sample *s)
 {
@@ -136,16 +101,13 @@ static int write_sample(void *ctx, struct pc_sampler *sp, struct pc_sample *s)
 	FILE *f = o->f;
 	uint64_t ts = s->time_ns / 1000000000ULL;
 	const struct pc_source *src;
-	uint32_t groups = 0;
 	int rc;
 
 	if (!o->kept) {
-		for (unsigned pos = 1; (src = pcc_source(pos)); pos++)
-			groups |= src->groups;
-		sampler__keep(sp, groups);
+		sampler__keep(sp, pcc_groups(o));
 		o->kept = 1;
 	}
-	for (unsigned pos = 1; (src = pcc_source(pos)); pos++) {
+	for (unsigned pos = 1; !o->containers && (src = pcc_source(pos)); pos++) {
 		if (src->path) {
 			write_text(f, ts, sp, src);
 			continue;
@@ -154,6 +116,8 @@ static int write_sample(void *ctx, struct pc_sampler *sp, struct pc_sample *s)
 		if (rc)
 			return rc;
 	}
+	if (o->containers && (rc = pc_pcc_container_lines(f, ts, &s->t[PC_G_CONTAINER])))
+		return rc;
 	if (fflush(f) || ferror(f))
 		return -(errno ? errno : EIO);
 	return 0;
@@ -173,7 +137,7 @@ int cd_run_pcc(const struct cd_opts *o)
 	struct cd_sink k = {.write = write_sample, .sync = sync_file};
 	struct cd_loop l;
 	FILE *f = fopen(o->output, "w");
-	struct pcc_out out = {f, 0};
+	struct pcc_out out = {f, 0, o->mode == CD_PCC_CONTAINER};
 	int status;
 
 	cd_loop_of(&l, o);

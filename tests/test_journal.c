@@ -495,6 +495,38 @@ static void test_splice_from_other_journal_detected(void **state)
 	free(oimg);
 }
 
+/*
+ * A crafted header (valid CRC, this journal's id) before record 2 claims a
+ * length: past the end of the file, or spanning records 2..4. Either way
+ * every authentic record is read, and the writer cuts none of them.
+ */
+static void test_crafted_length_hides_nothing(void **state)
+{
+	static const int all[] = {0, 1, 2, 3, 4, 5, -1};
+	struct fx *f = *state;
+	size_t len, off[8], nrec, nd;
+	uint8_t *img, fake[J_RHDR], pfx[JR_NONCE_PFX] = {0};
+	struct journal *j;
+
+	write_records(f->path, 0, 6, 1, 1, 6);
+	img = (uint8_t *)tu_read_file(f->path, &len);
+	assert_int_equal(offsets(img, len, off, 7), 6);
+	for (int k = 0; k < 2; k++) {
+		uint32_t L = k ? (uint32_t)(off[5] - off[2]) : 16u << 20;
+
+		jl_rhdr_pack(fake, L, 2, img + JH_ID, pfx);
+		rearrange(f->path, img, off, all, fake, sizeof(fake), 1);
+		assert_true(
+		    damage_says(f->path, k ? "does not authenticate" : "runs past end", &nrec));
+		assert_int_equal(nrec, 6);
+		j = writer(f->path); /* nothing authentic after the fake is cut */
+		journal__close(j);
+		assert_int_equal(read_path(f->path, &nd), 6);
+		assert_int_equal(nd, 1);
+	}
+	free(img);
+}
+
 static void test_torn_tail_cut_at_next_open(void **state)
 {
 	struct fx *f = *state;
@@ -647,6 +679,7 @@ int main(void)
 	    T(test_random_bit_flips),
 	    T(test_reorder_drop_duplicate_detected),
 	    T(test_splice_from_other_journal_detected),
+	    T(test_crafted_length_hides_nothing),
 	    T(test_torn_tail_cut_at_next_open),
 	    T(test_failed_commit_leaves_no_torn_record),
 	    T(test_second_writer_refused),

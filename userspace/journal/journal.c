@@ -340,6 +340,25 @@ static uint64_t resync(const struct journal *j, uint64_t from)
 	return j->size;
 }
 
+/*
+ * The record of length L at off did not authenticate, so its length is not
+ * to be trusted either: go on at the next record header after off, so that a
+ * crafted length cannot hide the records it spans. Every such trial costs
+ * its L bytes of Poly1305; past J_TRIAL_BUDGET of them the length is trusted
+ * (linear on a file of crafted headers), and what it skips unsearched is
+ * remembered in blind_end so that the writer never cuts it.
+ */
+static void skip_unauthentic(struct journal *j, uint64_t off, uint64_t L)
+{
+	j->tried += L;
+	if (j->tried <= J_TRIAL_BUDGET(j->size)) {
+		j->off = resync(j, off + 1);
+		return;
+	}
+	j->off = off + J_RHDR + L;
+	j->blind_end = j->off;
+}
+
 static struct journal_run *run_of(struct journal *j, uint32_t host, uint32_t run)
 {
 	struct journal_run *r;
@@ -534,7 +553,7 @@ static int inner(struct journal *j, const uint8_t *p, size_t n, uint64_t off,
 int journal__next(struct journal *j, struct journal_rec *rec)
 {
 	while (j->base && j->off < j->size) {
-		uint64_t off = j->off, left = j->size - off, seq, L;
+		uint64_t off = j->off, left = j->size - off, seq, L, next;
 		const uint8_t *p = j->base + off;
 		struct jl_rhdr rh;
 		uint8_t ad[J_AD];
@@ -548,8 +567,7 @@ int journal__next(struct journal *j, struct journal_rec *rec)
 			break;
 		}
 		if (!jl_rhdr_ok(p)) {
-			uint64_t next = resync(j, off + 1);
-
+			next = resync(j, off + 1);
 			jdamage_add(&j->dmg, off, next - off,
 				    "no intact record header at %llu: %llu bytes skipped",
 				    (unsigned long long)off, (unsigned long long)(next - off));
@@ -560,11 +578,20 @@ int journal__next(struct journal *j, struct journal_rec *rec)
 		L = rh.len;
 		seq = rh.seq;
 		if (L < J_INNER + J_TAG || L > J_MAX_SEALED) {
-			uint64_t next = resync(j, off + 1);
-
+			next = resync(j, off + 1);
 			jdamage_add(&j->dmg, off, next - off,
 				    "record at %llu: impossible length %llu",
 				    (unsigned long long)off, (unsigned long long)L);
+			j->off = next;
+			continue;
+		}
+		if (L > left - J_RHDR && (next = resync(j, off + 1)) < j->size) {
+			jdamage_add(&j->dmg, off, next - off,
+				    "record seq %llu at %llu: length %llu runs past end of file, "
+				    "a record header follows at %llu: %llu bytes skipped",
+				    (unsigned long long)seq, (unsigned long long)off,
+				    (unsigned long long)L, (unsigned long long)next,
+				    (unsigned long long)(next - off));
 			j->off = next;
 			continue;
 		}
@@ -579,8 +606,9 @@ int journal__next(struct journal *j, struct journal_rec *rec)
 		}
 		j->off = off + J_RHDR + L;
 		if (memcmp(rh.idpfx, j->id, 4)) {
+			skip_unauthentic(j, off, L);
 			jdamage_add(
-			    &j->dmg, off, J_RHDR + L,
+			    &j->dmg, off, j->off - off,
 			    "record seq %llu at %llu is from another journal (id %02x%02x%02x%02x)",
 			    (unsigned long long)seq, (unsigned long long)off, rh.idpfx[0],
 			    rh.idpfx[1], rh.idpfx[2], rh.idpfx[3]);
@@ -591,7 +619,8 @@ int journal__next(struct journal *j, struct journal_rec *rec)
 		jl_ad(ad, j->id, p);
 		if (crypto_aead_xchacha20poly1305_ietf_decrypt(
 			j->plain.p, &n, NULL, p + J_RHDR, L, ad, sizeof(ad), rh.nonce, j->k->rec)) {
-			jdamage_add(&j->dmg, off, J_RHDR + L,
+			skip_unauthentic(j, off, L);
+			jdamage_add(&j->dmg, off, j->off - off,
 				    "record seq %llu at %llu does not authenticate",
 				    (unsigned long long)seq, (unsigned long long)off);
 			continue;

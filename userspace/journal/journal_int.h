@@ -39,6 +39,8 @@ void junmap(const uint8_t *base, size_t size);
 
 /* --- native format: the layout is journal_layout.h's; what the reader and writer share */
 #define J_GAPS_MAX 4096
+/* bytes of records that fail to authenticate the reader tries before trusting lengths */
+#define J_TRIAL_BUDGET(size) (8 * (uint64_t)(size) + (64u << 20))
 
 struct keys {
 	uint8_t rec[32];
@@ -64,6 +66,7 @@ struct journal {
 	size_t size;
 	int mapped;
 	uint64_t off, expect, last_good_end;
+	uint64_t tried, blind_end; /* trial bytes spent; end of what was skipped unsearched */
 	struct gap *gaps;
 	size_t ngaps;
 	struct pc_buf plain, out; /* decrypted record, inflated payload (len stays 0) */

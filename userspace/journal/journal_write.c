@@ -130,6 +130,15 @@ static int recover(struct journal *j, const struct pc_site *site, const char *pa
 		ret = journal__verify(j, NULL);
 	if (ret)
 		return ret;
+	if (j->blind_end > j->last_good_end) {
+		snprintf(err, errlen,
+			 "%s: too damaged to search: bytes %llu..%llu were skipped unsearched "
+			 "(trial budget spent), so cutting after the last intact record at %llu "
+			 "could destroy records; move the journal aside",
+			 path, (unsigned long long)j->last_good_end,
+			 (unsigned long long)j->blind_end, (unsigned long long)j->last_good_end);
+		return -EBADMSG;
+	}
 	j->w->committed_end = j->last_good_end;
 	if (j->size > j->last_good_end) {
 		jdamage_add(&j->dmg, j->last_good_end, j->size - j->last_good_end,

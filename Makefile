@@ -113,6 +113,15 @@ $(BUILD)/obj/userspace/journal/license.o: $(LICENSE_HDR)
 $(BUILD)/obj/userspace/journal/license.o: CFLAGS += -DPC_LICENSE_SECRET_HEADER='"$(abspath $(LICENSE_HDR))"'
 FORCE:
 
+# --- the version --version prints: scripts/version.sh (PC_VERSION from the builder, else git
+# describe, else VERSION)
+export PC_VERSION
+VERSION_HDR := $(BUILD)/version.h
+$(VERSION_HDR): FORCE | $(BUILD)/obj
+	@scripts/version.sh $@
+$(BUILD)/obj/userspace/base/version.o: $(VERSION_HDR)
+$(BUILD)/obj/userspace/base/version.o: CFLAGS += -DPC_VERSION_HEADER='"$(abspath $(VERSION_HDR))"'
+
 # --- library
 $(BUILD)/obj/%.o: %.c $(wildcard include/pc/*.h) $(wildcard userspace/*.h userspace/*/*.h tools/*/*.h) $(BPF_SKEL) | $(BUILD)/obj
 	@mkdir -p $(dir $@)

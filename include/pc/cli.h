@@ -66,4 +66,13 @@ int pc_cli_bad_value(char *const argv[], const char *value);
  */
 int pc_cli_extra_args(int argc, char *const argv[], const char *hint);
 
+/* The version of this build (scripts/version.sh: git describe, or the package's). */
+const char *pc_version(void);
+
+/*
+ * --version: "PROG (perfcollector) VERSION: BUILD" on stdout, where build is
+ * license__build()'s release or development build; returns 0 (the exit status).
+ */
+int pc_cli_version(const char *prog, const char *build);
+
 #endif

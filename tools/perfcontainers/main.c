@@ -15,15 +15,17 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "pc/cli.h"
 #include "pc/containers.h"
 #include "pc/json.h"
+#include "pc/license.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: perfcontainers [--interval=MS] [--count=N] [--quiet]\n"
 		"                      [--cgroot=DIR] [--docker-root=DIR] [--containerd-run=DIR]\n"
-		"                      [--podman-root=DIR] [--home-root=DIR]\n"
+		"                      [--podman-root=DIR] [--home-root=DIR] [--version]\n"
 		"  prints one JSON line per container per interval, then {\"cost\":...}\n");
 }
 
@@ -125,6 +127,7 @@ int main(int argc, char **argv)
 						 {"home-root", required_argument, NULL, 'h'},
 						 {"quiet", no_argument, NULL, 'q'},
 						 {"help", no_argument, NULL, 'H'},
+						 {"version", no_argument, NULL, 'V'},
 						 {NULL, 0, NULL, 0}};
 	struct pc_ct_opts o = {0};
 	long interval = 1000, count = 2;
@@ -162,6 +165,8 @@ int main(int argc, char **argv)
 		case 'H':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return pc_cli_version("perfcontainers", license__build());
 		default:
 			usage(stderr);
 			return 2;

@@ -20,6 +20,7 @@
 #include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/load.h"
+#include "pc/license.h"
 #include "pc/log.h"
 #include "pc/sysinfo.h"
 #include "pc/ticker.h"
@@ -32,7 +33,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: perfcpumeasure [--siteid=N] [--host=N] [--output=FILE|-] [--step=700ms]\n"
-		"                      [--passes=2] [--cpus=LIST] [--force] [-v]\n"
+		"                      [--passes=2] [--cpus=LIST] [--force] [-v] [--version]\n"
 		"  Prints training lines (JSON) of units/s at 10..100 %% busy on all CPUs.\n");
 }
 
@@ -52,17 +53,12 @@ struct cm_args {
 static int parse_args(struct cm_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"siteid", required_argument, NULL, 's'},
-	    {"host", required_argument, NULL, 'H'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"step", required_argument, NULL, 't'},
-	    {"passes", required_argument, NULL, 'p'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"cgroup-root", required_argument, NULL, 'C'},
-	    {"cpus", required_argument, NULL, 'c'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"siteid", required_argument, NULL, 's'},	   {"host", required_argument, NULL, 'H'},
+	    {"output", required_argument, NULL, 'o'},	   {"step", required_argument, NULL, 't'},
+	    {"passes", required_argument, NULL, 'p'},	   {"force", no_argument, NULL, 'f'},
+	    {"cgroup-root", required_argument, NULL, 'C'}, {"cpus", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},	   {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},	   {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -98,6 +94,8 @@ static int parse_args(struct cm_args *a, int argc, char **argv)
 		case 'v':
 			a->verbose = 1;
 			break;
+		case 'V':
+			return pc_cli_version("perfcpumeasure", license__build());
 		default:
 			return pc_cli_other_option(c, argv, usage, 1);
 		}

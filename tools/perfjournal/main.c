@@ -332,8 +332,7 @@ static int parse_option(struct pj_args *a, int c, char **av, const char *base)
 	case O_CONFIG:
 		return -1;
 	case O_VERSION:
-		printf("perfjournal (perfcollector): %s\n", license__build());
-		return 0;
+		return pc_cli_version("perfjournal", license__build());
 	case O_DBURI:
 		a->sa.uri = optarg;
 		return -1;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pc/cli.h"
 #include "pc/license.h"
 #include "pc/log.h"
 
@@ -26,7 +27,7 @@ static const char usage[] =
     "Site name and license are compared exactly (case and spaces count).\n";
 
 enum { A_SITEID, A_SITENAME, A_MAC, A_DURATION, A_LICENSE, A_DATE, A_LICENSE_FILE, A_MAX };
-static const char *const names[A_MAX] = {"siteid",  "sitename", "mac",		"duration",
+static const char *const names[A_MAX] = {"siteid",  "sitename", "mac",	       "duration",
 					 "license", "date",	"license-file"};
 
 /* key=value arguments into val[]; only the keys in allowed. */
@@ -40,7 +41,8 @@ static void parse_args(int argc, char **argv, unsigned allowed, const char *val[
 			if (eq && (size_t)(eq - argv[i]) == strlen(names[k]) &&
 			    !strncmp(argv[i], names[k], strlen(names[k])))
 				break;
-		if (k == A_MAX || !(allowed & 1u << k)) /* the value not shown: a mistyped license= */
+		if (k == A_MAX ||
+		    !(allowed & 1u << k)) /* the value not shown: a mistyped license= */
 			fatalx("argument %d '%.*s%s': unknown; want key=value with key one of the "
 			       "usage",
 			       i, (int)strcspn(argv[i], "="), argv[i], eq ? "=..." : "");
@@ -126,14 +128,15 @@ static int licensecheck(int argc, char **argv)
 	time_t now = time(NULL);
 
 	parse_args(argc, argv,
-		   1u << A_SITEID | 1u << A_SITENAME | 1u << A_MAC | 1u << A_LICENSE | 1u << A_DATE |
-		       1u << A_LICENSE_FILE,
+		   1u << A_SITEID | 1u << A_SITENAME | 1u << A_MAC | 1u << A_LICENSE |
+		       1u << A_DATE | 1u << A_LICENSE_FILE,
 		   val);
 	parse_site(val, &site);
 	site.license = val[A_LICENSE];
 	if (val[A_LICENSE_FILE]) {
 		if (license__read_file(val[A_LICENSE_FILE], text, err, sizeof(err)))
-			fatalx("%s", err + 2); /* "license-file=...": perflicense's words have no -- */
+			fatalx("%s",
+			       err + 2); /* "license-file=...": perflicense's words have no -- */
 		site.license = text;
 	}
 	if (val[A_DATE])
@@ -157,8 +160,7 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("perflicense (perfcollector): %s\n", license__build());
-		return 0;
+		return pc_cli_version("perflicense", license__build());
 	}
 	say_build();
 	if (!strcmp(argv[1], "licenseadd"))

@@ -17,6 +17,7 @@
 #include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/load.h"
+#include "pc/license.h"
 #include "pc/log.h"
 #include "pc/ticker.h"
 #include "perfload.h"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 		"                     [--duration=30s]\n"
 		"       perfload net [--tx=RATE] [--rx=RATE] [--sink=HOST:PORT] [--duration=30s]\n"
 		"       perfload synth --output=FILE ...   (perfload synth --help)\n"
+		"       perfload --version\n"
 		"  SIZE: 512MiB, 1G, ...; RATE: 10MiB/s, ...\n");
 }
 
@@ -294,6 +296,8 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? PC_EXIT_USAGE : 0;
 	}
+	if (!strcmp(argv[1], "--version"))
+		return pc_cli_version("perfload", license__build());
 	what = argv[1];
 	if (!strcmp(what, "synth"))
 		return synth_main(argc - 1, argv + 1);

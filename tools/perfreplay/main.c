@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "pc/capacity.h"
@@ -47,11 +48,41 @@ static void usage(FILE *f)
 		"  --backlog           work a saturated interval could not do: dropped (default)\n"
 		"                      or carried into the next intervals\n"
 		"  --report            per-interval target vs achieved CSV (- for stdout)\n"
+		"  --output            the seed's name for --report\n"
+		"  --log=SUB=LEVEL     the seed's per-subsystem levels: DEBUG or TRACE is -v\n"
 		"  --phase             where a slice's busy part goes: spread (default: moved\n"
 		"                      every slice, what tick-sampled accounting reads right),\n"
 		"                      random, or start (the original phase-locked way)\n"
 		"  --config=FILE       settings first (default ~/.perfreplay/perfreplay.conf)\n"
 		"  --version           the build (release or development)\n" PC_INPUT_FLAG_USAGE);
+}
+
+/*
+ * The seed's --log=SUBSYSTEM=LEVEL[,...] (e.g. prp=DEBUG): one log here, so a
+ * DEBUG or TRACE level anywhere is -v and the other levels change nothing.
+ */
+static int parse_log(const char *v, int *verbose)
+{
+	static const char *const levels[] = {"trace", "debug",	  "info", "warn",
+					     "error", "critical", "off"};
+	char buf[128], *save = NULL;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -1;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const char *lv = strchr(t, '=');
+		size_t i;
+
+		lv = lv ? lv + 1 : t;
+		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+			if (!strcasecmp(lv, levels[i]))
+				break;
+		if (i == sizeof(levels) / sizeof(levels[0]))
+			return -1;
+		if (i < 2)
+			*verbose = 1;
+	}
+	return 0;
 }
 
 static int parse_modes(const char *v, unsigned *m)
@@ -151,6 +182,8 @@ static const struct option longopts[] = {
     {"sink", required_argument, NULL, 'k'},
     {"listen", required_argument, NULL, 'l'},
     {"report", required_argument, NULL, 'r'},
+    {"output", required_argument, NULL, 'r'}, /* the seed's spelling */
+    {"log", required_argument, NULL, 'g'},    /* the seed's prp=DEBUG */
     {"slice", required_argument, NULL, 'L'},
     {"phase", required_argument, NULL, 'P'},
     {"cgroup-root", required_argument, NULL, 'C'},
@@ -239,11 +272,13 @@ static int parse_option(struct rp_args *a, int c, char **argv)
 	case 'n':
 		a->dry = 1;
 		break;
+	case 'g':
+		bad = parse_log(optarg, &a->verbose) != 0;
+		break;
 	case 'F':
 		break;
 	case 'V':
-		printf("perfreplay (perfcollector): %s\n", license__build());
-		return 0;
+		return pc_cli_version("perfreplay", license__build());
 	case 'v':
 		a->verbose = 1;
 		break;

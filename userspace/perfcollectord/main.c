@@ -21,6 +21,7 @@
 #include "pc/cli.h"
 #include "pc/config.h"
 #include "pc/io.h"
+#include "pc/license.h"
 #include "pc/log.h"
 #include "pc/path.h"
 #include "pc/sampler.h"
@@ -41,6 +42,7 @@ static const struct option longopts[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
     {"listen", required_argument, NULL, 'L'},
     {"sshid", required_argument, NULL, 'S'},
     {"allowedkeys", required_argument, NULL, 'A'},
@@ -67,6 +69,7 @@ static void usage(FILE *f)
 	    "                pcc-container: pcc-container's JSON lines (one per container)\n"
 	    "  --no-bpf      do not load the eBPF programs (/proc only)\n"
 	    "  --config      configuration file (default ~/.perfcollectord/perfcollectord.conf)\n"
+	    "  --version     the version and build (release or development)\n"
 	    "Server mode (--mode=server, implied by --allowedkeys): a perfprocessord connects\n"
 	    "over SSH, starts and stops runs and receives the samples.\n"
 	    "  --listen      ADDRESS:PORT to listen on, repeatable (default :2222)\n"
@@ -294,6 +297,8 @@ static int parse_option(struct cd_args *a, int c)
 	case 'v':
 		o->verbose = 1;
 		break;
+	case 'V':
+		return pc_cli_version("perfcollectord", license__build());
 	default:
 		return pc_cli_other_option(c, a->av, usage, 1);
 	}

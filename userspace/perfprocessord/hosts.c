@@ -21,6 +21,11 @@
 #include "processord.h"
 #include "store.h"
 
+void pd_host_name(struct pd_host *h)
+{
+	snprintf(h->name, sizeof(h->name), "%u:%u %s:%u", h->site, h->id, h->addr, h->port);
+}
+
 int pd_host_parse(const char *spec, struct pd_host *h, char *err, size_t errlen)
 {
 	const char *slash = strchr(spec, '/'), *colon, *addr;
@@ -29,7 +34,12 @@ int pd_host_parse(const char *spec, struct pd_host *h, char *err, size_t errlen)
 	size_t alen;
 
 	memset(h, 0, sizeof(*h));
-	if (!slash || (size_t)(slash - spec) >= sizeof(ids))
+	if (!slash) { /* the seed's --host=ADDRESS:PORT: host 0 of --siteid (check_hosts) */
+		h->bare = 1;
+		addr = spec;
+		goto address;
+	}
+	if ((size_t)(slash - spec) >= sizeof(ids))
 		goto bad;
 	memcpy(ids, spec, (size_t)(slash - spec));
 	ids[slash - spec] = 0;
@@ -44,6 +54,7 @@ int pd_host_parse(const char *spec, struct pd_host *h, char *err, size_t errlen)
 		goto bad;
 	h->id = (uint32_t)v;
 	addr = slash + 1;
+address:
 	colon = strrchr(addr, ':');
 	if (!colon || colon == addr)
 		goto bad;
@@ -61,11 +72,12 @@ int pd_host_parse(const char *spec, struct pd_host *h, char *err, size_t errlen)
 	if (pc_parse_u64(colon + 1, 65535, &v) || !v)
 		goto bad;
 	h->port = (unsigned)v;
-	snprintf(h->name, sizeof(h->name), "%u:%u %s:%u", h->site, h->id, h->addr, h->port);
+	pd_host_name(h);
 	return 0;
 bad:
 	snprintf(err, errlen,
-		 "--hosts=%s: want <siteid>:<host>/<address>:<port>, e.g. 1:0/127.0.0.1:2222",
+		 "--hosts=%s: want <siteid>:<host>/<address>:<port>, e.g. 1:0/127.0.0.1:2222 "
+		 "(or <address>:<port> for host 0 of --siteid)",
 		 spec);
 	return -EINVAL;
 }

@@ -65,7 +65,8 @@ static void usage(FILE *f)
 	    "       perfprocessord [options] once systems=/proc/version[,...]\n"
 	    "       perfprocessord [options] dir directories=/proc/[,...]\n"
 	    "       perfprocessord [options] dump              print every stored sample\n"
-	    "  --hosts=SITE:HOST/ADDRESS:PORT  a collector (repeatable; SITE = --siteid)\n"
+	    "  --hosts=SITE:HOST/ADDRESS:PORT  a collector (repeatable; SITE = --siteid;\n"
+	    "                      a bare ADDRESS:PORT is host 0 of --siteid)\n"
 	    "  --siteid=N          this site (default 1)\n"
 	    "  --sitename=NAME     this site's name (exact: case and spaces count)\n"
 	    "  --license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx  the site license (perflicense)\n"
@@ -128,6 +129,10 @@ static void check_hosts(struct pd *pd)
 	for (int i = 0; i < pd->nh; i++) {
 		struct pd_host *a = &pd->h[i];
 
+		if (a->bare) {
+			a->site = pd->o.siteid;
+			pd_host_name(a);
+		}
 		if (a->site != pd->o.siteid)
 			fatalx("--hosts=%s: site %u is not --siteid=%u", a->name, a->site,
 			       pd->o.siteid);
@@ -222,8 +227,7 @@ static int parse_option(struct pd *pd, int c, char **av, int cmdline, int *hosts
 		pd->o.license_file = c == 'L' ? optarg : NULL;
 		break;
 	case 'V':
-		printf("perfprocessord (perfcollector): %s\n", license__build());
-		return 0;
+		return pc_cli_version("perfprocessord", license__build());
 	case 'M':
 		pd->o.mac = optarg;
 		break;

@@ -66,6 +66,7 @@ struct pd_host {
 	char addr[64];
 	unsigned port;
 	char name[128]; /* "1:0 127.0.0.1:2222" */
+	int bare;	/* given as ADDRESS:PORT: host 0 of --siteid, set by check_hosts */
 	/* daemon state, under mu */
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -90,8 +91,14 @@ struct pd {
 extern volatile sig_atomic_t pd_stop;
 
 /* hosts.c */
-/* Parse "<site>:<host>/<address>:<port>" into h; 0 or -EINVAL with err. */
+/*
+ * Parse "<site>:<host>/<address>:<port>", or the seed's bare "<address>:<port>"
+ * (h->bare: host 0, its site is --siteid's once known), into h; 0 or -EINVAL
+ * with err.
+ */
 int pd_host_parse(const char *spec, struct pd_host *h, char *err, size_t errlen);
+/* h->name from its site, host, address and port. */
+void pd_host_name(struct pd_host *h);
 /* Start one session thread per host (daemon). */
 int pd_hosts_start(struct pd *pd);
 void pd_hosts_join(struct pd *pd);

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "pc/io.h"
 #include "pc/json.h"
 #include "pc/license.h"
 #include "pc/path.h"
@@ -31,7 +32,7 @@
 #else
 /* Development default: anyone with this source can make licenses (docs/JOURNAL.md). */
 #define PC_LICENSE_SECRET "perfcollector development license secret; override at build time"
-#define RELEASE_BUILD 0
+#define RELEASE_BUILD	  0
 #endif
 
 #define TAG_BYTES 6
@@ -198,10 +199,11 @@ int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (mac[0] & 1) {
-		snprintf(err, errlen,
-			 "MAC '%s' is a %s address (first octet odd): not an interface's address", s,
-			 (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff ? "broadcast"
-										: "multicast");
+		snprintf(
+		    err, errlen,
+		    "MAC '%s' is a %s address (first octet odd): not an interface's address", s,
+		    (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff ? "broadcast"
+										  : "multicast");
 		return -EINVAL;
 	}
 	return 0;
@@ -368,7 +370,8 @@ int license__check(const struct pc_site *site, time_t now, struct pc_license_inf
 	return 0;
 }
 
-/* The first line of fd (at most len - 1 bytes, line end dropped) into buf: its length, or -errno. */
+/* The first line of fd (at most len - 1 bytes, line end dropped) into buf: its length, or -errno.
+ */
 static ssize_t first_line(int fd, char *buf, size_t len)
 {
 	ssize_t n = read(fd, buf, len - 1);
@@ -401,14 +404,8 @@ int license__read_file(const char *path, char text[PC_LICENSE_TEXTLEN + 1], char
 		ret = -EINVAL;
 		goto cleanup;
 	}
-	if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & 077)) {
-		snprintf(err, errlen,
-			 "--license-file=%s: mode %04o, owner uid %u: it must be yours and "
-			 "private (chmod 600 %s)",
-			 path, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, path);
-		ret = -EPERM;
+	if ((ret = io_check_private("--license-file", path, &st, err, errlen)))
 		goto cleanup;
-	}
 	n = first_line(fd, buf, sizeof(buf));
 	if (n < 0) {
 		snprintf(err, errlen, "--license-file=%s: %s", path, strerror((int)-n));

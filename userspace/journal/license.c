@@ -32,7 +32,7 @@
 #else
 /* Development default: anyone with this source can make licenses (docs/JOURNAL.md). */
 #define PC_LICENSE_SECRET "perfcollector development license secret; override at build time"
-#define RELEASE_BUILD	  0
+#define RELEASE_BUILD 0
 #endif
 
 #define TAG_BYTES 6
@@ -199,11 +199,10 @@ int license__parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (mac[0] & 1) {
-		snprintf(
-		    err, errlen,
-		    "MAC '%s' is a %s address (first octet odd): not an interface's address", s,
-		    (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff ? "broadcast"
-										  : "multicast");
+		snprintf(err, errlen,
+			 "MAC '%s' is a %s address (first octet odd): not an interface's address", s,
+			 (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff ? "broadcast"
+										: "multicast");
 		return -EINVAL;
 	}
 	return 0;
@@ -370,8 +369,7 @@ int license__check(const struct pc_site *site, time_t now, struct pc_license_inf
 	return 0;
 }
 
-/* The first line of fd (at most len - 1 bytes, line end dropped) into buf: its length, or -errno.
- */
+/* The first line of fd (at most len - 1 bytes, line end dropped) into buf: its length, or -errno. */
 static ssize_t first_line(int fd, char *buf, size_t len)
 {
 	ssize_t n = read(fd, buf, len - 1);

@@ -51,6 +51,15 @@ int io_sync_dir(const char *path);
 int io_mkdirs(const char *dir, mode_t mode, char *err, size_t errlen);
 
 /*
+ * A file holding a secret (private key, license file), as stat(2) gave st:
+ * owned by us or root, no group or other bits. 0, or -EPERM with err naming
+ * flag=path, its mode and owner, and the chmod to run.
+ */
+struct stat;
+int io_check_private(const char *flag, const char *path, const struct stat *st, char *err,
+		     size_t errlen);
+
+/*
  * open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode): create or open
  * a file we own without following a symlink planted at path. -1 with errno
  * (ELOOP for a symlink).

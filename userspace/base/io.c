@@ -132,6 +132,17 @@ int io_mkdirs(const char *dir, mode_t mode, char *err, size_t errlen)
 	return 0;
 }
 
+int io_check_private(const char *flag, const char *path, const struct stat *st, char *err,
+		     size_t errlen)
+{
+	if ((st->st_uid == geteuid() || st->st_uid == 0) && !(st->st_mode & 077))
+		return 0;
+	snprintf(err, errlen,
+		 "%s=%s: mode %04o, owner uid %u: it must be yours and private (chmod 600 %s)",
+		 flag, path, (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid, path);
+	return -EPERM;
+}
+
 int io_open_create(const char *path, int flags, mode_t mode)
 {
 	return open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "pc/io.h"
 #include "pc/json.h"
 #include "pc/license.h"
 #include "pc/path.h"
@@ -401,14 +402,8 @@ int license__read_file(const char *path, char text[PC_LICENSE_TEXTLEN + 1], char
 		ret = -EINVAL;
 		goto cleanup;
 	}
-	if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & 077)) {
-		snprintf(err, errlen,
-			 "--license-file=%s: mode %04o, owner uid %u: it must be yours and "
-			 "private (chmod 600 %s)",
-			 path, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, path);
-		ret = -EPERM;
+	if ((ret = io_check_private("--license-file", path, &st, err, errlen)))
 		goto cleanup;
-	}
 	n = first_line(fd, buf, sizeof(buf));
 	if (n < 0) {
 		snprintf(err, errlen, "--license-file=%s: %s", path, strerror((int)-n));

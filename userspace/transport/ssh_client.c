@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "pc/io.h"
 #include "pc/log.h"
 #include "pc/wire.h"
 #include "ssh_int.h"
@@ -99,6 +101,7 @@ struct pc_chan *sshc__connect(const char *addr, unsigned port, const struct pc_s
 	long timeout = conf->timeout_s > 0 ? conf->timeout_s : 10;
 	int verbosity = 0, no = 0, ret;
 	ssh_key key = NULL;
+	struct stat st;
 	char fp[128] = "?";
 
 	if (!c) {
@@ -107,6 +110,10 @@ struct pc_chan *sshc__connect(const char *addr, unsigned port, const struct pc_s
 	}
 	c->owns_session = 1;
 	snprintf(c->peer, sizeof(c->peer), "%s:%u", addr, port);
+	/* a key readable by others is refused before anything is sent (as ssh(1) does) */
+	if (stat(conf->identity, &st) == 0 &&
+	    io_check_private("--sshid", conf->identity, &st, err, errlen))
+		goto fail;
 	c->s = ssh_new();
 	if (!c->s) {
 		fail(err, errlen, "out of memory");

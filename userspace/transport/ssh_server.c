@@ -102,6 +102,8 @@ static int load_or_create_hostkey(const char *path, char *fp, size_t fplen, char
 	int ret = 0, fd;
 
 	if (stat(path, &st) == 0) {
+		if ((ret = io_check_private("--sshid", path, &st, err, errlen)))
+			return ret;
 		if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
 			snprintf(err, errlen, "--sshid=%s: not a private key libssh can read",
 				 path);

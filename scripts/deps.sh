@@ -3,7 +3,7 @@
 # Fast when everything is there (one dpkg-query); needs root (or sudo) otherwise.
 set -euo pipefail
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libssh-dev libsodium-dev
-      libcmocka-dev pkg-config iproute2 openssh-client sysstat atop stress-ng fio python3 chromium
+      libcmocka-dev libseccomp-dev pkg-config iproute2 openssh-client sysstat atop stress-ng fio python3 chromium
       libpq-dev postgresql postgresql-client libsnappy-dev victoria-metrics)
 missing=()
 for p in "${pkgs[@]}"; do

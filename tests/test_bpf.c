@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -358,6 +359,55 @@ static void test_not_root_is_told_plainly(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* As nobody, through the broker (the privileged part): every program, stats on. */
+static int load_as_nobody(int sock)
+{
+	struct bpf_prog_cost cost[16];
+	struct bpf_sampler *b;
+	char why[256];
+
+	if (setgid(65534) || setuid(65534))
+		return 2;
+	bpf_broker__use(sock);
+	b = bpf_sampler__open(0, why, sizeof(why));
+	if (!b || strcmp(bpf_sampler__missing(b), "") || bpf_sampler__costs(b, cost, 16) != 5)
+		return 1;
+	bpf_sampler__close(b);
+	/* a request of the wrong size ends the broker; the next load says so */
+	if (send(sock, "x", 1, 0) != 1 || bpf_sampler__open(0, why, sizeof(why)))
+		return 3;
+	return strstr(why, "loader process") ? 0 : 4;
+}
+
+/* Privilege separation: the unprivileged part loads through the broker over a socketpair. */
+static void test_broker_loads_for_an_unprivileged_process(void **state)
+{
+	int sv[2], st;
+	pid_t srv, p;
+
+	(void)state;
+	need_bpf();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	srv = fork();
+	assert_true(srv >= 0);
+	if (srv == 0) {
+		close(sv[0]);
+		bpf_broker__serve(sv[1]);
+		_exit(0);
+	}
+	close(sv[1]);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0)
+		_exit(load_as_nobody(sv[0]));
+	close(sv[0]);
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(waitpid(srv, &st, 0), srv);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 static void test_close_null_is_harmless(void **state)
 {
 	(void)state;
@@ -514,6 +564,7 @@ int main(void)
 	    cmocka_unit_test(test_proc_counts_execs_and_exits),
 	    cmocka_unit_test(test_exited_commands_past_the_limit_share_other),
 	    cmocka_unit_test(test_everything_off_is_refused_with_reason),
+	    cmocka_unit_test(test_broker_loads_for_an_unprivileged_process),
 	    cmocka_unit_test(test_not_root_is_told_plainly),
 	    cmocka_unit_test(test_close_null_is_harmless),
 	    cmocka_unit_test(test_uevent_gives_devname),

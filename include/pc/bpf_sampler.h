@@ -64,6 +64,17 @@ int bpf_sampler__read_some(struct bpf_sampler *b, struct pc_sample *s, unsigned 
 const char *bpf_sampler__missing(const struct bpf_sampler *b);
 void bpf_sampler__close(struct bpf_sampler *b);
 
+/*
+ * Privilege separation (docs/PRIVSEP.md). The privileged part serves loads
+ * on sock until its peer closes it or sends a malformed request: each
+ * request (fixed size, checked whole) runs the loader child, which answers
+ * on sock with the fds. The unprivileged part calls bpf_broker__use once,
+ * before its threads start: from then on bpf_sampler__open loads through
+ * sock and needs no privilege of its own.
+ */
+void bpf_broker__serve(int sock);
+void bpf_broker__use(int sock);
+
 /* Per-program BPF statistics, for benchmarks: cumulative since open. */
 struct bpf_prog_cost {
 	char name[32]; /* e.g. "pc_switch_btf" */

@@ -64,14 +64,15 @@ struct bpf_loaded {
 	int link_fd[PC_BPF_MAX_PROGS];
 	char prog_name[PC_BPF_MAX_PROGS][32];
 	int want_runq; /* the sched program times run-queue latency */
+	int stats_fd;  /* BPF run-time statistics on while held (bpf_enable_stats), or -1 */
 	char missing[768];
 };
 
 /* The reader: what draining the maps keeps between ticks (bpf_read.c). */
 struct bpf_reader {
 	const struct bpf_loaded *l;
-	int want_cgroup, want_runq; /* the sched program's load-time constants */
-	struct ring_buffer *rb;	    /* the proc program's events, consumed each read */
+	int want_cgroup, want_runq;	   /* the sched program's load-time constants */
+	struct ring_buffer *rb;		   /* the proc program's events, consumed each read */
 	int ncpu;			   /* possible CPUs: the stride of per-CPU map values */
 	struct cpu_read *cpu;		   /* per possible CPU */
 	const volatile uint64_t *cpus_map; /* the sched program's CPU array, mapped */
@@ -96,17 +97,21 @@ struct bpf_reader {
 struct bpf_sampler {
 	struct bpf_loaded l;
 	struct bpf_reader rd;
-	int stats_fd;
 };
 
 /*
  * Load and attach the programs o asks for in a child process and receive
  * their fds in l (bpf_load.c): the kernel BTF that CO-RE relocation parses
- * (~10 MiB here) never enters the collector's memory. 0, or a negative
- * errno with why filled when nothing could be loaded.
+ * (~10 MiB here) never enters the collector's memory. With a broker
+ * (bpf_broker__use) the privileged part runs that child for us instead. 0,
+ * or a negative errno with why filled when nothing could be loaded.
  */
 int bpf_load(const struct bpf_sampler_opts *o, struct bpf_loaded *l, char *why, size_t whylen);
 void bpf_loaded__close(struct bpf_loaded *l);
+/* An empty set: no fds (-1), nothing on. */
+void bpf_loaded__init(struct bpf_loaded *l);
+/* 1 when loads go through the privileged part (bpf_broker__use). */
+int bpf_broker__active(void);
 /* Append "; " and a formatted note to buf (the operator's list of what is missing). */
 void bpf_note(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

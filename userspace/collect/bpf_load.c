@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,14 +369,14 @@ static int load_here(const struct bpf_sampler_opts *o, struct skels *k, struct b
 	return running ? 0 : -ENOENT;
 }
 
-#define MAX_FDS (M_MAX + 2 * PC_BPF_MAX_PROGS)
+#define MAX_FDS (M_MAX + 2 * PC_BPF_MAX_PROGS + 1)
 
 struct load_msg {
 	int err;
 	struct bpf_loaded l;
 };
 
-/* The fds of l in the order they travel: maps present, programs, links. */
+/* The fds of l in the order they travel: maps present, programs, links, the stats fd. */
 static int fd_list(struct bpf_loaded *l, int **slot)
 {
 	int n = 0;
@@ -387,29 +388,27 @@ static int fd_list(struct bpf_loaded *l, int **slot)
 		slot[n++] = &l->prog_fd[i];
 	for (int i = 0; i < l->nprogs; i++)
 		slot[n++] = &l->link_fd[i];
+	if (l->stats_fd >= 0)
+		slot[n++] = &l->stats_fd;
 	return n;
 }
 
-static void child(int sock, const struct bpf_sampler_opts *o)
+void bpf_loaded__init(struct bpf_loaded *l)
 {
-	struct skels k = {0};
-	struct load_msg m = {0};
-	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)] = {0};
-	struct iovec iov = {&m, sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	int *slot[MAX_FDS], n;
-
-	/*
-	 * libbpf reads and indexes the kernel's BTF once per object (and we
-	 * once more): keep freed memory in the heap so that each parse reuses
-	 * the pages of the one before instead of faulting in fresh ones.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 64 << 20);
-	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	memset(l, 0, sizeof(*l));
+	l->stats_fd = -1;
 	for (int i = 0; i < M_MAX; i++)
-		m.l.map[i].fd = -1;
-	m.err = load_here(o, &k, &m.l);
-	n = fd_list(&m.l, slot);
+		l->map[i].fd = -1;
+}
+
+/* Send m and the fds it names on sock; 0 or -1. */
+static int send_loaded(int sock, struct load_msg *m)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)] = {0};
+	struct iovec iov = {m, sizeof(*m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	int *slot[MAX_FDS], n = fd_list(&m->l, slot);
+
 	if (n) {
 		struct cmsghdr *c;
 
@@ -422,7 +421,29 @@ static void child(int sock, const struct bpf_sampler_opts *o)
 		for (int i = 0; i < n; i++)
 			memcpy(CMSG_DATA(c) + i * sizeof(int), slot[i], sizeof(int));
 	}
-	_exit(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(m) ? 0 : 1);
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+/* The loader: load, turn the run-time statistics on (CAP_SYS_ADMIN), send, exit. */
+static void child(int sock, const struct bpf_sampler_opts *o)
+{
+	struct skels k = {0};
+	struct load_msg m = {0};
+
+	/*
+	 * libbpf reads and indexes the kernel's BTF once per object (and we
+	 * once more): keep freed memory in the heap so that each parse reuses
+	 * the pages of the one before instead of faulting in fresh ones.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	bpf_loaded__init(&m.l);
+	m.err = load_here(o, &k, &m.l);
+	/* Run time and count per program; held by fd, so it ends with the sampler. */
+	if (!m.err && (m.l.stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0)
+		bpf_note(m.l.missing, sizeof(m.l.missing),
+			 "BPF run time not measured (bpf_enable_stats: %s)", strerror(errno));
+	_exit(send_loaded(sock, &m) ? 1 : 0);
 }
 
 int bpf_loaded__costs(const struct bpf_loaded *l, struct bpf_prog_cost *out, int max)
@@ -451,12 +472,23 @@ void bpf_loaded__close(struct bpf_loaded *l)
 	for (int i = 0; i < n; i++)
 		if (*slot[i] >= 0)
 			close(*slot[i]);
-	memset(l, 0, sizeof(*l));
-	for (int i = 0; i < M_MAX; i++)
-		l->map[i].fd = -1;
+	bpf_loaded__init(l);
 }
 
-int bpf_load(const struct bpf_sampler_opts *o, struct bpf_loaded *l, char *why, size_t whylen)
+/* The loader's pid (waited for here), or 0 when the broker ran it. */
+static const char *loader_died(pid_t pid)
+{
+	int status = 0;
+
+	if (!pid)
+		return "sent nothing";
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "sent nothing";
+}
+
+/* Receive the loader's message and fds into l; 0, or a negative errno with why. */
+static int recv_loaded(int sock, pid_t pid, struct bpf_loaded *l, char *why, size_t whylen)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
 	struct load_msg m;
@@ -464,10 +496,123 @@ int bpf_load(const struct bpf_sampler_opts *o, struct bpf_loaded *l, char *why, 
 	struct msghdr mh = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
-	int sv[2], *slot[MAX_FDS], n, status = 0;
+	int *slot[MAX_FDS], n;
 	ssize_t got;
+
+	do
+		got = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)sizeof(m) || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+		snprintf(why, whylen, "the loader process %s", loader_died(pid));
+		return -EIO;
+	}
+	if (pid)
+		loader_died(pid);
+	*l = m.l;
+	if (l->nprogs < 0 || l->nprogs > PC_BPF_MAX_PROGS)
+		l->nprogs = 0;
+	n = fd_list(l, slot);
+	c = CMSG_FIRSTHDR(&mh);
+	if (n && (!c || c->cmsg_type != SCM_RIGHTS ||
+		  c->cmsg_len != CMSG_LEN(sizeof(int) * (size_t)n))) {
+		snprintf(why, whylen, "the loader process sent %d fds short", n);
+		bpf_loaded__init(l);
+		return -EIO;
+	}
+	for (int i = 0; i < n; i++)
+		memcpy(slot[i], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	if (m.err) {
+		snprintf(why, whylen, "%s",
+			 l->missing[0] ? l->missing : "every program switched off");
+		bpf_loaded__close(l);
+		return m.err < 0 ? m.err : -EIO;
+	}
+	return 0;
+}
+
+/* --- the broker: loads asked of the privileged part (docs/PRIVSEP.md) */
+
+#define BROKER_MAGIC 0x50434250u /* "PCBP" */
+#define BROKER_FLAGS ((BPF_SAMPLER_OWN_BLK_STAMPS << 1) - 1)
+
+/* A load request: fixed size, checked whole before anything is done. */
+struct broker_req {
+	uint32_t magic, len;
+	struct bpf_sampler_opts o;
+};
+
+static int broker_fd = -1;
+static pthread_mutex_t broker_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void bpf_broker__use(int sock)
+{
+	broker_fd = sock;
+}
+
+int bpf_broker__active(void)
+{
+	return broker_fd >= 0;
+}
+
+static int broker_load(const struct bpf_sampler_opts *o, struct bpf_loaded *l, char *why,
+		       size_t whylen)
+{
+	struct broker_req q = {BROKER_MAGIC, sizeof(q), *o};
+	int ret;
+
+	pthread_mutex_lock(&broker_mu);
+	if (send(broker_fd, &q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q)) {
+		ret = -errno;
+		snprintf(why, whylen, "the privileged part is gone (%s)", strerror(errno));
+	} else {
+		ret = recv_loaded(broker_fd, 0, l, why, whylen);
+	}
+	pthread_mutex_unlock(&broker_mu);
+	return ret;
+}
+
+/* One request of the broker's peer: run the loader, which answers it; 0, or -1 to end. */
+static int broker_one(int sock)
+{
+	struct broker_req q;
+	struct load_msg fail = {.err = -EIO};
+	ssize_t n = recv(sock, &q, sizeof(q), MSG_TRUNC);
+	int status = 0;
 	pid_t pid;
 
+	if (n <= 0)
+		return n < 0 && errno == EINTR ? 0 : -1;
+	if (n != (ssize_t)sizeof(q) || q.magic != BROKER_MAGIC || q.len != sizeof(q) ||
+	    (q.o.flags & ~BROKER_FLAGS)) {
+		log_warnx("privileged part: malformed request (%zd bytes): ending", n);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0)
+		child(sock, &q.o);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	bpf_loaded__init(&fail.l);
+	snprintf(fail.l.missing, sizeof(fail.l.missing), "the loader process %s",
+		 pid < 0 ? "could not be started" : "died");
+	return send_loaded(sock, &fail);
+}
+
+void bpf_broker__serve(int sock)
+{
+	while (!broker_one(sock))
+		;
+}
+
+int bpf_load(const struct bpf_sampler_opts *o, struct bpf_loaded *l, char *why, size_t whylen)
+{
+	int sv[2], ret;
+	pid_t pid;
+
+	if (bpf_broker__active())
+		return broker_load(o, l, why, whylen);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return snprintf(why, whylen, "socketpair: %s", strerror(errno)), -errno;
 	fflush(NULL); /* the child must not write our buffered output again */
@@ -485,32 +630,7 @@ int bpf_load(const struct bpf_sampler_opts *o, struct bpf_loaded *l, char *why, 
 		child(sv[1], o);
 	}
 	close(sv[1]);
-	do
-		got = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC);
-	while (got < 0 && errno == EINTR);
+	ret = recv_loaded(sv[0], pid, l, why, whylen);
 	close(sv[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (got != (ssize_t)sizeof(m) || (mh.msg_flags & MSG_CTRUNC)) {
-		snprintf(why, whylen, "the loader process %s",
-			 WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "sent nothing");
-		return -EIO;
-	}
-	*l = m.l;
-	n = fd_list(l, slot);
-	c = CMSG_FIRSTHDR(&mh);
-	if (n && (!c || c->cmsg_type != SCM_RIGHTS ||
-		  c->cmsg_len != CMSG_LEN(sizeof(int) * (size_t)n))) {
-		snprintf(why, whylen, "the loader process sent %d fds short", n);
-		return -EIO;
-	}
-	for (int i = 0; i < n; i++)
-		memcpy(slot[i], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-	if (m.err) {
-		snprintf(why, whylen, "%s",
-			 l->missing[0] ? l->missing : "every program switched off");
-		bpf_loaded__close(l);
-		return m.err;
-	}
-	return 0;
+	return ret;
 }

@@ -33,7 +33,7 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *o, cha
 
 	if (whylen)
 		why[0] = 0;
-	if (geteuid() != 0) {
+	if (geteuid() != 0 && !bpf_broker__active()) {
 		snprintf(why, whylen, "not root");
 		errno = EPERM;
 		return NULL;
@@ -50,9 +50,7 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *o, cha
 		errno = ENOMEM;
 		return NULL;
 	}
-	b->stats_fd = -1;
-	for (int m = 0; m < M_MAX; m++)
-		b->l.map[m].fd = -1;
+	bpf_loaded__init(&b->l);
 	err = bpf_reader__init(&b->rd, &b->l);
 	if (err) {
 		snprintf(why, whylen, "cannot set up: %s", strerror(-err));
@@ -77,11 +75,6 @@ struct bpf_sampler *bpf_sampler__open_opts(const struct bpf_sampler_opts *o, cha
 		b->l.on[PART_PROC] = 0;
 		err = 0;
 	}
-	/* Run time and count per program; held by fd, so it ends with us (not the sysctl). */
-	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (b->stats_fd < 0)
-		bpf_note(b->l.missing, sizeof(b->l.missing),
-			 "BPF run time not measured (bpf_enable_stats: %s)", strerror(errno));
 	snprintf(why, whylen, "%s", b->l.missing);
 	return b;
 
@@ -136,7 +129,5 @@ void bpf_sampler__close(struct bpf_sampler *b)
 		return;
 	bpf_reader__fini(&b->rd);
 	bpf_loaded__close(&b->l);
-	if (b->stats_fd >= 0)
-		close(b->stats_fd);
 	free(b);
 }

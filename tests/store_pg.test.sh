@@ -3,8 +3,10 @@
 # perfjournal --mode=pgsql against a real PostgreSQL started here (tests/pg_lib.sh): the schema is
 # created, a pcc file, a collection and a host.csv are imported, a second import adds nothing,
 # the seed's three queries work verbatim through psql and give the export's values, an
-# interrupted import resumes without duplicates, and bad URIs, a wrong password and a newer
-# schema each fail with one message naming the URI without the password.
+# interrupted import resumes without duplicates, the TCP/UDP columns of a collection with the
+# snmp source equal its host.csv's, a schema 2 database is migrated in place, and bad URIs, a
+# wrong password and a newer schema each fail with one message naming the URI without the
+# password.
 set -uo pipefail
 bin=${PC_BIN:?}
 fx=${PC_SHARED_FIXTURES:?}/pcc-sys-info-test/sys-info-test.json
@@ -53,7 +55,49 @@ if pj --input="$T/csv/host.csv" --mode=pgsql --dburi="$PG_URI" 2>"$T/err"; then 
 grep -q -- '--collector-name' "$T/err" || fail "host.csv without names: $(cat "$T/err")"
 echo "ok: host.csv import"
 
-# 4. an interrupted import resumes: a host-day at 1 s, killed after its first commits
+# 4. the TCP/UDP columns (schema 3): a collection with the snmp and netstat sources, imported
+# as a collection and as its host.csv, gives host.csv's values; a host.csv without them, NULLs
+nc=tcp_in_segs,tcp_out_segs,udp_in_datagrams,tcp_syn_retrans
+net_same() { # COLLECTOR HOST.CSV: the columns $nc of every row equal host.csv's
+	q "SELECT to_char(h.time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), $nc
+	   FROM pc_host_metric h JOIN pc_collector c ON c.id = h.collector_id
+	   WHERE c.machinename = '$1' ORDER BY h.time" >"$T/net.db"
+	python3 - "$2" "$T/net.db" "$nc" <<'PY'
+import sys
+lines = [l.split(',') for l in open(sys.argv[1]).read().split('\n') if l]
+cols = [lines[0].index(c) for c in sys.argv[3].split(',')]
+db = [l.split('|') for l in open(sys.argv[2]).read().split('\n') if l]
+assert len(lines) - 1 == len(db) > 0, (len(lines) - 1, len(db))
+filled = 0
+for a, b in zip(lines[1:], db):
+    assert a[0] == b[0], (a[0], b[0])
+    for x, y in zip([a[c] for c in cols], b[1:]):
+        assert (x == '' and y == '') or abs(float(x) - float(y)) <= 1e-9 * max(1, abs(float(x))), (x, y)
+        filled += x != ''
+assert filled, "no TCP/UDP values at all"
+print("ok: %d rows, %d TCP/UDP values equal host.csv's" % (len(db), filled))
+PY
+}
+"$bin/perfcollectord" --mode=local --no-bpf --frequency=1s --duration=5s --output="$T/snmp.pcol" \
+	>/dev/null 2>"$T/collect.log" || fail "collect: $(cat "$T/collect.log")"
+pj --input="$T/snmp.pcol" --mode=csv --output="$T/scsv" || fail "csv export of the snmp collection"
+head -1 "$T/scsv/host.csv" | grep -q ',tcp_in_segs,' || fail "no TCP columns in host.csv"
+pj --input="$T/snmp.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=snmp1 || fail "snmp import"
+net_same snmp1 "$T/scsv/host.csv" || fail "collection import: TCP/UDP values differ from host.csv"
+pj --input="$T/scsv/host.csv" --mode=pgsql --dburi="$PG_URI" --collector-name=snmp2 ||
+	fail "snmp host.csv import"
+net_same snmp2 "$T/scsv/host.csv" || fail "host.csv import: TCP/UDP values differ from host.csv"
+cut -d, -f1-19 "$T/scsv/host.csv" >"$T/seed.csv"
+pj --input="$T/seed.csv" --mode=pgsql --dburi="$PG_URI" --collector-name=snmp3 || fail "19-column host.csv"
+r=$(q "SELECT count(*), count(h.cpu_user), count(h.tcp_in_segs), count(h.udp_no_ports) FROM pc_host_metric h
+       JOIN pc_collector c ON c.id = h.collector_id WHERE c.machinename = 'snmp3'")
+[ "$r" = "$(($(wc -l <"$T/seed.csv") - 1))|$(($(wc -l <"$T/seed.csv") - 1))|0|0" ] ||
+	fail "19-column host.csv: rows, cpu_user, tcp, udp = $r"
+r=$(q "SELECT count(tcp_in_segs) FROM dashboard_performancemetric d JOIN collectors_collector c ON c.id = d.collector_id WHERE c.machinename = 'snmp1'")
+[ "$r" -gt 0 ] || fail "the seed's view has no tcp_in_segs"
+echo "ok: TCP/UDP columns from a collection and its host.csv; a 19-column host.csv leaves them NULL"
+
+# 5. an interrupted import resumes: a host-day at 1 s, killed after its first commits
 "$bin/perfload" synth --output="$T/day.pcol" --interval=1s --duration=24h --cpus=4 --cpu=walk:1 \
 	--mem=walk:2 --disk-read=walk:3 --net-tx=walk:4 >/dev/null || fail "synth"
 PC_SINK_FLUSH_KB=64 "$bin/perfjournal" --input="$T/day.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=day 2>"$T/kill.log" &
@@ -81,7 +125,7 @@ r=$(q "SELECT count(*) FILTER (WHERE n = 2), count(*) FROM (SELECT c.relname, (S
 [ "${r%|*}" = "${r#*|}" ] && [ "${r#*|}" -ge 2 ] || fail "day partitions with their 2 indexes: $r"
 echo "ok: indexes built after the load on all ${r#*|} day partitions"
 
-# 5. a journal (of the original tools): its collectors are (siteid, host), named by the site
+# 6. a journal (of the original tools): its collectors are (siteid, host), named by the site
 lg=${PC_SHARED_FIXTURES}/legacy
 if [ -f "$lg/journal-2cpu" ]; then
 	id=(--siteid=1 "--sitename=Evil Corp" --license=6f37-6910-b2a0-e858-9657-f08d)
@@ -96,7 +140,29 @@ if [ -f "$lg/journal-2cpu" ]; then
 	echo "ok: legacy journal and capture"
 fi
 
-# 6. bad input: one clear message naming the URI without the password, non-zero exit
+# 7. a database at schema 2 (the TCP/UDP columns and view taken back as version 2 made them)
+# is migrated in place: every row and value kept, the new columns NULL for the old rows
+cols3=$(sed 's/,/ /g' <<<"tcp_active_opens,tcp_passive_opens,tcp_in_segs,tcp_out_segs,tcp_attempt_fails,tcp_estab_resets,tcp_retrans_segs,tcp_in_errs,tcp_out_rsts,udp_in_datagrams,udp_out_datagrams,udp_no_ports,udp_in_errors,tcp_listen_overflows,tcp_listen_drops,tcp_timeouts,tcp_syn_retrans")
+drop=$(for c in $cols3; do printf 'DROP COLUMN %s,' "$c"; done)
+q "BEGIN; DROP VIEW dashboard_performancemetric; ALTER TABLE pc_host_metric ${drop%,};
+   CREATE VIEW dashboard_performancemetric AS SELECT collector_id, time AS \"timestamp\",
+   cpu_user, cpu_system, cpu_iowait, cpu_idle, cpu_steal, mem_total, mem_used, mem_available,
+   mem_buffers, mem_cached, disk_read_bytes, disk_write_bytes, disk_read_ops, disk_write_ops,
+   net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets, run FROM pc_host_metric;
+   DELETE FROM pc_schema_version WHERE version > 2; COMMIT" >/dev/null || fail "back to schema 2"
+[ "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'pc_host_metric' AND column_name LIKE 'tcp%'")" -eq 0 ] ||
+	fail "schema 2 still has TCP columns"
+host_rows "true" | sort | md5sum >"$T/v2.sum"
+n2=$(q "SELECT count(*) FROM pc_host_metric")
+pj --input="$T/snmp.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=snmp4 || fail "import into schema 2"
+[ "$(q 'SELECT max(version) FROM pc_schema_version')" -eq 3 ] || fail "not migrated to 3"
+host_rows "c.machinename <> 'snmp4'" | sort | md5sum | cmp -s - "$T/v2.sum" || fail "rows changed by the migration"
+r=$(q "SELECT count(*), count(tcp_in_segs) FROM pc_host_metric h JOIN pc_collector c ON c.id = h.collector_id WHERE c.machinename <> 'snmp4'")
+[ "$r" = "$n2|0" ] || fail "after the migration: rows, tcp_in_segs = $r (want $n2|0)"
+net_same snmp4 "$T/scsv/host.csv" || fail "after the migration: TCP/UDP values differ from host.csv"
+echo "ok: schema 2 with $n2 rows migrated to 3 in place"
+
+# 8. bad input: one clear message naming the URI without the password, non-zero exit
 check_err() { # what uri...
 	local what=$1 uri=$2
 	if pj --input="$fx" --mode=pgsql --dburi="$uri" 2>"$T/err"; then fail "$what: exit 0"; fi

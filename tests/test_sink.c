@@ -13,6 +13,7 @@
 #include "common/testutil.h"
 #include "pc/export.h"
 #include "pc/sink.h"
+#include "../userspace/sink/sink_pg.h"
 #include "../userspace/sink/sink_rw.h"
 
 static void test_redact(void **state)
@@ -92,6 +93,27 @@ static void test_export_fn(void **state)
 	pc_sample_free(&s);
 }
 
+/* host.csv's columns by name: the fixed ones, then the appended ones the PostgreSQL schema has */
+static void test_host_cols(void **state)
+{
+	static const char *const pg[] = {PG_HOST_NET(PG_NAME)};
+	unsigned n = export__host_ncols();
+
+	(void)state;
+	assert_in_range(n, PC_HOST_NCOLS + PG_HOST_NNET, PC_HOST_MAXCOLS);
+	assert_string_equal(export__host_col(0), "cpu_user");
+	assert_string_equal(export__host_col(PC_HOST_NCOLS - 1), "net_tx_packets");
+	assert_null(export__host_col(n));
+	/* every column of schema 3 is one host.csv has (a renamed export column fails here) */
+	for (int j = 0; j < PG_HOST_NNET; j++) {
+		unsigned i = PC_HOST_NCOLS;
+
+		while (i < n && strcmp(export__host_col(i), pg[j]))
+			i++;
+		assert_true(i < n);
+	}
+}
+
 static void test_url(void **state)
 {
 	struct rw_url u;
@@ -137,9 +159,8 @@ static void test_protobuf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_redact),
-	    cmocka_unit_test(test_export_fn),
-	    cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_redact),    cmocka_unit_test(test_export_fn),
+	    cmocka_unit_test(test_host_cols), cmocka_unit_test(test_url),
 	    cmocka_unit_test(test_protobuf),
 	};
 

@@ -58,6 +58,11 @@ void export__abort(struct pc_export *x);
 #define PC_HOST_NCOLS 18
 /* host.csv's columns after timestamp, in its order (cpu_user .. net_tx_packets). */
 extern const char *const pc_host_cols[PC_HOST_NCOLS];
+/* host.csv's columns at most: the fixed ones, then those of the registry's sources. */
+#define PC_HOST_MAXCOLS 64
+/* How many columns host.csv has after timestamp, and the name of column i (NULL past them). */
+unsigned export__host_ncols(void);
+const char *export__host_col(unsigned i);
 
 struct pc_iv_cpu { /* one /proc/stat row ("all", "0", ...), % as sar -P */
 	const char *cpu;
@@ -81,7 +86,7 @@ struct pc_iv_hist { /* an eBPF latency histogram: "runq", or a disk of bpf/blk *
 struct pc_interval {
 	const struct pc_sample *prev, *cur; /* raw counters (prev: the export's baseline) */
 	double itv;			    /* seconds */
-	double host[PC_HOST_NCOLS];	    /* host.csv's row; NaN = not available */
+	double host[PC_HOST_MAXCOLS];	    /* host.csv's row (export__host_col); NaN = none */
 	const struct pc_iv_cpu *cpu;
 	const struct pc_iv_disk *disk;
 	const struct pc_iv_net *net;

@@ -56,9 +56,12 @@ int sink__add(struct pc_sink *k, const struct pc_sink_id *id, const struct pc_sy
 	      const struct pc_sample *s);
 /* The stream's cursor (the time of its last interval stored, 0: none); 0 or -errno. */
 int sink__cursor(struct pc_sink *k, const struct pc_sink_id *id, uint64_t *ns);
-/* One already computed host.csv row (NaN = empty), as the seed's import_performance. */
+/*
+ * One already computed host.csv row, as the seed's import_performance: v[i] is the
+ * column export__host_col(i) names (NaN = empty or not in the file).
+ */
 int sink__add_host_row(struct pc_sink *k, const struct pc_sink_id *id, uint64_t time_ns,
-		       const double v[PC_HOST_NCOLS]);
+		       const double v[PC_HOST_MAXCOLS]);
 /* Buffered rows worth a flush (the caller flushes whenever it likes; this is a hint). */
 int sink__full(const struct pc_sink *k);
 /* Write what is buffered and move the cursors; 0 or -errno (sink__error says why). */

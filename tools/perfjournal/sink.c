@@ -42,26 +42,53 @@ static int is_host_csv(const char *path)
 }
 
 /*
- * One host.csv line into time and values (empty = NaN); 0 or -EINVAL. The
- * seed's 19 columns come first; columns appended after them by newer exports
- * (the registry's sources, docs/EXPORT.md) are not stored yet and are skipped.
+ * host.csv's header into where each of its columns goes: col[f] is the
+ * export__host_col index of field f (after timestamp), -1 for a column this
+ * build does not know (skipped); the seed's 19 columns must come first. The
+ * appended ones (the registry's sources, docs/EXPORT.md) are taken by name,
+ * so a file without them leaves them empty.
  */
-static int parse_row(char *line, uint64_t *ns, double v[PC_HOST_NCOLS])
+static int parse_header(char *line, int col[PC_HOST_MAXCOLS], int *ncol)
+{
+	char *p = line, *f = strsep(&p, ",");
+
+	*ncol = 0;
+	while ((f = strsep(&p, ",")) && *ncol < PC_HOST_MAXCOLS) {
+		int c = -1;
+
+		f[strcspn(f, "\r\n")] = 0;
+		for (unsigned i = 0; i < export__host_ncols() && c < 0; i++)
+			if (!strcmp(f, export__host_col(i)))
+				c = (int)i;
+		if (*ncol < PC_HOST_NCOLS && c != *ncol)
+			return -EINVAL;
+		col[(*ncol)++] = c;
+	}
+	return *ncol >= PC_HOST_NCOLS ? 0 : -EINVAL;
+}
+
+/* One host.csv line into time and values (empty or absent = NaN); 0 or -EINVAL. */
+static int parse_row(char *line, const int *col, int ncol, uint64_t *ns, double v[PC_HOST_MAXCOLS])
 {
 	char *p = line, *f = strsep(&p, ",");
 
 	if (!f || input__parse_time(f, ns))
 		return -EINVAL;
-	for (int i = 0; i < PC_HOST_NCOLS; i++) {
+	for (int i = 0; i < PC_HOST_MAXCOLS; i++)
+		v[i] = NAN;
+	for (int i = 0; i < ncol; i++) {
 		char *end;
+		double d;
 
 		f = strsep(&p, ",");
 		if (!f)
 			return -EINVAL;
 		f[strcspn(f, "\r\n")] = 0;
-		v[i] = *f ? strtod(f, &end) : NAN;
+		d = *f ? strtod(f, &end) : NAN;
 		if (*f && *end)
 			return -EINVAL;
+		if (col[i] >= 0)
+			v[col[i]] = d;
 	}
 	return 0;
 }
@@ -75,7 +102,7 @@ static int host_csv(struct pc_sink *k, const struct pj_sink_args *a)
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned long n = 0;
-	int rc = 0;
+	int rc = 0, col[PC_HOST_MAXCOLS], ncol = 0;
 	FILE *f = fopen(a->input, "r");
 
 	if (!f) {
@@ -84,11 +111,16 @@ static int host_csv(struct pc_sink *k, const struct pj_sink_args *a)
 	}
 	while (rc >= 0 && getline(&line, &cap, f) > 0) {
 		uint64_t ns;
-		double v[PC_HOST_NCOLS];
+		double v[PC_HOST_MAXCOLS];
 
-		if (n++ == 0)
+		if (n++ == 0) {
+			if (parse_header(line, col, &ncol)) {
+				log_warnx("--input=%s: not host.csv's header", a->input);
+				rc = -EINVAL;
+			}
 			continue;
-		if (parse_row(line, &ns, v)) {
+		}
+		if (parse_row(line, col, ncol, &ns, v)) {
 			log_warnx("--input=%s line %lu: not a host.csv row", a->input, n);
 			rc = -EINVAL;
 			break;

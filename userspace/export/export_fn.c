@@ -128,16 +128,13 @@ static int fn_interval(struct pc_export *x, const struct pc_sample *prev,
 {
 	struct xfn *f = x->priv;
 	struct pc_interval iv = {.prev = prev, .cur = cur, .itv = itv};
-	double host[H_MAX];
 
 	if (grow(&f->cpu, &f->cap_cpu, cur->t[PC_G_CPU].nrows, sizeof(*f->cpu)) ||
 	    grow(&f->disk, &f->cap_disk, cur->t[PC_G_DISK].nrows, sizeof(*f->disk)) ||
 	    grow(&f->net, &f->cap_net, cur->t[PC_G_NET].nrows, sizeof(*f->net)) ||
 	    grow(&f->hist, &f->cap_hist, cur->t[PC_G_BPF_BLK].nrows + 1, sizeof(*f->hist)))
 		return -ENOMEM;
-	/* the stores take host.csv's fixed columns (the registry's appended ones: not yet) */
-	exp_host_compute(x, prev, cur, itv, host);
-	memcpy(iv.host, host, sizeof(iv.host));
+	exp_host_compute(x, prev, cur, itv, iv.host);
 	iv.ncpu = fill_cpu(f, &prev->t[PC_G_CPU], &cur->t[PC_G_CPU]);
 	iv.ndisk = fill_disk(f, &prev->t[PC_G_DISK], &cur->t[PC_G_DISK], itv);
 	iv.nnet = fill_net(f, &prev->t[PC_G_NET], &cur->t[PC_G_NET], itv);
@@ -169,6 +166,24 @@ static int fn_commit(struct pc_export *x, char *err, size_t errlen)
 
 const struct exp_ops exp_fn_ops = {
     .open = fn_open, .interval = fn_interval, .commit = fn_commit, .abort = fn_free};
+
+unsigned export__host_ncols(void)
+{
+	return exp_host_ncols();
+}
+
+const char *export__host_col(unsigned i)
+{
+	unsigned n = H_NCOLS;
+
+	if (i < H_NCOLS)
+		return pc_host_cols[i];
+	for (const struct exp_src *const *sp = exp_srcs; *sp; sp++)
+		for (unsigned c = 0; c < (*sp)->n && n < H_MAX; c++)
+			if ((*sp)->cols[c].host && n++ == i)
+				return (*sp)->cols[c].host;
+	return NULL;
+}
 
 struct pc_export *export__open_fn(pc_interval_fn fn, void *ctx, const struct pc_sysinfo *si)
 {

@@ -195,7 +195,7 @@ enum {
 	H_NET_RX_PKTS,
 	H_NET_TX_PKTS,
 	H_NCOLS, /* the fixed columns; the exp_srcs' host columns follow, up to H_MAX */
-	H_MAX = 64
+	H_MAX = PC_HOST_MAXCOLS
 };
 _Static_assert(H_NCOLS == PC_HOST_NCOLS, "host.csv columns");
 /* How many columns host.csv has: H_NCOLS plus those of exp_srcs. */

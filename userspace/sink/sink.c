@@ -171,7 +171,7 @@ int sink__cursor(struct pc_sink *k, const struct pc_sink_id *id, uint64_t *ns)
 }
 
 int sink__add_host_row(struct pc_sink *k, const struct pc_sink_id *id, uint64_t time_ns,
-		       const double v[PC_HOST_NCOLS])
+		       const double v[PC_HOST_MAXCOLS])
 {
 	struct sink_stream *st = stream(k, id, NULL);
 	int rc;

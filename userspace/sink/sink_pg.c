@@ -29,8 +29,8 @@ static const struct {
 		"collector_id, run, time, itv, cpu_user, cpu_system, cpu_iowait, cpu_idle, "
 		"cpu_steal, mem_total, mem_used, mem_available, mem_buffers, mem_cached, "
 		"disk_read_bytes, disk_write_bytes, disk_read_ops, disk_write_ops, net_rx_bytes, "
-		"net_tx_bytes, net_rx_packets, net_tx_packets",
-		4 + PC_HOST_NCOLS, PC_HOST_NCOLS},
+		"net_tx_bytes, net_rx_packets, net_tx_packets" PG_HOST_NET(PG_COMMA_NAME),
+		4 + PC_HOST_NCOLS + PG_HOST_NNET, PC_HOST_NCOLS + PG_HOST_NNET},
     [T_CPU] = {"pc_cpu_metric",
 	       "collector_id, run, time, cpu, usr, nice, system, iowait, steal, idle", 10, 6},
     [T_DISK] = {"pc_disk_metric",
@@ -56,6 +56,7 @@ struct pg {
 	uint64_t nrows[T_N];
 	uint32_t *days; /* days (since 1970) whose partitions exist */
 	size_t ndays, nknown, capdays;
+	int net[PG_HOST_NNET]; /* where PG_HOST_NET's columns are in host.csv's row; -1: none */
 };
 
 int pg_fail(struct pc_sink *k, PGconn *c, const PGresult *r, const char *what)
@@ -81,6 +82,19 @@ static void quiet_notice(void *arg, const char *msg)
 	(void)arg, (void)msg;
 }
 
+/* Each of PG_HOST_NET's columns: its index among export__host_col's, or -1. */
+static void find_net_cols(int *idx)
+{
+	static const char *const names[] = {PG_HOST_NET(PG_NAME)};
+
+	for (int j = 0; j < PG_HOST_NNET; j++) {
+		idx[j] = -1;
+		for (unsigned i = PC_HOST_NCOLS; i < export__host_ncols() && idx[j] < 0; i++)
+			if (!strcmp(export__host_col(i), names[j]))
+				idx[j] = (int)i;
+	}
+}
+
 static int pg_open(struct pc_sink *k)
 {
 	struct pg *g = calloc(1, sizeof(*g));
@@ -88,6 +102,7 @@ static int pg_open(struct pc_sink *k)
 	if (!g)
 		return sink_fail(k, -ENOMEM, "out of memory");
 	k->priv = g;
+	find_net_cols(g->net);
 	if (strncmp(k->uri, "postgresql://", 13) && strncmp(k->uri, "postgres://", 11))
 		return sink_fail(k, -EINVAL, "not a PostgreSQL URI (want postgresql://...)");
 	g->c = PQconnectdb(k->uri);
@@ -223,13 +238,16 @@ static int row(struct pc_sink *k, struct sink_stream *st, int t, uint64_t time_n
 static int host_row(struct pc_sink *k, struct sink_stream *st, uint64_t time_ns, double itv,
 		    const double *v)
 {
-	struct pc_buf *b = &((struct pg *)k->priv)->t[T_HOST];
+	struct pg *g = k->priv;
+	struct pc_buf *b = &g->t[T_HOST];
 
 	if (row(k, st, T_HOST, time_ns, 0))
 		return -ENOMEM;
 	f8(b, itv);
 	for (int i = 0; i < PC_HOST_NCOLS; i++)
 		f8(b, v[i]);
+	for (int j = 0; j < PG_HOST_NNET; j++)
+		f8(b, g->net[j] < 0 ? NAN : v[g->net[j]]);
 	return 0;
 }
 
@@ -325,7 +343,7 @@ static int copy_table(struct pc_sink *k, int t)
 	static const char head[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 	static const char trail[2] = {'\377', '\377'};
 	struct pg *g = k->priv;
-	char sql[512], what[64];
+	char sql[1024], what[64];
 	PGresult *r;
 	int ok;
 

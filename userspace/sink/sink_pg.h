@@ -11,6 +11,36 @@
 
 #include "sink_int.h"
 
+/*
+ * pc_host_metric's columns after host.csv's fixed ones (schema version 3): the
+ * TCP/UDP columns host.csv appends for the snmp and netstat sources. Frozen
+ * here as the migration added them; sink_pg.c finds each one's value by name
+ * among export__host_col's, so an export column added later is not mistaken
+ * for one of these (a new column needs a new migration).
+ */
+#define PG_HOST_NET(X)                                                                             \
+	X(tcp_active_opens)                                                                        \
+	X(tcp_passive_opens)                                                                       \
+	X(tcp_in_segs)                                                                             \
+	X(tcp_out_segs)                                                                            \
+	X(tcp_attempt_fails)                                                                       \
+	X(tcp_estab_resets)                                                                        \
+	X(tcp_retrans_segs)                                                                        \
+	X(tcp_in_errs)                                                                             \
+	X(tcp_out_rsts)                                                                            \
+	X(udp_in_datagrams)                                                                        \
+	X(udp_out_datagrams)                                                                       \
+	X(udp_no_ports)                                                                            \
+	X(udp_in_errors)                                                                           \
+	X(tcp_listen_overflows)                                                                    \
+	X(tcp_listen_drops)                                                                        \
+	X(tcp_timeouts)                                                                            \
+	X(tcp_syn_retrans)
+#define PG_COUNT(n)	 +1
+#define PG_COMMA_NAME(n) ", " #n
+#define PG_NAME(n)	 #n,
+#define PG_HOST_NNET	 (0 PG_HOST_NET(PG_COUNT))
+
 /* The schema version this build creates and understands. */
 int pg_schema_version(void);
 /* Create the schema or bring it up to date; refuses a newer one. 0 or -errno. */

@@ -19,6 +19,13 @@
 	"collector_id bigint NOT NULL REFERENCES pc_collector(id), run bigint NOT NULL, "          \
 	"time timestamptz NOT NULL, "
 #define D " double precision"
+/* dashboard_performancemetric's columns of version 1 (later ones add theirs after) */
+#define SEED_VIEW_COLS                                                                             \
+	"SELECT collector_id, time AS \"timestamp\", cpu_user, cpu_system, cpu_iowait,"            \
+	" cpu_idle, cpu_steal, mem_total, mem_used, mem_available, mem_buffers, mem_cached,"       \
+	" disk_read_bytes, disk_write_bytes, disk_read_ops, disk_write_ops, net_rx_bytes,"         \
+	" net_tx_bytes, net_rx_packets, net_tx_packets, run"
+#define ADD_COL(n) "ALTER TABLE pc_host_metric ADD COLUMN " #n D ";"
 
 static const char *const migrations[] = {
     /* 1: collectors, cursors, metrics, the seed's views */
@@ -59,11 +66,7 @@ static const char *const migrations[] = {
     " END LOOP; END $f$;"
     "CREATE VIEW collectors_collector AS SELECT id, machinename, sitename,"
     " description AS machinedescription, site, host FROM pc_collector;"
-    "CREATE VIEW dashboard_performancemetric AS SELECT collector_id, time AS \"timestamp\","
-    " cpu_user, cpu_system, cpu_iowait, cpu_idle, cpu_steal, mem_total, mem_used,"
-    " mem_available, mem_buffers, mem_cached, disk_read_bytes, disk_write_bytes,"
-    " disk_read_ops, disk_write_ops, net_rx_bytes, net_tx_bytes, net_rx_packets,"
-    " net_tx_packets, run FROM pc_host_metric;",
+    "CREATE VIEW dashboard_performancemetric AS " SEED_VIEW_COLS " FROM pc_host_metric;",
     /*
      * 2: indexes per day partition, built by pc_index_day: at once for the live sink, after
      * the load for bulk imports (pc_partition(day, false) leaves a new day unindexed)
@@ -81,6 +84,12 @@ static const char *const migrations[] = {
     "CREATE FUNCTION pc_partition(day date, indexed boolean) RETURNS void LANGUAGE plpgsql AS"
     " $f$ BEGIN PERFORM pc_partition(day); IF indexed THEN PERFORM pc_index_day(day); END IF;"
     " END $f$;",
+    /*
+     * 3: host.csv's TCP/UDP columns (snmp, netstat); nullable, rows stored before stay NULL.
+     * Adding a column without a default to the partitioned table rewrites no partition.
+     */
+    PG_HOST_NET(ADD_COL) "CREATE OR REPLACE VIEW dashboard_performancemetric AS " SEED_VIEW_COLS
+	PG_HOST_NET(PG_COMMA_NAME) " FROM pc_host_metric;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(*migrations)))

@@ -20,7 +20,19 @@ confdir=$SYSCONFDIR/perfcollector
 lines=()
 
 say() { echo "install: $*"; }
-die() { echo "install: $*" >&2; exit 1; }
+installing=0
+die() { # after a partial install, the manifest lists what is there so that uninstall removes it
+	echo "install: $*" >&2
+	[ "$installing" = 1 ] && write_manifest
+	exit 1
+}
+
+write_manifest() {
+	installing=0
+	mkdirs "$DATADIR"
+	printf '%s\n' "${lines[@]}" "file $manifest" >"$D$manifest"
+	chmod 0644 "$D$manifest"
+}
 
 # mkdir -p that records each directory it creates (outermost first)
 mkdirs() { # DIR (without DESTDIR)
@@ -35,7 +47,7 @@ mkdirs() { # DIR (without DESTDIR)
 
 put() { # MODE SRC DEST
 	mkdirs "$(dirname "$3")"
-	install -m "$1" "$2" "$D$3" || die "cannot install $2 as $D$3"
+	install -T -m "$1" "$2" "$D$3" || die "cannot install $2 as $D$3"
 	lines+=("file $3")
 }
 
@@ -85,23 +97,21 @@ configs() {
 			continue
 		fi
 		mkdirs "$confdir"
-		install -m 0644 "$c" "$D$dest" || die "cannot install $c as $D$dest"
+		install -T -m 0644 "$c" "$D$dest" || die "cannot install $c as $D$dest"
 		lines+=("conf $(sha256sum <"$c" | cut -d' ' -f1) $dest")
 	done
 }
 
 do_install() { # BUILD_BIN DAEMONS TOOLS
-	local tmp
 	if [ -e "$D$manifest" ]; then die "$D$manifest exists: make uninstall first"; fi
-	tmp=$(mktemp -d /tmp/pcinstall.XXXXXX)
-	trap 'rm -rf "$tmp"' RETURN
+	tmp=$(mktemp -d /tmp/pcinstall.XXXXXX) # global: the EXIT trap runs after this returns
+	trap 'rm -rf "$tmp"' EXIT
+	installing=1
 	programs "$1" "$2" "$3"
 	manpages "$tmp"
 	units "$tmp"
 	configs
-	mkdirs "$DATADIR"
-	printf '%s\n' "${lines[@]}" "file $manifest" >"$D$manifest"
-	chmod 0644 "$D$manifest"
+	write_manifest
 	say "${#lines[@]} entries under ${D:-/}, listed in $D$manifest"
 }
 
@@ -111,11 +121,11 @@ do_uninstall() {
 	while read -r kind a b; do
 		case $kind in
 		dir) dirs=("$a" "${dirs[@]}") ;;
-		file | link) rm -f "$D$a" ;;
+		file | link) rm -f "$D$a" || say "$D$a: cannot remove: kept" ;;
 		conf)
 			if [ -f "$D$b" ] && [ "$(sha256sum <"$D$b" | cut -d' ' -f1)" != "$a" ]; then
 				say "$D$b was changed: kept"
-			else rm -f "$D$b"; fi
+			else rm -f "$D$b" || say "$D$b: cannot remove: kept"; fi
 			;;
 		*) die "$D$manifest: unknown line '$kind $a $b'" ;;
 		esac

@@ -114,4 +114,22 @@ left=$(cd "$d" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')
 [ "$left" = "./etc ./etc/perfcollector ./etc/perfcollector/perfcollectord.conf " ] &&
 	echo "ok   PREFIX=/usr MANGZIP=1: installed and removed; the edited configuration kept" ||
 	bad "PREFIX=/usr uninstall left: $left (want only the edited perfcollectord.conf)"
+
+# A failed install (a directory where a page goes) lists what it did install, so uninstall
+# removes that and leaves only what was there before; a second install is refused.
+d=$tmp/part
+mkdir -p "$d/usr/local/share/man/man5/perfcollector-journal.5"
+if make -s -C "$root" install BUILD="$(dirname "$B")" DESTDIR="$d" >"$tmp/make.out" 2>&1; then
+	bad "install over a directory at a page's path succeeded"
+fi
+grep -q 'cannot install .*perfcollector-journal.5' "$tmp/make.out" || bad "install's error: $(cat "$tmp/make.out")"
+if make -s -C "$root" install BUILD="$(dirname "$B")" DESTDIR="$d" >"$tmp/make.out" 2>&1; then
+	bad "a second install over the first succeeded"
+fi
+grep -q 'install-manifest exists: make uninstall first' "$tmp/make.out" || bad "second install: $(cat "$tmp/make.out")"
+mk uninstall "$d" || exit 1
+left=$(cd "$d" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')
+[ "$left" = "./usr ./usr/local ./usr/local/share ./usr/local/share/man ./usr/local/share/man/man5 ./usr/local/share/man/man5/perfcollector-journal.5 " ] &&
+	echo "ok   a failed install is undone by uninstall; a second install is refused" ||
+	bad "after a failed install and uninstall: $left"
 exit $fail

@@ -6,6 +6,8 @@
 #   make fuzz     build the libFuzzer targets in tests/fuzz (clang)
 #   make vmlinux  regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
 #   make format   clang-format every C file in place
+#   make install  programs, alias names, man pages, systemd units and configuration files
+#                 under PREFIX (/usr/local) in DESTDIR; make uninstall removes exactly those
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -57,7 +59,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/test/%)
 TEST_COMMON := $(wildcard tests/common/*.c)
 
-.PHONY: all run test bench fuzz vmlinux format deps clean FORCE
+.PHONY: all run test bench fuzz vmlinux format deps clean install uninstall FORCE
 all: $(PROGS) $(ALIASES) $(TEST_BIN)
 
 deps:
@@ -146,6 +148,31 @@ $(BUILD)/bin/pcprocess: $(BUILD)/bin/perfjournal
 # --- tests: one cmocka binary per tests/test_*.c
 $(BUILD)/test/%: tests/%.c $(TEST_COMMON) $(LIB) | $(BUILD)/test
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(TEST_COMMON) $(LIB) $(LDLIBS) -lcmocka
+
+# --- install: the programs already built in $(BUILD)/bin (make first; SAN=1 or BUILD=DIR
+# installs another build: install builds nothing, so it also works as root) by
+# dist/install.sh, which writes what it installed, and the directories it created, to
+# $(DATADIR)/install-manifest; uninstall removes exactly those (a configuration file only
+# while it is unchanged). MANGZIP=1 gzips the man pages.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/perfcollector
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANGZIP ?= 0
+INSTALL_VARS = DESTDIR='$(DESTDIR)' BINDIR='$(BINDIR)' SBINDIR='$(SBINDIR)' \
+	MANDIR='$(MANDIR)' DATADIR='$(DATADIR)' UNITDIR='$(UNITDIR)' SYSCONFDIR='$(SYSCONFDIR)' \
+	MANGZIP='$(MANGZIP)'
+DAEMONS := $(notdir $(patsubst %/,%,$(DAEMON_DIRS)))
+TOOLS := $(notdir $(patsubst %/,%,$(wildcard tools/*/)))
+
+install:
+	@$(INSTALL_VARS) dist/install.sh install $(BUILD)/bin '$(DAEMONS)' '$(TOOLS)'
+
+uninstall:
+	@$(INSTALL_VARS) dist/install.sh uninstall
 
 fuzz:
 	@$(MAKE) --no-print-directory -C tests/fuzz

@@ -56,6 +56,7 @@ static void usage(FILE *f, const char *prog)
 	    "  --verify            check the whole input: records, runs, span, gaps, damage;\n"
 	    "                      exit 0 intact, 1 damage or gaps found\n"
 	    "  --config=FILE       settings file (default ~/.perfjournal/perfjournal.conf)\n"
+	    "  --version           the version and build (release or development)\n"
 	    "  -v, --verbose       say more\n"
 	    "  -h, --help          this text\n",
 	    prog, prog, prog);

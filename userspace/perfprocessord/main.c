@@ -85,6 +85,7 @@ static void usage(FILE *f)
 	    "  --db=postgres --dburi=postgresql://...  also write every stored batch there\n"
 	    "  --db=remote-write --url=http://.../api/v1/write  or to a remote-write endpoint\n"
 	    "  --config=FILE       (default ~/.perfprocessord/perfprocessord.conf)\n"
+	    "  --version           the version and build (release or development)\n"
 	    "A repeatable option given on the command line replaces the configuration file's "
 	    "list.\n");
 }

@@ -155,8 +155,8 @@ static void test_flags(void **state)
 	assert_int_equal(l.full, 20);
 	assert_int_equal(sshd_limits_set(&l, "--max-startups", "8", err, sizeof(err)), 0);
 	assert_true(l.start == 8 && l.full == 8);
-	const char *bads[] = {"20:30:10", "10:101:100", "0:30:100", "10:30", "10:30:100x",
-			      "", "-1", "10:30:100:4", "99999"};
+	const char *bads[] = {"20:30:10", "10:101:100", "0:30:100",    "10:30", "10:30:100x",
+			      "",	  "-1",		"10:30:100:4", "99999"};
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		assert_int_equal(sshd_limits_set(&l, "--max-startups", bads[i], err, sizeof(err)),
 				 -EINVAL);

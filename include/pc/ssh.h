@@ -50,7 +50,7 @@ struct pc_sshd_limits {
 	uint32_t grace_ms;     /* --login-grace */
 	int max_sessions;      /* --max-sessions: authenticated sessions at once */
 };
-#define PC_SSHD_LIMITS_DEFAULT {10, 30, 100, 4, 5000, 16}
+#define PC_SSHD_LIMITS_DEFAULT ((struct pc_sshd_limits){10, 30, 100, 4, 5000, 16})
 
 /*
  * Set one limit from its flag (--max-startups, --per-source-startups,

@@ -70,8 +70,8 @@ int sshd_limits_set(struct pc_sshd_limits *l, const char *flag, const char *v, c
 	} else if (!strcmp(flag, "--per-source-startups")) {
 		if (!parse_int(v, 1, FULL_MAX, &l->per_source))
 			return 0;
-		snprintf(err, errlen, "%s=%s: want 1 to %d unauthenticated connections", flag,
-			 v, FULL_MAX);
+		snprintf(err, errlen, "%s=%s: want 1 to %d unauthenticated connections", flag, v,
+			 FULL_MAX);
 	} else if (!strcmp(flag, "--login-grace")) {
 		if (!pc_parse_duration(v, &ns) && ns >= 100000000ull && ns <= 600000000000ull) {
 			l->grace_ms = (uint32_t)(ns / 1000000);

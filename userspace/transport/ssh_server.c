@@ -49,9 +49,9 @@ struct pc_sshd {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct pc_sshd_limits lim;
-	struct preauth pa;	/* unauthenticated connections, under mu */
-	int sessions;		/* authenticated, at most lim.max_sessions */
-	int threads;		/* session threads running */
+	struct preauth pa; /* unauthenticated connections, under mu */
+	int sessions;	   /* authenticated, at most lim.max_sessions */
+	int threads;	   /* session threads running */
 	pc_sshd_session_fn fn;
 	pc_sshd_exec_fn exec;
 	void *ctx;
@@ -66,9 +66,9 @@ struct sess {
 	char addr[64];
 	char keyfp[128];
 	int authed;
-	int slot;	       /* in d->pa while not authenticated */
-	uint64_t accepted_ns;  /* monotonic */
-	int want; /* 0 nothing yet, 1 subsystem, 2 exec */
+	int slot;	      /* in d->pa while not authenticated */
+	uint64_t accepted_ns; /* monotonic */
+	int want;	      /* 0 nothing yet, 1 subsystem, 2 exec */
 	char cmd[256];
 };
 
@@ -188,7 +188,7 @@ static int split_listen(const char *spec, char *addr, size_t alen, char *port, s
 /* The configured limits (defaults when none), checked once more, and their bookkeeping. */
 static int open_limits(struct pc_sshd *d, char *err, size_t errlen)
 {
-	static const struct pc_sshd_limits def = PC_SSHD_LIMITS_DEFAULT;
+	const struct pc_sshd_limits def = PC_SSHD_LIMITS_DEFAULT;
 	const struct pc_sshd_limits *l = &d->conf->limits;
 
 	d->lim = l->full ? *l : def;
@@ -198,8 +198,8 @@ static int open_limits(struct pc_sshd *d, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "SSH limits: max-startups %d:%d:%d, per-source %d, login grace %u ms, "
 			 "max sessions %d: out of range",
-			 d->lim.start, d->lim.rate, d->lim.full, d->lim.per_source,
-			 d->lim.grace_ms, d->lim.max_sessions);
+			 d->lim.start, d->lim.rate, d->lim.full, d->lim.per_source, d->lim.grace_ms,
+			 d->lim.max_sessions);
 		return -EINVAL;
 	}
 	if (preauth__init(&d->pa, &d->lim, 0)) {

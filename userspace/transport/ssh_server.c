@@ -52,6 +52,7 @@ struct pc_sshd {
 	struct preauth pa; /* unauthenticated connections, under mu */
 	int sessions;	   /* authenticated, at most lim.max_sessions */
 	int threads;	   /* session threads running */
+	uint64_t accept_warned_ns;
 	pc_sshd_session_fn fn;
 	pc_sshd_exec_fn exec;
 	void *ctx;
@@ -646,8 +647,12 @@ fail:
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* One connection off listening socket i: admitted to a session thread, or closed at once. */
-static void accept_one(struct pc_sshd *d, int i, const pthread_attr_t *attr)
+/*
+ * One connection off listening socket i: admitted to a session thread, or
+ * closed at once. -1 when accept4 fails for want of descriptors or memory:
+ * the connection is still queued, so the caller pauses instead of spinning.
+ */
+static int accept_one(struct pc_sshd *d, int i, const pthread_attr_t *attr)
 {
 	struct sockaddr_storage sa;
 	socklen_t sl = sizeof(sa);
@@ -657,18 +662,23 @@ static void accept_one(struct pc_sshd *d, int i, const pthread_attr_t *attr)
 	fd = accept4(ssh_bind_get_fd(d->bind[i]), (struct sockaddr *)&sa, &sl,
 		     SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warn("accept on %s", d->where[i]);
-		return;
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return 0;
+		if (pc_now_mono() >= d->accept_warned_ns + SUMMARY_NS) {
+			log_warn("accept on %s (pausing 100 ms at each failure)", d->where[i]);
+			d->accept_warned_ns = pc_now_mono();
+		}
+		return -1;
 	}
 	pthread_mutex_lock(&d->mu);
 	why = preauth__admit(&d->pa, (struct sockaddr *)&sa, &slot);
 	pthread_mutex_unlock(&d->mu);
 	if (why != PA_ADMIT) {
 		close(fd); /* counted for the summary line */
-		return;
+		return 0;
 	}
 	start_session(d, i, fd, &sa, slot, attr);
+	return 0;
 }
 
 int sshd__run(struct pc_sshd *d, pc_sshd_session_fn fn, pc_sshd_exec_fn exec, void *ctx,
@@ -693,8 +703,8 @@ int sshd__run(struct pc_sshd *d, pc_sshd_session_fn fn, pc_sshd_exec_fn exec, vo
 			break;
 		}
 		for (int i = 0; n > 0 && i < d->nbind; i++)
-			if (pfd[i].revents & POLLIN)
-				accept_one(d, i, &attr);
+			if ((pfd[i].revents & POLLIN) && accept_one(d, i, &attr))
+				poll(NULL, 0, 100);
 		log_summary(d, &next_summary, 0);
 	}
 	pthread_attr_destroy(&attr);

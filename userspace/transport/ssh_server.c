@@ -507,7 +507,10 @@ static enum pa_why key_exchange(struct sess *ss, uint64_t auth_deadline)
 static enum pa_why setup(struct sess *ss, ssh_event ev)
 {
 	uint64_t auth_deadline = ss->accepted_ns + ss->d->lim.grace_ms * 1000000ull;
-	uint64_t setup_deadline = ss->accepted_ns + SETUP_TIMEOUT_MS * 1000000ull;
+	/* never before the grace time: an unauthenticated connection ends as a timeout */
+	uint32_t setup_ms =
+	    ss->d->lim.grace_ms > SETUP_TIMEOUT_MS ? ss->d->lim.grace_ms : SETUP_TIMEOUT_MS;
+	uint64_t setup_deadline = ss->accepted_ns + setup_ms * 1000000ull;
 	enum pa_why why = key_exchange(ss, auth_deadline);
 	long io_timeout_s = 10, zero = 0;
 
@@ -521,8 +524,8 @@ static enum pa_why setup(struct sess *ss, ssh_event ev)
 		if (!ss->authed && now > auth_deadline)
 			return PA_TIMEOUT;
 		if (now > setup_deadline) {
-			log_warnx("%s: no session request within %d s after connecting; closing",
-				  ss->addr, SETUP_TIMEOUT_MS / 1000);
+			log_warnx("%s: no session request within %u ms after connecting; closing",
+				  ss->addr, setup_ms);
 			return PA_GAVE_UP;
 		}
 		if (ssh_event_dopoll(ev, 200) == SSH_ERROR) {

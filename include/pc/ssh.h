@@ -6,7 +6,9 @@
  *    authentication only, against SHA256 fingerprints written exactly as
  *    `ssh-keygen -l` prints them; every refused attempt is logged with its
  *    fingerprint (or method) and peer address. Sessions run on their own
- *    threads, at most max_sessions at once.
+ *    threads. Connections that have not authenticated yet are limited apart
+ *    from authenticated sessions (struct pc_sshd_limits, userspace/transport/
+ *    preauth.c): they can never take an authenticated session's slot.
  *  - client (userspace/transport/ssh_client.c): the processor's connections. Host keys
  *    are pinned in a known-hosts file (trust on first use unless strict), and
  *    a changed key is refused with a message saying how to accept it.
@@ -33,13 +35,38 @@ int chan__write(struct pc_chan *c, const void *p, size_t n);
 const char *chan__peer(const struct pc_chan *c);
 
 /* --- server */
+
+/*
+ * Limits on unauthenticated connections, in the manner of sshd's MaxStartups,
+ * PerSourceMaxStartups and LoginGraceTime, and the authenticated slots apart.
+ * Past start unauthenticated connections a new one is dropped with rate %
+ * probability, rising linearly to 100 % at full; a source with no other
+ * unauthenticated connection is dropped only at full. A source holds at most
+ * per_source; each has grace_ms from accept to authenticated.
+ */
+struct pc_sshd_limits {
+	int start, rate, full; /* --max-startups=START:RATE:FULL */
+	int per_source;	       /* --per-source-startups */
+	uint32_t grace_ms;     /* --login-grace */
+	int max_sessions;      /* --max-sessions: authenticated sessions at once */
+};
+#define PC_SSHD_LIMITS_DEFAULT ((struct pc_sshd_limits){10, 30, 100, 4, 5000, 16})
+
+/*
+ * Set one limit from its flag (--max-startups, --per-source-startups,
+ * --login-grace, --max-sessions) and text; 0, or -EINVAL with err naming
+ * the flag, the value and what is accepted.
+ */
+int sshd_limits_set(struct pc_sshd_limits *l, const char *flag, const char *v, char *err,
+		    size_t errlen);
+
 struct pc_sshd_conf {
 	const char *const *listen; /* "[addr]:port", "addr:port" or ":port" (all addresses) */
 	int nlisten;
 	const char *hostkey;	    /* private key path; created (with .pub) when missing */
 	const char *const *allowed; /* "SHA256:..." */
 	int nallowed;
-	int max_sessions; /* 0: 16 */
+	struct pc_sshd_limits limits; /* all 0: PC_SSHD_LIMITS_DEFAULT */
 };
 
 struct pc_sshd;
@@ -56,7 +83,7 @@ const char *sshd__fingerprint(const struct pc_sshd *d);
 int sshd__run(struct pc_sshd *d, pc_sshd_session_fn fn, pc_sshd_exec_fn exec, void *ctx,
 	      volatile sig_atomic_t *stop);
 void sshd__close(struct pc_sshd *d);
-/* Sessions running now. */
+/* Authenticated sessions running now. */
 int sshd__sessions(struct pc_sshd *d);
 
 /* Check a fingerprint's syntax ("SHA256:" + 43 base64 characters); 0 or -EINVAL. */

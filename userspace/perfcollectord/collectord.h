@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc/ssh.h"
+
 enum cd_mode { CD_LOCAL, CD_PCC, CD_PCC_CONTAINER, CD_SERVER };
 
 struct cd_opts {
@@ -32,6 +34,7 @@ struct cd_opts {
 	const char *datadir; /* spool and run state; default ~/.perfcollectord/data */
 	uint64_t spool_mem, spool_file;
 	uint64_t batch_ns; /* seal a batch after this long (while a processor is connected) */
+	struct pc_sshd_limits limits; /* unauthenticated connections, sessions */
 };
 
 extern volatile sig_atomic_t cd_stop;

@@ -50,6 +50,10 @@ static const struct option longopts[] = {
     {"spool-mem", required_argument, NULL, 'M'},
     {"spool-file", required_argument, NULL, 'F'},
     {"batch", required_argument, NULL, 'b'},
+    {"max-startups", required_argument, NULL, 'T'},
+    {"per-source-startups", required_argument, NULL, 'P'},
+    {"login-grace", required_argument, NULL, 'G'},
+    {"max-sessions", required_argument, NULL, 'N'},
     {NULL, 0, NULL, 0},
 };
 
@@ -81,6 +85,11 @@ static void usage(FILE *f)
 	    "  --spool-mem   spool bytes kept in memory (default 16M)\n"
 	    "  --spool-file  spool bytes kept on disk at most (default 1G)\n"
 	    "  --batch       seal a batch this often while connected (default 1s)\n"
+	    "  --max-startups START:RATE:FULL unauthenticated connections: past START drop\n"
+	    "                RATE %% of new ones, rising to all at FULL (default 10:30:100)\n"
+	    "  --per-source-startups unauthenticated connections per address (default 4)\n"
+	    "  --login-grace from connecting to authenticated at most (default 5s)\n"
+	    "  --max-sessions authenticated sessions at once (default 16)\n"
 	    "A repeatable option given on the command line replaces the configuration file's "
 	    "list.\n"
 	    "As pcc: PCC_MODE=local PCC_DURATION=10m PCC_FREQUENCY=1s PCC_COLLECTION=FILE pcc\n"
@@ -191,6 +200,19 @@ static void parse_size(const char *flag, const char *v, uint64_t *out)
 		fatalx("%s=%s: a size of at least 64K (e.g. 16M, 1G)", flag, v);
 }
 
+/* --max-startups, --per-source-startups, --login-grace, --max-sessions */
+static void parse_limit(struct cd_opts *o, int c, const char *v)
+{
+	const char *flag = c == 'T'   ? "--max-startups"
+			   : c == 'P' ? "--per-source-startups"
+			   : c == 'G' ? "--login-grace"
+				      : "--max-sessions";
+	char err[256];
+
+	if (sshd_limits_set(&o->limits, flag, v, err, sizeof(err)))
+		fatalx("%s", err);
+}
+
 static char *default_output(void)
 {
 	static char path[PATH_MAX];
@@ -267,6 +289,12 @@ static int parse_option(struct cd_args *a, int c)
 		break;
 	case 'b':
 		parse_interval("--batch", optarg, &o->batch_ns);
+		break;
+	case 'T':
+	case 'P':
+	case 'G':
+	case 'N':
+		parse_limit(o, c, optarg);
 		break;
 	case 'd':
 		parse_duration("--duration", optarg, &o->duration_ns);
@@ -355,7 +383,8 @@ int main(int argc, char **argv)
 				  .interval_ns = 1000000000ULL,
 				  .spool_mem = SPOOL_DEFAULT_MEM,
 				  .spool_file = SPOOL_DEFAULT_FILE,
-				  .batch_ns = 1000000000ULL}};
+				  .batch_ns = 1000000000ULL,
+				  .limits = PC_SSHD_LIMITS_DEFAULT}};
 	const char *prog = basename(argv[0]);
 	int c;
 

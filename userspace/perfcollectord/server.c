@@ -425,6 +425,7 @@ int cd_run_server(const struct cd_opts *o)
 	conf.hostkey = hostkey;
 	conf.allowed = o->allowed;
 	conf.nallowed = o->nallowed;
+	conf.limits = o->limits;
 	d = sshd__open(&conf, err, sizeof(err));
 	if (!d) {
 		log_warnx("%s", err);

@@ -6,7 +6,10 @@
  * the allowed fingerprints, and one thread per session: key exchange and
  * authentication through callbacks on an ssh_event, then either an exec
  * request (answered at once) or the "perfcollector" subsystem handed to the
- * caller. Everything refused is logged with the peer and the fingerprint.
+ * caller. The TCP connection is accepted here, before any SSH work, and
+ * admitted or closed at once by the limits on unauthenticated connections
+ * (preauth.c); those dropped are summed up in one log line per interval.
+ * Every refused key is logged with the peer and the fingerprint.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,10 +33,12 @@
 #include "pc/log.h"
 #include "pc/ticker.h"
 #include "pc/wire.h"
+#include "preauth.h"
 #include "ssh_int.h"
 
 #define MAX_LISTEN	 16
 #define SETUP_TIMEOUT_MS 15000
+#define SUMMARY_NS	 10000000000ull /* one line of dropped connections per 10 s at most */
 
 struct pc_sshd {
 	ssh_bind bind[MAX_LISTEN];
@@ -43,7 +48,11 @@ struct pc_sshd {
 	char fp[128];
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int sessions, max_sessions;
+	struct pc_sshd_limits lim;
+	struct preauth pa; /* unauthenticated connections, under mu */
+	int sessions;	   /* authenticated, at most lim.max_sessions */
+	int threads;	   /* session threads running */
+	uint64_t accept_warned_ns;
 	pc_sshd_session_fn fn;
 	pc_sshd_exec_fn exec;
 	void *ctx;
@@ -58,7 +67,9 @@ struct sess {
 	char addr[64];
 	char keyfp[128];
 	int authed;
-	int want; /* 0 nothing yet, 1 subsystem, 2 exec */
+	int slot;	      /* in d->pa while not authenticated */
+	uint64_t accepted_ns; /* monotonic */
+	int want;	      /* 0 nothing yet, 1 subsystem, 2 exec */
 	char cmd[256];
 };
 
@@ -175,6 +186,31 @@ static int split_listen(const char *spec, char *addr, size_t alen, char *port, s
 	return atoi(port) > 0 && atoi(port) < 65536 ? 0 : -EINVAL;
 }
 
+/* The configured limits (defaults when none), checked once more, and their bookkeeping. */
+static int open_limits(struct pc_sshd *d, char *err, size_t errlen)
+{
+	const struct pc_sshd_limits def = PC_SSHD_LIMITS_DEFAULT;
+	const struct pc_sshd_limits *l = &d->conf->limits;
+
+	d->lim = l->full ? *l : def;
+	if (d->lim.start < 1 || d->lim.start > d->lim.full || d->lim.rate < 0 ||
+	    d->lim.rate > 100 || d->lim.per_source < 1 || d->lim.grace_ms < 1 ||
+	    d->lim.max_sessions < 1) {
+		snprintf(err, errlen,
+			 "SSH limits: max-startups %d:%d:%d, per-source %d, login grace %u ms, "
+			 "max sessions %d: out of range",
+			 d->lim.start, d->lim.rate, d->lim.full, d->lim.per_source, d->lim.grace_ms,
+			 d->lim.max_sessions);
+		return -EINVAL;
+	}
+	if (preauth__init(&d->pa, &d->lim, 0)) {
+		snprintf(err, errlen, "out of memory for %d unauthenticated connections",
+			 d->lim.full);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 struct pc_sshd *sshd__open(const struct pc_sshd_conf *conf, char *err, size_t errlen)
 {
 	struct pc_sshd *d = calloc(1, sizeof(*d));
@@ -186,7 +222,8 @@ struct pc_sshd *sshd__open(const struct pc_sshd_conf *conf, char *err, size_t er
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
 	d->conf = conf;
-	d->max_sessions = conf->max_sessions > 0 ? conf->max_sessions : 16;
+	if (open_limits(d, err, errlen))
+		goto fail;
 	if (conf->nallowed < 1) {
 		snprintf(err, errlen,
 			 "no --allowedkeys: at least one key fingerprint is required "
@@ -258,6 +295,7 @@ void sshd__close(struct pc_sshd *d)
 		return;
 	for (int i = 0; i < d->nbind; i++)
 		ssh_bind_free(d->bind[i]);
+	preauth__free(&d->pa);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->cv);
 	free(d);
@@ -271,6 +309,23 @@ static int allowed(const struct pc_sshd *d, const char *fp)
 		if (!strcmp(d->conf->allowed[i], fp))
 			return 1;
 	return 0;
+}
+
+/* Authenticated: the connection leaves the unauthenticated set for a session slot, if free. */
+static int promote(struct sess *ss)
+{
+	struct pc_sshd *d = ss->d;
+	int ok;
+
+	pthread_mutex_lock(&d->mu);
+	ok = d->sessions < d->lim.max_sessions;
+	if (ok) {
+		d->sessions++;
+		preauth__done(&d->pa, ss->slot, PA_ADMIT);
+		ss->slot = -1;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return ok;
 }
 
 static int on_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key, char state,
@@ -291,6 +346,12 @@ static int on_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct
 		return SSH_AUTH_SUCCESS; /* a probe: yes, this key may sign */
 	if (state != SSH_PUBLICKEY_STATE_VALID) {
 		log_warnx("refused public key %s from %s: bad signature", fp, ss->addr);
+		return SSH_AUTH_DENIED;
+	}
+	if (!ss->authed && !promote(ss)) {
+		log_warnx("refused public key %s from %s: already %d authenticated sessions "
+			  "(--max-sessions)",
+			  fp, ss->addr, ss->d->lim.max_sessions);
 		return SSH_AUTH_DENIED;
 	}
 	snprintf(ss->keyfp, sizeof(ss->keyfp), "%s", fp);
@@ -385,25 +446,22 @@ static ssh_channel on_channel_open(ssh_session s, void *ud)
 	return ss->c.ch;
 }
 
-static void peer_addr(ssh_session s, char *buf, size_t len)
+/* "ADDRESS:PORT" of a peer as accept4(2) gave it. */
+static void peer_addr(const struct sockaddr_storage *sa, char *buf, size_t len)
 {
-	struct sockaddr_storage sa;
-	socklen_t sl = sizeof(sa);
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
 
-	if (getpeername(ssh_get_fd(s), (struct sockaddr *)&sa, &sl) == 0) {
-		if (sa.ss_family == AF_INET) {
-			struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
-			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-			port = ntohs(in->sin_port);
-		} else if (sa.ss_family == AF_INET6) {
-			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+	} else if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 
-			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-			port = ntohs(in6->sin6_port);
-		}
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
 	}
 	snprintf(buf, len, "%s:%u", host, port);
 }
@@ -425,16 +483,84 @@ static void run_exec(struct sess *ss, ssh_event ev)
 			break;
 }
 
+/* Key exchange within what is left of the grace time; PA_ADMIT, PA_TIMEOUT or PA_GAVE_UP. */
+static enum pa_why key_exchange(struct sess *ss, uint64_t auth_deadline)
+{
+	ssh_session s = ss->c.s;
+	uint64_t now = pc_now_mono();
+	long left_us = now < auth_deadline ? (long)((auth_deadline - now) / 1000) : 1;
+	long sec = left_us / 1000000, usec = left_us % 1000000;
+
+	ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &sec);
+	ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usec);
+	if (ssh_handle_key_exchange(s) == SSH_OK)
+		return PA_ADMIT;
+	log_debug("%s: key exchange failed: %s", ss->addr, ssh_get_error(s));
+	return pc_now_mono() >= auth_deadline ? PA_TIMEOUT : PA_GAVE_UP;
+}
+
+/*
+ * Authentication within the grace time, then a session request within the
+ * setup time. PA_ADMIT when one came (ss->want), else why not; the reasons
+ * of unauthenticated connections go to the summary line, not a line each.
+ */
+static enum pa_why setup(struct sess *ss, ssh_event ev)
+{
+	uint64_t auth_deadline = ss->accepted_ns + ss->d->lim.grace_ms * 1000000ull;
+	/* never before the grace time: an unauthenticated connection ends as a timeout */
+	uint32_t setup_ms =
+	    ss->d->lim.grace_ms > SETUP_TIMEOUT_MS ? ss->d->lim.grace_ms : SETUP_TIMEOUT_MS;
+	uint64_t setup_deadline = ss->accepted_ns + setup_ms * 1000000ull;
+	enum pa_why why = key_exchange(ss, auth_deadline);
+	long io_timeout_s = 10, zero = 0;
+
+	if (why != PA_ADMIT)
+		return why;
+	if (ssh_event_add_session(ev, ss->c.s) != SSH_OK)
+		return PA_GAVE_UP;
+	while (!ss->want) {
+		uint64_t now = pc_now_mono();
+
+		if (!ss->authed && now > auth_deadline)
+			return PA_TIMEOUT;
+		if (now > setup_deadline) {
+			log_warnx("%s: no session request within %u ms after connecting; closing",
+				  ss->addr, setup_ms);
+			return PA_GAVE_UP;
+		}
+		if (ssh_event_dopoll(ev, 200) == SSH_ERROR) {
+			log_debug("%s: disconnected during setup", ss->addr);
+			return PA_GAVE_UP;
+		}
+	}
+	ssh_options_set(ss->c.s, SSH_OPTIONS_TIMEOUT, &io_timeout_s);
+	ssh_options_set(ss->c.s, SSH_OPTIONS_TIMEOUT_USEC, &zero);
+	return PA_ADMIT;
+}
+
+static void session_end(struct sess *ss, enum pa_why why)
+{
+	struct pc_sshd *d = ss->d;
+
+	pthread_mutex_lock(&d->mu);
+	if (ss->authed)
+		d->sessions--;
+	else
+		preauth__done(&d->pa, ss->slot, why == PA_ADMIT ? PA_GAVE_UP : why);
+	d->threads--;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	free(ss);
+}
+
 static void *session_main(void *arg)
 {
 	struct sess *ss = arg;
 	struct pc_sshd *d = ss->d;
 	ssh_session s = ss->c.s;
-	ssh_event ev = NULL;
-	uint64_t deadline = pc_now_mono() + SETUP_TIMEOUT_MS * 1000000ull;
-	long timeout = 10;
+	ssh_event ev = ssh_event_new();
+	enum pa_why why = PA_GAVE_UP;
 
-	peer_addr(s, ss->addr, sizeof(ss->addr));
 	memset(&ss->scb, 0, sizeof(ss->scb));
 	ss->scb.userdata = ss;
 	ss->scb.auth_pubkey_function = on_auth_pubkey;
@@ -444,35 +570,17 @@ static void *session_main(void *arg)
 	ssh_callbacks_init(&ss->scb);
 	ssh_set_server_callbacks(s, &ss->scb);
 	ssh_set_auth_methods(s, SSH_AUTH_METHOD_PUBLICKEY);
-	ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
-	if (ssh_handle_key_exchange(s) != SSH_OK) {
-		log_warnx("%s: key exchange failed: %s", ss->addr, ssh_get_error(s));
-		goto cleanup;
-	}
-	ev = ssh_event_new();
-	if (!ev || ssh_event_add_session(ev, s) != SSH_OK)
-		goto cleanup;
-	while (!ss->want) {
-		if (pc_now_mono() > deadline) {
-			log_warnx("%s: no session request within %d s after connecting%s; closing",
-				  ss->addr, SETUP_TIMEOUT_MS / 1000,
-				  ss->authed ? "" : " (never authenticated)");
-			goto cleanup;
-		}
-		if (ssh_event_dopoll(ev, 200) == SSH_ERROR) {
-			if (!ss->authed)
-				log_warnx("%s: disconnected before authenticating", ss->addr);
-			goto cleanup;
+	if (ev)
+		why = setup(ss, ev);
+	if (why == PA_ADMIT) {
+		snprintf(ss->c.peer, sizeof(ss->c.peer), "%s key %s", ss->addr, ss->keyfp);
+		if (ss->want == 2) {
+			run_exec(ss, ev);
+		} else {
+			ssh_event_remove_session(ev, s);
+			d->fn(&ss->c, d->ctx);
 		}
 	}
-	snprintf(ss->c.peer, sizeof(ss->c.peer), "%s key %s", ss->addr, ss->keyfp);
-	if (ss->want == 2) {
-		run_exec(ss, ev);
-	} else {
-		ssh_event_remove_session(ev, s);
-		d->fn(&ss->c, d->ctx);
-	}
-cleanup:
 	if (ev)
 		ssh_event_free(ev);
 	if (ss->c.ch) {
@@ -481,12 +589,99 @@ cleanup:
 	}
 	ssh_disconnect(s);
 	ssh_free(s);
+	session_end(ss, why);
+	return NULL;
+}
+
+/* --- accepting */
+
+/* Log what was dropped since the last line, at most once per SUMMARY_NS (and at the end). */
+static void log_summary(struct pc_sshd *d, uint64_t *next, int now_anyway)
+{
+	char line[256];
+	uint64_t now = pc_now_mono();
+	int say;
+
+	if (!now_anyway && now < *next)
+		return;
+	*next = now + SUMMARY_NS;
+	pthread_mutex_lock(&d->mu);
+	say = preauth__summary(&d->pa, line, sizeof(line));
+	pthread_mutex_unlock(&d->mu);
+	if (say)
+		log_warnx("%s", line);
+}
+
+/* Hand an admitted connection to libssh and its own thread; the slot is freed on failure. */
+static void start_session(struct pc_sshd *d, int i, int fd, const struct sockaddr_storage *sa,
+			  int slot, const pthread_attr_t *attr)
+{
+	struct sess *ss = calloc(1, sizeof(*ss));
+	ssh_session s = ss ? ssh_new() : NULL;
+	pthread_t t;
+
+	if (!s || ssh_bind_accept_fd(d->bind[i], s, fd) != SSH_OK) {
+		log_warnx("accept on %s: %s", d->where[i],
+			  s ? ssh_get_error(d->bind[i]) : "out of memory");
+		goto fail;
+	}
+	ss->d = d;
+	ss->c.s = s;
+	ss->slot = slot;
+	ss->accepted_ns = pc_now_mono();
+	peer_addr(sa, ss->addr, sizeof(ss->addr));
+	pthread_mutex_lock(&d->mu);
+	d->threads++;
+	pthread_mutex_unlock(&d->mu);
+	if (!pthread_create(&t, attr, session_main, ss))
+		return;
+	log_warnx("cannot start a session thread");
+	pthread_mutex_lock(&d->mu);
+	d->threads--;
+	pthread_mutex_unlock(&d->mu);
+fail:
+	if (!s || ssh_get_fd(s) != fd)
+		close(fd);
+	if (s)
+		ssh_free(s);
 	free(ss);
 	pthread_mutex_lock(&d->mu);
-	d->sessions--;
-	pthread_cond_broadcast(&d->cv);
+	preauth__done(&d->pa, slot, PA_GAVE_UP);
 	pthread_mutex_unlock(&d->mu);
-	return NULL;
+}
+
+/*
+ * One connection off listening socket i: admitted to a session thread, or
+ * closed at once. -1 when accept4 fails for want of descriptors or memory:
+ * the connection is still queued, so the caller pauses instead of spinning.
+ */
+static int accept_one(struct pc_sshd *d, int i, const pthread_attr_t *attr)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	enum pa_why why;
+	int fd, slot = -1;
+
+	fd = accept4(ssh_bind_get_fd(d->bind[i]), (struct sockaddr *)&sa, &sl,
+		     SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return 0;
+		if (pc_now_mono() >= d->accept_warned_ns + SUMMARY_NS) {
+			log_warn("accept on %s (pausing 100 ms at each failure)", d->where[i]);
+			d->accept_warned_ns = pc_now_mono();
+		}
+		return -1;
+	}
+	pthread_mutex_lock(&d->mu);
+	why = preauth__admit(&d->pa, (struct sockaddr *)&sa, &slot);
+	pthread_mutex_unlock(&d->mu);
+	if (why != PA_ADMIT) {
+		close(fd); /* counted for the summary line */
+		return 0;
+	}
+	start_session(d, i, fd, &sa, slot, attr);
+	return 0;
 }
 
 int sshd__run(struct pc_sshd *d, pc_sshd_session_fn fn, pc_sshd_exec_fn exec, void *ctx,
@@ -494,6 +689,7 @@ int sshd__run(struct pc_sshd *d, pc_sshd_session_fn fn, pc_sshd_exec_fn exec, vo
 {
 	struct pollfd pfd[MAX_LISTEN];
 	pthread_attr_t attr;
+	uint64_t next_summary = 0;
 
 	d->fn = fn;
 	d->exec = exec;
@@ -509,54 +705,16 @@ int sshd__run(struct pc_sshd *d, pc_sshd_session_fn fn, pc_sshd_exec_fn exec, vo
 			log_warn("poll on the listening sockets");
 			break;
 		}
-		for (int i = 0; n > 0 && i < d->nbind; i++) {
-			struct sess *ss;
-			ssh_session s;
-			pthread_t t;
-
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			s = ssh_new();
-			if (!s || ssh_bind_accept(d->bind[i], s) != SSH_OK) {
-				log_warnx("accept on %s: %s", d->where[i],
-					  s ? ssh_get_error(d->bind[i]) : "out of memory");
-				if (s)
-					ssh_free(s);
-				continue;
-			}
-			pthread_mutex_lock(&d->mu);
-			if (d->sessions >= d->max_sessions) {
-				pthread_mutex_unlock(&d->mu);
-				char who[64];
-
-				peer_addr(s, who, sizeof(who));
-				log_warnx("%s: refused: already %d sessions", who, d->max_sessions);
-				ssh_disconnect(s);
-				ssh_free(s);
-				continue;
-			}
-			d->sessions++;
-			pthread_mutex_unlock(&d->mu);
-			ss = calloc(1, sizeof(*ss));
-			if (ss) {
-				ss->d = d;
-				ss->c.s = s;
-			}
-			if (!ss || pthread_create(&t, &attr, session_main, ss)) {
-				log_warnx("cannot start a session thread");
-				free(ss);
-				ssh_disconnect(s);
-				ssh_free(s);
-				pthread_mutex_lock(&d->mu);
-				d->sessions--;
-				pthread_mutex_unlock(&d->mu);
-			}
-		}
+		for (int i = 0; n > 0 && i < d->nbind; i++)
+			if ((pfd[i].revents & POLLIN) && accept_one(d, i, &attr))
+				poll(NULL, 0, 100);
+		log_summary(d, &next_summary, 0);
 	}
 	pthread_attr_destroy(&attr);
 	pthread_mutex_lock(&d->mu);
-	while (d->sessions > 0)
+	while (d->threads > 0)
 		pthread_cond_wait(&d->cv, &d->mu);
 	pthread_mutex_unlock(&d->mu);
+	log_summary(d, &next_summary, 1);
 	return 0;
 }

@@ -50,7 +50,7 @@ static const char *const ct_cols[] = {
     "mem_anon",	      "mem_file",      "mem_kernel",	   "mem_slab",	   "io_read_bytes",
     "io_write_bytes", "io_read_ops",   "io_write_ops",	   "pids_current", "pids_max",
     "cpu_some_us",    "cpu_full_us",   "mem_some_us",	   "mem_full_us",  "io_some_us",
-    "io_full_us"};
+    "io_full_us",     "bpf_cpu_ns",    "runq_wait_ns",	   "runq_waits"};
 static const char *const snmp_cols[] = {
     "TcpActiveOpens",  "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets", "TcpCurrEstab",
     "TcpInSegs",       "TcpOutSegs",	  "TcpRetransSegs",  "TcpInErrs",      "TcpOutRsts",

@@ -6,7 +6,8 @@
  * the cgroup of the task that ran, and times run-queue latency from wakeup
  * (or preemption) to run into a log2 histogram, as libbpf-tools' runqlat
  * measures it, but from the timestamp the scheduler itself keeps
- * (runq_arrive): so there is no wakeup program at all. Time is the run
+ * (runq_arrive): so there is no wakeup program at all. A task's wait also
+ * goes to its cgroup, with its CPU time when it is switched out. Time is the run
  * queue's own clock (switch_now), not a clock helper call. The switch path
  * looks up its CPU's element of the cpus array (which the collector reads
  * through a mapping) and does a few loads; the cgroup hash is touched only
@@ -44,7 +45,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, PCB_MAX_CGROUPS);
 	__type(key, __u64);
-	__type(value, __u64);
+	__type(value, struct pcb_cg);
 } cgroups SEC(".maps");
 
 static __always_inline struct pcb_cpu *this_cpu(void)
@@ -57,31 +58,34 @@ static __always_inline struct pcb_cpu *this_cpu(void)
 /* Read a task field: a direct load under tp_btf, a CO-RE probe read under raw_tp. */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
-/* Move the CPU's pending cgroup time into the map. */
+/* Move the CPU's pending cgroup time and wait into the map. */
 static __always_inline void cgroup_flush(struct pcb_cpu *c)
 {
-	__u64 id = c->cg_id, delta = c->cg_pending, *v;
+	struct pcb_cg add = {c->cg_pending, c->cg_wait, c->cg_waits}, *v;
+	__u64 id = c->cg_id;
 
-	if (!delta)
+	if (!add.cpu_ns && !add.waits)
 		return;
-	c->cg_pending = 0;
+	c->cg_pending = c->cg_wait = c->cg_waits = 0;
 	v = bpf_map_lookup_elem(&cgroups, &id);
-	if (v) {
-		*v += delta;
-		return;
+	if (!v) {
+		if (!bpf_map_update_elem(&cgroups, &id, &add, BPF_NOEXIST))
+			return;
+		/* Another CPU may have created it meanwhile; else the map is full. */
+		v = bpf_map_lookup_elem(&cgroups, &id);
+		if (!v) {
+			c->cg_full += add.cpu_ns;
+			return;
+		}
 	}
-	if (!bpf_map_update_elem(&cgroups, &id, &delta, BPF_NOEXIST))
-		return;
-	/* Another CPU may have created it meanwhile; else the map is full. */
-	v = bpf_map_lookup_elem(&cgroups, &id);
-	if (v)
-		*v += delta;
-	else
-		c->cg_full += delta;
+	v->cpu_ns += add.cpu_ns;
+	v->wait_ns += add.wait_ns;
+	v->waits += add.waits;
 }
 
+/* Charge prev's CPU time delta and its run-queue wait (waits: 0 or 1) to prev's cgroup. */
 static __always_inline void cgroup_add(bool btf, struct task_struct *prev, struct pcb_cpu *c,
-				       __u64 delta)
+				       __u64 delta, __u64 wait, __u64 waits)
 {
 	/*
 	 * prev's cgroup v2 id (at sched_switch current is still prev). Under
@@ -95,10 +99,8 @@ static __always_inline void cgroup_add(bool btf, struct task_struct *prev, struc
 	if (btf) {
 		struct cgroup *cg = prev->cgroups->dfl_cgrp;
 
-		if ((__u64)cg == c->cg_ptr) {
-			c->cg_pending += delta;
-			return;
-		}
+		if ((__u64)cg == c->cg_ptr)
+			goto add;
 		c->cg_ptr = (__u64)cg;
 		id = cg->kn->id;
 	} else {
@@ -108,7 +110,10 @@ static __always_inline void cgroup_add(bool btf, struct task_struct *prev, struc
 		cgroup_flush(c);
 		c->cg_id = id;
 	}
+add:
 	c->cg_pending += delta;
+	c->cg_wait += wait;
+	c->cg_waits += waits;
 }
 
 #define CLK_RESYNC_NS 10000000ull /* re-measure clk_off once 10 ms of rq clock have passed */
@@ -165,7 +170,9 @@ static __always_inline void runq_arrive(bool btf, struct pcb_cpu *c, struct task
 	if (!queued)
 		return; /* not queued through enqueue (or before sched_info was on) */
 	/* Enqueued by another CPU whose clock ran a little ahead: no wait. */
-	pcb_hist_add(&c->runq, now > queued ? now - queued : 0);
+	c->curr_wait = now > queued ? now - queued : 0;
+	c->curr_waited = 1;
+	pcb_hist_add(&c->runq, c->curr_wait);
 }
 
 /*
@@ -206,12 +213,14 @@ static __always_inline void on_switch(bool btf, struct task_struct *prev, struct
 {
 	__u32 prev_pid = RD(btf, prev, pid), next_pid = RD(btf, next, pid);
 	struct pcb_cpu *c = this_cpu();
-	__u64 now, delta, busy;
+	__u64 now, delta, busy, waited;
 
 	if (!c)
 		return;
 	now = switch_now(btf, c, next);
 	delta = c->last_ns && now > c->last_ns ? now - c->last_ns : 0;
+	/* prev's wait before it ran, if prev is the task switched in then. */
+	waited = prev_pid && prev_pid == c->curr_pid ? c->curr_waited : 0;
 	busy = delta ? busy_since(c, prev_pid, delta) : 0;
 	c->switches++;
 	c->last_ns = now;
@@ -219,11 +228,11 @@ static __always_inline void on_switch(bool btf, struct task_struct *prev, struct
 	c->curr_pid = next_pid;
 	c->curr_rt = RD(btf, next, se.sum_exec_runtime);
 	c->curr_task = (__u64)next;
-	if (busy) {
-		c->busy_ns += busy;
-		if (want_cgroup && prev_pid) /* an unseen task's cgroup is not known */
-			cgroup_add(btf, prev, c, busy);
-	}
+	c->busy_ns += busy;
+	/* An unseen task's cgroup is not known. */
+	if (want_cgroup && prev_pid && (busy || waited))
+		cgroup_add(btf, prev, c, busy, waited ? c->curr_wait : 0, waited);
+	c->curr_waited = 0;
 	if (want_runq && next_pid)
 		runq_arrive(btf, c, next, now);
 }

@@ -13,9 +13,13 @@
  * test fails). Block I/O: test_bpf_blk.c.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/sched.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -645,6 +649,108 @@ static void test_cgroup_cpu_lands_under_its_path(void **state)
 	bpf_sampler__close(b);
 }
 
+/* The kernel's run-queue delay (ns) and arrivals on a CPU of the calling task (schedstat). */
+static void self_schedstat(uint64_t *delay, uint64_t *arrivals)
+{
+	unsigned long long run = 0, d = 0, n = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "re");
+
+	if (!f || fscanf(f, "%llu %llu %llu", &run, &d, &n) != 3)
+		_exit(3);
+	fclose(f);
+	*delay = d;
+	*arrivals = n;
+}
+
+/* A child born in the cgroup (clone3 CLONE_INTO_CGROUP), or -1 with errno. */
+static pid_t fork_into(int cgfd)
+{
+	struct clone_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD};
+
+	a.cgroup = (uint64_t)cgfd;
+	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+}
+
+/*
+ * Two children born in the test cgroup spin on one CPU, so each waits while
+ * the other runs. The cgroup's run-queue wait must be what the kernel says
+ * they waited (schedstat run_delay, read by each child just before it
+ * exits: the child's whole life, since a new task's counters start at 0),
+ * and its count of waits the children's arrivals on a CPU. Above it by at
+ * most what happens between that read and the exit (a preemption or two:
+ * the slack below); never below it.
+ */
+static void test_cgroup_wait_equals_tasks_run_delay(void **state)
+{
+	struct testcg *c = *state;
+	uint64_t want_ns = 0, want_n = 0, got_ns, got_n, r[2];
+	struct bpf_sampler *b;
+	struct pc_sample s;
+	int res[2], cgfd, st;
+	cpu_set_t one;
+	pid_t p[2];
+
+	need_bpf();
+	if (!c->dir[0]) {
+		tu_skip("no cgroup v2 mount to create a test cgroup in");
+		return;
+	}
+	b = open_opts(BPF_SAMPLER_NO_BLK | BPF_SAMPLER_NO_PROC, 0);
+	pc_sample_init(&s);
+	cgfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(cgfd >= 0);
+	assert_int_equal(pipe(res), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) - 1, &one);
+	for (int i = 0; i < 2; i++) {
+		p[i] = fork_into(cgfd);
+		if (p[i] < 0 && i == 0 && (errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+			tu_skip("clone3 CLONE_INTO_CGROUP not available: %s", strerror(errno));
+			goto out;
+		}
+		assert_true(p[i] >= 0);
+		if (p[i] == 0) {
+			uint64_t end, v[2];
+
+			if (sched_setaffinity(0, sizeof(one), &one))
+				_exit(2);
+			end = clock_ns(CLOCK_THREAD_CPUTIME_ID) + 150000000ull;
+			while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < end)
+				;
+			self_schedstat(&v[0], &v[1]);
+			_exit(write(res[1], v, sizeof(v)) == sizeof(v) ? 0 : 4);
+		}
+	}
+	close(res[1]);
+	res[1] = -1;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(read(res[0], r, sizeof(r)), sizeof(r));
+		want_ns += r[0];
+		want_n += r[1];
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(p[i], &st, 0), p[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(bpf_sampler__read(b, &s), 0);
+	got_ns = pc_table_get(&s.t[PC_G_BPF_CGROUP], c->path, PC_CG_WAIT_NS, 0);
+	got_n = pc_table_get(&s.t[PC_G_BPF_CGROUP], c->path, PC_CG_WAITS, 0);
+	print_message("  children waited %.2f ms in %" PRIu64 " arrivals (schedstat); cgroup %s: "
+		      "%.2f ms in %" PRIu64 "\n",
+		      want_ns / 1e6, want_n, c->path, got_ns / 1e6, got_n);
+	/* Spinning against each other, each waited for the other's turns. */
+	assert_true(want_ns > 10000000ull);
+	assert_true(got_n >= want_n && got_n <= want_n + 4);
+	assert_true(got_ns >= want_ns && got_ns <= want_ns + want_ns / 20 + 20000000ull);
+out:
+	close(res[0]);
+	if (res[1] >= 0)
+		close(res[1]);
+	close(cgfd);
+	pc_sample_free(&s);
+	bpf_sampler__close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +759,8 @@ int main(void)
 	    cmocka_unit_test(test_runq_count_equals_wakeups_caused),
 	    cmocka_unit_test(test_runq_raw_tp_counts_the_same),
 	    cmocka_unit_test_setup_teardown(test_cgroup_cpu_lands_under_its_path, cg_setup,
+					    cg_teardown),
+	    cmocka_unit_test_setup_teardown(test_cgroup_wait_equals_tasks_run_delay, cg_setup,
 					    cg_teardown),
 	};
 

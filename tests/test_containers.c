@@ -187,6 +187,53 @@ static void test_v2_docker(void **state)
 	pc_sample_free(&s);
 }
 
+/* A bpf_cgroup row as the eBPF reader makes it. */
+static void cg_row(struct pc_sample *s, const char *path, uint64_t cpu, uint64_t wait, uint64_t n)
+{
+	uint64_t *r = pc_table_add(&s->t[PC_G_BPF_CGROUP], path);
+
+	assert_non_null(r);
+	r[PC_CG_CPU_NS] = cpu;
+	r[PC_CG_WAIT_NS] = wait;
+	r[PC_CG_WAITS] = n;
+}
+
+/*
+ * The eBPF join: a container gets the bpf_cgroup rows of its v2 directory
+ * and of the cgroups below it, not those of a sibling whose name it prefixes,
+ * nor of its parent.
+ */
+static void test_join_bpf(void **state)
+{
+	char buf[4][4096];
+	struct pc_ct_opts o = opts_at(tu_path(tu_fixtures(), "cgroup/v2-docker"), buf);
+	struct pc_containers *c = containers__open(&o);
+	struct pc_perr perr = {0};
+	struct pc_sample s;
+	const uint64_t *r;
+
+	(void)state;
+	assert_non_null(c);
+	pc_sample_init(&s);
+	assert_int_equal(containers__scan(c, &perr), 2);
+	assert_int_equal(containers__read(c, &s, &perr), 0);
+	cg_row(&s, "/system.slice", 1, 1, 1);
+	cg_row(&s, "/system.slice/docker-" D1 ".scope", 300, 40, 4);
+	cg_row(&s, "/system.slice/docker-" D1 ".scope/init", 20, 5, 1);
+	cg_row(&s, "/system.slice/docker-" D1 ".scopeX", 7000, 7000, 7);
+	cg_row(&s, "/system.slice/docker-" D2 ".scope", 9, 0, 0);
+	containers__join_bpf(c, &s);
+	r = row_of(&s, "docker/" D1 "/web-frontend");
+	assert_int_equal(r[PC_CT_BPF_CPU_NS], 320);
+	assert_int_equal(r[PC_CT_RUNQ_WAIT_NS], 45);
+	assert_int_equal(r[PC_CT_RUNQ_WAITS], 5);
+	r = row_of(&s, "docker/" D2);
+	assert_int_equal(r[PC_CT_BPF_CPU_NS], 9);
+	assert_int_equal(r[PC_CT_RUNQ_WAITS], 0);
+	pc_sample_free(&s);
+	containers__free(c);
+}
+
 static void test_v2_k8s(void **state)
 {
 	struct pc_perr perr = {0};
@@ -394,6 +441,7 @@ int main(void)
 	    cmocka_unit_test(test_classify),
 	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_v2_docker),
+	    cmocka_unit_test(test_join_bpf),
 	    cmocka_unit_test(test_v2_k8s),
 	    cmocka_unit_test(test_v2_podman_nspawn_lxc),
 	    cmocka_unit_test(test_v1_hybrid),

@@ -74,7 +74,24 @@ struct __attribute__((aligned(64))) pcb_cpu {
 	 */
 	__u64 clk_off;
 	__u64 clk_at;
+	/*
+	 * Run-queue wait of the task switched in at last_ns (curr_waited: 1 if
+	 * it came through the run queue), charged to its cgroup when it is
+	 * switched out, with its CPU time: cg_wait/cg_waits are cg_id's wait
+	 * not yet in the cgroup map, as cg_pending is for CPU time.
+	 */
+	__u64 curr_wait;
+	__u64 curr_waited;
+	__u64 cg_wait;
+	__u64 cg_waits;
 	struct pcb_hist runq; /* run-queue latency of tasks switched in on this CPU */
+};
+
+/* sched: a cgroup's totals (per-CPU hash keyed by cgroup v2 id). */
+struct pcb_cg {
+	__u64 cpu_ns;  /* CPU time of its tasks */
+	__u64 wait_ns; /* time its tasks waited runnable on a run queue */
+	__u64 waits;   /* how many such waits ended (the task got the CPU) */
 };
 
 /*

@@ -65,6 +65,12 @@ int containers__scan(struct pc_containers *c, struct pc_perr *perr);
  */
 int containers__read(struct pc_containers *c, struct pc_sample *s, struct pc_perr *perr);
 size_t containers__count(const struct pc_containers *c);
+/*
+ * After containers__read and the eBPF read of the same sample: each
+ * container row gets the sum of the bpf_cgroup rows of its v2 cgroup and
+ * the cgroups below it (PC_CT_BPF_CPU_NS, _RUNQ_WAIT_NS, _RUNQ_WAITS).
+ */
+void containers__join_bpf(const struct pc_containers *c, struct pc_sample *s);
 
 /* A name lookup alone (for tests and the pcc-container reader): 0, or -ENOENT. */
 int containers__lookup_name(const struct pc_ct_opts *o, enum pc_ct_runtime rt, const char *id,

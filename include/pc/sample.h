@@ -207,7 +207,12 @@ enum {
 };
 
 /* PC_G_BPF_CGROUP columns, cumulative. */
-enum { PC_CG_ID, PC_CG_CPU_NS, PC_CG_NCOLS };
+/*
+ * wait_ns and waits: run-queue wait of the cgroup's tasks, charged when the
+ * task that waited is switched out (so a task running since its wait shows
+ * it later); zero in recordings made before they existed.
+ */
+enum { PC_CG_ID, PC_CG_CPU_NS, PC_CG_WAIT_NS, PC_CG_WAITS, PC_CG_NCOLS };
 
 /* PC_G_BPF_PROC columns, cumulative. */
 enum { PC_PROC_EXECS, PC_PROC_EXITS, PC_PROC_EXIT_CPU_NS, PC_PROC_NCOLS };

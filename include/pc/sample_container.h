@@ -36,6 +36,14 @@ enum {
 	PC_CT_MEM_FULL_US,
 	PC_CT_IO_SOME_US,
 	PC_CT_IO_FULL_US,
+	/*
+	 * From the eBPF sched program (bpf_cgroup rows of the container's v2
+	 * cgroup and its descendants, summed by the collector; 0 without eBPF
+	 * or a v2 directory): CPU ns, run-queue wait ns and waits, cumulative.
+	 */
+	PC_CT_BPF_CPU_NS,
+	PC_CT_RUNQ_WAIT_NS,
+	PC_CT_RUNQ_WAITS,
 	PC_CT_NCOLS
 };
 

@@ -34,7 +34,7 @@ struct cpu_read {
 };
 
 struct cg_last {
-	uint64_t id, ns;
+	uint64_t id, ns, wait_ns, waits;
 };
 
 enum { PART_SCHED, PART_BLK, PART_PROC, PART_MAX };

@@ -52,6 +52,8 @@ static size_t vsize_max(void)
 
 	if (sizeof(struct pcb_hist) > m)
 		m = sizeof(struct pcb_hist);
+	if (sizeof(struct pcb_cg) > m)
+		m = sizeof(struct pcb_cg);
 	return m;
 }
 
@@ -249,7 +251,7 @@ static int dump(struct bpf_reader *b, const struct bpf_map_ref *map, entry_fn fn
 }
 
 /* A cgroup's row: keyed by its path, or by its id once it is gone. */
-static int cg_row(struct bpf_reader *b, struct pc_sample *s, uint64_t id, uint64_t ns)
+static int cg_row(struct bpf_reader *b, struct pc_sample *s, uint64_t id, const struct pcb_cg *v)
 {
 	char key[PC_KEY_MAX];
 	const char *path;
@@ -272,35 +274,44 @@ static int cg_row(struct bpf_reader *b, struct pc_sample *s, uint64_t id, uint64
 	if (!row)
 		return -errno;
 	row[PC_CG_ID] = id;
-	row[PC_CG_CPU_NS] = ns;
+	row[PC_CG_CPU_NS] = v->cpu_ns;
+	row[PC_CG_WAIT_NS] = v->wait_ns;
+	row[PC_CG_WAITS] = v->waits;
 	return 0;
 }
 
 static int cg_entry(struct bpf_reader *b, const void *k, const void *v, struct pc_sample *s)
 {
-	const uint64_t *ns = v;
-	uint64_t id, sum = 0;
+	const struct pcb_cg *per = v;
+	struct pcb_cg sum = {0};
+	uint64_t id;
 
 	memcpy(&id, k, sizeof(id));
-	for (int c = 0; c < b->ncpu; c++)
-		sum += ns[c];
-	return cg_row(b, s, id, sum);
+	for (int c = 0; c < b->ncpu; c++) {
+		sum.cpu_ns += per[c].cpu_ns;
+		sum.wait_ns += per[c].wait_ns;
+		sum.waits += per[c].waits;
+	}
+	return cg_row(b, s, id, &sum);
 }
 
-/* Add the time still pending in a CPU's element to its cgroup's row. */
-static int cg_pending(struct bpf_reader *b, struct pc_sample *s, uint64_t id, uint64_t ns)
+/* Add what is still pending in a CPU's element to its cgroup's row. */
+static int cg_pending(struct bpf_reader *b, struct pc_sample *s, const struct pcb_cpu *pc)
 {
 	struct pc_table *t = &s->t[PC_G_BPF_CGROUP];
+	struct pcb_cg v = {pc->cg_pending, pc->cg_wait, pc->cg_waits};
 
 	for (uint32_t r = b->cg_first; r < t->nrows; r++) {
 		uint64_t *row = pc_table_row(t, r);
 
-		if (row[PC_CG_ID] == id) {
-			row[PC_CG_CPU_NS] += ns;
+		if (row[PC_CG_ID] == pc->cg_id) {
+			row[PC_CG_CPU_NS] += v.cpu_ns;
+			row[PC_CG_WAIT_NS] += v.wait_ns;
+			row[PC_CG_WAITS] += v.waits;
 			return 0;
 		}
 	}
-	return cg_row(b, s, id, ns);
+	return cg_row(b, s, pc->cg_id, &v);
 }
 
 static int cmp_last(const void *a, const void *b)
@@ -329,6 +340,10 @@ static int cg_clamp(struct bpf_reader *b, struct pc_sample *s)
 		    b->ncglast ? bsearch(&key, b->cglast, b->ncglast, sizeof(key), cmp_last) : NULL;
 		if (old && row[PC_CG_CPU_NS] < old->ns)
 			row[PC_CG_CPU_NS] = old->ns;
+		if (old && row[PC_CG_WAITS] < old->waits)
+			row[PC_CG_WAITS] = old->waits;
+		if (old && row[PC_CG_WAIT_NS] < old->wait_ns)
+			row[PC_CG_WAIT_NS] = old->wait_ns;
 	}
 	next = realloc(b->cglast, (n ? n : 1) * sizeof(*next));
 	if (!next)
@@ -339,6 +354,8 @@ static int cg_clamp(struct bpf_reader *b, struct pc_sample *s)
 
 		next[i].id = row[PC_CG_ID];
 		next[i].ns = row[PC_CG_CPU_NS];
+		next[i].wait_ns = row[PC_CG_WAIT_NS];
+		next[i].waits = row[PC_CG_WAITS];
 	}
 	qsort(next, n, sizeof(*next), cmp_last);
 	b->ncglast = n;
@@ -464,7 +481,7 @@ static int read_cpus(struct bpf_reader *b, struct pc_sample *s, int cg)
 	copy_cpus(b->cpus_map, to, words / (size_t)b->ncpu, (size_t)b->ncpu);
 	for (int c = 0; c < b->ncpu; c++) {
 		cg_full += pc[c].cg_full;
-		if (cg && pc[c].cg_pending && cg_pending(b, s, pc[c].cg_id, pc[c].cg_pending))
+		if (cg && (pc[c].cg_pending || pc[c].cg_waits) && cg_pending(b, s, &pc[c]))
 			return -ENOMEM;
 		if (!pc[c].switches)
 			continue; /* possible but never online */

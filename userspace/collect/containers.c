@@ -411,3 +411,50 @@ int containers__read(struct pc_containers *c, struct pc_sample *s, struct pc_per
 	c->nct = keep;
 	return 0;
 }
+
+/* The container's v2 directory under the v2 hierarchy, as bpf_cgroup keys it ("/a/b"). */
+static const char *v2_rel(const struct pc_containers *c, const struct ct *t)
+{
+	for (int h = 0; t->dir[CT_V2] && h < c->nhier; h++) {
+		size_t n = strlen(c->hier[h].path);
+
+		if ((c->hier[h].dirs & (1u << CT_V2)) && !strncmp(t->dir[CT_V2], c->hier[h].path, n) &&
+		    t->dir[CT_V2][n] == '/')
+			return t->dir[CT_V2] + n;
+	}
+	return NULL;
+}
+
+static void join_one(const struct pc_table *cg, const char *rel, uint64_t *row)
+{
+	size_t n = strlen(rel);
+
+	for (uint32_t r = 0; r < cg->nrows; r++) {
+		const uint64_t *v = pc_table_row(cg, r);
+
+		if (strncmp(cg->key[r], rel, n) || (cg->key[r][n] && cg->key[r][n] != '/'))
+			continue;
+		row[PC_CT_BPF_CPU_NS] += v[PC_CG_CPU_NS];
+		row[PC_CT_RUNQ_WAIT_NS] += v[PC_CG_WAIT_NS];
+		row[PC_CT_RUNQ_WAITS] += v[PC_CG_WAITS];
+	}
+}
+
+void containers__join_bpf(const struct pc_containers *c, struct pc_sample *s)
+{
+	struct pc_table *tb = &s->t[PC_G_CONTAINER];
+	const struct pc_table *cg = &s->t[PC_G_BPF_CGROUP];
+
+	if (!c || !cg->nrows)
+		return;
+	for (size_t i = 0; i < c->nct; i++) {
+		const char *rel = v2_rel(c, &c->ct[i]);
+		/* containers__read made the rows in the containers' order. */
+		int r = i < tb->nrows && !strcmp(tb->key[i], c->ct[i].key)
+			    ? (int)i
+			    : pc_table_find(tb, c->ct[i].key);
+
+		if (rel && r >= 0)
+			join_one(cg, rel, pc_table_row(tb, (uint32_t)r));
+	}
+}

@@ -233,6 +233,8 @@ int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_
 		ret = bpf_sampler__read_some(sp->bpf, s, skip.bpf);
 		if (ret)
 			return ret;
+		if (s->t[PC_G_CONTAINER].nrows)
+			containers__join_bpf(sp->ct, s);
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	self[PC_SELF_UTIME_NS] = tv_ns(ru.ru_utime);

@@ -25,11 +25,14 @@
 #define CT_HEADER                                                                                  \
 	"timestamp,container_id,container_name,runtime,cpu_percent,cpu_user_percent,"              \
 	"cpu_system_percent,memory_current_bytes,memory_max_bytes,memory_percent,io_read_bytes,"   \
-	"io_write_bytes,io_read_ops,io_write_ops,pids_current\r\n"
+	"io_write_bytes,io_read_ops,io_write_ops,pids_current"
+/* After them when the recording has eBPF cgroup rows (ebpf_cols): from the sched program. */
+#define CT_HEADER_BPF ",cpu_percent_ebpf,runq_wait_percent,runq_wait_avg_us"
 
 struct ect {
 	char rt[32], id[80], name[PC_KEY_MAX];
 	uint64_t prev_ns, prev[3]; /* usage, user, system of its last row */
+	uint64_t bprev[3];	   /* eBPF CPU ns, wait ns, waits of its last row */
 	uint64_t seen;		   /* the sample (counting those with containers) of its last row */
 	FILE *f;		   /* its latest rows, formatted (open_memstream) */
 	char *buf;
@@ -46,6 +49,7 @@ struct exp_ct_csv {
 	struct ect *ct;
 	size_t nct, capct;
 	uint64_t nsamples; /* samples that carried containers */
+	int ebpf_cols;	   /* the first of them had bpf_cgroup rows: CT_HEADER_BPF's columns */
 	struct exp_file csv, names;
 	int spill_fd; /* rows past exp_ct_csv_spill_at bytes in memory go here; -1 none */
 	off_t spill_end;
@@ -150,6 +154,34 @@ static const char *shown_name(const struct ect *e)
 	return strlen(e->id) == 64 ? shortid : e->id;
 }
 
+/*
+ * cpu_percent_ebpf = ΔCPU ns / Δt / 10^7; runq_wait_percent = Δwait ns / Δt /
+ * 10^7 (summed over tasks: past 100 when several wait at once); the mean
+ * wait in µs. Empty on a container's first row, and where a counter went
+ * back (a child cgroup of the container removed).
+ */
+static void ebpf_cells(FILE *f, struct ect *e, int fresh, double dt, const uint64_t *v)
+{
+	const unsigned col[3] = {PC_CT_BPF_CPU_NS, PC_CT_RUNQ_WAIT_NS, PC_CT_RUNQ_WAITS};
+	int ok = !fresh;
+
+	for (int i = 0; i < 3; i++)
+		ok &= v[col[i]] >= e->bprev[i];
+	if (ok) {
+		double waits = (double)(v[PC_CT_RUNQ_WAITS] - e->bprev[2]);
+		double wait = (double)(v[PC_CT_RUNQ_WAIT_NS] - e->bprev[1]);
+
+		fprintf(f, ",%.2f,%.2f,", (double)(v[PC_CT_BPF_CPU_NS] - e->bprev[0]) / 1e7 / dt,
+			wait / 1e7 / dt);
+		if (waits > 0)
+			fprintf(f, "%.1f", wait / waits / 1e3);
+	} else {
+		fputs(",,,", f);
+	}
+	for (int i = 0; i < 3; i++)
+		e->bprev[i] = v[col[i]];
+}
+
 static int ct_row(struct exp_ct_csv *c, struct ect *e, uint64_t t_ns, const uint64_t *v)
 {
 	const unsigned cpu[3] = {PC_CT_CPU_USAGE_US, PC_CT_CPU_USER_US, PC_CT_CPU_SYSTEM_US};
@@ -176,9 +208,12 @@ static int ct_row(struct exp_ct_csv *c, struct ect *e, uint64_t t_ns, const uint
 	fprintf(f, "%" PRIu64 ",%" PRIu64 ",", v[PC_CT_MEM_CURRENT], v[PC_CT_MEM_MAX]);
 	if (v[PC_CT_MEM_MAX])
 		fprintf(f, "%.2f", (double)v[PC_CT_MEM_CURRENT] / (double)v[PC_CT_MEM_MAX] * 100);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\r\n",
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 		v[PC_CT_IO_READ_BYTES], v[PC_CT_IO_WRITE_BYTES], v[PC_CT_IO_READ_OPS],
 		v[PC_CT_IO_WRITE_OPS], v[PC_CT_PIDS_CURRENT]);
+	if (c->ebpf_cols)
+		ebpf_cells(f, e, fresh, dt, v);
+	fputs("\r\n", f);
 	e->prev_ns = t_ns;
 	e->seen = c->nsamples;
 	c->buffered += (size_t)(ftell(f) - at);
@@ -198,6 +233,7 @@ int exp_ct_csv_sample(struct exp_ct_csv **cp, const char *dir, const struct pc_s
 			goto nomem;
 		snprintf(c->dir, sizeof(c->dir), "%s", dir);
 		c->spill_fd = -1;
+		c->ebpf_cols = s->t[PC_G_BPF_CGROUP].nrows > 0;
 		*cp = c;
 	}
 	c->nsamples++;
@@ -269,7 +305,7 @@ int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "%s/container_names.json", c->dir);
 	if ((rc = exp_file_open(&c->names, path, err, errlen)))
 		return rc;
-	fputs(CT_HEADER, c->csv.f);
+	fputs(c->ebpf_cols ? CT_HEADER CT_HEADER_BPF "\r\n" : CT_HEADER "\r\n", c->csv.f);
 	for (size_t i = 0; i < c->nct; i++)
 		if ((rc = put_rows(c, &c->ct[i], c->csv.f))) {
 			snprintf(err, errlen, "%s: %s", c->csv.r.path, strerror(-rc));

@@ -42,7 +42,7 @@ static const char *const bcpu_cols[] = {"busy_ns", "switches", "unseen"};
 	    "b26", "count", "sum_us"
 static const char *const runq_cols[] = {HIST_COLS};
 static const char *const blk_cols[] = {HIST_COLS, "rd_ios", "rd_bytes", "wr_ios", "wr_bytes"};
-static const char *const cg_cols[] = {"id", "cpu_ns"};
+static const char *const cg_cols[] = {"id", "cpu_ns", "wait_ns", "waits"};
 static const char *const proc_cols[] = {"execs", "exits", "exit_cpu_ns"};
 static const char *const ct_cols[] = {
     "cpu_usage_us",   "cpu_user_us",   "cpu_system_us",	   "cpu_quota_us", "cpu_period_us",
@@ -50,7 +50,7 @@ static const char *const ct_cols[] = {
     "mem_anon",	      "mem_file",      "mem_kernel",	   "mem_slab",	   "io_read_bytes",
     "io_write_bytes", "io_read_ops",   "io_write_ops",	   "pids_current", "pids_max",
     "cpu_some_us",    "cpu_full_us",   "mem_some_us",	   "mem_full_us",  "io_some_us",
-    "io_full_us"};
+    "io_full_us",     "bpf_cpu_ns",    "runq_wait_ns",	   "runq_waits"};
 static const char *const snmp_cols[] = {
     "TcpActiveOpens",  "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets", "TcpCurrEstab",
     "TcpInSegs",       "TcpOutSegs",	  "TcpRetransSegs",  "TcpInErrs",      "TcpOutRsts",

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libssh-dev libsodium-dev
       libcmocka-dev libseccomp-dev pkg-config iproute2 openssh-client sysstat atop stress-ng fio python3 chromium
-      libpq-dev postgresql postgresql-client libsnappy-dev victoria-metrics)
+      libpq-dev postgresql postgresql-client libsnappy-dev victoria-metrics groff-base man-db systemd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -106,8 +106,8 @@ static void ct_values(const struct exp_ct *c, struct ct_id *e, uint64_t t_ns, co
 	double dt = (double)(t_ns - e->prev_ns) / 1e9, pct[3];
 
 	for (int i = 0; i < 3; i++) {
-		pct[i] = fresh ? NAN
-			       : (double)pc_counter_delta(e->prev[i], v[cpu[i]]) / 1e6 / dt * 100;
+		pct[i] =
+		    fresh ? NAN : (double)pc_counter_delta(e->prev[i], v[cpu[i]]) / 1e6 / dt * 100;
 		e->prev[i] = v[cpu[i]];
 	}
 	*o = (struct pc_iv_container){

@@ -22,7 +22,7 @@ struct xfn {
 	struct pc_iv_disk *disk;
 	struct pc_iv_net *net;
 	struct pc_iv_hist *hist;
-	struct exp_ct *t;	   /* containers.csv's values (export_containers.c) */
+	struct exp_ct *t;	    /* containers.csv's values (export_containers.c) */
 	struct pc_iv_container *ct; /* the latest sample's rows */
 	uint32_t cap_cpu, cap_disk, cap_net, cap_hist, cap_ct, nct;
 };
@@ -203,12 +203,11 @@ static int fn_commit(struct pc_export *x, char *err, size_t errlen)
 	return 0;
 }
 
-const struct exp_ops exp_fn_ops = {
-    .open = fn_open,
-    .sample = fn_sample,
-    .interval = fn_interval,
-    .commit = fn_commit,
-    .abort = fn_free};
+const struct exp_ops exp_fn_ops = {.open = fn_open,
+				   .sample = fn_sample,
+				   .interval = fn_interval,
+				   .commit = fn_commit,
+				   .abort = fn_free};
 
 unsigned export__host_ncols(void)
 {

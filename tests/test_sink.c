@@ -163,6 +163,36 @@ static void test_export_fn_containers(void **state)
 	pc_sample_free(&s);
 }
 
+/* Remote-write sends at most 256 containers per host and interval (the cardinality bound). */
+static void test_rw_container_cap(void **state)
+{
+	struct pc_sink_opts o = {.kind = PC_SINK_REMOTE_WRITE, .uri = "http://127.0.0.1:1/w"};
+	struct pc_sink_id id = {.site = 1, .host = 0, .run = 1, .sitename = "", .machinename = ""};
+	struct pc_sink *k;
+	struct pc_sample s;
+	uint64_t rows, values, skipped;
+	char err[256], key[96];
+
+	(void)state;
+	k = sink__open(&o, err, sizeof(err));
+	assert_non_null(k);
+	pc_sample_init(&s);
+	sample(&s, 1000000000ull, 0, 0);
+	for (int i = 0; i < 300; i++) {
+		uint64_t *r;
+
+		snprintf(key, sizeof(key), "docker/%064x", i + 1);
+		r = pc_table_add(&s.t[PC_G_CONTAINER], key);
+		r[PC_CT_MEM_CURRENT] = 1, r[PC_CT_MEM_MAX] = 2;
+	}
+	/* the first sample: per container 10 raw series and memory %, no CPU % yet */
+	assert_int_equal(sink__add(k, &id, NULL, &s), 0);
+	sink__stats(k, &rows, &values, &skipped);
+	assert_int_equal(rows, 256 * 11);
+	sink__close(k); /* nothing was sent: no flush */
+	pc_sample_free(&s);
+}
+
 /* host.csv's columns by name: the fixed ones, then the appended ones the PostgreSQL schema has */
 static void test_host_cols(void **state)
 {
@@ -232,6 +262,7 @@ int main(void)
 	    cmocka_unit_test(test_redact),
 	    cmocka_unit_test(test_export_fn),
 	    cmocka_unit_test(test_export_fn_containers),
+	    cmocka_unit_test(test_rw_container_cap),
 	    cmocka_unit_test(test_host_cols),
 	    cmocka_unit_test(test_url),
 	    cmocka_unit_test(test_protobuf),

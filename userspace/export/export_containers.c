@@ -33,10 +33,11 @@ struct ct_id {
 	char rt[32], id[80], name[PC_KEY_MAX], shortid[16];
 	uint64_t prev_ns, prev[3]; /* time, and usage, user, system of its last row */
 	uint64_t seen;		   /* the sample (counting those with containers) of its last row */
+	size_t idx;		   /* its place in exp_ct.ct */
 };
 
 struct exp_ct {
-	struct ct_id *ct; /* in order of first sight: an index never changes */
+	struct ct_id **ct; /* in order of first sight; each one stays where it is allocated */
 	size_t nct, capct;
 	uint64_t nsamples; /* samples that carried containers */
 };
@@ -70,23 +71,27 @@ size_t exp_ct_csv_spill_at = 16u << 20;
 
 static struct ct_id *ct_get(struct exp_ct *c, const char *rt, const char *id)
 {
+	struct ct_id *e;
+
 	for (size_t i = 0; i < c->nct; i++)
-		if (!strcmp(c->ct[i].id, id) && !strcmp(c->ct[i].rt, rt))
-			return &c->ct[i];
+		if (!strcmp(c->ct[i]->id, id) && !strcmp(c->ct[i]->rt, rt))
+			return c->ct[i];
 	if (c->nct == c->capct) {
 		size_t cap = c->capct ? c->capct * 2 : 16;
-		struct ct_id *n = realloc(c->ct, cap * sizeof(*n));
+		struct ct_id **n = realloc(c->ct, cap * sizeof(*n));
 
 		if (!n)
 			return NULL;
 		c->ct = n;
 		c->capct = cap;
 	}
-	memset(&c->ct[c->nct], 0, sizeof(*c->ct));
-	snprintf(c->ct[c->nct].rt, sizeof(c->ct->rt), "%s", rt);
-	snprintf(c->ct[c->nct].id, sizeof(c->ct->id), "%s", id);
-	snprintf(c->ct[c->nct].shortid, sizeof(c->ct->shortid), "%.12s", id);
-	return &c->ct[c->nct++];
+	if (!(e = calloc(1, sizeof(*e))))
+		return NULL;
+	snprintf(e->rt, sizeof(e->rt), "%s", rt);
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	snprintf(e->shortid, sizeof(e->shortid), "%.12s", id);
+	e->idx = c->nct;
+	return c->ct[c->nct++] = e;
 }
 
 /* The name a row shows: the recorded one, else the short id (12 hex) or the id. */
@@ -157,7 +162,7 @@ int exp_ct_sample(struct exp_ct **cp, const struct pc_sample *s, exp_ct_fn fn, v
 		if (name[0])
 			snprintf(e->name, sizeof(e->name), "%s", name);
 		ct_values(c, e, s->time_ns, pc_table_row(t, r), &o);
-		if ((rc = fn(ctx, (size_t)(e - c->ct), &o)))
+		if ((rc = fn(ctx, e->idx, &o)))
 			return rc;
 	}
 	return 0;
@@ -167,6 +172,8 @@ void exp_ct_free(struct exp_ct *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nct; i++)
+		free(c->ct[i]);
 	free(c->ct);
 	free(c);
 }
@@ -270,7 +277,7 @@ static int csv_row(void *ctx, size_t idx, const struct pc_iv_container *o)
 	if (!e->f && !(e->f = open_memstream(&e->buf, &e->len)))
 		return -ENOMEM;
 	at = ftell(e->f);
-	exp_put_ts(e->f, c->t->ct[idx].prev_ns); /* its last row's time: this one's */
+	exp_put_ts(e->f, c->t->ct[idx]->prev_ns); /* its last row's time: this one's */
 	fprintf(e->f, ",%s,", o->id);
 	exp_put_csv(e->f, o->name);
 	fprintf(e->f, ",%s,", o->runtime);
@@ -318,8 +325,8 @@ nomem:
 
 static int by_id(const void *a, const void *b, void *t)
 {
-	const struct ct_id *ct = ((const struct exp_ct *)t)->ct;
-	const struct ct_id *x = &ct[*(const size_t *)a], *y = &ct[*(const size_t *)b];
+	struct ct_id *const *ct = ((const struct exp_ct *)t)->ct;
+	const struct ct_id *x = ct[*(const size_t *)a], *y = ct[*(const size_t *)b];
 	int d = strcmp(x->id, y->id);
 
 	return d ? d : strcmp(x->rt, y->rt);
@@ -330,7 +337,7 @@ static void write_names(struct exp_ct_csv *c, const size_t *order, FILE *f)
 {
 	fputs("{\n", f);
 	for (size_t i = 0; i < c->nct; i++) {
-		const struct ct_id *e = &c->t->ct[order[i]];
+		const struct ct_id *e = c->t->ct[order[i]];
 		const char *n = shown_name(e);
 
 		fputs(i ? "\n,\n  " : "  ", f);

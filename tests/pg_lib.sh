@@ -90,3 +90,35 @@ for a, b in zip(csv, db):
 print("ok: %d rows of host.csv equal the table's" % len(csv))
 PY
 }
+
+# container_rows WHERE: pc_container_metric's rows as containers.csv lays them out (| between
+# fields; time in µs since the epoch), by container and time
+container_rows() {
+	q "SELECT (extract(epoch FROM m.time) * 1000000)::bigint, container, m.name, runtime,
+	   cpu_percent, cpu_user_percent, cpu_system_percent, memory_current_bytes, memory_max_bytes,
+	   memory_percent, io_read_bytes, io_write_bytes, io_read_ops, io_write_ops, pids_current
+	   FROM pc_container_metric m JOIN pc_collector c ON c.id = m.collector_id WHERE $1
+	   ORDER BY container, runtime, m.time"
+}
+
+# same_as_containers_csv CONTAINERS.CSV ROWS: every row and cell equal, the table's numbers shown
+# as containers.csv shows them (two decimals for percentages, integers; empty = NULL)
+same_as_containers_csv() {
+	python3 - "$1" "$2" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline='')))[1:]
+db = [l.split('|') for l in open(sys.argv[2]).read().split('\n') if l]
+assert len(rows) == len(db) > 0, (len(rows), len(db))
+def ts(us):
+    us = int(us)
+    return '%d.%03d' % (us // 10**6, us % 10**6 // 1000) if us % 10**6 else '%d' % (us // 10**6)
+def cell(i, v):
+    if v == '':
+        return ''
+    return '%.2f' % float(v) if i in (4, 5, 6, 9) else '%d' % float(v)
+for a, b in zip(rows, db):
+    shown = [ts(b[0])] + b[1:4] + [cell(i, v) for i, v in enumerate(b) if i >= 4]
+    assert a == shown, (a, shown)
+print("ok: %d rows of containers.csv equal the table's, cell for cell" % len(rows))
+PY
+}

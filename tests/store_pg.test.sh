@@ -4,7 +4,9 @@
 # created, a pcc file, a collection and a host.csv are imported, a second import adds nothing,
 # the seed's three queries work verbatim through psql and give the export's values, an
 # interrupted import resumes without duplicates, the TCP/UDP columns of a collection with the
-# snmp source equal its host.csv's, a schema 2 database is migrated in place, and bad URIs, a
+# snmp source equal its host.csv's, a schema 2 database is migrated in place, the containers of a
+# pcc-container file and of a collection equal containers.csv cell for cell, a schema 3 database
+# is migrated to 4 keeping its container rows, and bad URIs, a
 # wrong password and a newer schema each fail with one message naming the URI without the
 # password.
 set -uo pipefail
@@ -142,6 +144,13 @@ fi
 
 # 7. a database at schema 2 (the TCP/UDP columns and view taken back as version 2 made them)
 # is migrated in place: every row and value kept, the new columns NULL for the old rows
+# pc_container_metric as versions 1 to 3 made it (the placeholder), from version 4's
+ct_v3="ALTER TABLE pc_container_metric DROP COLUMN runtime, DROP COLUMN name,
+   DROP COLUMN cpu_user_percent, DROP COLUMN cpu_system_percent, DROP COLUMN memory_max_bytes,
+   DROP COLUMN memory_percent, DROP COLUMN io_read_bytes, DROP COLUMN io_write_bytes,
+   DROP COLUMN io_read_ops, DROP COLUMN io_write_ops, DROP COLUMN pids_current;
+   ALTER TABLE pc_container_metric RENAME COLUMN cpu_percent TO cpu_pct;
+   ALTER TABLE pc_container_metric RENAME COLUMN memory_current_bytes TO mem_bytes"
 cols3=$(sed 's/,/ /g' <<<"tcp_active_opens,tcp_passive_opens,tcp_in_segs,tcp_out_segs,tcp_attempt_fails,tcp_estab_resets,tcp_retrans_segs,tcp_in_errs,tcp_out_rsts,udp_in_datagrams,udp_out_datagrams,udp_no_ports,udp_in_errors,tcp_listen_overflows,tcp_listen_drops,tcp_timeouts,tcp_syn_retrans")
 drop=$(for c in $cols3; do printf 'DROP COLUMN %s,' "$c"; done)
 q "BEGIN; DROP VIEW dashboard_performancemetric; ALTER TABLE pc_host_metric ${drop%,};
@@ -149,20 +158,64 @@ q "BEGIN; DROP VIEW dashboard_performancemetric; ALTER TABLE pc_host_metric ${dr
    cpu_user, cpu_system, cpu_iowait, cpu_idle, cpu_steal, mem_total, mem_used, mem_available,
    mem_buffers, mem_cached, disk_read_bytes, disk_write_bytes, disk_read_ops, disk_write_ops,
    net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets, run FROM pc_host_metric;
-   DELETE FROM pc_schema_version WHERE version > 2; COMMIT" >/dev/null || fail "back to schema 2"
+   $ct_v3; DELETE FROM pc_schema_version WHERE version > 2; COMMIT" >/dev/null || fail "back to schema 2"
 [ "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'pc_host_metric' AND column_name LIKE 'tcp%'")" -eq 0 ] ||
 	fail "schema 2 still has TCP columns"
 host_rows "true" | sort | md5sum >"$T/v2.sum"
 n2=$(q "SELECT count(*) FROM pc_host_metric")
 pj --input="$T/snmp.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=snmp4 || fail "import into schema 2"
-[ "$(q 'SELECT max(version) FROM pc_schema_version')" -eq 3 ] || fail "not migrated to 3"
+[ "$(q 'SELECT max(version) FROM pc_schema_version')" -eq 4 ] || fail "not migrated to 4"
 host_rows "c.machinename <> 'snmp4'" | sort | md5sum | cmp -s - "$T/v2.sum" || fail "rows changed by the migration"
 r=$(q "SELECT count(*), count(tcp_in_segs) FROM pc_host_metric h JOIN pc_collector c ON c.id = h.collector_id WHERE c.machinename <> 'snmp4'")
 [ "$r" = "$n2|0" ] || fail "after the migration: rows, tcp_in_segs = $r (want $n2|0)"
 net_same snmp4 "$T/scsv/host.csv" || fail "after the migration: TCP/UDP values differ from host.csv"
-echo "ok: schema 2 with $n2 rows migrated to 3 in place"
+echo "ok: schema 2 with $n2 rows migrated to 4 in place"
 
-# 8. bad input: one clear message naming the URI without the password, non-zero exit
+# 8. containers (schema 4): a pcc-container file and a native collection with containers give
+# pc_container_metric rows equal to perfjournal --mode=csv's containers.csv, cell for cell, and
+# a second import adds nothing
+ct_same() { # INPUT COLLECTOR: import twice, compare with the csv export
+	pj --input="$1" --mode=csv --output="$T/ct-$2" || fail "csv export of $1"
+	[ -f "$T/ct-$2/containers.csv" ] || fail "$1 has no containers"
+	pj --input="$1" --mode=pgsql --dburi="$PG_URI" --collector-name="$2" --site-name=Lab ||
+		fail "import of $1"
+	pj --input="$1" --mode=pgsql --dburi="$PG_URI" --collector-name="$2" --site-name=Lab \
+		2>"$T/again" || fail "re-import of $1"
+	grep -q ' 0 rows' "$T/again" || fail "the re-import of $1 stored: $(cat "$T/again")"
+	container_rows "c.machinename = '$2'" >"$T/ct-$2.db"
+	same_as_containers_csv "$T/ct-$2/containers.csv" "$T/ct-$2.db" ||
+		fail "$1: containers differ from containers.csv"
+}
+ctfx=${PC_SHARED_FIXTURES}/pcc-container-azure/container_collection.json
+[ -f "$ctfx" ] || fail "no fixture $ctfx"
+ct_same "$ctfx" ct1
+# a collection of this host's /proc with the docker cgroup snapshot of tests/fixtures as its
+# cgroup tree (static counters: the CPU columns are 0.00 after the first row)
+mkdir -p "$T/root/sys/fs"
+ln -s /proc "$T/root/proc"
+cp -r "$(dirname "$0")/fixtures/cgroup/v2-docker/sys/fs/cgroup" "$T/root/sys/fs/"
+cp -r "$(dirname "$0")/fixtures/cgroup/v2-docker/var" "$T/root/"
+"$bin/perfcollectord" --mode=local --no-bpf --root="$T/root" --frequency=1s --duration=4s \
+	--output="$T/ct.pcol" >/dev/null 2>"$T/collect.log" || fail "collect: $(cat "$T/collect.log")"
+ct_same "$T/ct.pcol" ct2
+echo "ok: containers of a pcc-container file and of a collection equal containers.csv"
+
+# 9. a database at schema 3 (pc_container_metric the placeholder it was, holding rows) is
+# migrated to 4 in place: every host row and container row kept
+q "BEGIN; $ct_v3; DELETE FROM pc_schema_version WHERE version > 3; COMMIT" >/dev/null ||
+	fail "back to schema 3"
+host_rows "true" | sort | md5sum >"$T/v3.sum"
+q "SELECT collector_id, run, time, container, cpu_pct, mem_bytes FROM pc_container_metric
+   ORDER BY 1, 2, 3, 4" | md5sum >"$T/v3ct.sum"
+nct=$(q "SELECT count(*) FROM pc_container_metric")
+pj --input="$T/snmp.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=snmp5 || fail "import into schema 3"
+[ "$(q 'SELECT max(version) FROM pc_schema_version')" -eq 4 ] || fail "not migrated to 4"
+host_rows "c.machinename <> 'snmp5'" | sort | md5sum | cmp -s - "$T/v3.sum" || fail "host rows changed by migration 4"
+q "SELECT collector_id, run, time, container, cpu_percent, memory_current_bytes FROM pc_container_metric
+   ORDER BY 1, 2, 3, 4" | md5sum | cmp -s - "$T/v3ct.sum" || fail "container rows changed by migration 4"
+echo "ok: schema 3 with $nct container rows migrated to 4 in place"
+
+# 10. bad input: one clear message naming the URI without the password, non-zero exit
 check_err() { # what uri...
 	local what=$1 uri=$2
 	if pj --input="$fx" --mode=pgsql --dburi="$uri" 2>"$T/err"; then fail "$what: exit 0"; fi

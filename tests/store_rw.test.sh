@@ -4,7 +4,8 @@
 # 127.0.0.1 with a temporary storage directory. perfjournal --mode=remote-write: the values read
 # back through /api/v1/export equal host.csv's, node_exporter's names carry the raw counters, a
 # second import with the same --cursor sends nothing, an unreachable URL fails with a message
-# naming it. perfprocessord --db=remote-write with victoria-metrics stopped and started again
+# naming it. The TCP/UDP columns of a collection with the snmp source and the containers of a
+# pcc-container file read back equal host.csv's and containers.csv's. perfprocessord --db=remote-write with victoria-metrics stopped and started again
 # mid-run: afterwards every interval of the journal is there once.
 . "$(dirname "$0")/remote_lib.sh"
 VM=${VM_BIN:-/usr/bin/victoria-metrics}
@@ -68,6 +69,67 @@ if "$PC_BIN/perfjournal" --input="$fx" --mode=remote-write --url="http://u:pw-se
 cat "$T/err"
 grep -q 'u:\*\*\*@127.0.0.1:1.*cannot connect' "$T/err" || fail "unreachable URL message"
 grep -q 'pw-secret' "$T/err" && fail "the password is in the message"
+
+# --- the TCP/UDP columns of a collection (snmp, netstat) equal host.csv's
+"$PC_BIN/perfcollectord" --mode=local --no-bpf --frequency=1s --duration=4s --output="$T/snmp.pcol" \
+	>/dev/null 2>"$T/collect.log" || fail "collect: $(cat "$T/collect.log")"
+"$PC_BIN/perfjournal" --input="$T/snmp.pcol" --mode=csv --output="$T/scsv" || fail "snmp csv"
+"$PC_BIN/perfjournal" --input="$T/snmp.pcol" --mode=remote-write --url="$VMURL/api/v1/write" \
+	--collector-name=snmp1 --site-name=Lab || fail "snmp remote-write"
+export_series '{__name__=~"perfcollector_host_(tcp_in_segs|udp_in_datagrams)",host="snmp1"}' >"$T/tcp.json"
+python3 - "$T/scsv/host.csv" "$T/tcp.json" <<'PY' || fail "TCP/UDP values differ"
+import json, sys, datetime
+rows = [l.split(',') for l in open(sys.argv[1]).read().split('\n') if l]
+cols, rows = rows[0], rows[1:]
+def ms(ts):
+    return int(datetime.datetime.strptime(ts, '%Y-%m-%dT%H:%M:%S.%fZ').replace(
+        tzinfo=datetime.timezone.utc).timestamp() * 1000)
+n = 0
+for line in open(sys.argv[2]):
+    s = json.loads(line)
+    c = cols.index(s['metric']['__name__'][len('perfcollector_host_'):])
+    want = {ms(r[0]): float(r[c]) for r in rows if r[c] != ''}
+    got = dict(zip(s['timestamps'], s['values']))
+    assert got.keys() == want.keys() and want, (cols[c], len(got), len(want))
+    for t, v in want.items():
+        assert abs(got[t] - v) <= 1e-9 * max(1, abs(v)), (cols[c], t, got[t], v)
+    n += len(want)
+assert n, "no TCP/UDP series"
+print("ok: %d TCP/UDP values read back equal host.csv's" % n)
+PY
+
+# --- per container: cAdvisor's names and ours, equal containers.csv's cells
+ctfx=${PC_SHARED_FIXTURES}/pcc-container-azure/container_collection.json
+[ -f "$ctfx" ] || fail "no fixture $ctfx"
+"$PC_BIN/perfjournal" --input="$ctfx" --mode=csv --output="$T/ccsv" || fail "containers csv"
+"$PC_BIN/perfjournal" --input="$ctfx" --mode=remote-write --url="$VMURL/api/v1/write" \
+	--collector-name=ct1 --site-name=Lab || fail "containers remote-write"
+export_series '{__name__=~"perfcollector_container_cpu_percent|container_memory_usage_bytes",host="ct1",site="Lab"}' >"$T/ct.json"
+python3 - "$T/ccsv/containers.csv" "$T/ct.json" <<'PY' || fail "container values differ"
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1], newline='')))
+cols, rows = rows[0], rows[1:]
+col = {'perfcollector_container_cpu_percent': 'cpu_percent',
+       'container_memory_usage_bytes': 'memory_current_bytes'}
+got = {}
+for line in open(sys.argv[2]):
+    s = json.loads(line)
+    m = s['metric']
+    assert set(m) == {'__name__', 'site', 'host', 'id', 'name', 'runtime'}, m
+    for v, t in zip(s['values'], s['timestamps']):
+        got[(col[m['__name__']], m['id'], m['name'], m['runtime'], t)] = v
+want = {}
+for r in rows:
+    for c in col.values():
+        v = r[cols.index(c)]
+        if v != '':
+            want[(c, r[1], r[2], r[3], round(float(r[0]) * 1000))] = v
+assert got.keys() == want.keys() and want, (len(got), len(want))
+for k, v in want.items():
+    shown = '%.2f' % got[k] if k[0] == 'cpu_percent' else '%d' % got[k]
+    assert shown == v, (k, got[k], v)
+print("ok: %d container values read back equal containers.csv's" % len(want))
+PY
 
 # --- the live sink, with victoria-metrics stopped and started again mid-run
 P=$((PORT_BASE + 3))

@@ -2,7 +2,8 @@
 /*
  * test_sink.c: the parts of the sinks that need no server: passwords never
  * reach a message (sink__redact), export__open_fn hands every interval the
- * export's values, and remote-write's URL parsing and protobuf encoding (the
+ * export's values (containers.csv's rows too, the first sample's without an
+ * interval), and remote-write's URL parsing and protobuf encoding (the
  * bytes of a WriteRequest checked by hand against prompb's field numbers).
  * tests/store_*.test.sh run the rest against real servers.
  */
@@ -12,6 +13,7 @@
 
 #include "common/testutil.h"
 #include "pc/export.h"
+#include "pc/sample_container.h"
 #include "pc/sink.h"
 #include "../userspace/sink/sink_pg.h"
 #include "../userspace/sink/sink_rw.h"
@@ -93,6 +95,104 @@ static void test_export_fn(void **state)
 	pc_sample_free(&s);
 }
 
+struct seen_ct {
+	int n, first; /* calls; calls without an interval */
+	uint32_t nct;
+	double cpu_pct, mem_pct;
+	uint64_t mem_current;
+	char name[64];
+};
+
+static int on_ct(void *ctx, const struct pc_interval *iv)
+{
+	struct seen_ct *s = ctx;
+
+	s->n++;
+	s->first += !iv->prev;
+	s->nct = iv->nct;
+	if (iv->nct) {
+		s->cpu_pct = iv->ct[0].cpu_pct, s->mem_pct = iv->ct[0].mem_pct;
+		s->mem_current = iv->ct[0].mem_current;
+		snprintf(s->name, sizeof(s->name), "%s/%s", iv->ct[0].runtime, iv->ct[0].name);
+	}
+	return 0;
+}
+
+static void ct_sample(struct pc_sample *s, uint64_t t, uint64_t usage_us)
+{
+	uint64_t *r;
+
+	sample(s, t, 0, 0);
+	r = pc_table_add(
+	    &s->t[PC_G_CONTAINER],
+	    "docker/7892fa5ced3d519c03dd549df61bf62d084d6a13aa185493b05259d75ce8b13d/web");
+	r[PC_CT_CPU_USAGE_US] = usage_us;
+	r[PC_CT_MEM_CURRENT] = 512, r[PC_CT_MEM_MAX] = 2048;
+}
+
+/* containers.csv's rows: the first sample's alone (no interval), then with each interval */
+static void test_export_fn_containers(void **state)
+{
+	struct seen_ct seen = {0};
+	struct pc_export *x = export__open_fn(on_ct, &seen, NULL);
+	struct pc_sample s;
+	char err[64];
+
+	(void)state;
+	assert_non_null(x);
+	pc_sample_init(&s);
+	ct_sample(&s, 1000000000ull, 1000000);
+	assert_int_equal(export__add(x, &s), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.first, 1);
+	assert_int_equal(seen.nct, 1);
+	assert_true(isnan(seen.cpu_pct)); /* a container's first row: empty */
+	assert_true(fabs(seen.mem_pct - 25) < 1e-9);
+	assert_string_equal(seen.name, "docker/web");
+	ct_sample(&s, 3000000000ull, 2000000); /* 1 s of CPU in 2 s */
+	assert_int_equal(export__add(x, &s), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.first, 1);
+	assert_true(fabs(seen.cpu_pct - 50) < 1e-9);
+	assert_int_equal(seen.mem_current, 512);
+	sample(&s, 4000000000ull, 0, 0); /* no containers: an interval without rows */
+	assert_int_equal(export__add(x, &s), 0);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.nct, 0);
+	assert_int_equal(export__close(x, err, sizeof(err)), 0);
+	pc_sample_free(&s);
+}
+
+/* Remote-write sends at most 256 containers per host and interval (the cardinality bound). */
+static void test_rw_container_cap(void **state)
+{
+	struct pc_sink_opts o = {.kind = PC_SINK_REMOTE_WRITE, .uri = "http://127.0.0.1:1/w"};
+	struct pc_sink_id id = {.site = 1, .host = 0, .run = 1, .sitename = "", .machinename = ""};
+	struct pc_sink *k;
+	struct pc_sample s;
+	uint64_t rows, values, skipped;
+	char err[256], key[96];
+
+	(void)state;
+	k = sink__open(&o, err, sizeof(err));
+	assert_non_null(k);
+	pc_sample_init(&s);
+	sample(&s, 1000000000ull, 0, 0);
+	for (int i = 0; i < 300; i++) {
+		uint64_t *r;
+
+		snprintf(key, sizeof(key), "docker/%064x", i + 1);
+		r = pc_table_add(&s.t[PC_G_CONTAINER], key);
+		r[PC_CT_MEM_CURRENT] = 1, r[PC_CT_MEM_MAX] = 2;
+	}
+	/* the first sample: per container 10 raw series and memory %, no CPU % yet */
+	assert_int_equal(sink__add(k, &id, NULL, &s), 0);
+	sink__stats(k, &rows, &values, &skipped);
+	assert_int_equal(rows, 256 * 11);
+	sink__close(k); /* nothing was sent: no flush */
+	pc_sample_free(&s);
+}
+
 /* host.csv's columns by name: the fixed ones, then the appended ones the PostgreSQL schema has */
 static void test_host_cols(void **state)
 {
@@ -159,8 +259,12 @@ static void test_protobuf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_redact),    cmocka_unit_test(test_export_fn),
-	    cmocka_unit_test(test_host_cols), cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_redact),
+	    cmocka_unit_test(test_export_fn),
+	    cmocka_unit_test(test_export_fn_containers),
+	    cmocka_unit_test(test_rw_container_cap),
+	    cmocka_unit_test(test_host_cols),
+	    cmocka_unit_test(test_url),
 	    cmocka_unit_test(test_protobuf),
 	};
 

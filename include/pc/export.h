@@ -83,6 +83,21 @@ struct pc_iv_hist { /* an eBPF latency histogram: "runq", or a disk of bpf/blk *
 	uint64_t d[PC_HIST_BUCKETS]; /* bucket increments */
 };
 
+struct pc_iv_container { /* one containers.csv row (docs/CONTAINERS.md); NaN = empty cell */
+	const char *runtime, *id, *name; /* name: the recorded one, else the short id */
+	double cpu_pct, cpu_user_pct, cpu_system_pct; /* NaN on a container's first row */
+	uint64_t mem_current, mem_max;		      /* mem_max 0: no limit */
+	double mem_pct;				      /* NaN without a limit */
+	uint64_t io_read_bytes, io_write_bytes, io_read_ops, io_write_ops, pids;
+	/* From eBPF (NaN without it, on a first row, or where a counter went back). */
+	double cpu_ebpf_pct, runq_wait_pct, runq_wait_avg_us;
+	const uint64_t *raw; /* the row's raw counters (PC_CT_*, pc/sample_container.h) */
+};
+
+/*
+ * prev NULL: a sample without an interval (the first of a stream) that carries
+ * containers: only ct and nct are set, itv is 0 and host is all NaN.
+ */
 struct pc_interval {
 	const struct pc_sample *prev, *cur; /* raw counters (prev: the export's baseline) */
 	double itv;			    /* seconds */
@@ -91,7 +106,8 @@ struct pc_interval {
 	const struct pc_iv_disk *disk;
 	const struct pc_iv_net *net;
 	const struct pc_iv_hist *hist;
-	uint32_t ncpu, ndisk, nnet, nhist;
+	const struct pc_iv_container *ct; /* containers.csv's rows of cur */
+	uint32_t ncpu, ndisk, nnet, nhist, nct;
 };
 
 /* Return 0, or a negative errno that export__add passes on. */

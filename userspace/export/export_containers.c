@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,15 +27,28 @@
 	"timestamp,container_id,container_name,runtime,cpu_percent,cpu_user_percent,"              \
 	"cpu_system_percent,memory_current_bytes,memory_max_bytes,memory_percent,io_read_bytes,"   \
 	"io_write_bytes,io_read_ops,io_write_ops,pids_current"
-/* After them when the recording has eBPF cgroup rows (ebpf_cols): from the sched program. */
+/* After them when the recording has eBPF cgroup rows (exp_ct.ebpf): from the sched program. */
 #define CT_HEADER_BPF ",cpu_percent_ebpf,runq_wait_percent,runq_wait_avg_us"
 
-struct ect {
-	char rt[32], id[80], name[PC_KEY_MAX];
-	uint64_t prev_ns, prev[3]; /* usage, user, system of its last row */
+/* A container as the rows follow it: identity and its last row's CPU counters. */
+struct ct_id {
+	char rt[32], id[80], name[PC_KEY_MAX], shortid[16];
+	uint64_t prev_ns, prev[3]; /* time, and usage, user, system of its last row */
 	uint64_t bprev[3];	   /* eBPF CPU ns, wait ns, waits of its last row */
 	uint64_t seen;		   /* the sample (counting those with containers) of its last row */
-	FILE *f;		   /* its latest rows, formatted (open_memstream) */
+	size_t idx;		   /* its place in exp_ct.ct */
+};
+
+struct exp_ct {
+	struct ct_id **ct; /* in order of first sight; each one stays where it is allocated */
+	size_t nct, capct;
+	uint64_t nsamples; /* samples that carried containers */
+	int ebpf;	   /* the first of them had bpf_cgroup rows: the eBPF columns are shown */
+};
+
+/* One container's rows in containers.csv, by its index in the exp_ct. */
+struct ect {
+	FILE *f; /* its latest rows, formatted (open_memstream) */
 	char *buf;
 	size_t len;
 	struct blk {
@@ -46,10 +60,9 @@ struct ect {
 
 struct exp_ct_csv {
 	char dir[PATH_MAX];
+	struct exp_ct *t;
 	struct ect *ct;
 	size_t nct, capct;
-	uint64_t nsamples; /* samples that carried containers */
-	int ebpf_cols;	   /* the first of them had bpf_cgroup rows: CT_HEADER_BPF's columns */
 	struct exp_file csv, names;
 	int spill_fd; /* rows past exp_ct_csv_spill_at bytes in memory go here; -1 none */
 	off_t spill_end;
@@ -57,6 +70,151 @@ struct exp_ct_csv {
 };
 
 size_t exp_ct_csv_spill_at = 16u << 20;
+
+/* ---- the values of containers.csv, for every consumer */
+
+static struct ct_id *ct_get(struct exp_ct *c, const char *rt, const char *id)
+{
+	struct ct_id *e;
+
+	for (size_t i = 0; i < c->nct; i++)
+		if (!strcmp(c->ct[i]->id, id) && !strcmp(c->ct[i]->rt, rt))
+			return c->ct[i];
+	if (c->nct == c->capct) {
+		size_t cap = c->capct ? c->capct * 2 : 16;
+		struct ct_id **n = realloc(c->ct, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		c->ct = n;
+		c->capct = cap;
+	}
+	if (!(e = calloc(1, sizeof(*e))))
+		return NULL;
+	snprintf(e->rt, sizeof(e->rt), "%s", rt);
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	snprintf(e->shortid, sizeof(e->shortid), "%.12s", id);
+	e->idx = c->nct;
+	return c->ct[c->nct++] = e;
+}
+
+/* The name a row shows: the recorded one, else the short id (12 hex) or the id. */
+static const char *shown_name(const struct ct_id *e)
+{
+	if (e->name[0])
+		return e->name;
+	return strlen(e->id) == 64 ? e->shortid : e->id;
+}
+
+/*
+ * cpu_ebpf_pct = ΔCPU ns / Δt / 10^7; runq_wait_pct = Δwait ns / Δt / 10^7
+ * (summed over tasks: past 100 when several wait at once); the mean wait in
+ * µs. NaN on a first row, and where a counter went back (a child cgroup of
+ * the container removed).
+ */
+static void ebpf_values(struct ct_id *e, int fresh, double dt, const uint64_t *v,
+			struct pc_iv_container *o)
+{
+	const unsigned col[3] = {PC_CT_BPF_CPU_NS, PC_CT_RUNQ_WAIT_NS, PC_CT_RUNQ_WAITS};
+	int ok = !fresh;
+
+	for (int i = 0; i < 3; i++)
+		ok &= v[col[i]] >= e->bprev[i];
+	o->cpu_ebpf_pct = o->runq_wait_pct = o->runq_wait_avg_us = NAN;
+	if (ok) {
+		double waits = (double)(v[PC_CT_RUNQ_WAITS] - e->bprev[2]);
+		double wait = (double)(v[PC_CT_RUNQ_WAIT_NS] - e->bprev[1]);
+
+		o->cpu_ebpf_pct = (double)(v[PC_CT_BPF_CPU_NS] - e->bprev[0]) / 1e7 / dt;
+		o->runq_wait_pct = wait / 1e7 / dt;
+		if (waits > 0)
+			o->runq_wait_avg_us = wait / waits / 1e3;
+	}
+	for (int i = 0; i < 3; i++)
+		e->bprev[i] = v[col[i]];
+}
+
+/* A row's values; moves e's CPU baseline on. */
+static void ct_values(const struct exp_ct *c, struct ct_id *e, uint64_t t_ns, const uint64_t *v,
+		      struct pc_iv_container *o)
+{
+	const unsigned cpu[3] = {PC_CT_CPU_USAGE_US, PC_CT_CPU_USER_US, PC_CT_CPU_SYSTEM_US};
+	int fresh = !e->seen || e->seen + 1 != c->nsamples || t_ns <= e->prev_ns;
+	double dt = (double)(t_ns - e->prev_ns) / 1e9, pct[3];
+
+	for (int i = 0; i < 3; i++) {
+		pct[i] =
+		    fresh ? NAN : (double)pc_counter_delta(e->prev[i], v[cpu[i]]) / 1e6 / dt * 100;
+		e->prev[i] = v[cpu[i]];
+	}
+	*o = (struct pc_iv_container){
+	    .runtime = e->rt,
+	    .id = e->id,
+	    .name = shown_name(e),
+	    .cpu_pct = pct[0],
+	    .cpu_user_pct = pct[1],
+	    .cpu_system_pct = pct[2],
+	    .mem_current = v[PC_CT_MEM_CURRENT],
+	    .mem_max = v[PC_CT_MEM_MAX],
+	    .mem_pct = v[PC_CT_MEM_MAX]
+			   ? (double)v[PC_CT_MEM_CURRENT] / (double)v[PC_CT_MEM_MAX] * 100
+			   : NAN,
+	    .io_read_bytes = v[PC_CT_IO_READ_BYTES],
+	    .io_write_bytes = v[PC_CT_IO_WRITE_BYTES],
+	    .io_read_ops = v[PC_CT_IO_READ_OPS],
+	    .io_write_ops = v[PC_CT_IO_WRITE_OPS],
+	    .pids = v[PC_CT_PIDS_CURRENT],
+	    .raw = v,
+	};
+	ebpf_values(e, fresh, dt, v, o);
+	e->prev_ns = t_ns;
+	e->seen = c->nsamples;
+}
+
+int exp_ct_sample(struct exp_ct **cp, const struct pc_sample *s, exp_ct_fn fn, void *ctx)
+{
+	const struct pc_table *t = &s->t[PC_G_CONTAINER];
+	struct exp_ct *c = *cp;
+
+	if (!t->nrows)
+		return 0;
+	if (!c) {
+		if (!(c = *cp = calloc(1, sizeof(*c))))
+			return -ENOMEM;
+		c->ebpf = s->t[PC_G_BPF_CGROUP].nrows > 0;
+	}
+	c->nsamples++;
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		char rt[32], id[80], name[PC_KEY_MAX];
+		struct pc_iv_container o;
+		struct ct_id *e;
+		int rc;
+
+		if (pc_container_split_key(t->key[r], rt, sizeof(rt), id, sizeof(id), name,
+					   sizeof(name)))
+			continue; /* not a container key: nothing to show */
+		if (!(e = ct_get(c, rt, id)))
+			return -ENOMEM;
+		if (name[0])
+			snprintf(e->name, sizeof(e->name), "%s", name);
+		ct_values(c, e, s->time_ns, pc_table_row(t, r), &o);
+		if ((rc = fn(ctx, e->idx, &o)))
+			return rc;
+	}
+	return 0;
+}
+
+void exp_ct_free(struct exp_ct *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nct; i++)
+		free(c->ct[i]);
+	free(c->ct);
+	free(c);
+}
+
+/* ---- containers.csv and container_names.json */
 
 /* Move every container's rows in memory to the end of the spill file (made unlinked in dir). */
 static int spill(struct exp_ct_csv *c)
@@ -123,140 +281,81 @@ static int put_rows(struct exp_ct_csv *c, struct ect *e, FILE *out)
 	return 0;
 }
 
-static struct ect *ect_get(struct exp_ct_csv *c, const char *rt, const char *id)
+/* A number with two decimals, nothing for NaN; then the comma. */
+static void put_pct(FILE *f, double v)
 {
-	for (size_t i = 0; i < c->nct; i++)
-		if (!strcmp(c->ct[i].id, id) && !strcmp(c->ct[i].rt, rt))
-			return &c->ct[i];
-	if (c->nct == c->capct) {
+	if (!isnan(v))
+		fprintf(f, "%.2f", v);
+	fputc(',', f);
+}
+
+/* Container idx's row, formatted into its memory stream. */
+static int csv_row(void *ctx, size_t idx, const struct pc_iv_container *o)
+{
+	struct exp_ct_csv *c = ctx;
+	struct ect *e;
+	long at;
+
+	if (idx >= c->capct) {
 		size_t cap = c->capct ? c->capct * 2 : 16;
-		struct ect *n = realloc(c->ct, cap * sizeof(*n));
+		struct ect *n = realloc(c->ct, (cap > idx ? cap : idx + 1) * sizeof(*n));
 
 		if (!n)
-			return NULL;
+			return -ENOMEM;
+		cap = cap > idx ? cap : idx + 1;
+		memset(n + c->capct, 0, (cap - c->capct) * sizeof(*n));
 		c->ct = n;
 		c->capct = cap;
 	}
-	memset(&c->ct[c->nct], 0, sizeof(*c->ct));
-	snprintf(c->ct[c->nct].rt, sizeof(c->ct->rt), "%s", rt);
-	snprintf(c->ct[c->nct].id, sizeof(c->ct->id), "%s", id);
-	return &c->ct[c->nct++];
-}
-
-/* The name a row shows: the recorded one, else the short id (12 hex) or the id. */
-static const char *shown_name(const struct ect *e)
-{
-	static char shortid[16];
-
-	if (e->name[0])
-		return e->name;
-	snprintf(shortid, sizeof(shortid), "%.12s", e->id);
-	return strlen(e->id) == 64 ? shortid : e->id;
-}
-
-/*
- * cpu_percent_ebpf = ΔCPU ns / Δt / 10^7; runq_wait_percent = Δwait ns / Δt /
- * 10^7 (summed over tasks: past 100 when several wait at once); the mean
- * wait in µs. Empty on a container's first row, and where a counter went
- * back (a child cgroup of the container removed).
- */
-static void ebpf_cells(FILE *f, struct ect *e, int fresh, double dt, const uint64_t *v)
-{
-	const unsigned col[3] = {PC_CT_BPF_CPU_NS, PC_CT_RUNQ_WAIT_NS, PC_CT_RUNQ_WAITS};
-	int ok = !fresh;
-
-	for (int i = 0; i < 3; i++)
-		ok &= v[col[i]] >= e->bprev[i];
-	if (ok) {
-		double waits = (double)(v[PC_CT_RUNQ_WAITS] - e->bprev[2]);
-		double wait = (double)(v[PC_CT_RUNQ_WAIT_NS] - e->bprev[1]);
-
-		fprintf(f, ",%.2f,%.2f,", (double)(v[PC_CT_BPF_CPU_NS] - e->bprev[0]) / 1e7 / dt,
-			wait / 1e7 / dt);
-		if (waits > 0)
-			fprintf(f, "%.1f", wait / waits / 1e3);
-	} else {
-		fputs(",,,", f);
-	}
-	for (int i = 0; i < 3; i++)
-		e->bprev[i] = v[col[i]];
-}
-
-static int ct_row(struct exp_ct_csv *c, struct ect *e, uint64_t t_ns, const uint64_t *v)
-{
-	const unsigned cpu[3] = {PC_CT_CPU_USAGE_US, PC_CT_CPU_USER_US, PC_CT_CPU_SYSTEM_US};
-	int fresh = !e->seen || e->seen + 1 != c->nsamples || t_ns <= e->prev_ns;
-	double dt = (double)(t_ns - e->prev_ns) / 1e9;
-	FILE *f = e->f;
-
-	long at;
-
-	if (!f && !(f = e->f = open_memstream(&e->buf, &e->len)))
+	if (idx >= c->nct)
+		c->nct = idx + 1;
+	e = &c->ct[idx];
+	if (!e->f && !(e->f = open_memstream(&e->buf, &e->len)))
 		return -ENOMEM;
-	at = ftell(f);
-	exp_put_ts(f, t_ns);
-	fprintf(f, ",%s,", e->id);
-	exp_put_csv(f, shown_name(e));
-	fprintf(f, ",%s,", e->rt);
-	for (int i = 0; i < 3; i++) {
-		if (!fresh)
-			fprintf(f, "%.2f",
-				(double)pc_counter_delta(e->prev[i], v[cpu[i]]) / 1e6 / dt * 100);
-		fputc(',', f);
-		e->prev[i] = v[cpu[i]];
+	at = ftell(e->f);
+	exp_put_ts(e->f, c->t->ct[idx]->prev_ns); /* its last row's time: this one's */
+	fprintf(e->f, ",%s,", o->id);
+	exp_put_csv(e->f, o->name);
+	fprintf(e->f, ",%s,", o->runtime);
+	put_pct(e->f, o->cpu_pct);
+	put_pct(e->f, o->cpu_user_pct);
+	put_pct(e->f, o->cpu_system_pct);
+	fprintf(e->f, "%" PRIu64 ",%" PRIu64 ",", o->mem_current, o->mem_max);
+	put_pct(e->f, o->mem_pct);
+	fprintf(e->f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+		o->io_read_bytes, o->io_write_bytes, o->io_read_ops, o->io_write_ops, o->pids);
+	if (c->t->ebpf) {
+		fputc(',', e->f);
+		put_pct(e->f, o->cpu_ebpf_pct);
+		put_pct(e->f, o->runq_wait_pct);
+		if (!isnan(o->runq_wait_avg_us))
+			fprintf(e->f, "%.1f", o->runq_wait_avg_us);
 	}
-	fprintf(f, "%" PRIu64 ",%" PRIu64 ",", v[PC_CT_MEM_CURRENT], v[PC_CT_MEM_MAX]);
-	if (v[PC_CT_MEM_MAX])
-		fprintf(f, "%.2f", (double)v[PC_CT_MEM_CURRENT] / (double)v[PC_CT_MEM_MAX] * 100);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-		v[PC_CT_IO_READ_BYTES], v[PC_CT_IO_WRITE_BYTES], v[PC_CT_IO_READ_OPS],
-		v[PC_CT_IO_WRITE_OPS], v[PC_CT_PIDS_CURRENT]);
-	if (c->ebpf_cols)
-		ebpf_cells(f, e, fresh, dt, v);
-	fputs("\r\n", f);
-	e->prev_ns = t_ns;
-	e->seen = c->nsamples;
-	c->buffered += (size_t)(ftell(f) - at);
-	return ferror(f) ? -ENOMEM : 0;
+	fputs("\r\n", e->f);
+	c->buffered += (size_t)(ftell(e->f) - at);
+	return ferror(e->f) ? -ENOMEM : 0;
 }
 
 int exp_ct_csv_sample(struct exp_ct_csv **cp, const char *dir, const struct pc_sample *s, char *err,
 		      size_t errlen)
 {
-	const struct pc_table *t = &s->t[PC_G_CONTAINER];
 	struct exp_ct_csv *c = *cp;
+	int rc;
 
-	if (!t->nrows)
+	if (!s->t[PC_G_CONTAINER].nrows)
 		return 0;
 	if (!c) {
 		if (!(c = calloc(1, sizeof(*c))))
 			goto nomem;
 		snprintf(c->dir, sizeof(c->dir), "%s", dir);
 		c->spill_fd = -1;
-		c->ebpf_cols = s->t[PC_G_BPF_CGROUP].nrows > 0;
 		*cp = c;
 	}
-	c->nsamples++;
-	for (uint32_t r = 0; r < t->nrows; r++) {
-		char rt[32], id[80], name[PC_KEY_MAX];
-		struct ect *e;
-		int rc;
-
-		if (pc_container_split_key(t->key[r], rt, sizeof(rt), id, sizeof(id), name,
-					   sizeof(name)))
-			continue; /* not a container key: nothing to show */
-		if (!(e = ect_get(c, rt, id)))
-			goto nomem;
-		if (name[0])
-			snprintf(e->name, sizeof(e->name), "%s", name);
-		rc = ct_row(c, e, s->time_ns, pc_table_row(t, r));
-		if (rc == -ENOMEM)
-			goto nomem;
-	}
+	if (exp_ct_sample(&c->t, s, csv_row, c))
+		goto nomem;
 	/* Rows are grouped by container at the end: memory stays flat by spilling to a file. */
 	if (c->buffered >= exp_ct_csv_spill_at) {
-		int rc = spill(c);
-
+		rc = spill(c);
 		if (rc) {
 			snprintf(err, errlen, "%s/.containers.spill: %s", c->dir, strerror(-rc));
 			return rc;
@@ -268,50 +367,49 @@ nomem:
 	return -ENOMEM;
 }
 
-static int by_id(const void *a, const void *b)
+static int by_id(const void *a, const void *b, void *t)
 {
-	const struct ect *x = a, *y = b;
+	struct ct_id *const *ct = ((const struct exp_ct *)t)->ct;
+	const struct ct_id *x = ct[*(const size_t *)a], *y = ct[*(const size_t *)b];
 	int d = strcmp(x->id, y->id);
 
 	return d ? d : strcmp(x->rt, y->rt);
 }
 
 /* container_names.json in the layout pcprocess gives it: one member per line, ",\n" between. */
-static void write_names(struct exp_ct_csv *c, FILE *f)
+static void write_names(struct exp_ct_csv *c, const size_t *order, FILE *f)
 {
 	fputs("{\n", f);
 	for (size_t i = 0; i < c->nct; i++) {
-		const char *n = shown_name(&c->ct[i]);
+		const struct ct_id *e = c->t->ct[order[i]];
+		const char *n = shown_name(e);
 
 		fputs(i ? "\n,\n  " : "  ", f);
-		json_write_string(f, c->ct[i].id, strlen(c->ct[i].id));
+		json_write_string(f, e->id, strlen(e->id));
 		fputs(": ", f);
 		json_write_string(f, n, strlen(n));
 	}
 	fputs("\n\n}\n", f);
 }
 
-int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen)
+static int write_files(struct exp_ct_csv *c, const size_t *order, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32];
 	int rc;
 
-	if (!c)
-		return 0;
-	qsort(c->ct, c->nct, sizeof(*c->ct), by_id);
 	snprintf(path, sizeof(path), "%s/containers.csv", c->dir);
 	if ((rc = exp_file_open(&c->csv, path, err, errlen)))
 		return rc;
 	snprintf(path, sizeof(path), "%s/container_names.json", c->dir);
 	if ((rc = exp_file_open(&c->names, path, err, errlen)))
 		return rc;
-	fputs(c->ebpf_cols ? CT_HEADER CT_HEADER_BPF "\r\n" : CT_HEADER "\r\n", c->csv.f);
+	fputs(c->t->ebpf ? CT_HEADER CT_HEADER_BPF "\r\n" : CT_HEADER "\r\n", c->csv.f);
 	for (size_t i = 0; i < c->nct; i++)
-		if ((rc = put_rows(c, &c->ct[i], c->csv.f))) {
+		if ((rc = put_rows(c, &c->ct[order[i]], c->csv.f))) {
 			snprintf(err, errlen, "%s: %s", c->csv.r.path, strerror(-rc));
 			return rc;
 		}
-	write_names(c, c->names.f);
+	write_names(c, order, c->names.f);
 	for (struct exp_file *f = &c->csv; f; f = f == &c->csv ? &c->names : NULL)
 		if (fflush(f->f) || ferror(f->f)) {
 			rc = -(errno ? errno : EIO);
@@ -319,6 +417,25 @@ int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen)
 			return rc;
 		}
 	return 0;
+}
+
+int exp_ct_csv_flush(struct exp_ct_csv *c, char *err, size_t errlen)
+{
+	size_t *order;
+	int rc;
+
+	if (!c)
+		return 0;
+	if (!(order = calloc(c->nct + 1, sizeof(*order)))) {
+		snprintf(err, errlen, "containers.csv: out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->nct; i++)
+		order[i] = i;
+	qsort_r(order, c->nct, sizeof(*order), by_id, c->t);
+	rc = write_files(c, order, err, errlen);
+	free(order);
+	return rc;
 }
 
 static void ct_free(struct exp_ct_csv *c)
@@ -331,6 +448,7 @@ static void ct_free(struct exp_ct_csv *c)
 	}
 	if (c->spill_fd >= 0)
 		close(c->spill_fd);
+	exp_ct_free(c->t);
 	free(c->ct);
 	free(c);
 }

@@ -10,7 +10,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "pc/export.h"
 #include "pc/sample.h"
+
+/*
+ * containers.csv's values, for every consumer (the file below, the stores'
+ * export__open_fn): every sample in order, the first included; fn(ctx, idx,
+ * row) for each container row of s, idx the container's number (0, 1, ... in
+ * order of first sight, never changing); the row's strings stay valid until
+ * exp_ct_free. *t is made at the first sample with containers. 0, -ENOMEM or
+ * fn's non-zero return.
+ */
+struct exp_ct;
+typedef int (*exp_ct_fn)(void *ctx, size_t idx, const struct pc_iv_container *row);
+int exp_ct_sample(struct exp_ct **t, const struct pc_sample *s, exp_ct_fn fn, void *ctx);
+void exp_ct_free(struct exp_ct *t);
 
 struct exp_ct_csv;
 

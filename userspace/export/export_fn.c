@@ -2,15 +2,17 @@
 /*
  * export_fn.c: the export whose output is a function (export__open_fn): each
  * interval's computed values (host.csv's row, the proc/stat, proc/diskstats and
- * proc/net/dev rows, the eBPF histograms) in one struct pc_interval, for the
- * stores. Every number comes from the helpers the csv and json modes use, with
+ * proc/net/dev rows, the eBPF histograms, containers.csv's rows) in one struct
+ * pc_interval, for the stores. Every number comes from the helpers the csv and json modes use, with
  * the same rules: rows without a previous row are left out, a group's rates run
  * over its own interval (exp_itv).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "export_containers.h"
 #include "export_int.h"
 
 struct xfn {
@@ -20,7 +22,9 @@ struct xfn {
 	struct pc_iv_disk *disk;
 	struct pc_iv_net *net;
 	struct pc_iv_hist *hist;
-	uint32_t cap_cpu, cap_disk, cap_net, cap_hist;
+	struct exp_ct *t;	    /* containers.csv's values (export_containers.c) */
+	struct pc_iv_container *ct; /* the latest sample's rows */
+	uint32_t cap_cpu, cap_disk, cap_net, cap_hist, cap_ct, nct;
 };
 
 /* Room for n elements of size sz in *p (capacity *cap); 0 or -ENOMEM. */
@@ -123,6 +127,38 @@ static uint32_t fill_hist(struct xfn *f, const struct pc_export *x, const struct
 	return n;
 }
 
+static int put_ct(void *ctx, size_t idx, const struct pc_iv_container *row)
+{
+	struct xfn *f = ctx;
+
+	(void)idx;
+	f->ct[f->nct++] = *row;
+	return 0;
+}
+
+/* containers.csv's rows of s; a sample without an interval hands them on alone. */
+static int fn_sample(struct pc_export *x, const struct pc_sample *s)
+{
+	struct xfn *f = x->priv;
+	struct pc_interval iv = {.cur = s};
+	uint32_t n = s->t[PC_G_CONTAINER].nrows;
+	int rc;
+
+	f->nct = 0;
+	if (!n)
+		return 0;
+	if (grow(&f->ct, &f->cap_ct, n, sizeof(*f->ct)))
+		return -ENOMEM;
+	if ((rc = exp_ct_sample(&f->t, s, put_ct, f)))
+		return rc;
+	if (x->have_prev || !f->nct)
+		return 0;
+	for (int i = 0; i < PC_HOST_MAXCOLS; i++)
+		iv.host[i] = NAN;
+	iv.ct = f->ct, iv.nct = f->nct;
+	return f->fn(f->ctx, &iv);
+}
+
 static int fn_interval(struct pc_export *x, const struct pc_sample *prev,
 		       const struct pc_sample *cur, double itv)
 {
@@ -140,6 +176,7 @@ static int fn_interval(struct pc_export *x, const struct pc_sample *prev,
 	iv.nnet = fill_net(f, &prev->t[PC_G_NET], &cur->t[PC_G_NET], itv);
 	iv.nhist = fill_hist(f, x, prev, cur);
 	iv.cpu = f->cpu, iv.disk = f->disk, iv.net = f->net, iv.hist = f->hist;
+	iv.ct = f->ct, iv.nct = f->nct;
 	return f->fn(f->ctx, &iv);
 }
 
@@ -153,6 +190,8 @@ static void fn_free(struct pc_export *x)
 	free(f->disk);
 	free(f->net);
 	free(f->hist);
+	free(f->ct);
+	exp_ct_free(f->t);
 	free(f);
 	x->priv = NULL;
 }
@@ -164,8 +203,11 @@ static int fn_commit(struct pc_export *x, char *err, size_t errlen)
 	return 0;
 }
 
-const struct exp_ops exp_fn_ops = {
-    .open = fn_open, .interval = fn_interval, .commit = fn_commit, .abort = fn_free};
+const struct exp_ops exp_fn_ops = {.open = fn_open,
+				   .sample = fn_sample,
+				   .interval = fn_interval,
+				   .commit = fn_commit,
+				   .abort = fn_free};
 
 unsigned export__host_ncols(void)
 {

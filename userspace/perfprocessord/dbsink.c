@@ -123,12 +123,21 @@ static int feed(struct dbsink *d, uint32_t host, uint32_t run, const uint8_t *p,
 
 /*
  * Catch-up skips the records a stream has stored (t_last <= its cursor) without
- * decoding them, but keeps the last one it skipped: its last sample is the baseline
- * of the first interval still to store.
+ * decoding them, but keeps those of the last CATCH_BASELINE_NS before the cursor
+ * (and always the last one): their samples are the baselines of the first
+ * intervals still to store, also of the groups read less often than every tick
+ * (containers, snmp, netstat, loadavg: every second, collect/sources.c), whose
+ * previous rows are up to a second back.
  */
+#define CATCH_BASELINE_NS 2000000000ull
+
 struct held {
 	uint32_t host, run;
-	struct pc_buf last; /* payload of the last record skipped, until one is fed */
+	struct held_rec {
+		struct pc_buf b;
+		uint64_t t_last;
+	} * r; /* payloads of the last records skipped, oldest first, until one is fed */
+	size_t n, cap;
 };
 
 static struct held *held(struct held **h, size_t *n, uint32_t host, uint32_t run)
@@ -142,8 +151,38 @@ static struct held *held(struct held **h, size_t *n, uint32_t host, uint32_t run
 	if (!v)
 		return NULL;
 	*h = v;
-	v[*n] = (struct held){host, run, {0}};
+	v[*n] = (struct held){.host = host, .run = run};
 	return &v[(*n)++];
+}
+
+/* Keep a skipped record, dropping those older than the window before the cursor. */
+static int hold(struct held *h, const struct journal_rec *r, uint64_t cursor)
+{
+	size_t drop = 0;
+
+	while (drop < h->n && h->r[drop].t_last + CATCH_BASELINE_NS < cursor)
+		pc_buf_free(&h->r[drop++].b);
+	if (drop)
+		memmove(h->r, h->r + drop, (h->n - drop) * sizeof(*h->r));
+	h->n -= drop;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 8;
+		struct held_rec *v = realloc(h->r, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->r = v, h->cap = cap;
+	}
+	h->r[h->n] = (struct held_rec){.t_last = r->meta.t_last};
+	return pc_buf_put(&h->r[h->n++].b, r->payload, r->len);
+}
+
+static void held_free(struct held *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		pc_buf_free(&h->r[i].b);
+	free(h->r);
+	h->r = NULL, h->n = h->cap = 0;
 }
 
 /* One journal record during catch-up; 0 or -errno. */
@@ -155,14 +194,11 @@ static int catch_record(struct dbsink *d, const struct journal_rec *r, struct he
 
 	if (rc < 0)
 		return rc;
-	if (r->meta.t_last && r->meta.t_last <= cursor) {
-		h->last.len = 0;
-		return pc_buf_put(&h->last, r->payload, r->len);
-	}
-	if (h->last.len) {
-		rc = feed(d, r->meta.host, r->meta.run, h->last.p, h->last.len);
-		h->last.len = 0;
-	}
+	if (r->meta.t_last && r->meta.t_last <= cursor)
+		return hold(h, r, cursor);
+	for (size_t i = 0; i < h->n && rc >= 0; i++)
+		rc = feed(d, r->meta.host, r->meta.run, h->r[i].b.p, h->r[i].b.len);
+	held_free(h);
 	return rc < 0 ? rc : feed(d, r->meta.host, r->meta.run, r->payload, r->len);
 }
 
@@ -190,7 +226,7 @@ static int catch_up(struct dbsink *d)
 
 		n++;
 		rc = x ? catch_record(d, &r, x) : -ENOMEM;
-		fed += x && !x->last.len;
+		fed += x && !x->n;
 		if (rc >= 0 && sink__full(d->k))
 			rc = sink__flush(d->k);
 		if (rc < 0)
@@ -198,7 +234,7 @@ static int catch_up(struct dbsink *d)
 	}
 	journal__close(j);
 	for (size_t i = 0; i < nh; i++)
-		pc_buf_free(&h[i].last);
+		held_free(&h[i]);
 	free(h);
 	rc = rc < 0 ? rc : sink__flush(d->k);
 	if (rc < 0)

@@ -89,7 +89,7 @@ static int on_interval(void *ctx, const struct pc_interval *iv)
 	int rc;
 
 	if (iv->cur->time_ns <= st->cursor_ns) {
-		k->skipped++;
+		k->skipped += iv->prev != NULL; /* a first sample's containers are no interval */
 		return 0;
 	}
 	rc = k->ops->interval(k, st, iv);

@@ -28,6 +28,7 @@ struct sink_ops {
 	int (*open)(struct pc_sink *k); /* connect, create or migrate the schema */
 	/* Fill st->cid and st->cursor_ns for a new stream. */
 	int (*stream)(struct pc_sink *k, struct sink_stream *st, const struct pc_sink_id *id);
+	/* iv->prev NULL: a stream's first sample, with its containers only (no host row). */
 	int (*interval)(struct pc_sink *k, struct sink_stream *st, const struct pc_interval *iv);
 	int (*host_row)(struct pc_sink *k, struct sink_stream *st, uint64_t time_ns,
 			const double *v);

@@ -18,7 +18,7 @@
 #include "pc/log.h"
 #include "sink_pg.h"
 
-enum { T_HOST, T_CPU, T_DISK, T_NET, T_HIST, T_N };
+enum { T_HOST, T_CPU, T_DISK, T_NET, T_HIST, T_CT, T_N };
 
 static const struct {
 	const char *name, *cols;
@@ -44,6 +44,11 @@ static const struct {
     [T_HIST] = {"pc_bpf_hist",
 		"collector_id, run, time, hist, count_s, avg_us, p50_us, p90_us, p99_us, buckets",
 		10, 5 + PC_HIST_BUCKETS},
+    [T_CT] = {"pc_container_metric",
+	      "collector_id, run, time, runtime, container, name, cpu_percent, cpu_user_percent, "
+	      "cpu_system_percent, memory_current_bytes, memory_max_bytes, memory_percent, "
+	      "io_read_bytes, io_write_bytes, io_read_ops, io_write_ops, pids_current",
+	      17, 11},
 };
 
 #define DAY_NS (86400ull * 1000000000ull)
@@ -287,11 +292,46 @@ static void buckets(struct pc_buf *b, const uint64_t *d)
 		i8(b, (int64_t)d[i]);
 }
 
+/* containers.csv's rows of the interval's end (or of a sample without an interval). */
+static int containers(struct pc_sink *k, struct sink_stream *st, const struct pc_interval *iv)
+{
+	struct pc_buf *b = &((struct pg *)k->priv)->t[T_CT];
+
+	for (uint32_t i = 0; i < iv->nct; i++) {
+		const struct pc_iv_container *c = &iv->ct[i];
+		double v[] = {c->cpu_pct,
+			      c->cpu_user_pct,
+			      c->cpu_system_pct,
+			      (double)c->mem_current,
+			      (double)c->mem_max,
+			      c->mem_pct,
+			      (double)c->io_read_bytes,
+			      (double)c->io_write_bytes,
+			      (double)c->io_read_ops,
+			      (double)c->io_write_ops,
+			      (double)c->pids};
+
+		if (row(k, st, T_CT, iv->cur->time_ns,
+			strlen(c->runtime) + strlen(c->id) + strlen(c->name) + 8))
+			return -ENOMEM;
+		text(b, c->runtime);
+		text(b, c->id);
+		text(b, c->name);
+		for (size_t j = 0; j < sizeof(v) / sizeof(*v); j++)
+			f8(b, v[j]);
+	}
+	return 0;
+}
+
 static int pg_interval(struct pc_sink *k, struct sink_stream *st, const struct pc_interval *iv)
 {
 	struct pg *g = k->priv;
 	uint64_t t = iv->cur->time_ns;
-	int rc = host_row(k, st, t, iv->itv, iv->host);
+	int rc = containers(k, st, iv);
+
+	if (!iv->prev) /* a sample without an interval: its containers only */
+		return rc;
+	rc = rc ? rc : host_row(k, st, t, iv->itv, iv->host);
 
 	for (uint32_t i = 0; i < iv->ncpu && !rc; i++) {
 		const struct pc_iv_cpu *c = &iv->cpu[i];

@@ -52,7 +52,7 @@ static const char *const migrations[] = {
     "CREATE TABLE pc_bpf_hist (" METRIC_KEY "hist text NOT NULL, count_s" D ", avg_us" D
     ", p50_us" D ", p90_us" D ", p99_us" D ", buckets bigint[] NOT NULL)"
     " PARTITION BY RANGE (time);"
-    /* placeholder: filled once containers are collected (another issue) */
+    /* version 4 gives it containers.csv's columns */
     "CREATE TABLE pc_container_metric (" METRIC_KEY "container text NOT NULL, cpu_pct" D
     ", mem_bytes" D ") PARTITION BY RANGE (time);"
     "CREATE FUNCTION pc_partition(day date) RETURNS void LANGUAGE plpgsql AS $f$"
@@ -90,6 +90,18 @@ static const char *const migrations[] = {
      */
     PG_HOST_NET(ADD_COL) "CREATE OR REPLACE VIEW dashboard_performancemetric AS " SEED_VIEW_COLS
 	PG_HOST_NET(PG_COMMA_NAME) " FROM pc_host_metric;",
+    /*
+     * 4: pc_container_metric gets containers.csv's columns (docs/CONTAINERS.md). The table of
+     * version 1 was never filled; renaming and adding columns keeps whatever it holds, and
+     * rewrites no partition (the defaults are constants).
+     */
+    "ALTER TABLE pc_container_metric RENAME COLUMN cpu_pct TO cpu_percent;"
+    "ALTER TABLE pc_container_metric RENAME COLUMN mem_bytes TO memory_current_bytes;"
+    "ALTER TABLE pc_container_metric ADD COLUMN runtime text NOT NULL DEFAULT '',"
+    " ADD COLUMN name text NOT NULL DEFAULT '', ADD COLUMN cpu_user_percent" D
+    ", ADD COLUMN cpu_system_percent" D ", ADD COLUMN memory_max_bytes" D
+    ", ADD COLUMN memory_percent" D ", ADD COLUMN io_read_bytes" D ", ADD COLUMN io_write_bytes" D
+    ", ADD COLUMN io_read_ops" D ", ADD COLUMN io_write_ops" D ", ADD COLUMN pids_current" D ";",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(*migrations)))

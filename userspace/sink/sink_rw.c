@@ -6,7 +6,10 @@
  * node_memory_<Key>_bytes, node_disk_read_bytes_total{device},
  * node_network_receive_bytes_total{device}, node_load1, ...), and
  * perfcollector_* for the computed values of the export (host.csv's columns,
- * sar's CPU %, the eBPF latency percentiles). A flush is one POST; the cursors
+ * sar's CPU %, the eBPF latency percentiles); per container cAdvisor's names
+ * for the raw counters (container_cpu_usage_seconds_total{id,name,runtime},
+ * container_memory_usage_bytes, ...) and perfcollector_container_* for
+ * containers.csv's percentages. A flush is one POST; the cursors
  * move only when the endpoint accepted it, and are kept in a file (--cursor)
  * written atomically, since remote-write has nothing to read them back from.
  */
@@ -18,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pc/log.h"
+#include "pc/sample_container.h"
 #include "sink_rw.h"
 
 struct rw_cursor {
@@ -35,7 +40,11 @@ struct rw {
 	/* labels of the interval being encoded */
 	char site[256], host[256];
 	int64_t ms;
+	unsigned ct_capped; /* intervals with more than RW_CT_MAX containers */
 };
+
+/* Containers sent per host and interval at most: bounds the series a host can make. */
+#define RW_CT_MAX 256
 
 /* ---- cursors: "site host run last_ns name" lines */
 
@@ -167,8 +176,8 @@ static int host_values(struct pc_sink *k, const double *v)
 	char name[96];
 	int rc = 0;
 
-	for (int i = 0; i < PC_HOST_NCOLS && !rc; i++) {
-		snprintf(name, sizeof(name), "perfcollector_host_%s", pc_host_cols[i]);
+	for (unsigned i = 0; i < export__host_ncols() && i < PC_HOST_MAXCOLS && !rc; i++) {
+		snprintf(name, sizeof(name), "perfcollector_host_%s", export__host_col(i));
 		rc = put(k, name, NULL, 0, v[i]);
 	}
 	return rc;
@@ -315,12 +324,62 @@ static int hists(struct pc_sink *k, const struct pc_interval *iv)
 	return rc;
 }
 
+/*
+ * Per container: cAdvisor's names for the raw counters and gauges (I/O summed over devices,
+ * so without its device label), perfcollector_container_* for containers.csv's percentages.
+ * Labels id, name, runtime; at most RW_CT_MAX containers per host and interval.
+ */
+static int containers(struct pc_sink *k, const struct pc_interval *iv)
+{
+	static const struct {
+		const char *name;
+		int col; /* a raw PC_CT_* column, or -1 - the index into the computed values */
+		double mul;
+	} m[] = {
+	    {"container_cpu_usage_seconds_total", PC_CT_CPU_USAGE_US, 1e-6},
+	    {"container_cpu_user_seconds_total", PC_CT_CPU_USER_US, 1e-6},
+	    {"container_cpu_system_seconds_total", PC_CT_CPU_SYSTEM_US, 1e-6},
+	    {"container_memory_usage_bytes", PC_CT_MEM_CURRENT, 1},
+	    {"container_spec_memory_limit_bytes", PC_CT_MEM_MAX, 1},
+	    {"container_fs_reads_bytes_total", PC_CT_IO_READ_BYTES, 1},
+	    {"container_fs_writes_bytes_total", PC_CT_IO_WRITE_BYTES, 1},
+	    {"container_fs_reads_total", PC_CT_IO_READ_OPS, 1},
+	    {"container_fs_writes_total", PC_CT_IO_WRITE_OPS, 1},
+	    {"container_threads", PC_CT_PIDS_CURRENT, 1},
+	    {"perfcollector_container_cpu_percent", -1, 1},
+	    {"perfcollector_container_cpu_user_percent", -2, 1},
+	    {"perfcollector_container_cpu_system_percent", -3, 1},
+	    {"perfcollector_container_memory_percent", -4, 1},
+	};
+	uint32_t n = iv->nct < RW_CT_MAX ? iv->nct : RW_CT_MAX;
+	int rc = 0;
+
+	if (iv->nct > RW_CT_MAX && !((struct rw *)k->priv)->ct_capped++)
+		log_warnx("%s: %u containers in one sample; only the first %d are sent (series "
+			  "cardinality)",
+			  k->safe, iv->nct, RW_CT_MAX);
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		const struct pc_iv_container *c = &iv->ct[i];
+		const double pct[] = {c->cpu_pct, c->cpu_user_pct, c->cpu_system_pct, c->mem_pct};
+		struct rw_label l[] = {{"id", c->id}, {"name", c->name}, {"runtime", c->runtime}};
+
+		for (size_t j = 0; j < sizeof(m) / sizeof(*m) && !rc; j++)
+			rc = put(k, m[j].name, l, 3,
+				 m[j].col >= 0 ? (double)c->raw[m[j].col] * m[j].mul
+					       : pct[-1 - m[j].col]);
+	}
+	return rc;
+}
+
 static int rw_interval(struct pc_sink *k, struct sink_stream *st, const struct pc_interval *iv)
 {
 	int rc;
 
 	labels(k->priv, st, iv->cur->time_ns);
-	rc = host_values(k, iv->host);
+	rc = containers(k, iv);
+	if (!iv->prev) /* a sample without an interval: its containers only */
+		return rc;
+	rc = rc ? rc : host_values(k, iv->host);
 	rc = rc ? rc : cpus(k, iv);
 	rc = rc ? rc : memory(k, &iv->cur->t[PC_G_MEM]);
 	rc = rc ? rc : devices(k, iv->cur);

@@ -50,6 +50,7 @@ static const struct option longopts[] = {
     {"spool-mem", required_argument, NULL, 'M'},
     {"spool-file", required_argument, NULL, 'F'},
     {"batch", required_argument, NULL, 'b'},
+    {"user", required_argument, NULL, 'u'},
     {NULL, 0, NULL, 0},
 };
 
@@ -69,6 +70,8 @@ static void usage(FILE *f)
 	    "                pcc-container: pcc-container's JSON lines (one per container)\n"
 	    "  --no-bpf      do not load the eBPF programs (/proc only)\n"
 	    "  --config      configuration file (default ~/.perfcollectord/perfcollectord.conf)\n"
+	    "  --user        once set up, run as this user, without capabilities and under a\n"
+	    "                seccomp filter (default perfcollector when it exists, else nobody)\n"
 	    "  --version     the version and build (release or development)\n"
 	    "Server mode (--mode=server, implied by --allowedkeys): a perfprocessord connects\n"
 	    "over SSH, starts and stops runs and receives the samples.\n"
@@ -290,6 +293,9 @@ static int parse_option(struct cd_args *a, int c)
 		o->root = optarg;
 		break;
 	case 'c':
+		break;
+	case 'u':
+		o->user = optarg;
 		break;
 	case 'q':
 		o->quiet = 1;

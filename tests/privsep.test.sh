@@ -85,3 +85,28 @@ rc=$?
 grep -q "stopped" "$T/col-a.log" || fail "no orderly stop logged"
 wait_for "pcd-priv gone" 5 sh -c "! kill -0 $PRIV"
 ok "SIGTERM: exit 0, the privileged part gone with it"
+
+# local and pcc modes drop in-process once the sampler and the output are open
+# status_of PID: the four fields, once the drop is logged (-v)
+status_of() {
+	wait_for "drop in $2" 20 grep -q "running as" "$T/$2.log"
+	echo "$(field Uid "$1") $(field CapEff "$1") $(field NoNewPrivs "$1") $(field Seccomp "$1")"
+}
+WANT="$UID_TO $UID_TO $UID_TO $UID_TO 0000000000000000 1 2"
+"$PC_BIN/perfcollectord" -v --output="$T/l.pcol" --duration=4s --frequency=100ms >"$T/local.log" 2>&1 &
+L=$!
+PIDS+=($L)
+got=$(status_of $L local)
+[ "$got" = "$WANT" ] || fail "local mode after the drop: Uid CapEff NoNewPrivs Seccomp = $got"
+wait $L || fail "local mode exited with $? (159: killed by the filter)"
+"$PC_BIN/perfjournal" --input="$T/l.pcol" --mode=summary --output=- >"$T/l.txt" 2>&1 ||
+	fail "local collection unreadable: $(cat "$T/l.txt")"
+grep -q '^samples  *40 ' "$T/l.txt" || fail "local collection: $(head -3 "$T/l.txt")"
+PCC_DURATION=3s PCC_COLLECTION="$T/p.json" "$PC_BIN/perfcollectord" -v >"$T/pcc.log" 2>&1 &
+L=$!
+PIDS+=($L)
+got=$(status_of $L pcc)
+[ "$got" = "$WANT" ] || fail "pcc mode after the drop: Uid CapEff NoNewPrivs Seccomp = $got"
+wait $L || fail "pcc mode exited with $? (159: killed by the filter)"
+[ "$(wc -l <"$T/p.json")" -ge 12 ] || fail "pcc file: $(wc -l <"$T/p.json") lines"
+ok "local (40 samples, eBPF) and pcc (3 s) modes: $WANT after the drop, exit 0"

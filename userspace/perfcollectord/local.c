@@ -26,10 +26,12 @@ int cd_run_local(const struct cd_opts *o)
 {
 	struct pc_sysinfo si;
 	struct pc_coll *c;
-	struct cd_sink k = {.write = write_sample, .sync = sync_coll};
+	struct cd_sink k = {.write = write_sample, .sync = sync_coll, .start = cd_privsep_start};
 	struct cd_loop l;
 	int status, ret;
 
+	if (cd_privsep_file_mode(o))
+		return 1;
 	if (pc_sysinfo_read(&si, o->root))
 		log_warn("reading system information");
 	si.host = o->host;

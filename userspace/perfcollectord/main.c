@@ -54,6 +54,7 @@ static const struct option longopts[] = {
     {"per-source-startups", required_argument, NULL, 'P'},
     {"login-grace", required_argument, NULL, 'G'},
     {"max-sessions", required_argument, NULL, 'N'},
+    {"user", required_argument, NULL, 'u'},
     {NULL, 0, NULL, 0},
 };
 
@@ -73,6 +74,8 @@ static void usage(FILE *f)
 	    "                pcc-container: pcc-container's JSON lines (one per container)\n"
 	    "  --no-bpf      do not load the eBPF programs (/proc only)\n"
 	    "  --config      configuration file (default ~/.perfcollectord/perfcollectord.conf)\n"
+	    "  --user        once set up, run as this user, without capabilities and under a\n"
+	    "                seccomp filter (default perfcollector when it exists, else nobody)\n"
 	    "  --version     the version and build (release or development)\n"
 	    "Server mode (--mode=server, implied by --allowedkeys): a perfprocessord connects\n"
 	    "over SSH, starts and stops runs and receives the samples.\n"
@@ -318,6 +321,9 @@ static int parse_option(struct cd_args *a, int c)
 		o->root = optarg;
 		break;
 	case 'c':
+		break;
+	case 'u':
+		o->user = optarg;
 		break;
 	case 'q':
 		o->quiet = 1;

@@ -148,6 +148,15 @@ int cd_run_pcc(const struct cd_opts *o)
 		return 1;
 	}
 	k.ctx = &out;
+	/* pcc-container keeps root: container names are read as containers appear, from
+	 * runtimes' root-only state (docs/PRIVSEP.md, what is left) */
+	if (!out.containers) {
+		if (cd_privsep_file_mode(o)) {
+			fclose(f);
+			return 1;
+		}
+		k.start = cd_privsep_start;
+	}
 	status = cd_loop(&l, &k);
 	if (fclose(f)) {
 		log_warn("closing %s", o->output);

@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "pc/io.h"
 #include "pc/log.h"
 #include "pc/path.h"
+#include "pc/privdrop.h"
 #include "pc/spool.h"
 #include "pc/ssh.h"
 #include "pc/ticker.h"
@@ -398,28 +400,53 @@ static int server_paths(const struct cd_opts *o, char datadir[PATH_MAX], char ho
 	return 0;
 }
 
+/*
+ * Work in the data directory from now on (spool and state by relative
+ * names, so that it stays reachable after the drop even under a 0700 home)
+ * and give it and its files to u, who writes them after the drop.
+ */
+static int enter_datadir(const char *datadir)
+{
+	if (chdir(datadir)) {
+		log_warn("cannot enter the data directory %s", datadir);
+		return -1;
+	}
+	return 0;
+}
+
+static int give_datadir(const char *datadir, const struct pc_priv_user *u)
+{
+	static const char *const names[] = {".", "spool", "state"};
+
+	if (geteuid() != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (fchownat(AT_FDCWD, names[i], u->uid, u->gid, AT_SYMLINK_NOFOLLOW) &&
+		    errno != ENOENT) {
+			log_warn("cannot give %s/%s to %s (uid %u)", datadir, names[i], u->name,
+				 (unsigned)u->uid);
+			return -1;
+		}
+	return 0;
+}
+
 int cd_run_server(const struct cd_opts *o)
 {
 	struct srv S = {.o = o};
 	struct pc_sshd_conf conf = {0};
 	struct pc_sshd *d = NULL;
 	struct sigaction sa;
+	struct pc_priv_user u;
 	char err[512], datadir[PATH_MAX], hostkey[PATH_MAX];
 	static const char *const default_listen[] = {":2222"};
 	int status = 1;
 
-	if (server_paths(o, datadir, hostkey))
+	if (server_paths(o, datadir, hostkey) || cd_privsep_user(o, &u))
 		return 1;
 	pthread_mutex_init(&S.mu, NULL);
 	pthread_cond_init(&S.cv, NULL);
-	snprintf(S.statepath, sizeof(S.statepath), "%s/state", datadir);
+	snprintf(S.statepath, sizeof(S.statepath), "state");
 	S.host = o->host;
-	S.spool = spool__open(datadir, o->spool_mem, o->spool_file);
-	if (!S.spool) {
-		log_warn("cannot open the spool in %s", datadir);
-		goto cleanup;
-	}
-	srv_state_load(&S);
 	conf.listen = o->nlisten ? o->listen : (const char **)default_listen;
 	conf.nlisten = o->nlisten ? o->nlisten : 1;
 	conf.hostkey = hostkey;
@@ -431,6 +458,17 @@ int cd_run_server(const struct cd_opts *o)
 		log_warnx("%s", err);
 		goto cleanup;
 	}
+	if (enter_datadir(datadir))
+		goto cleanup;
+	S.spool = spool__open(".", o->spool_mem, o->spool_file);
+	if (!S.spool) {
+		log_warn("cannot open the spool in %s", datadir);
+		goto cleanup;
+	}
+	srv_state_load(&S);
+	/* every root-only thing is open: the network process gives up root (PRIVSEP.md) */
+	if (give_datadir(datadir, &u) || cd_privsep_fork(o) || cd_privsep_drop(&u, 1))
+		goto cleanup;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1; /* no SA_RESTART: interrupts the tick's sleep */
 	sigaction(SIGUSR1, &sa, NULL);

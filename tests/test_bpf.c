@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/prctl.h>
@@ -19,6 +20,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
 
 #include "common/bpftest.h"
 #include "common/testutil.h"
@@ -359,6 +362,47 @@ static void test_not_root_is_told_plainly(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * The maps only the programs write are frozen once loaded: their fds (which
+ * a process that dropped root holds) can neither update them nor map them
+ * writable. The cpus map's elements hold a task's address the sched program
+ * reads through: writable, they would read any kernel address.
+ */
+static void test_program_maps_are_frozen(void **state)
+{
+	static const char *const frozen[] = {"cpus", "disks", "disk_slots", "blk_err", "proc_stats"};
+	struct bpf_sampler *b;
+	unsigned seen = 0;
+
+	(void)state;
+	need_bpf();
+	b = open_opts(0, 0);
+	for (int fd = 3; fd < 1024; fd++) {
+		struct bpf_map_info info = {0};
+		__u32 len = sizeof(info);
+		uint64_t key = 0;
+		char val[4096] = {0};
+		void *p;
+
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		for (size_t i = 0; i < sizeof(frozen) / sizeof(*frozen); i++) {
+			if (strcmp(info.name, frozen[i]))
+				continue;
+			seen |= 1u << i;
+			if (info.value_size <= sizeof(val) && info.key_size <= sizeof(key) &&
+			    !bpf_map_update_elem(fd, &key, val, 0))
+				fail_msg("map %s (fd %d) took an update from userspace", info.name, fd);
+			p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (p != MAP_FAILED)
+				fail_msg("map %s (fd %d) mapped writable", info.name, fd);
+		}
+	}
+	print_message("  frozen maps found: %#x of %#x\n", seen, (1u << 5) - 1);
+	assert_true(seen & 1u); /* cpus, at least: the sched program always loads here */
+	bpf_sampler__close(b);
+}
+
 /* As nobody, through the broker (the privileged part): every program, stats on. */
 static int load_as_nobody(int sock)
 {
@@ -565,6 +609,7 @@ int main(void)
 	    cmocka_unit_test(test_exited_commands_past_the_limit_share_other),
 	    cmocka_unit_test(test_everything_off_is_refused_with_reason),
 	    cmocka_unit_test(test_broker_loads_for_an_unprivileged_process),
+	    cmocka_unit_test(test_program_maps_are_frozen),
 	    cmocka_unit_test(test_not_root_is_told_plainly),
 	    cmocka_unit_test(test_close_null_is_harmless),
 	    cmocka_unit_test(test_uevent_gives_devname),

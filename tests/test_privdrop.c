@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,6 +48,7 @@ static void drop_and_check(const struct pc_priv_user *u)
 	static const char *const zero[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
 	char err[256] = "", v[128], want[64];
 	union bpf_attr a = {0};
+	long r;
 
 	if (pc_priv_drop(u, err, sizeof(err)) || pc_priv_filter(err, sizeof(err))) {
 		fprintf(stderr, "drop: %s\n", err);
@@ -65,6 +68,20 @@ static void drop_and_check(const struct pc_priv_user *u)
 	a.map_fd = 999; /* an allowed command: refused by the kernel, not the filter */
 	if (syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)) != -1 || errno != EBADF)
 		_exit(15);
+	/* Refused, not killed: input pushed into a terminal (high bits set too), namespaces. */
+	if (syscall(SYS_ioctl, 0, TIOCSTI, "x") != -1 || errno != EPERM ||
+	    syscall(SYS_ioctl, 0, 0xabcd00000000ul | TIOCSTI, "x") != -1 || errno != EPERM)
+		_exit(16);
+	r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0); /* not refused: a child in a new user namespace, which ends here */
+	if (r != -1 || errno != EPERM)
+		_exit(17);
+	r = syscall(SYS_clone3, &a, 88);
+	if (r == 0)
+		_exit(0);
+	if (r != -1 || errno != ENOSYS)
+		_exit(17);
 }
 
 /* Fork, drop, run forbidden(); the child's wait status. */
@@ -109,9 +126,17 @@ static void call_prog_load(void)
 	syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
 }
 
+/* Writing a map from userspace (the programs' maps are frozen too: test_bpf). */
+static void call_map_update(void)
+{
+	union bpf_attr a = {0};
+
+	syscall(SYS_bpf, BPF_MAP_UPDATE_ELEM, &a, sizeof(a));
+}
+
 static void test_drop_then_forbidden_calls_kill(void **state)
 {
-	void (*const calls[])(void) = {call_socket, call_execve, call_prog_load};
+	void (*const calls[])(void) = {call_socket, call_execve, call_prog_load, call_map_update};
 	int st;
 
 	(void)state;
@@ -120,7 +145,8 @@ static void test_drop_then_forbidden_calls_kill(void **state)
 	st = child_status(call_nothing);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		fail_msg("the dropped child: %s %d (10 drop, 11 Uid, 12 a capability, 13 "
-			 "NoNewPrivs/Seccomp, 14 /etc/shadow opened, 15 bpf lookup refused)",
+			 "NoNewPrivs/Seccomp, 14 /etc/shadow opened, 15 bpf lookup refused, 16 "
+			 "TIOCSTI not refused, 17 a namespace or clone3 not refused)",
 			 WIFEXITED(st) ? "exit" : "signal",
 			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	for (size_t i = 0; i < sizeof(calls) / sizeof(*calls); i++) {

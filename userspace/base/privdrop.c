@@ -12,6 +12,8 @@
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -223,7 +225,6 @@ static const char *const allowed[] = {
 /* bpf(2) commands the reader uses on fds it was given (linux/bpf.h) */
 static const int bpf_cmds[] = {
     BPF_MAP_LOOKUP_ELEM,
-    BPF_MAP_UPDATE_ELEM,
     BPF_MAP_DELETE_ELEM,
     BPF_MAP_GET_NEXT_KEY,
     BPF_OBJ_GET_INFO_BY_FD,
@@ -279,12 +280,59 @@ static int add_rules(scmp_filter_ctx f, char *err, size_t len)
 		   : 0;
 }
 
-int pc_priv_filter(char *err, size_t len)
+/*
+ * The second filter: refusals inside calls the first allows. The kernel runs
+ * every filter and the most restrictive answer wins, so these need no rule
+ * order. ioctl's command is compared on its low 32 bits (the kernel's
+ * unsigned int: high bits set would slip past a 64-bit compare). TIOCSTI
+ * and TIOCLINUX push input into the terminal the collector was started
+ * from; namespaces would open kernel surface; clone3's flags are in memory
+ * a filter cannot read, and glibc falls back to clone on ENOSYS.
+ */
+static int add_refusals(scmp_filter_ctx f, char *err, size_t len)
 {
-	scmp_filter_ctx f = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int r;
+	static const unsigned long tty[] = {TIOCSTI, TIOCLINUX};
+	static const unsigned long ns[] = {CLONE_NEWNS,	 CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+					   CLONE_NEWUSER, CLONE_NEWPID,	  CLONE_NEWNET};
+	int r = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+
+	for (size_t i = 0; !r && i < sizeof(tty) / sizeof(*tty); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty[i]));
+	for (size_t i = 0; !r && i < sizeof(ns) / sizeof(*ns); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, ns[i], ns[i]));
+	if (r)
+		snprintf(err, len, "seccomp: the refusals filter: %s", strerror(-r));
+	return r ? -1 : 0;
+}
+
+static int load_refusals(char *err, size_t len)
+{
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+	int r = -1;
 
 	if (!f) {
+		snprintf(err, len, "seccomp_init: out of memory");
+		return -1;
+	}
+	if (seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1))
+		snprintf(err, len, "seccomp: every thread (TSYNC)");
+	else if (!add_refusals(f, err, len) && (r = seccomp_load(f)))
+		snprintf(err, len, "seccomp_load (refusals): %s", strerror(-r));
+	seccomp_release(f);
+	return r ? -1 : 0;
+}
+
+/* The refusals first: once the allowlist is on, seccomp(2) itself is not allowed. */
+int pc_priv_filter(char *err, size_t len)
+{
+	scmp_filter_ctx f;
+	int r;
+
+	if (load_refusals(err, len))
+		return -1;
+	if (!(f = seccomp_init(SCMP_ACT_KILL_PROCESS))) {
 		snprintf(err, len, "seccomp_init: out of memory");
 		return -1;
 	}

@@ -308,6 +308,22 @@ static int part_start(struct skels *k, struct bpf_loaded *l, int part,
 	return -1;
 }
 
+/*
+ * A map only the programs write: frozen, so that its fd (handed to a process
+ * that dropped root, docs/PRIVSEP.md) can no longer update it or map it
+ * writable. The sched program trusts what its CPU elements hold (a task's
+ * address among them): written from userspace they would make it read any
+ * kernel address. The programs themselves still write.
+ */
+static void map_freeze(struct bpf_loaded *l, int m, const char *name)
+{
+	int err = bpf_map_freeze(l->map[m].fd);
+
+	if (err)
+		bpf_note(l->missing, sizeof(l->missing), "map %s not frozen (%s)", name,
+			 strerror(-err));
+}
+
 static void map_ref(struct bpf_loaded *l, int m, const struct bpf_map *map)
 {
 	l->map[m].fd = bpf_map__fd(map);
@@ -352,6 +368,7 @@ static int load_here(const struct bpf_sampler_opts *o, struct skels *k, struct b
 			 "CONFIG_SCHED_INFO, or no cfs_rq.rq: CONFIG_FAIR_GROUP_SCHED)");
 	if (k->sched) {
 		map_ref(l, M_CPUS, k->sched->maps.cpus);
+		map_freeze(l, M_CPUS, "cpus");
 		map_ref(l, M_CGROUPS, k->sched->maps.cgroups);
 		progs_ref(l, k->sched->skeleton);
 	}
@@ -359,10 +376,14 @@ static int load_here(const struct bpf_sampler_opts *o, struct skels *k, struct b
 		map_ref(l, M_DISKS, k->blk->maps.disks);
 		map_ref(l, M_DISK_SLOTS, k->blk->maps.disk_slots);
 		map_ref(l, M_BLK_ERR, k->blk->maps.blk_err);
+		map_freeze(l, M_DISKS, "disks");
+		map_freeze(l, M_DISK_SLOTS, "disk_slots");
+		map_freeze(l, M_BLK_ERR, "blk_err");
 		progs_ref(l, k->blk->skeleton);
 	}
 	if (k->proc) {
 		map_ref(l, M_PROC_STATS, k->proc->maps.proc_stats);
+		map_freeze(l, M_PROC_STATS, "proc_stats");
 		map_ref(l, M_EVENTS, k->proc->maps.events);
 		progs_ref(l, k->proc->skeleton);
 	}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "containers_int.h"
+#include "pc/bpf_sampler.h"
 
 #define WALK_DEPTH 12
 #define NAME_TRIES 3
@@ -262,6 +263,8 @@ static int ct_found(struct pc_containers *c, const struct ct_hier *h, int rt, co
 		free(t->dir[i]);
 		if (!(t->dir[i] = strdup(abs)))
 			return -ENOMEM;
+		if (i == CT_V2)
+			t->cg2id = bpf_names__cgroup_id(abs);
 	}
 	return 0;
 }
@@ -425,14 +428,21 @@ static const char *v2_rel(const struct pc_containers *c, const struct ct *t)
 	return NULL;
 }
 
-static void join_one(const struct pc_table *cg, const char *rel, uint64_t *row)
+/*
+ * The rows of the container's own cgroup (by id: its key may be a cut
+ * "...tail" of a long path, as Kubernetes' are) and of the cgroups below it
+ * (by path).
+ */
+static void join_one(const struct pc_table *cg, const char *rel, uint64_t id, uint64_t *row)
 {
-	size_t n = strlen(rel);
+	size_t n = rel ? strlen(rel) : 0;
 
 	for (uint32_t r = 0; r < cg->nrows; r++) {
 		const uint64_t *v = pc_table_row(cg, r);
+		int below = rel && !strncmp(cg->key[r], rel, n) &&
+			    (!cg->key[r][n] || cg->key[r][n] == '/');
 
-		if (strncmp(cg->key[r], rel, n) || (cg->key[r][n] && cg->key[r][n] != '/'))
+		if (!below && (!id || v[PC_CG_ID] != id))
 			continue;
 		row[PC_CT_BPF_CPU_NS] += v[PC_CG_CPU_NS];
 		row[PC_CT_RUNQ_WAIT_NS] += v[PC_CG_WAIT_NS];
@@ -454,7 +464,7 @@ void containers__join_bpf(const struct pc_containers *c, struct pc_sample *s)
 			    ? (int)i
 			    : pc_table_find(tb, c->ct[i].key);
 
-		if (rel && r >= 0)
-			join_one(cg, rel, pc_table_row(tb, (uint32_t)r));
+		if ((rel || c->ct[i].cg2id) && r >= 0)
+			join_one(cg, rel, c->ct[i].cg2id, pc_table_row(tb, (uint32_t)r));
 	}
 }

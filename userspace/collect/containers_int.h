@@ -27,6 +27,7 @@ struct ct {
 	int name_tries;		/* lookups that failed; given up after a few */
 	char *dir[CT_NDIRS];	/* absolute cgroup directories, NULL when absent */
 	char *rel;		/* the path under its hierarchy (for rootless podman's uid) */
+	uint64_t cg2id;		/* the v2 directory's cgroup id (bpf_cgroup's PC_CG_ID), 0 unknown */
 	unsigned gen;		/* the scan that last saw it */
 	int fd[CT_NFILES];	/* fd + 1 of an open file; 0 not open; -1 absent when last tried */
 	uint64_t limits[CT_NLIMITS]; /* quota, period, memory max, pids max as last read */

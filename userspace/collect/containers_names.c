@@ -144,6 +144,30 @@ static int podman_name_in(const char *storage, const char *id, char *name, size_
 }
 
 /* Rootless: .../user@<uid>.service/... in the cgroup path names whose home to look in. */
+
+/*
+ * A user's home from /etc/passwd itself, not through NSS: getpwuid may ask
+ * nscd or systemd over a socket, which the collector may no longer open
+ * once it dropped root (docs/PRIVSEP.md). Users only a directory service
+ * knows get no name lookup (their containers show their short ids).
+ */
+static int home_of(uid_t uid, char *dir, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	FILE *f = fopen("/etc/passwd", "re");
+	int rc = -ENOENT;
+
+	while (f && !fgetpwent_r(f, &pw, buf, sizeof(buf), &res) && res)
+		if (pw.pw_uid == uid) {
+			rc = snprintf(dir, len, "%s", pw.pw_dir) < (int)len ? 0 : -ENAMETOOLONG;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
 static int podman_name(const struct pc_ct_opts *o, const char *id, const char *rel, char *name,
 		       size_t len)
 {
@@ -160,13 +184,12 @@ static int podman_name(const struct pc_ct_opts *o, const char *id, const char *r
 	if (o->home_root && *o->home_root) {
 		snprintf(storage, sizeof(storage), "%s/%lu/.local/share/containers/storage",
 			 o->home_root, uid);
+	} else if (home_of((uid_t)uid, storage, sizeof(storage))) {
+		return -ENOENT;
 	} else {
-		struct passwd pw, *res = NULL;
-		char pwbuf[1024];
+		size_t n = strlen(storage);
 
-		if (getpwuid_r((uid_t)uid, &pw, pwbuf, sizeof(pwbuf), &res) || !res)
-			return -ENOENT;
-		snprintf(storage, sizeof(storage), "%s/.local/share/containers/storage", pw.pw_dir);
+		snprintf(storage + n, sizeof(storage) - n, "/.local/share/containers/storage");
 	}
 	return podman_name_in(storage, id, name, len);
 }

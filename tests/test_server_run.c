@@ -176,6 +176,7 @@ static struct seen check_run(struct spool *sp, uint32_t run, uint64_t interval_m
 			prev_ns = s.time_ns;
 			w.samples++;
 		}
+		/* a gap begins a new batch: its samples are numbered without a hole */
 		assert_int_equal(b.first_seq + b.nsamples - 1, prev_seq);
 	}
 	w.last_seq = prev_seq;

@@ -7,7 +7,8 @@
  *    marking the samples it could not take as a PC_GAP_RESTART gap;
  *  - the sampling thread: while a run is on, one sample per tick on the
  *    ticker's absolute deadlines, grouped into batches (one codec stream
- *    each) sealed into the spool. When the spool has no room the sample is
+ *    each, numbered without a hole: a gap begins a new batch) sealed into
+ *    the spool. When the spool has no room the sample is
  *    not taken: it is counted and the next one carries a PC_GAP_SPOOL_FULL
  *    gap. The ticks are cd_loop's (loop.c), as in the other modes; this is
  *    its sink (a spool batch), and the thread runs the loop again whenever
@@ -149,6 +150,10 @@ static void add_sample(struct runctx *r, struct pc_sample *s)
 	int ret;
 
 	s->seq += r->seq_base;
+	/* a batch's samples are consecutive (first_seq + nsamples is the next one:
+	 * run_start and the processor rely on it), so a gap begins a new batch */
+	if (s->flags & PC_SF_GAP_BEFORE && r->nb)
+		seal(r);
 	if (r->lost_unsealed) {
 		s->flags |= PC_SF_GAP_BEFORE;
 		s->gap_reason = PC_GAP_SPOOL_FULL;
@@ -174,7 +179,8 @@ static void add_sample(struct runctx *r, struct pc_sample *s)
 	r->nb++;
 	r->last_ns = s->time_ns;
 	pthread_mutex_lock(&r->S->mu);
-	r->S->samples++;
+	if (r->S->run == r->run) /* not one in flight when the next run started */
+		r->S->samples++;
 	pthread_mutex_unlock(&r->S->mu);
 }
 

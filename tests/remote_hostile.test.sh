@@ -7,7 +7,8 @@
 # reason, and the collector keeps serving well-behaved clients. Before authentication: a
 # user name with a newline is logged escaped (no forged second line), refused keys are not a
 # line each but a count in the summary line, and a client offering 7 unknown keys is closed
-# after 6 refusals.
+# after 6 refusals. Key exchange is curve25519/nistp256 only (a client insisting on 8192-bit
+# DH is refused), and a host key other than ed25519 is refused at start.
 . "$(dirname "$0")/remote_lib.sh"
 
 P=$((PORT_BASE + 4))
@@ -75,6 +76,22 @@ read -r refused closed <<<"$(sed -n "s/.*$summary.*/\1 \2/p" "$T/col-a.log" |
 tail -n +"$((before + 1))" "$T/col-a.log" | grep -q 'refused public key' &&
 	fail "a line per refused key: $(grep 'refused public key' "$T/col-a.log" | head -n 2)"
 ok "7 unknown keys: $(grep -o "refused [0-9]* authentication attempts[^;]*" "$T/col-a.log" | tail -n 1), client said: $(tail -n 1 "$T/unknown.out")"
+
+# key exchange: large DH groups are not offered
+for kex in diffie-hellman-group18-sha512 diffie-hellman-group-exchange-sha256; do
+	timeout 20 ssh "${SSHO[@]}" -o KexAlgorithms=$kex 127.0.0.1 status >"$T/kex.out" 2>&1 &&
+		fail "key exchange $kex accepted: $(cat "$T/kex.out")"
+	grep -q 'no matching key exchange method' "$T/kex.out" || fail "kex $kex: $(cat "$T/kex.out")"
+done
+ok "DH key exchanges refused: $(tail -n 1 "$T/kex.out" | cut -c1-120)"
+
+# an RSA host key: refused at start, naming the file
+mkdir -p "$T/rsa"
+ssh-keygen -q -t rsa -b 2048 -N '' -f "$T/rsa/key" || fail "ssh-keygen rsa"
+HOME="$T/rsa" timeout 10 "$PC_BIN/perfcollectord" --listen=127.0.0.1:$((P + 50)) --allowedkeys="$FP" \
+	--no-bpf --sshid="$T/rsa/key" >"$T/rsa.out" 2>&1 && fail "started with an RSA host key"
+grep -q "sshid=$T/rsa/key: a ssh-rsa key; only ed25519" "$T/rsa.out" || fail "RSA host key: $(cat "$T/rsa.out")"
+ok "RSA host key refused: $(tail -n 1 "$T/rsa.out")"
 
 # a well-behaved client still works
 out=$(pp --hosts=1:0/127.0.0.1:$P status) || fail "status after the hostile peers: $out"

@@ -199,8 +199,7 @@ static enum pa_why decide(struct preauth *p, const struct pa_src *s, int same, u
 	return PA_ADMIT;
 }
 
-enum pa_why preauth__admit(struct preauth *p, const struct sockaddr *sa, uint64_t now_ns,
-			   int *slot)
+enum pa_why preauth__admit(struct preauth *p, const struct sockaddr *sa, uint64_t now_ns, int *slot)
 {
 	struct pa_src s;
 	int same = 0, free_slot = -1;

@@ -32,10 +32,10 @@ enum pa_why {
  * an IPv6 /PA_V6_PREFIX network, as one host usually holds a whole /64.
  */
 #define PA_V6_PREFIX  64
-#define PA_RECENT     64		    /* sources remembered after authenticating */
+#define PA_RECENT     64	       /* sources remembered after authenticating */
 #define PA_RECENT_NS  3600000000000ull /* for an hour after their last authentication */
-#define PA_RESERVE    10		    /* % of FULL more slots for recent sources (at least 1) */
-#define PA_AUTH_TRIES 6		    /* refused authentication attempts per connection */
+#define PA_RESERVE    10	       /* % of FULL more slots for recent sources (at least 1) */
+#define PA_AUTH_TRIES 6		       /* refused authentication attempts per connection */
 
 struct pa_src {
 	unsigned char addr[16]; /* IPv4 in the first 4 bytes, or IPv6 */

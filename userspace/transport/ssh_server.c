@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * ssh_server.c: the collector's SSH daemon on libssh's server API (see
- * include/pc/ssh.h). Owns the host key (ed25519, created with its .pub when
+ * include/pc/ssh.h). Owns the host key (ed25519 only, created with its .pub when
  * missing), the listening sockets, public-key-only authentication against
  * the allowed fingerprints, and one thread per session: key exchange and
  * authentication through callbacks on an ssh_event, then either an exec
@@ -72,8 +72,8 @@ struct sess {
 	char addr[64];
 	char keyfp[128];
 	int authed;
-	int tries; /* refused authentication requests */
-	int none;  /* auth 'none' requests */
+	int tries;	      /* refused authentication requests */
+	int none;	      /* auth 'none' requests */
 	int slot;	      /* in d->pa while not authenticated */
 	uint64_t accepted_ns; /* monotonic */
 	int want;	      /* 0 nothing yet, 1 subsystem, 2 exec */
@@ -127,9 +127,14 @@ static int load_or_create_hostkey(const char *path, char *fp, size_t fplen, char
 				 path);
 			return -EINVAL;
 		}
-		if (ssh_key_type(key) != SSH_KEYTYPE_ED25519)
-			log_warnx("--sshid=%s: a %s key; ed25519 is recommended", path,
-				  ssh_key_type_to_char(ssh_key_type(key)));
+		if (ssh_key_type(key) != SSH_KEYTYPE_ED25519) {
+			snprintf(err, errlen,
+				 "--sshid=%s: a %s key; only ed25519 host keys are used (move it "
+				 "away and one is created)",
+				 path, ssh_key_type_to_char(ssh_key_type(key)));
+			ret = -EINVAL;
+			goto cleanup;
+		}
 	} else {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "--sshid=%s: %s", path, strerror(errno));
@@ -267,6 +272,8 @@ struct pc_sshd *sshd__open(const struct pc_sshd_conf *conf, char *err, size_t er
 		ssh_bind_options_set(b, SSH_BIND_OPTIONS_LOG_VERBOSITY, &verbosity);
 		if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY, conf->hostkey) != SSH_OK ||
 		    ssh_bind_options_set(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, KEX_ALGOS) != SSH_OK ||
+		    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS, "ssh-ed25519") !=
+			SSH_OK ||
 		    ssh_bind_listen(b) != SSH_OK) {
 			snprintf(err, errlen, "--listen=%s: %s", conf->listen[i], ssh_get_error(b));
 			e = EADDRINUSE;

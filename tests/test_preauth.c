@@ -200,6 +200,31 @@ static void test_recent_sources(void **state)
 	preauth__free(&p);
 }
 
+/* PA_RECENT sources are remembered: one more authenticating forgets the oldest. */
+static void test_recent_forgets_the_oldest(void **state)
+{
+	struct pc_sshd_limits l = {.start = 1, .rate = 100, .full = 10, .per_source = 100};
+	struct preauth p;
+	char ip[32];
+	int slot, keep;
+
+	(void)state;
+	assert_int_equal(preauth__init(&p, &l, 3), 0);
+	for (int i = 0; i <= PA_RECENT; i++) {
+		snprintf(ip, sizeof(ip), "10.2.0.%d", i + 1);
+		assert_int_equal(admit(&p, ip, &slot), PA_ADMIT);
+		preauth__done(&p, slot, PA_ADMIT, NOW - 1000000000ull * (unsigned)(PA_RECENT - i));
+	}
+	assert_int_equal(admit(&p, "10.9.9.9", &keep), PA_ADMIT); /* n = 1: past START */
+	assert_int_equal(admit(&p, "10.2.0.1", &slot), PA_EARLY); /* the oldest, forgotten */
+	for (int i = 1; i <= PA_RECENT; i++) {
+		snprintf(ip, sizeof(ip), "10.2.0.%d", i + 1);
+		assert_int_equal(admit(&p, ip, &slot), PA_ADMIT);
+		preauth__done(&p, slot, PA_GAVE_UP, NOW);
+	}
+	preauth__free(&p);
+}
+
 static void test_summary_line(void **state)
 {
 	struct pc_sshd_limits l = {.start = 1, .rate = 100, .full = 1, .per_source = 1};
@@ -279,6 +304,7 @@ int main(void)
 	    cmocka_unit_test(test_early_drop_follows_the_rate),
 	    cmocka_unit_test(test_sources),
 	    cmocka_unit_test(test_recent_sources),
+	    cmocka_unit_test(test_recent_forgets_the_oldest),
 	    cmocka_unit_test(test_summary_line),
 	    cmocka_unit_test(test_flags),
 	};

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * ssh_server.c: the collector's SSH daemon on libssh's server API (see
- * include/pc/ssh.h). Owns the host key (ed25519, created with its .pub when
+ * include/pc/ssh.h). Owns the host key (ed25519 only, created with its .pub when
  * missing), the listening sockets, public-key-only authentication against
  * the allowed fingerprints, and one thread per session: key exchange and
  * authentication through callbacks on an ssh_event, then either an exec
  * request (answered at once) or the "perfcollector" subsystem handed to the
  * caller. The TCP connection is accepted here, before any SSH work, and
  * admitted or closed at once by the limits on unauthenticated connections
- * (preauth.c); those dropped are summed up in one log line per interval.
- * Every refused key is logged with the peer and the fingerprint.
+ * (preauth.c); those dropped, and the refused authentication attempts, are
+ * summed up in one log line per interval (each refusal in detail only with
+ * -v). Key exchange is limited to curve25519 and nistp256 ECDH, so no peer
+ * makes the collector compute large DH groups; a connection is closed after
+ * PA_AUTH_TRIES refused attempts. Peer-supplied strings go through log_esc.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +42,8 @@
 #define MAX_LISTEN	 16
 #define SETUP_TIMEOUT_MS 15000
 #define SUMMARY_NS	 10000000000ull /* one line of dropped connections per 10 s at most */
+#define KEX_ALGOS	 "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256"
+#define NAME_MAX_LOG	 64 /* bytes of a peer-supplied name put in a log line */
 
 struct pc_sshd {
 	ssh_bind bind[MAX_LISTEN];
@@ -67,6 +72,8 @@ struct sess {
 	char addr[64];
 	char keyfp[128];
 	int authed;
+	int tries;	      /* refused authentication requests */
+	int none;	      /* auth 'none' requests */
 	int slot;	      /* in d->pa while not authenticated */
 	uint64_t accepted_ns; /* monotonic */
 	int want;	      /* 0 nothing yet, 1 subsystem, 2 exec */
@@ -120,9 +127,14 @@ static int load_or_create_hostkey(const char *path, char *fp, size_t fplen, char
 				 path);
 			return -EINVAL;
 		}
-		if (ssh_key_type(key) != SSH_KEYTYPE_ED25519)
-			log_warnx("--sshid=%s: a %s key; ed25519 is recommended", path,
-				  ssh_key_type_to_char(ssh_key_type(key)));
+		if (ssh_key_type(key) != SSH_KEYTYPE_ED25519) {
+			snprintf(err, errlen,
+				 "--sshid=%s: a %s key; only ed25519 host keys are used (move it "
+				 "away and one is created)",
+				 path, ssh_key_type_to_char(ssh_key_type(key)));
+			ret = -EINVAL;
+			goto cleanup;
+		}
 	} else {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "--sshid=%s: %s", path, strerror(errno));
@@ -259,6 +271,9 @@ struct pc_sshd *sshd__open(const struct pc_sshd_conf *conf, char *err, size_t er
 		ssh_bind_options_set(b, SSH_BIND_OPTIONS_BINDPORT_STR, port);
 		ssh_bind_options_set(b, SSH_BIND_OPTIONS_LOG_VERBOSITY, &verbosity);
 		if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY, conf->hostkey) != SSH_OK ||
+		    ssh_bind_options_set(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, KEX_ALGOS) != SSH_OK ||
+		    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS, "ssh-ed25519") !=
+			SSH_OK ||
 		    ssh_bind_listen(b) != SSH_OK) {
 			snprintf(err, errlen, "--listen=%s: %s", conf->listen[i], ssh_get_error(b));
 			e = EADDRINUSE;
@@ -321,33 +336,46 @@ static int promote(struct sess *ss)
 	ok = d->sessions < d->lim.max_sessions;
 	if (ok) {
 		d->sessions++;
-		preauth__done(&d->pa, ss->slot, PA_ADMIT);
+		preauth__done(&d->pa, ss->slot, PA_ADMIT, pc_now_mono());
 		ss->slot = -1;
 	}
 	pthread_mutex_unlock(&d->mu);
 	return ok;
 }
 
+/*
+ * A refused request: counted for the summary line, detailed with -v (what,
+ * already escaped), and past PA_AUTH_TRIES the connection is closed (setup).
+ */
+static int refuse(struct sess *ss, const char *user, const char *what)
+{
+	char u[NAME_MAX_LOG * 4 + 4];
+
+	ss->tries++;
+	pthread_mutex_lock(&ss->d->mu);
+	preauth__refused(&ss->d->pa);
+	pthread_mutex_unlock(&ss->d->mu);
+	log_debug("refused %s for user '%s' from %s (attempt %d of %d)", what,
+		  log_esc(u, sizeof(u), user, NAME_MAX_LOG), ss->addr, ss->tries, PA_AUTH_TRIES);
+	return SSH_AUTH_DENIED;
+}
+
 static int on_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key, char state,
 			  void *ud)
 {
 	struct sess *ss = ud;
-	char fp[128] = "?";
+	char fp[128] = "?", what[256], u[NAME_MAX_LOG * 4 + 4];
 
 	(void)s;
 	ssh_key_fingerprint(key, fp, sizeof(fp));
-	if (!allowed(ss->d, fp)) {
-		log_warnx(
-		    "refused public key %s (%s) for user '%.64s' from %s: not in --allowedkeys", fp,
-		    ssh_key_type_to_char(ssh_key_type(key)), user ? user : "", ss->addr);
-		return SSH_AUTH_DENIED;
-	}
+	snprintf(what, sizeof(what), "public key %s (%s)", fp,
+		 ssh_key_type_to_char(ssh_key_type(key)));
+	if (!allowed(ss->d, fp))
+		return refuse(ss, user, what);
 	if (state == SSH_PUBLICKEY_STATE_NONE)
 		return SSH_AUTH_SUCCESS; /* a probe: yes, this key may sign */
-	if (state != SSH_PUBLICKEY_STATE_VALID) {
-		log_warnx("refused public key %s from %s: bad signature", fp, ss->addr);
-		return SSH_AUTH_DENIED;
-	}
+	if (state != SSH_PUBLICKEY_STATE_VALID)
+		return refuse(ss, user, strcat(what, ": bad signature"));
 	if (!ss->authed && !promote(ss)) {
 		log_warnx("refused public key %s from %s: already %d authenticated sessions "
 			  "(--max-sessions)",
@@ -356,40 +384,42 @@ static int on_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct
 	}
 	snprintf(ss->keyfp, sizeof(ss->keyfp), "%s", fp);
 	ss->authed = 1;
-	log_info("accepted public key %s for user '%.64s' from %s", fp, user ? user : "", ss->addr);
+	log_info("accepted public key %s for user '%s' from %s", fp,
+		 log_esc(u, sizeof(u), user, NAME_MAX_LOG), ss->addr);
 	return SSH_AUTH_SUCCESS;
 }
 
 static int on_auth_password(ssh_session s, const char *user, const char *pw, void *ud)
 {
-	struct sess *ss = ud;
-
 	(void)s;
 	(void)pw;
-	log_warnx("refused password authentication for user '%.64s' from %s: public keys only",
-		  user ? user : "", ss->addr);
-	return SSH_AUTH_DENIED;
+	return refuse(ud, user, "password authentication (public keys only)");
 }
 
 static int on_auth_none(ssh_session s, const char *user, void *ud)
 {
 	struct sess *ss = ud;
+	char u[NAME_MAX_LOG * 4 + 4];
 
 	(void)s;
-	log_debug("auth 'none' for user '%.64s' from %s: public keys only", user ? user : "",
-		  ss->addr);
+	/* every client asks 'none' first: only the ones after that count as attempts */
+	if (ss->none++)
+		return refuse(ss, user, "auth 'none' (public keys only)");
+	log_debug("auth 'none' for user '%s' from %s: public keys only",
+		  log_esc(u, sizeof(u), user, NAME_MAX_LOG), ss->addr);
 	return SSH_AUTH_DENIED;
 }
 
 static int on_subsystem(ssh_session s, ssh_channel ch, const char *name, void *ud)
 {
 	struct sess *ss = ud;
+	char n[NAME_MAX_LOG * 4 + 4];
 
 	(void)s;
 	(void)ch;
 	if (strcmp(name, PC_WIRE_SUBSYSTEM)) {
-		log_warnx("%s: refused subsystem '%.64s' (only '%s')", ss->addr, name,
-			  PC_WIRE_SUBSYSTEM);
+		log_warnx("%s: refused subsystem '%s' (only '%s')", ss->addr,
+			  log_esc(n, sizeof(n), name, NAME_MAX_LOG), PC_WIRE_SUBSYSTEM);
 		return SSH_ERROR;
 	}
 	ss->want = 1;
@@ -490,12 +520,15 @@ static enum pa_why key_exchange(struct sess *ss, uint64_t auth_deadline)
 	uint64_t now = pc_now_mono();
 	long left_us = now < auth_deadline ? (long)((auth_deadline - now) / 1000) : 1;
 	long sec = left_us / 1000000, usec = left_us % 1000000;
+	char e[1024];
 
 	ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &sec);
 	ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usec);
 	if (ssh_handle_key_exchange(s) == SSH_OK)
 		return PA_ADMIT;
-	log_debug("%s: key exchange failed: %s", ss->addr, ssh_get_error(s));
+	/* the error may quote the peer's algorithm lists */
+	log_debug("%s: key exchange failed: %s", ss->addr,
+		  log_esc(e, sizeof(e), ssh_get_error(s), 240));
 	return pc_now_mono() >= auth_deadline ? PA_TIMEOUT : PA_GAVE_UP;
 }
 
@@ -523,6 +556,8 @@ static enum pa_why setup(struct sess *ss, ssh_event ev)
 
 		if (!ss->authed && now > auth_deadline)
 			return PA_TIMEOUT;
+		if (!ss->authed && ss->tries >= PA_AUTH_TRIES)
+			return PA_TOO_MANY;
 		if (now > setup_deadline) {
 			log_warnx("%s: no session request within %u ms after connecting; closing",
 				  ss->addr, setup_ms);
@@ -546,7 +581,7 @@ static void session_end(struct sess *ss, enum pa_why why)
 	if (ss->authed)
 		d->sessions--;
 	else
-		preauth__done(&d->pa, ss->slot, why == PA_ADMIT ? PA_GAVE_UP : why);
+		preauth__done(&d->pa, ss->slot, why == PA_ADMIT ? PA_GAVE_UP : why, 0);
 	d->threads--;
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
@@ -646,7 +681,7 @@ fail:
 		ssh_free(s);
 	free(ss);
 	pthread_mutex_lock(&d->mu);
-	preauth__done(&d->pa, slot, PA_GAVE_UP);
+	preauth__done(&d->pa, slot, PA_GAVE_UP, 0);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -674,7 +709,7 @@ static int accept_one(struct pc_sshd *d, int i, const pthread_attr_t *attr)
 		return -1;
 	}
 	pthread_mutex_lock(&d->mu);
-	why = preauth__admit(&d->pa, (struct sockaddr *)&sa, &slot);
+	why = preauth__admit(&d->pa, (struct sockaddr *)&sa, pc_now_mono(), &slot);
 	pthread_mutex_unlock(&d->mu);
 	if (why != PA_ADMIT) {
 		close(fd); /* counted for the summary line */

@@ -10,25 +10,49 @@ bin=${PC_BIN:?}
 command -v unshare >/dev/null || { echo "SKIP: no unshare"; exit 77; }
 source "$(dirname "$0")/pg_lib.sh"
 T=$(mktemp -d /tmp/pc-storefull.XXXXXX)
-trap 'pg_cleanup; rm -rf "$T"' EXIT
+NS_PID=
+trap 'pg_cleanup; [ -n "$NS_PID" ] && kill "$NS_PID" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; tail -5 "$PG_DIR/server.log"; exit 1; }
 unshare -m true 2>/dev/null || { echo "SKIP: cannot make a mount namespace here"; exit 77; }
 pg_init
-# pg_start_on SIZE: the server on a tmpfs of SIZE holding a copy of the data directory
-pg_start_on() {
+# ns_up SIZE: a private mount namespace holding a tmpfs of SIZE with a copy of the data directory,
+# kept alive by a sleeping holder (NS_PID), so that the tmpfs and what the server committed to it
+# outlive a server that dies on the full disk
+ns_up() {
 	mkdir -p "$PG_DIR/small"
 	unshare -m --propagation private sh -c '
 		mount -t tmpfs -o size=$1,mode=0755 tmpfs "$2/small" || exit 1
-		cp -a "$2/data" "$2/small/data" && chown -R nobody:nogroup "$2/small"
-		exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$3/postgres" \
-			-D "$2/small/data" -k "$2/sock" -c listen_addresses= -c fsync=off \
-			-c max_wal_size=32MB -c min_wal_size=32MB' sh "$1" "$PG_DIR" "$PG_BIN" \
-		>>"$PG_DIR/server.log" 2>&1 &
-	PG_PID=$!
-	for i in $(seq 100); do q 'select 1' >/dev/null 2>&1 && return 0; sleep 0.1; done
-	fail "server on tmpfs did not start"
+		cp -a "$2/data" "$2/small/data" && chown -R nobody:nogroup "$2/small" || exit 1
+		touch "$2/ns-ready"
+		exec sleep 86400' sh "$1" "$PG_DIR" >>"$PG_DIR/server.log" 2>&1 &
+	NS_PID=$!
+	for _ in $(seq 600); do
+		[ -e "$PG_DIR/ns-ready" ] && return 0
+		kill -0 "$NS_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "cannot set up the tmpfs in a private mount namespace"
 }
-pg_start_on 120m
+# pg_up: the server started in that namespace on the tmpfs copy (PG_PID, for pg_stop)
+pg_up() {
+	nsenter -t "$NS_PID" -m -- setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		"$PG_BIN/postgres" -D "$PG_DIR/small/data" -k "$PG_DIR/sock" -c listen_addresses= \
+		-c fsync=off -c max_wal_size=32MB -c min_wal_size=32MB >>"$PG_DIR/server.log" 2>&1 &
+	PG_PID=$!
+}
+# pg_ready: 0 once the server accepts a real connection, 1 if it exited first; bounded by a
+# generous number of tries, since how long recovery takes on a loaded machine is its business
+pg_ready() {
+	for _ in $(seq 1200); do
+		q 'select 1' >/dev/null 2>&1 && return 0
+		kill -0 "$PG_PID" 2>/dev/null || { wait "$PG_PID" 2>/dev/null; PG_PID=; return 1; }
+		sleep 0.1
+	done
+	fail "the server neither accepted connections nor exited after 1200 tries"
+}
+ns_up 120m
+pg_up
+pg_ready || fail "server on tmpfs did not start"
 "$bin/perfload" synth --output="$T/day.pcol" --interval=100ms --duration=6h --cpus=4 \
 	--cpu=walk:1 --mem=walk:2 --disk-read=walk:3 --net-tx=walk:4 >/dev/null || fail "synth"
 if "$bin/perfjournal" --input="$T/day.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=full \
@@ -37,9 +61,15 @@ cat "$T/err"
 grep -q "$PG_PASSWORD" "$T/err" && fail "the password is in the message"
 grep -q 'nobody:\*\*\*@' "$T/err" || fail "the message does not name the URI"
 grep -Eqi 'space|could not (extend|write)|terminat|closed|server' "$T/err" || fail "no reason given"
-# room again: the server's tmpfs grown in place (its mount namespace), the server kept running
-nsenter -t "$PG_PID" -m mount -o remount,size=2g "$PG_DIR/small" || fail "cannot grow the tmpfs"
-for i in $(seq 300); do q 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
+# room again: the tmpfs grown in place (its namespace outlives the server) before anything else;
+# a server that died on the full disk (a failed WAL write, then a failed crash recovery) is
+# started again on the same data, and must come up: nothing it committed may be lost
+nsenter -t "$NS_PID" -m mount -o remount,size=2g "$PG_DIR/small" || fail "cannot grow the tmpfs"
+if ! pg_ready; then
+	echo "the server stopped on the full disk: restarting it on the same data, now with room"
+	pg_up
+	pg_ready || fail "the server did not start again once there was room"
+fi
 part=$(q "SELECT count(*) FROM pc_host_metric")
 echo "ok: full disk: exit non-zero, the $part rows committed before are there"
 "$bin/perfjournal" --input="$T/day.pcol" --mode=pgsql --dburi="$PG_URI" --collector-name=full \

@@ -27,7 +27,8 @@ struct loop_run {
 	struct pc_ticker tk;
 	struct pc_sample s;
 	uint64_t deadline;
-	uint64_t taken; /* ticks done, missed ones included when there is a count */
+	uint64_t taken;	  /* ticks done, missed ones included when there is a count */
+	uint64_t written; /* samples the sink accepted: what "done" reports */
 };
 
 static int ended(const struct loop_run *r)
@@ -82,6 +83,7 @@ static int tick(struct loop_run *r)
 			  strerror(-ret));
 		return -1;
 	}
+	r->written++;
 	if (r->taken++ == 0 && r->l->output)
 		say_collecting(r);
 	if (r->l->output && r->taken == 1 && sampler__first_parse_error(r->sp))
@@ -118,8 +120,7 @@ static int finish(struct loop_run *r)
 		status = 1;
 	}
 	if (l->output && !l->quiet)
-		log_info("done: %llu samples in %s%s",
-			 (unsigned long long)(r->taken - r->tk.missed), l->output,
+		log_info("done: %llu samples in %s%s", (unsigned long long)r->written, l->output,
 			 r->tk.missed ? " (some deadlines missed: see the gaps)" : "");
 	return status;
 }

@@ -17,6 +17,8 @@ P=$((PORT_BASE + 3))
 start_collector a $P
 # collector b: this host's /proc, a docker cgroup snapshot as its cgroup tree
 mkdir -p "$T/croot/sys/fs"
+# Readable by the user the collector drops to once set up (docs/PRIVSEP.md).
+chmod 755 "$T"
 ln -s /proc "$T/croot/proc"
 cp -r "$(dirname "$0")/fixtures/cgroup/v2-docker/sys/fs/cgroup" "$T/croot/sys/fs/"
 cp -r "$(dirname "$0")/fixtures/cgroup/v2-docker/var" "$T/croot/"

@@ -192,6 +192,8 @@ ct_same "$ctfx" ct1
 # a collection of this host's /proc with the docker cgroup snapshot of tests/fixtures as its
 # cgroup tree (static counters: the CPU columns are 0.00 after the first row)
 mkdir -p "$T/root/sys/fs"
+# Readable by the user the collector drops to once set up (docs/PRIVSEP.md).
+chmod 755 "$T"
 ln -s /proc "$T/root/proc"
 cp -r "$(dirname "$0")/fixtures/cgroup/v2-docker/sys/fs/cgroup" "$T/root/sys/fs/"
 cp -r "$(dirname "$0")/fixtures/cgroup/v2-docker/var" "$T/root/"

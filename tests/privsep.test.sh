@@ -54,7 +54,7 @@ ok "network process $COL: $USER_TO ($UID_TO:$GID_TO), no groups, every capabilit
 
 # a data session: two runs (two eBPF loads through the broker), samples stored
 start_processor "$H"
-wait_for "data session" 10 grep -q "data session" "$T/col-a.log"
+wait_connected
 out=$(pp "$H" start frequency=100ms) || fail "start: $out"
 wait_for "samples stored" 20 sh -c "HOME=$T/ph $PC_BIN/perfprocessord status | grep -q 'Stored: [1-9][0-9]* batches, [2-9][0-9]* samples'"
 out=$(pp "$H" once systems=/proc/version) || fail "once: $out"

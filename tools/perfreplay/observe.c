@@ -25,6 +25,7 @@
 #include "pc/cgroup.h"
 #include "pc/fidelity.h"
 #include "pc/log.h"
+#include "pc/ticker.h"
 #include "replay.h"
 
 int observe__open(struct observe *o, uint32_t nw, const int *wcpu, const struct pc_cgroup *cg)
@@ -98,6 +99,7 @@ static void read_all(struct observe *o, uint64_t *w, uint64_t *cg, uint64_t *pc,
 		o->pc_ok = 0;
 	if (o->mx_ok && cgroup__machine_percpu_ns(o->cg, mx, (int)o->ncpu) < (int)o->ncpu)
 		o->mx_ok = 0;
+	o->read_ns = pc_now_mono(); /* a preemption before here moves the read instant */
 	if (load_stat__read(o->st))
 		log_debug("/proc/stat: cannot read");
 }

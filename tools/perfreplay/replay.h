@@ -50,6 +50,7 @@ struct observe {
 	struct load_stat *st;
 	uint64_t *w_prev, *w_cur, *pc_prev, *pc_cur, *mx_prev, *mx_cur, cg_prev;
 	int cg_ok, pc_ok, mx_ok;
+	uint64_t read_ns; /* CLOCK_MONOTONIC just after the group's counters were last read */
 	double hz, user_hz;
 	const char *pcpu_src; /* what the per-CPU cgroup figure is */
 	/* The last interval, in % of one CPU (per worker, per CPU) or of all. */

@@ -419,6 +419,9 @@ static void measure_all(struct live *L)
 		}
 		if (L->proc_modes)
 			measure_io(L, iv, dt, tgt, got);
+		/* late: when the counters were read, not when the sleep ended */
+		if (L->cpu && L->obs.read_ns > now)
+			now = L->obs.read_ns;
 		report__row(&L->rep, k, (double)p->end_ns[k] / 1e9, dt, (double)(now - due) / 1e3,
 			    iv, tgt, got, L->cpu ? &L->obs : NULL);
 		log_debug("interval %u: cpu %.1f -> %.1f %%", k, tgt[S_CPU], got[S_CPU]);

@@ -40,7 +40,7 @@ expected() {
 		share/man/man1/pcprocess.1 share/man/man1/perfcontainers.1 share/man/man1/perfcpumeasure.1 \
 		share/man/man1/perfjournal.1 share/man/man1/perflicense.1 share/man/man1/perfload.1 \
 		share/man/man1/perfreplay.1 share/man/man5/perfcollector-collection.5 \
-		share/man/man5/perfcollector-journal.5 share/man/man5/perfcollector-pcc.5 \
+		share/man/man5/perfcollector.conf.5 share/man/man5/perfcollector-journal.5 share/man/man5/perfcollector-pcc.5 \
 		share/man/man8/pcc.8 share/man/man8/pcc-container.8 share/man/man8/perfcollectord.8 \
 		share/man/man8/perfprocessord.8; do echo "-rw-r--r-- usr/local/$p"; done
 }

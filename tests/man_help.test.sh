@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Man pages against --help (issue 17 item 2): for every program and alias, each long option
 # --help prints must be documented in its page (a .TP/.TQ tag in docs/man/), and each option a
-# page documents must be one --help lists (--help itself is always allowed). Every page, the
+# page documents must be one --help lists (--help itself is always allowed); each option of a
+# program's option tables must be in its --help. Every page, the
 # file formats' included, must format with groff without a warning.
 set -uo pipefail
 B=${PC_BIN:?}
@@ -60,6 +61,23 @@ for pp in $pages; do
 	[ -n "$missing" ] && { echo "FAIL $prog: in --help, not in ${src#"$root"/}: $missing"; fail=1; }
 	[ -n "$extra" ] && { echo "FAIL $prog: in ${src#"$root"/}, not in --help: $extra"; fail=1; }
 	[ -z "$missing$extra" ] && echo "ok   $prog: $(($(wc -l <"$tmp/help") - 1)) options match ${src#"$root"/}"
+done
+
+# Every long option a program accepts (the {"name", ..._argument} rows of its option tables)
+# is one its --help lists: an option that works must be findable (issue 17).
+srcs="perfcollectord:userspace/perfcollectord perfprocessord:userspace/perfprocessord
+perfjournal:tools/perfjournal perfcpumeasure:tools/perfcpumeasure perfreplay:tools/perfreplay
+perflicense:tools/perflicense perfload:tools/perfload perfcontainers:tools/perfcontainers"
+for ps in $srcs; do
+	prog=${ps%%:*} dir=$root/${ps#*:}
+	[ -x "$B/$prog" ] || continue
+	grep -ohE '\{"[a-z][a-z0-9-]*", *(no|required|optional)_argument' "$dir"/*.c |
+		sed -E 's/^\{"([^"]*)".*/--\1/' | sort -u >"$tmp/src"
+	[ -s "$tmp/src" ] || { echo "FAIL $prog: no option table found in ${dir#"$root"/}"; fail=1; continue; }
+	help_opts "$prog" >"$tmp/help"
+	hidden=$(comm -23 "$tmp/src" "$tmp/help" | tr '\n' ' ')
+	if [ -n "$hidden" ]; then echo "FAIL $prog: accepted, not in --help: $hidden"; fail=1
+	else echo "ok   $prog: every one of its $(wc -l <"$tmp/src") long options is in --help"; fi
 done
 
 # Every page formats without a warning (-ww: all of groff's warnings); a .so page names a page

@@ -43,6 +43,14 @@ int pc_cli_config(const char *tool, const struct option *opts, int argc, char **
  */
 int pc_cli_tool_config(const char *tool, const struct option *opts, int *argc, char ***argv);
 
+/*
+ * The seeds' log levels, one LEVEL or SUBSYSTEM=LEVEL[,...] (perfreplay's
+ * --log=prp=DEBUG, perfprocessord's --debuglevel=trace): there is one log
+ * here, so TRACE or DEBUG anywhere sets *verbose and INFO, WARN, ERROR,
+ * CRITICAL and OFF change nothing. -1 for another word.
+ */
+int pc_cli_log_levels(const char *v, int *verbose);
+
 /* Daemons: v as a 32-bit unsigned number; "FLAG=V: not a number ..." is fatal. */
 uint32_t pc_cli_u32(const char *flag, const char *v);
 

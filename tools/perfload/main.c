@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"       perfload net [--tx=RATE] [--rx=RATE] [--sink=HOST:PORT] [--duration=30s]\n"
 		"       perfload synth --output=FILE ...   (perfload synth --help)\n"
 		"       perfload --version\n"
-		"  SIZE: 512MiB, 1G, ...; RATE: 10MiB/s, ...\n");
+		"  SIZE: 512MiB, 1G, ...; RATE: 10MiB/s, ...\n"
+		"  -v, --verbose       debug messages\n");
 }
 
 static void sleep_ns(uint64_t ns)

@@ -53,36 +53,10 @@ static void usage(FILE *f)
 		"  --phase             where a slice's busy part goes: spread (default: moved\n"
 		"                      every slice, what tick-sampled accounting reads right),\n"
 		"                      random, or start (the original phase-locked way)\n"
+		"  --cgroup-root=DIR   the cgroup hierarchy for the workers (default /sys/fs/cgroup)\n"
+		"  -v, --verbose       debug messages\n"
 		"  --config=FILE       settings first (default ~/.perfreplay/perfreplay.conf)\n"
 		"  --version           the build (release or development)\n" PC_INPUT_FLAG_USAGE);
-}
-
-/*
- * The seed's --log=SUBSYSTEM=LEVEL[,...] (e.g. prp=DEBUG): one log here, so a
- * DEBUG or TRACE level anywhere is -v and the other levels change nothing.
- */
-static int parse_log(const char *v, int *verbose)
-{
-	static const char *const levels[] = {"trace", "debug",	  "info", "warn",
-					     "error", "critical", "off"};
-	char buf[128], *save = NULL;
-
-	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
-		return -1;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		const char *lv = strchr(t, '=');
-		size_t i;
-
-		lv = lv ? lv + 1 : t;
-		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-			if (!strcasecmp(lv, levels[i]))
-				break;
-		if (i == sizeof(levels) / sizeof(levels[0]))
-			return -1;
-		if (i < 2)
-			*verbose = 1;
-	}
-	return 0;
 }
 
 static int parse_modes(const char *v, unsigned *m)
@@ -273,7 +247,7 @@ static int parse_option(struct rp_args *a, int c, char **argv)
 		a->dry = 1;
 		break;
 	case 'g':
-		bad = parse_log(optarg, &a->verbose) != 0;
+		bad = pc_cli_log_levels(optarg, &a->verbose) != 0;
 		break;
 	case 'F':
 		break;

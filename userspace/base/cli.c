@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pc/cli.h"
 #include "pc/config.h"
@@ -68,6 +69,30 @@ int pc_cli_tool_config(const char *tool, const struct option *opts, int *argc, c
 	}
 	*argc = ac;
 	*argv = av;
+	return 0;
+}
+
+int pc_cli_log_levels(const char *v, int *verbose)
+{
+	static const char *const levels[] = {"trace", "debug",	  "info", "warn",
+					     "error", "critical", "off"};
+	char buf[128], *save = NULL;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -1;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const char *lv = strchr(t, '=');
+		size_t i;
+
+		lv = lv ? lv + 1 : t;
+		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+			if (!strcasecmp(lv, levels[i]))
+				break;
+		if (i == sizeof(levels) / sizeof(levels[0]))
+			return -1;
+		if (i < 2)
+			*verbose = 1;
+	}
 	return 0;
 }
 

@@ -67,6 +67,7 @@ static void usage(FILE *f)
 	    "       perfprocessord [options] dump              print every stored sample\n"
 	    "  --hosts=SITE:HOST/ADDRESS:PORT  a collector (repeatable; SITE = --siteid;\n"
 	    "                      a bare ADDRESS:PORT is host 0 of --siteid)\n"
+	    "  --host=ADDRESS:PORT the seed's spelling of --hosts: host 0 of --siteid\n"
 	    "  --siteid=N          this site (default 1)\n"
 	    "  --sitename=NAME     this site's name (exact: case and spaces count)\n"
 	    "  --license=xxxx-xxxx-xxxx-xxxx-xxxx-xxxx  the site license (perflicense)\n"
@@ -84,7 +85,11 @@ static void usage(FILE *f)
 	    "  --keepalive=5s      ping interval; a collector silent for 3 is reconnected\n"
 	    "  --db=postgres --dburi=postgresql://...  also write every stored batch there\n"
 	    "  --db=remote-write --url=http://.../api/v1/write  or to a remote-write endpoint\n"
+	    "  --timeout=10        seconds to connect to a collector and authenticate\n"
 	    "  --config=FILE       (default ~/.perfprocessord/perfprocessord.conf)\n"
+	    "  -v, --verbose       debug messages\n"
+	    "  --debuglevel=LEVEL  the seed's: trace or debug is -v; info, warn, error,\n"
+	    "                      critical, off change nothing\n"
 	    "  --version           the version and build (release or development)\n"
 	    "A repeatable option given on the command line replaces the configuration file's "
 	    "list.\n");
@@ -238,6 +243,11 @@ static int parse_option(struct pd *pd, int c, char **av, int cmdline, int *hosts
 		snprintf(pd->o.journal, sizeof(pd->o.journal), "%s", optarg);
 		break;
 	case 'g':
+		if (pc_cli_log_levels(optarg, &pd->o.verbose))
+			fatalx("--debuglevel=%s: want trace, debug, info, warn, error, critical or "
+			       "off",
+			       optarg);
+		break;
 	case 'c':
 		break;
 	case 'i':

@@ -203,3 +203,36 @@ assert mine[-1]["quota_us"] == 20000, mine[-1]
 assert 10 < cpu < 23, f"cpu {cpu:.2f} % under a 20 % quota"
 assert thr > 1, f"throttled {thr} periods/s under a quota below the load"
 PY
+[ $? -eq 0 ] || exit 1
+
+# perfreplay --container (issue 14 item 5): the quota-held container recorded by the collector,
+# planned and replayed on its own. The plan is one worker (its 0.2-CPU quota rounded up) whose
+# target is the container's CPU from the same source containers.csv reports, and the replay's
+# cgroup is held to the quota.
+"$bin/perfcollectord" --mode=local --frequency=1s --duration=3s --output="$tmp/q.pcol" \
+	2>"$tmp/err" || { cat "$tmp/err"; echo "perfcollectord (quota) failed"; exit 1; }
+"$bin/perfjournal" --input="$tmp/q.pcol" --mode=csv --output="$tmp/qcsv" >"$tmp/pj.out" 2>&1 ||
+	{ cat "$tmp/pj.out"; echo "perfjournal (quota) failed"; exit 1; }
+"$bin/perfreplay" --input="$tmp/q.pcol" --container="${id:0:12}" --dry-run >"$tmp/plan.csv" \
+	2>"$tmp/rp.err" || { cat "$tmp/rp.err"; echo "perfreplay --container --dry-run failed"; exit 1; }
+python3 - "$tmp/plan.csv" "$tmp/qcsv/containers.csv" "$id" <<'PY' || exit 1
+import csv, sys
+plan, cts, cid = sys.argv[1:]
+p = list(csv.DictReader(open(plan)))
+rows = [r for r in csv.DictReader(open(cts, newline="")) if r["container_id"] == cid]
+assert p and "worker0_pct" in p[0] and "worker1_pct" not in p[0], f"want one worker: {p[:1]}"
+got = [(float(x["src_cpu_pct"]), x["cpu_source"]) for x in p]
+want = [(r.get("cpu_percent_ebpf") or "", r["cpu_percent"]) for r in rows[1:]]
+print(f"plan (cpu %, source) {got}; containers.csv (eBPF, files) {want}")
+assert len(got) == len(want), (got, want)
+for (g, src), (e, f) in zip(got, want):
+    ref = float(e if src == "ebpf" else f)
+    assert abs(g - ref) <= 0.011, f"plan {g} from {src}, containers.csv {ref}"
+PY
+"$bin/perfreplay" --input="$tmp/q.pcol" --container="${id:0:12}" --mode=cpu \
+	--report="$tmp/rep.csv" >"$tmp/rp.out" 2>&1 || { cat "$tmp/rp.out"; echo "perfreplay --container failed"; exit 1; }
+grep -q "workers' cgroup held to 0.20 CPUs (the container's quota)" "$tmp/rp.out" ||
+	{ cat "$tmp/rp.out"; echo "the replay's cgroup was not held to the quota"; exit 1; }
+grep -q "container ${id:0:12} in [1-9][0-9]* of [0-9]* intervals, 1 CPUs (its quota" "$tmp/rp.out" ||
+	{ cat "$tmp/rp.out"; echo "no container line"; exit 1; }
+echo "perfreplay --container: $(grep -o 'container .* intervals, .*' "$tmp/rp.out" | head -n 1)"

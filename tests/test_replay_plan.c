@@ -260,6 +260,88 @@ static void test_other_host_gives_no_interval(void **state)
 	replay_plan__free(&p);
 }
 
+#define AZ "pcc-container-azure/"
+
+/* The azure fixture's pcc-container collection, planned for container sel; rc of the read. */
+static int read_container(struct rp_plan *p, const char *sel, char *err, size_t errlen)
+{
+	struct pc_input *in = input__open(tu_shared(AZ "container_collection.json"), err, errlen);
+	int rc;
+
+	if (!in)
+		fail_msg("%s", err);
+	replay_plan__init(p);
+	p->container = sel;
+	rc = replay_plan__read(p, in, -1, -1, err, errlen);
+	input__close(in);
+	return rc;
+}
+
+/*
+ * --container on a real pcc-container collection (three docker containers
+ * with a 1-CPU quota, 5 s apart): each interval's CPU target is the
+ * fixture's own containers.csv cpu_percent (the original pcprocess's, two
+ * decimals) and its memory the container's memory_current, on one CPU,
+ * with the quota kept for the workers' cgroup.
+ */
+static void test_container_plan_from_fixture(void **state)
+{
+	const char *id = "7892fa5ced3d519c03dd549df61bf62d084d6a13aa185493b05259d75ce8b13d";
+	char err[256], line[1024];
+	unsigned matched = 0;
+	struct rp_plan p;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(read_container(&p, "7892fa5ced3d", err, sizeof(err)), 0);
+	assert_int_equal(p.src_ncpu, 1);
+	assert_true(fabs(p.ct_cpus - 1) < 1e-9);
+	assert_true(p.ct_found > 100);
+	f = fopen(tu_shared(AZ "containers.csv"), "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *ts = strsep(&s, ","), *cid = strsep(&s, ","), *cpu, *mem;
+
+		strsep(&s, ","), strsep(&s, ","); /* name, runtime */
+		cpu = strsep(&s, ",");
+		strsep(&s, ","), strsep(&s, ","); /* user, system */
+		mem = strsep(&s, ",");
+		if (!mem || strcmp(cid, id) || !*cpu)
+			continue;
+		for (uint32_t k = 0; k < p.n; k++) {
+			const struct rp_interval *iv = &p.iv[k];
+
+			if (iv->time_ns != strtoull(ts, NULL, 10) * 1000000000ull)
+				continue;
+			if (fabs(iv->src_all - atof(cpu)) > 0.005 + 1e-9)
+				fail_msg("%s: cpu %.4f, pcprocess said %s", ts, iv->src_all, cpu);
+			assert_true(iv->has & RP_HAS_MEM);
+			assert_true(fabs(iv->mem_used_kb * 1024 - atof(mem)) < 0.5);
+			assert_int_equal(iv->has & (RP_HAS_DISK | RP_HAS_NET), 0);
+			matched++;
+		}
+	}
+	fclose(f);
+	assert_true(matched > 100);
+	replay_plan__free(&p);
+}
+
+static void test_container_not_recorded(void **state)
+{
+	struct rp_plan p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(read_container(&p, "nosuchcontainer", err, sizeof(err)), -ENOENT);
+	if (!strstr(err, "container nosuchcontainer: in no interval of host 0") ||
+	    !strstr(err, "docker/"))
+		fail_msg("%s", err);
+	replay_plan__free(&p);
+	/* a prefix shorter than 12 hex digits names nothing */
+	assert_int_equal(read_container(&p, "7892fa", err, sizeof(err)), -ENOENT);
+	replay_plan__free(&p);
+}
+
 static void test_dry_run_csv(void **state)
 {
 	struct rp_plan p;
@@ -403,6 +485,8 @@ int main(void)
 	    cmocka_unit_test(test_hostile_counters),
 	    cmocka_unit_test(test_other_host_gives_no_interval),
 	    cmocka_unit_test(test_dry_run_csv),
+	    cmocka_unit_test(test_container_plan_from_fixture),
+	    cmocka_unit_test(test_container_not_recorded),
 	    cmocka_unit_test(test_workers_keep_absolute_deadlines),
 	    cmocka_unit_test(test_bad_schedules_refused),
 	};

@@ -9,7 +9,8 @@
  * target's workers (shape "same": one worker per source CPU; "fit": the work
  * spread over the target's CPUs), marks intervals the target cannot supply as
  * saturated and applies the backlog policy (drop the excess, or carry it into
- * the following intervals).
+ * the following intervals). With a container selected, the targets are that
+ * container's (CPU and memory only).
  */
 #ifndef PC_REPLAY_PLAN_H
 #define PC_REPLAY_PLAN_H
@@ -59,6 +60,14 @@ struct rp_plan {
 	uint64_t skipped; /* samples of other hosts/runs or not after their predecessor */
 	int bpf_cpu;	  /* per-CPU busy came from eBPF busy time */
 	uint32_t saturated;
+	/*
+	 * Set before reading: replay this container of the recording (its name,
+	 * id, 12+ hex id prefix or row key) instead of the host: its CPU spread
+	 * over its CPUs (its quota rounded up, else the host's) and its memory.
+	 */
+	const char *container;
+	double ct_cpus;	   /* the container's largest quota in CPUs, 0 without one */
+	uint32_t ct_found; /* intervals that had it */
 };
 
 struct rp_opts {

@@ -54,6 +54,8 @@ static void usage(FILE *f)
 		"                      every slice, what tick-sampled accounting reads right),\n"
 		"                      random, or start (the original phase-locked way)\n"
 		"  --cgroup-root=DIR   the cgroup hierarchy for the workers (default /sys/fs/cgroup)\n"
+		"  --container=NAME    replay this recorded container's CPU and memory (its name,\n"
+		"                      id or 12+ hex id prefix) in a cgroup with its CPU quota\n"
 		"  -v, --verbose       debug messages\n"
 		"  --config=FILE       settings first (default ~/.perfreplay/perfreplay.conf)\n"
 		"  --version           the build (release or development)\n" PC_INPUT_FLAG_USAGE);
@@ -161,6 +163,7 @@ static const struct option longopts[] = {
     {"slice", required_argument, NULL, 'L'},
     {"phase", required_argument, NULL, 'P'},
     {"cgroup-root", required_argument, NULL, 'C'},
+    {"container", required_argument, NULL, 'K'},
     {"dry-run", no_argument, NULL, 'n'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -176,7 +179,7 @@ struct rp_args {
 	struct rp_opts ro;
 	struct pc_input_flags sel;
 	struct pc_capacity src, dst;
-	const char *input, *training, *tgt_training;
+	const char *input, *training, *tgt_training, *container;
 	uint64_t listen_port;
 	int verbose, dry;
 	char cpus_buf[32];
@@ -242,6 +245,9 @@ static int parse_option(struct rp_args *a, int c, char **argv)
 		break;
 	case 'C':
 		cfg->cgroup_root = optarg;
+		break;
+	case 'K':
+		a->container = optarg;
 		break;
 	case 'n':
 		a->dry = 1;
@@ -336,9 +342,16 @@ static int read_recording(struct rp_args *a, struct rp_plan *plan, struct pc_inp
 	if (input__skipped(*in))
 		log_warnx("--input=%s: %lu damaged or unknown records skipped; the first: %s",
 			  a->input, input__skipped(*in), input__skip_reason(*in));
-	log_info("%s: host %u run %u, %u intervals, %u CPUs recorded (%s)", a->input, plan->host,
-		 plan->run, plan->n, plan->src_ncpu,
-		 plan->bpf_cpu ? "eBPF busy time" : "/proc/stat");
+	if (plan->container)
+		log_info("%s: host %u run %u, container %s in %u of %u intervals, %u CPUs (%s; "
+			 "%s)",
+			 a->input, plan->host, plan->run, plan->container, plan->ct_found, plan->n,
+			 plan->src_ncpu, plan->ct_cpus > 0 ? "its quota" : "no quota: the host's",
+			 plan->bpf_cpu ? "eBPF busy time" : "cgroup CPU usage");
+	else
+		log_info("%s: host %u run %u, %u intervals, %u CPUs recorded (%s)", a->input,
+			 plan->host, plan->run, plan->n, plan->src_ncpu,
+			 plan->bpf_cpu ? "eBPF busy time" : "/proc/stat");
 	return 0;
 }
 
@@ -400,6 +413,7 @@ int main(int argc, char **argv)
 	replay_plan__init(&plan);
 	if ((ret = parse_args(&a, argc, argv)) >= 0)
 		return ret;
+	plan.container = a.container;
 	log_init("perfreplay", a.verbose);
 	if (pc_cli_extra_args(argc, argv, " (options are --name=value)"))
 		return PC_EXIT_USAGE;

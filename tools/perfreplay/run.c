@@ -225,14 +225,18 @@ static int open_cpu(struct live *L)
 {
 	char err[512], name[64];
 	uint32_t nw = L->p->nworkers;
+	/* a container's replay is held to its recorded quota, as it was */
+	double limit = L->p->ct_cpus > 0 ? fmin((double)nw, L->p->ct_cpus) : (double)nw;
 
 	snprintf(name, sizeof(name), "perfreplay.%d", (int)getpid());
-	if (cgroup__create(&L->cg, L->c->cgroup_root, name, L->c->cpus, (double)nw, err,
+	if (cgroup__create(&L->cg, L->c->cgroup_root, name, L->c->cpus, limit, err,
 			   sizeof(err))) {
 		log_warnx("cgroup: %s", err);
 		return -1;
 	}
 	L->have_cg = 1;
+	if (L->p->ct_cpus > 0)
+		log_info("workers' cgroup held to %.2f CPUs (the container's quota)", limit);
 	if (*L->cg.why)
 		log_info("workers placed by %s (%s)", cgroup__mode_name(L->cg.mode), L->cg.why);
 	else

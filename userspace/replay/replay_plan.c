@@ -13,6 +13,7 @@
 
 #include "../export/export_int.h"
 #include "pc/replay_plan.h"
+#include "pc/sample_container.h"
 
 #define RP_MAXCPU 4096
 
@@ -85,38 +86,101 @@ static int bpf_busy(const struct pc_sample *prev, const struct pc_sample *cur, d
 	return seen == ncpu ? 0 : -ENOENT;
 }
 
-int replay_plan__add(struct rp_plan *p, const struct pc_sample *prev, const struct pc_sample *cur)
+/* The host's CPU count from cur's cpu rows, else the header's; at least 1. */
+static uint32_t host_ncpu(const struct rp_plan *p, const struct pc_table *cc)
+{
+	uint32_t n = 0;
+
+	for (uint32_t r = 0; r < cc->nrows; r++) {
+		int i = cpu_index(cc->key[r]);
+		if (i >= 0 && (uint32_t)i + 1 > n)
+			n = (uint32_t)i + 1;
+	}
+	if (!n && p->si.ncpu && p->si.ncpu <= RP_MAXCPU)
+		n = p->si.ncpu;
+	return n ? n : 1;
+}
+
+/*
+ * --container: the row of a container group sel names: the whole row key,
+ * the container's name, its id or an id prefix of at least 12 hex digits;
+ * -1 when none.
+ */
+static int ct_row(const struct pc_table *t, const char *sel)
+{
+	char rt[32], id[80], name[PC_KEY_MAX];
+	size_t n = strlen(sel);
+
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		if (!strcmp(t->key[r], sel))
+			return (int)r;
+		if (pc_container_split_key(t->key[r], rt, sizeof(rt), id, sizeof(id), name,
+					   sizeof(name)))
+			continue;
+		if ((name[0] && !strcmp(name, sel)) || (n >= 12 && !strncmp(id, sel, n)))
+			return (int)r;
+	}
+	return -1;
+}
+
+/* A container's CPUs: its CFS quota in CPUs, rounded up, when it has one; else the host's. */
+static uint32_t ct_ncpu(const struct rp_plan *p, const struct pc_sample *cur)
+{
+	const struct pc_table *t = &cur->t[PC_G_CONTAINER];
+	int r = ct_row(t, p->container);
+	const uint64_t *v = r < 0 ? NULL : pc_table_row(t, (uint32_t)r);
+
+	if (v && v[PC_CT_CPU_QUOTA_US] && v[PC_CT_CPU_PERIOD_US])
+		return (uint32_t)fmin(RP_MAXCPU, ceil((double)v[PC_CT_CPU_QUOTA_US] /
+						      (double)v[PC_CT_CPU_PERIOD_US]));
+	return host_ncpu(p, &cur->t[PC_G_CPU]);
+}
+
+/*
+ * --container: CPU (eBPF busy time when joined, else the cgroup's usage),
+ * spread evenly over the container's CPUs, and its memory, from its rows in
+ * prev and cur. Nothing when it is not in both, or is another container of
+ * that name (a new id: it starts over).
+ */
+static void ct_interval(struct rp_plan *p, const struct pc_sample *prev,
+			const struct pc_sample *cur, double dt_ns, struct rp_interval *iv,
+			double *pct)
+{
+	const struct pc_table *ct = &cur->t[PC_G_CONTAINER], *pt = &prev->t[PC_G_CONTAINER];
+	int r = ct_row(ct, p->container), q = ct_row(pt, p->container);
+	const uint64_t *v, *pv;
+	double total;
+
+	if (r < 0 || q < 0 || strcmp(ct->key[r], pt->key[q]))
+		return;
+	v = pc_table_row(ct, (uint32_t)r);
+	pv = pc_table_row(pt, (uint32_t)q);
+	if (v[PC_CT_BPF_CPU_NS] && pv[PC_CT_BPF_CPU_NS]) {
+		total = (double)pc_counter_delta(pv[PC_CT_BPF_CPU_NS], v[PC_CT_BPF_CPU_NS]);
+		iv->cpu_bpf = p->bpf_cpu = 1;
+	} else {
+		total = (double)pc_counter_delta(pv[PC_CT_CPU_USAGE_US], v[PC_CT_CPU_USAGE_US]) * 1e3;
+	}
+	total = total / dt_ns * 100; /* % of one core */
+	iv->src_all = fmin(100, total / p->src_ncpu);
+	for (uint32_t i = 0; i < p->src_ncpu; i++)
+		pct[i] = iv->src_all;
+	iv->mem_used_kb = (double)v[PC_CT_MEM_CURRENT] / 1024;
+	iv->has |= RP_HAS_CPU | RP_HAS_MEM;
+	if (v[PC_CT_CPU_QUOTA_US] && v[PC_CT_CPU_PERIOD_US])
+		p->ct_cpus = fmax(p->ct_cpus,
+				  (double)v[PC_CT_CPU_QUOTA_US] / (double)v[PC_CT_CPU_PERIOD_US]);
+	p->ct_found++;
+}
+
+/* The host's CPU (eBPF busy time when recorded for every CPU, else ticks) and memory. */
+static void host_cpu_mem(struct rp_plan *p, const struct pc_sample *prev,
+			 const struct pc_sample *cur, double dt_ns, struct rp_interval *iv,
+			 double *pct)
 {
 	const struct pc_table *cc = &cur->t[PC_G_CPU], *pc = &prev->t[PC_G_CPU];
-	struct rp_interval *iv;
-	double dt_ns, *pct;
 	struct exp_cpu ec;
 	struct exp_mem em;
-	int rc;
-
-	if (cur->time_ns <= prev->time_ns)
-		return -EINVAL;
-	dt_ns = (double)(cur->time_ns - prev->time_ns);
-	if (!p->n && !p->src_ncpu) {
-		for (uint32_t r = 0; r < cc->nrows; r++) {
-			int i = cpu_index(cc->key[r]);
-			if (i >= 0 && (uint32_t)i + 1 > p->src_ncpu)
-				p->src_ncpu = (uint32_t)i + 1;
-		}
-		if (!p->src_ncpu && p->si.ncpu && p->si.ncpu <= RP_MAXCPU)
-			p->src_ncpu = p->si.ncpu;
-		if (!p->src_ncpu)
-			p->src_ncpu = 1;
-	}
-	if (p->n == p->cap && (rc = grow(p)))
-		return rc;
-	iv = &p->iv[p->n];
-	memset(iv, 0, sizeof(*iv));
-	iv->time_ns = cur->time_ns;
-	iv->secs = dt_ns / 1e9;
-	pct = &p->src_pct[(size_t)p->n * p->src_ncpu];
-	for (uint32_t i = 0; i < p->src_ncpu; i++)
-		pct[i] = 0;
 
 	/* CPU: busy = user + nice + system (irq and softirq inside), never iowait or steal. */
 	if (bpf_busy(prev, cur, dt_ns, pct, p->src_ncpu) == 0) {
@@ -148,7 +212,14 @@ int replay_plan__add(struct rp_plan *p, const struct pc_sample *prev, const stru
 		iv->mem_used_kb = (double)em.used;
 		iv->has |= RP_HAS_MEM;
 	}
-	const struct pc_table *dk = &cur->t[PC_G_DISK];
+}
+
+/* The host's disks (whole disks only) and interfaces (all but lo). */
+static void host_io(const struct pc_sample *prev, const struct pc_sample *cur, double dt_ns,
+		    struct rp_interval *iv)
+{
+	const struct pc_table *dk = &cur->t[PC_G_DISK], *nt = &cur->t[PC_G_NET];
+
 	for (uint32_t r = 0; r < dk->nrows; r++) {
 		struct exp_disk ed;
 		if (!exp_disk_whole(dk, r) ||
@@ -158,7 +229,6 @@ int replay_plan__add(struct rp_plan *p, const struct pc_sample *prev, const stru
 		iv->rd_iops += ed.rtps, iv->wr_iops += ed.wtps;
 		iv->has |= RP_HAS_DISK;
 	}
-	const struct pc_table *nt = &cur->t[PC_G_NET];
 	for (uint32_t r = 0; r < nt->nrows; r++) {
 		struct exp_net en;
 		if (!strcmp(nt->key[r], "lo") ||
@@ -166,6 +236,34 @@ int replay_plan__add(struct rp_plan *p, const struct pc_sample *prev, const stru
 			continue;
 		iv->rx_bps += en.rxbyt, iv->tx_bps += en.txbyt;
 		iv->has |= RP_HAS_NET;
+	}
+}
+
+int replay_plan__add(struct rp_plan *p, const struct pc_sample *prev, const struct pc_sample *cur)
+{
+	struct rp_interval *iv;
+	double dt_ns, *pct;
+	int rc;
+
+	if (cur->time_ns <= prev->time_ns)
+		return -EINVAL;
+	dt_ns = (double)(cur->time_ns - prev->time_ns);
+	if (!p->n && !p->src_ncpu)
+		p->src_ncpu = p->container ? ct_ncpu(p, cur) : host_ncpu(p, &cur->t[PC_G_CPU]);
+	if (p->n == p->cap && (rc = grow(p)))
+		return rc;
+	iv = &p->iv[p->n];
+	memset(iv, 0, sizeof(*iv));
+	iv->time_ns = cur->time_ns;
+	iv->secs = dt_ns / 1e9;
+	pct = &p->src_pct[(size_t)p->n * p->src_ncpu];
+	for (uint32_t i = 0; i < p->src_ncpu; i++)
+		pct[i] = 0;
+	if (p->container) {
+		ct_interval(p, prev, cur, dt_ns, iv, pct);
+	} else {
+		host_cpu_mem(p, prev, cur, dt_ns, iv, pct);
+		host_io(prev, cur, dt_ns, iv);
 	}
 	p->end_ns[p->n] = (p->n ? p->end_ns[p->n - 1] : 0) + (cur->time_ns - prev->time_ns);
 	p->n++;
@@ -213,6 +311,16 @@ int replay_plan__read(struct rp_plan *p, struct pc_input *in, int64_t host, int6
 	}
 	p->host = (uint32_t)(host < 0 ? 0 : host);
 	p->run = (uint32_t)(run < 0 ? 0 : run);
+	if (p->n && p->container && !p->ct_found) {
+		const struct pc_table *t = &s[!cur].t[PC_G_CONTAINER];
+
+		snprintf(err, errlen,
+			 "container %s: in no interval of host %u run %u (%s%s)", p->container,
+			 p->host, p->run, t->nrows ? "the last sample has " : "no container rows",
+			 t->nrows ? t->key[0] : "");
+		rc = -ENOENT;
+		goto cleanup;
+	}
 	if (!p->n) {
 		snprintf(err, errlen,
 			 "%" PRIu64 " samples read, none forms an interval of host %" PRId64

@@ -154,6 +154,27 @@ assert all(abs(a - b) < 3 for a, b in both), f"eBPF vs cgroup files: {both}"
 assert len(waits) == len(both) and all(w >= 0 for w in waits), rows
 PY
 [ $? -eq 0 ] || exit 1
+# The same eBPF figures in JSON and summary modes (when the collection has them).
+if head -n 1 "$tmp/csv/containers.csv" | grep -q cpu_percent_ebpf; then
+	"$bin/perfjournal" --input="$tmp/c.pcol" --mode=json --output="$tmp/c.jsonl" 2>"$tmp/pj.out" ||
+		{ cat "$tmp/pj.out"; echo "perfjournal --mode=json failed"; exit 1; }
+	"$bin/perfjournal" --input="$tmp/c.pcol" --mode=summary --output="$tmp/sum.txt" 2>"$tmp/pj.out" ||
+		{ cat "$tmp/pj.out"; echo "perfjournal --mode=summary failed"; exit 1; }
+	python3 - "$tmp/c.jsonl" "$tmp/sum.txt" "$id" <<'PY' || exit 1
+import json, sys
+path, summ, cid = sys.argv[1:]
+rows = [c for l in open(path) for c in json.loads(l).get("containers", []) if cid in c["container"]]
+both = [(c["cpu_pct"], c["cpu_pct_ebpf"], c["runq_wait_pct"]) for c in rows if "cpu_pct_ebpf" in c]
+print(f"json: (files, eBPF, run-queue wait) % {both}")
+assert len(both) >= 2 and all(abs(a - b) < 3 and w >= 0 for a, b, w in both), rows
+text = open(summ).read()
+assert "eBPF cpu %, run-queue wait % avg" in text, text
+line = next(l for l in text.splitlines() if cid[:12] in l)
+f = line.split()
+print(f"summary: {line.strip()}")
+assert len(f) == 6 and abs(float(f[1]) - float(f[4])) < 3, line
+PY
+fi
 
 # The pcc-container alias with pcc's variables: one line per container per tick, which
 # pcprocess (perfjournal --mode=csv) reads back into containers.csv.

@@ -480,14 +480,20 @@ void exp_ct_csv_abort(struct exp_ct_csv *c)
 
 struct ct_acc {
 	char key[PC_KEY_MAX];
-	uint64_t n;
-	double sum, peak, mem_peak;
+	uint64_t n, nb; /* intervals; of them with the eBPF join */
+	double sum, peak, mem_peak, bcpu, bwait;
 };
 
 struct exp_ct_sum {
 	struct ct_acc *a;
 	size_t n, cap;
+	int ebpf; /* some container had the eBPF join: its columns are shown */
 };
+
+int exp_ct_has_ebpf(const uint64_t *v)
+{
+	return v[PC_CT_BPF_CPU_NS] || v[PC_CT_RUNQ_WAIT_NS] || v[PC_CT_RUNQ_WAITS];
+}
 
 static struct ct_acc *acc_get(struct exp_ct_sum *s, const char *key)
 {
@@ -533,6 +539,12 @@ int exp_ct_sum_interval(struct exp_ct_sum **sp, const struct pc_sample *ps,
 			a->peak = cpu;
 		a->sum += cpu;
 		a->n++;
+		if (exp_ct_has_ebpf(v) && exp_ct_has_ebpf(pv)) {
+			a->bcpu += exp_cpu_pct(pv, v, PC_CT_BPF_CPU_NS, itv);
+			a->bwait += exp_cpu_pct(pv, v, PC_CT_RUNQ_WAIT_NS, itv);
+			a->nb++;
+			(*sp)->ebpf = 1;
+		}
 	}
 	return 0;
 }
@@ -545,28 +557,37 @@ static int by_avg(const void *x, const void *y)
 	return u < v ? 1 : u > v ? -1 : strcmp(a->key, b->key);
 }
 
+/* One container's line: cpu avg and peak, memory peak, and the eBPF averages when shown. */
+static void sum_line(const struct exp_ct_sum *s, const struct ct_acc *a, FILE *f)
+{
+	char rt[32], id[80], name[PC_KEY_MAX], shown[PC_KEY_MAX + 40];
+
+	if (pc_container_split_key(a->key, rt, sizeof(rt), id, sizeof(id), name, sizeof(name)))
+		snprintf(shown, sizeof(shown), "%s", a->key);
+	else
+		snprintf(shown, sizeof(shown), "%s/%.*s", rt, name[0] ? 100 : 12,
+			 name[0] ? name : id);
+	if (a->n)
+		fprintf(f, "  %-34s %9.3f %9.3f %9.1f", shown, a->sum / (double)a->n, a->peak,
+			a->mem_peak);
+	else
+		fprintf(f, "  %-34s %9s %9s %9.1f", shown, "n/a", "n/a", a->mem_peak);
+	if (s->ebpf && a->nb)
+		fprintf(f, " %9.3f %9.3f", a->bcpu / (double)a->nb, a->bwait / (double)a->nb);
+	else if (s->ebpf)
+		fprintf(f, " %9s %9s", "n/a", "n/a");
+	fputc('\n', f);
+}
+
 void exp_ct_sum_print(struct exp_ct_sum *s, FILE *f)
 {
 	if (!s)
 		return;
 	qsort(s->a, s->n, sizeof(*s->a), by_avg);
-	fprintf(f, "containers         %zu (cpu %% of one core avg, peak; memory MB peak)\n", s->n);
-	for (size_t i = 0; i < s->n && i < SUM_SHOWN; i++) {
-		char rt[32], id[80], name[PC_KEY_MAX], shown[PC_KEY_MAX + 40];
-		const struct ct_acc *a = &s->a[i];
-
-		if (pc_container_split_key(a->key, rt, sizeof(rt), id, sizeof(id), name,
-					   sizeof(name)))
-			snprintf(shown, sizeof(shown), "%s", a->key);
-		else
-			snprintf(shown, sizeof(shown), "%s/%.*s", rt, name[0] ? 100 : 12,
-				 name[0] ? name : id);
-		if (a->n)
-			fprintf(f, "  %-34s %9.3f %9.3f %9.1f\n", shown, a->sum / (double)a->n,
-				a->peak, a->mem_peak);
-		else
-			fprintf(f, "  %-34s %9s %9s %9.1f\n", shown, "n/a", "n/a", a->mem_peak);
-	}
+	fprintf(f, "containers         %zu (cpu %% of one core avg, peak; memory MB peak%s)\n", s->n,
+		s->ebpf ? "; eBPF cpu %, run-queue wait % avg" : "");
+	for (size_t i = 0; i < s->n && i < SUM_SHOWN; i++)
+		sum_line(s, &s->a[i], f);
 	if (s->n > SUM_SHOWN)
 		fprintf(f, "  ... %zu more\n", s->n - SUM_SHOWN);
 	exp_ct_sum_free(s);

@@ -45,6 +45,12 @@ void exp_ct_csv_abort(struct exp_ct_csv *c);
 extern size_t exp_ct_csv_spill_at;
 
 /* Summary mode: CPU (average, peak, % of one core) and peak memory per container. */
+/*
+ * Whether a container row carries the eBPF join (cpu_ns, run-queue wait):
+ * the collector had the sched program and found the container's v2 cgroup.
+ */
+int exp_ct_has_ebpf(const uint64_t *v);
+
 struct exp_ct_sum;
 /* One interval of itv seconds (the group's own: exp_itv); 0 or -ENOMEM. */
 int exp_ct_sum_interval(struct exp_ct_sum **s, const struct pc_sample *ps,

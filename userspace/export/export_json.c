@@ -16,6 +16,7 @@
 #include "pc/codec.h"
 #include "pc/json.h"
 #include "pc/sample_container.h"
+#include "export_containers.h"
 #include "export_int.h"
 
 struct jx {
@@ -323,6 +324,21 @@ static void j_bpf_proc(FILE *f, int *n, const struct j_row *w)
 	kv(f, n, "exit_cpu_pct", exp_cpu_pct(w->pv, w->v, PC_PROC_EXIT_CPU_NS, w->itv));
 }
 
+/*
+ * A container's eBPF figures (the sched program's, joined by the collector):
+ * CPU and run-queue wait in % of one core (wait summed over its tasks), the
+ * mean wait in µs (null without a wait in the interval).
+ */
+static void j_container_ebpf(FILE *f, int *n, const struct j_row *w)
+{
+	double waits = j_rate(w, PC_CT_RUNQ_WAITS) * w->itv;
+
+	kv(f, n, "cpu_pct_ebpf", exp_cpu_pct(w->pv, w->v, PC_CT_BPF_CPU_NS, w->itv));
+	kv(f, n, "runq_wait_pct", exp_cpu_pct(w->pv, w->v, PC_CT_RUNQ_WAIT_NS, w->itv));
+	kv(f, n, "runq_wait_avg_us",
+	   waits > 0 ? j_rate(w, PC_CT_RUNQ_WAIT_NS) * w->itv / waits / 1e3 : NAN);
+}
+
 /* A container (docs/CONTAINERS.md): CPU in % of one core, bytes, rates per second. */
 static void j_container(FILE *f, int *n, const struct j_row *w)
 {
@@ -335,6 +351,8 @@ static void j_container(FILE *f, int *n, const struct j_row *w)
 	kv(f, n, "rd_bytes_s", j_rate(w, PC_CT_IO_READ_BYTES));
 	kv(f, n, "wr_bytes_s", j_rate(w, PC_CT_IO_WRITE_BYTES));
 	kv(f, n, "pids", (double)w->v[PC_CT_PIDS_CURRENT]);
+	if (exp_ct_has_ebpf(w->v) && exp_ct_has_ebpf(w->pv))
+		j_container_ebpf(f, n, w);
 }
 
 /* Members of the sources exported through export_src.c, once they have a previous row. */

@@ -91,6 +91,43 @@ rows=$(($(wc -l <"$T/csv/host.csv") - 1))
 [ "$rows" -ge $((n - 2)) ] && [ "$rows" -le "$n" ] || fail "host.csv has $rows rows for $n samples"
 ok "perfjournal --mode=csv: host.csv with $rows intervals"
 
+# --- issue 12 item 5: a crafted record header (a valid CRC, this journal's id, a length of
+# 16 MiB past the end of the file) before the third record. The reader reports one damage and
+# still reads every sample; a restarted processor cuts no authentic record after it.
+verify_field() { "$PC_BIN/perfjournal" --input="$JOURNAL" "${IDENT[@]}" --verify 2>/dev/null |
+	awk -v k="$1" '$1 == k { print $2 + 0; exit }'; }
+before=$(verify_field samples)
+python3 - "$JOURNAL" <<'PY' || fail "could not craft the record header"
+import struct, sys, zlib
+path = sys.argv[1]
+img = bytearray(open(path, "rb").read())
+jid, marker = bytes(img[16:32]), b"\xe7PJR"
+offs, at = [], img.find(marker)
+while at >= 0:  # record headers: the marker and a CRC over bytes [0, 44) that checks
+    if at + 48 <= len(img) and struct.unpack_from("<I", img, at + 44)[0] == zlib.crc32(img[at:at + 44]):
+        offs.append(at)
+    at = img.find(marker, at + 1)
+assert len(offs) >= 3, offs
+fake = bytearray(marker + struct.pack("<IQ", 16 << 20, 2) + jid[:4] + bytes(16) + struct.pack("<Q", 2))
+fake += struct.pack("<I", zlib.crc32(fake))
+img[offs[2]:offs[2]] = fake
+open(path, "wb").write(img)
+PY
+crafted=$(stat -c %s "$JOURNAL")
+[ "$(verify_field samples)" = "$before" ] || fail "after the crafted header the reader sees $(verify_field samples) of $before samples"
+[ "$(verify_field damage)" = 1 ] || fail "the crafted header is not reported as damage"
+rm -f "$T/ph/.perfprocessord/control.sock"
+: >"$T/proc.log"
+start_processor "$H"
+wait_for "journal verified" 15 grep -Eq "records verified" "$T/proc.log"
+grep -q "records verified, identity ok.*damage above" "$T/proc.log" ||
+	fail "the restarted processor did not report the damage: $(tail -n 3 "$T/proc.log")"
+kill "$PROC_PID"
+wait "$PROC_PID" 2>/dev/null
+[ "$(stat -c %s "$JOURNAL")" -ge "$crafted" ] || fail "the restarted processor cut the journal from $crafted to $(stat -c %s "$JOURNAL") bytes"
+[ "$(verify_field samples)" = "$before" ] || fail "after a processor restart the journal holds $(verify_field samples) of $before samples"
+ok "crafted record header: all $before samples read, one damage reported, the restarted processor cut nothing"
+
 # --- the journal refuses another identity; nothing is appended
 SUM=$(sha256sum <"$JOURNAL")
 L2=$("$PC_BIN/perflicense" licenseadd siteid=1 sitename="Other Corp" mac="$MAC" duration=30 |

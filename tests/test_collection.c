@@ -364,6 +364,50 @@ static void test_damaged_last_key_interval(void **state)
 	assert_int_equal(got, 80);
 }
 
+/*
+ * Issue 12 item 6: after damage, 1 MiB of crafted frame headers, each a
+ * plausible key frame of 512 KiB whose CRC fails. Checking each candidate
+ * costs its length: 27 GB of CRC without a budget (minutes). The search
+ * stops after IO_RESYNC_BUDGET and says where; the sample before the damage
+ * is read, the error names both offsets, and the reader then ends.
+ */
+static void test_crafted_headers_spend_a_bounded_search(void **state)
+{
+	struct fx *f = *state;
+	const size_t unit = 10, pattern = 1 << 20;
+	off_t damage;
+	char want[96];
+	struct pc_coll *c;
+	uint8_t *p;
+	FILE *o;
+	int r;
+
+	write_file(f, 1);
+	damage = f->end[1];
+	p = calloc(1, pattern);
+	assert_non_null(p);
+	for (size_t at = 0; at + unit <= pattern; at += unit) {
+		p[at + 2] = 0x08; /* length 0x00080000, little-endian; crc 0 */
+		p[at + 8] = 1;	  /* version 1, kind 0: a key frame */
+	}
+	p[3] = 0xff; /* the first header: a length past the frame limit */
+	o = fopen(f->path, "ab");
+	assert_non_null(o);
+	assert_int_equal(fwrite(p, 1, pattern, o), pattern);
+	fclose(o);
+	free(p);
+	c = coll__open(f->path);
+	assert_non_null(c);
+	assert_int_equal(coll__next(c, &f->s), 1);
+	r = coll__next(c, &f->s);
+	assert_int_equal(r, -EBADMSG);
+	snprintf(want, sizeof(want), "damaged frame at byte offset %lld", (long long)damage);
+	if (!strstr(coll__error(c), want) || !strstr(coll__error(c), "gave up at byte offset"))
+		fail_msg("\"%s\" lacks \"%s\" or the budget", coll__error(c), want);
+	assert_int_equal(coll__next(c, &f->s), 0);
+	coll__close(c);
+}
+
 static void test_unwritten_last_frame_is_a_torn_tail(void **state)
 {
 	struct fx *f = *state;
@@ -455,6 +499,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_damaged_length_resumes_at_next_key_frame, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_last_key_interval, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crafted_headers_spend_a_bounded_search, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_unwritten_last_frame_is_a_torn_tail, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_not_a_collection, setup, teardown),

@@ -31,10 +31,13 @@ void pc_buf_free(struct pc_buf *b);
 
 struct pc_enc {
 	struct pc_sample prev;
+	struct pc_buf idx; /* scratch: rows of prev by key */
 	int have_prev;
 };
 struct pc_dec {
-	struct pc_sample prev;
+	struct pc_sample prev;	/* the current sample, changed in place by each frame */
+	struct pc_sample spare; /* tables with listed keys are decoded here, then swapped in */
+	struct pc_buf idx;	/* scratch: rows of prev by key */
 	int have_prev;
 	char err[128]; /* why the last decode failed, with the byte offset */
 };

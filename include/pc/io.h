@@ -31,6 +31,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * What a reader may spend looking for the next intact record after damage
+ * (checksums or trial decryptions, in bytes): 8 times the file plus 64 MiB.
+ * Past it the reader stops searching and says so, so that a crafted file
+ * cannot make a resync quadratic (journal, legacy journal, collection).
+ */
+#define IO_RESYNC_BUDGET(size) (8 * (uint64_t)(size) + (64u << 20))
+
 /* All n bytes, retrying EINTR and short writes; 0 or negative errno (-EIO for a 0-byte write). */
 int io_write_all(int fd, const void *p, size_t n);
 int io_pwrite_all(int fd, const void *p, size_t n, uint64_t off);

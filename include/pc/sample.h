@@ -275,6 +275,14 @@ struct pc_table {
 	uint32_t cap;
 	char (*key)[PC_KEY_MAX];
 	uint64_t *val;
+	/*
+	 * 0, or the stamp of the decoder table this one is an unchanged copy
+	 * of (pc_stamp_next(), codec_bin.c): pc_sample_copy() skips a table
+	 * whose destination holds the same stamp, so a decoded frame costs
+	 * what it changes. pc_table_add() and pc_sample_reset() clear it; a
+	 * table with a stamp is not written through pc_table_row().
+	 */
+	uint64_t stamp;
 };
 
 /* Sample flags. */
@@ -317,6 +325,9 @@ int pc_sample_merge(struct pc_sample *dst, const struct pc_sample *src);
  * with the same truncated key.
  */
 uint64_t *pc_table_add(struct pc_table *t, const char *key);
+
+/* A process-wide new table stamp, never 0 (see struct pc_table). */
+uint64_t pc_stamp_next(void);
 
 /* Row lookup; NULL when absent. find is a linear scan with a hint. */
 uint64_t *pc_table_row(const struct pc_table *t, uint32_t row);

@@ -90,17 +90,78 @@ static uint64_t unzigzag(uint64_t z)
 	return (z >> 1) ^ (0 - (z & 1));
 }
 
-/* Row of prev matching key: the same index when it matches, else the first. */
-static const uint64_t *match_row(const struct pc_table *prev, uint32_t i, const char *key)
+/*
+ * Rows of a previous table by key, for a table whose keys moved. The row of
+ * prev for key is the one at the same index when it matches, else the first
+ * with that key. Past a few rows an open-addressing index over prev's row
+ * numbers is built at the first row that moved (slots hold row + 1 in the
+ * enc/dec's scratch buffer), so that matching n rows costs O(n + prev rows),
+ * never O(n x prev rows): a hostile frame stays linear.
+ */
+struct rowmatch {
+	const struct pc_table *prev; /* NULL in key frames */
+	struct pc_buf *idx;
+	uint32_t mask;
+	int built;
+};
+
+static uint32_t key_hash(const char *k)
 {
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*k)
+		h = (h ^ (uint8_t)*k++) * 16777619u;
+	return h;
+}
+
+static int rowmatch_build(struct rowmatch *m)
+{
+	const struct pc_table *t = m->prev;
+	uint32_t cap = 16, *slot;
+
+	while (cap < 2 * t->nrows)
+		cap *= 2;
+	m->idx->len = 0;
+	if (pc_buf_reserve(m->idx, (size_t)cap * sizeof(uint32_t)))
+		return -ENOMEM;
+	slot = (uint32_t *)m->idx->p;
+	memset(slot, 0, (size_t)cap * sizeof(uint32_t));
+	m->mask = cap - 1;
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		uint32_t h = key_hash(t->key[r]) & m->mask;
+
+		while (slot[h] && strcmp(t->key[slot[h] - 1], t->key[r]))
+			h = (h + 1) & m->mask;
+		if (!slot[h]) /* a repeated key keeps its first row */
+			slot[h] = r + 1;
+	}
+	m->built = 1;
+	return 0;
+}
+
+/* prev's row for key (row i of the new table), NULL when none; -ENOMEM in *err. */
+static const uint64_t *match_row(struct rowmatch *m, uint32_t i, const char *key, int *err)
+{
+	const struct pc_table *prev = m->prev;
+	const uint32_t *slot;
+	uint32_t h;
 	int r;
 
 	if (!prev)
 		return NULL;
 	if (i < prev->nrows && !strcmp(prev->key[i], key))
 		return prev->val + (size_t)i * prev->ncols;
-	r = pc_table_find(prev, key);
-	return r < 0 ? NULL : prev->val + (size_t)r * prev->ncols;
+	if (prev->nrows <= 8) {
+		r = pc_table_find(prev, key);
+		return r < 0 ? NULL : prev->val + (size_t)r * prev->ncols;
+	}
+	if (!m->built && (*err = rowmatch_build(m)))
+		return NULL;
+	slot = (const uint32_t *)m->idx->p;
+	for (h = key_hash(key) & m->mask; slot[h]; h = (h + 1) & m->mask)
+		if (!strcmp(prev->key[slot[h] - 1], key))
+			return prev->val + (size_t)(slot[h] - 1) * prev->ncols;
+	return NULL;
 }
 
 static int same_keys(const struct pc_table *a, const struct pc_table *b)
@@ -125,15 +186,19 @@ static int same_table(const struct pc_table *a, const struct pc_table *b, int ke
 
 /* Cells as differences from prev's row of the same key (the same index when keys_same). */
 static int enc_cells(const struct pc_table *t, const struct pc_table *prev, int keys_same,
-		     struct pc_buf *out)
+		     struct pc_buf *idx, struct pc_buf *out)
 {
+	struct rowmatch m = {.prev = prev, .idx = idx};
 	uint64_t run = 0;
-	int err;
+	int err = 0;
 
 	for (uint32_t r = 0; r < t->nrows; r++) {
 		const uint64_t *row = t->val + (size_t)r * t->ncols;
-		const uint64_t *p =
-		    keys_same ? prev->val + (size_t)r * prev->ncols : match_row(prev, r, t->key[r]);
+		const uint64_t *p = keys_same ? prev->val + (size_t)r * prev->ncols
+					      : match_row(&m, r, t->key[r], &err);
+
+		if (err)
+			return err;
 
 		for (unsigned c = 0; c < t->ncols; c++) {
 			uint64_t base = p && c < prev->ncols ? p[c] : 0;
@@ -176,7 +241,7 @@ static int enc_keys(const struct pc_table *t, struct pc_buf *out)
 
 /* Group body: ncols, nrows, key mode, keys, cells. prev is NULL in key frames. */
 static int enc_table(const struct pc_table *t, const struct pc_table *prev, int keys_same,
-		     struct pc_buf *out)
+		     struct pc_buf *idx, struct pc_buf *out)
 {
 	int err;
 
@@ -187,12 +252,12 @@ static int enc_table(const struct pc_table *t, const struct pc_table *prev, int 
 		return err;
 	if (!keys_same && (err = enc_keys(t, out)))
 		return err;
-	return enc_cells(t, prev, keys_same, out);
+	return enc_cells(t, prev, keys_same, idx, out);
 }
 
 /* Group number, byte length, body; the length is moved in front once known. */
 static int enc_group(unsigned g, const struct pc_table *t, const struct pc_table *prev,
-		     int keys_same, struct pc_buf *out)
+		     int keys_same, struct pc_buf *idx, struct pc_buf *out)
 {
 	uint8_t lb[10];
 	size_t at, blen, n;
@@ -201,7 +266,7 @@ static int enc_group(unsigned g, const struct pc_table *t, const struct pc_table
 	if ((err = put_uv(out, g)))
 		return err;
 	at = out->len;
-	if ((err = enc_table(t, prev, keys_same, out)))
+	if ((err = enc_table(t, prev, keys_same, idx, out)))
 		return err;
 	blen = out->len - at;
 	n = uv_enc(lb, blen);
@@ -233,6 +298,7 @@ static int enc_header(const struct pc_sample *s, const struct pc_sample *prev, s
 void pc_enc_init(struct pc_enc *e)
 {
 	pc_sample_init(&e->prev);
+	e->idx = (struct pc_buf){0};
 	e->have_prev = 0;
 }
 
@@ -244,6 +310,7 @@ void pc_enc_reset(struct pc_enc *e)
 void pc_enc_free(struct pc_enc *e)
 {
 	pc_sample_free(&e->prev);
+	pc_buf_free(&e->idx);
 	e->have_prev = 0;
 }
 
@@ -267,7 +334,7 @@ int pc_enc_sample(struct pc_enc *e, const struct pc_sample *s, struct pc_buf *ou
 		/* Key frames omit empty groups; delta frames omit unchanged ones. */
 		if (pt ? same_table(t, pt, keys_same) : !t->nrows)
 			continue;
-		if ((err = enc_group(g, t, pt, keys_same, out)))
+		if ((err = enc_group(g, t, pt, keys_same, &e->idx, out)))
 			goto cleanup;
 		ngroups++;
 	}
@@ -420,45 +487,85 @@ static int dec_keys(struct rd *r, struct pc_table *t, uint64_t nrows, unsigned g
 	return 0;
 }
 
-static int dec_cells(struct rd *r, struct pc_table *t, const struct pc_table *prev, unsigned wcols,
+/* One counter token: a difference (*diff) or a run of *run + 1 zero differences. */
+static int get_cell(struct rd *r, uint64_t left, unsigned g, uint64_t *diff, uint64_t *run)
+{
+	size_t at = r->off;
+	uint64_t v = 0;
+	int flag = 0, err;
+
+	if ((err = get_tv(r, &flag, &v, "counter")))
+		return err;
+	if (flag && v >= left)
+		return rd_fail(r, at, "group %u: run of %llu zero deltas, %llu counters left", g,
+			       (unsigned long long)v + 1, (unsigned long long)left);
+	*run = flag ? v : 0;
+	*diff = flag ? 0 : unzigzag(v);
+	return 0;
+}
+
+/* Listed keys: every cell from prev's row of the same key (m->prev NULL: absolute). */
+static int dec_cells(struct rd *r, struct pc_table *t, struct rowmatch *m, unsigned wcols,
 		     unsigned g)
 {
-	uint64_t left = (uint64_t)t->nrows * wcols, run = 0;
+	uint64_t left = (uint64_t)t->nrows * wcols, run = 0, diff = 0;
+	int err = 0;
 
 	for (uint32_t i = 0; i < t->nrows; i++) {
 		uint64_t *row = t->val + (size_t)i * t->ncols;
-		const uint64_t *p = match_row(prev, i, t->key[i]);
+		const uint64_t *p = match_row(m, i, t->key[i], &err);
 
+		if (err)
+			return err;
 		for (unsigned c = 0; c < wcols; c++, left--) {
-			uint64_t diff = 0, v = 0;
-			size_t at = r->off;
-			int flag = 0, err;
-
-			if (run) {
-				run--;
-			} else {
-				if ((err = get_tv(r, &flag, &v, "counter")))
-					return err;
-				if (flag && v >= left)
-					return rd_fail(r, at,
-						       "group %u: run of %llu zero deltas, %llu "
-						       "counters left",
-						       g, (unsigned long long)v + 1,
-						       (unsigned long long)left);
-				if (flag)
-					run = v;
-				else
-					diff = unzigzag(v);
-			}
+			if (run)
+				run--, diff = 0;
+			else if ((err = get_cell(r, left, g, &diff, &run)))
+				return err;
 			if (c < t->ncols)
-				row[c] = (p && c < prev->ncols ? p[c] : 0) + diff;
+				row[c] = (p && c < m->prev->ncols ? p[c] : 0) + diff;
 		}
 	}
 	return 0;
 }
 
-static int dec_group(struct rd *r, unsigned g, struct pc_table *t, const struct pc_table *prev)
+/*
+ * The previous keys: the differences are added to t's rows in place and a
+ * run of zero differences is stepped over at once, so that a frame costs
+ * what it changes, not the size of the table (issue 12: hostile frames).
+ */
+static int dec_cells_same(struct rd *r, struct pc_table *t, unsigned wcols, unsigned g)
 {
+	uint64_t total = (uint64_t)t->nrows * wcols, k = 0, diff, run;
+	int err;
+
+	while (k < total) {
+		if ((err = get_cell(r, total - k, g, &diff, &run)))
+			return err;
+		if (diff && k % wcols < t->ncols)
+			t->val[(k / wcols) * t->ncols + k % wcols] += diff;
+		k += run + 1;
+	}
+	return 0;
+}
+
+static void table_swap(struct pc_table *a, struct pc_table *b)
+{
+	struct pc_table t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Group g of a frame applied to d->prev.t[g]: in place when it keeps the
+ * previous keys, else decoded into the spare table and swapped in. The
+ * table gets a fresh stamp, so that pc_sample_copy() copies it out.
+ */
+static int dec_group(struct rd *r, struct pc_dec *d, unsigned g, int delta)
+{
+	struct pc_table *cur = &d->prev.t[g], *t = &d->spare.t[g];
+	struct rowmatch m = {.prev = delta ? cur : NULL, .idx = &d->idx};
 	uint64_t wcols, nrows;
 	size_t at = r->off;
 	uint8_t mode = 0;
@@ -468,29 +575,29 @@ static int dec_group(struct rd *r, unsigned g, struct pc_table *t, const struct 
 	    (err = get_uv_max(r, &nrows, MAX_ROWS, "row count")) ||
 	    (err = get_u8(r, &mode, "key mode")))
 		return err;
-	t->nrows = 0;
 	if (mode == KEYS_SAME) {
-		if (!prev)
+		if (!delta)
 			return rd_fail(r, at, "group %u: key frame refers to previous keys", g);
-		if (nrows != prev->nrows)
+		if (nrows != cur->nrows)
 			return rd_fail(r, at,
 				       "group %u: %llu rows with the previous keys, which "
 				       "were %u",
-				       g, (unsigned long long)nrows, prev->nrows);
-		for (uint32_t i = 0; i < prev->nrows; i++)
-			if (!pc_table_add(t, prev->key[i]))
-				return -errno;
-	} else if (mode == KEYS_LISTED) {
-		/* Each key takes at least two bytes: refuse before allocating. */
-		if (nrows > (r->end - r->off) / 2)
-			return rd_fail(r, at, "group %u: %llu rows in %zu bytes", g,
-				       (unsigned long long)nrows, r->end - r->off);
-		if ((err = dec_keys(r, t, nrows, g)))
-			return err;
-	} else {
-		return rd_fail(r, r->off - 1, "group %u: key mode %u", g, mode);
+				       g, (unsigned long long)nrows, cur->nrows);
+		cur->stamp = pc_stamp_next();
+		return dec_cells_same(r, cur, (unsigned)wcols, g);
 	}
-	return dec_cells(r, t, prev, (unsigned)wcols, g);
+	if (mode != KEYS_LISTED)
+		return rd_fail(r, r->off - 1, "group %u: key mode %u", g, mode);
+	/* Each key takes at least two bytes: refuse before allocating. */
+	if (nrows > (r->end - r->off) / 2)
+		return rd_fail(r, at, "group %u: %llu rows in %zu bytes", g, (unsigned long long)nrows,
+			       r->end - r->off);
+	t->nrows = 0;
+	if ((err = dec_keys(r, t, nrows, g)) || (err = dec_cells(r, t, &m, (unsigned)wcols, g)))
+		return err;
+	table_swap(t, cur);
+	cur->stamp = pc_stamp_next();
+	return 0;
 }
 
 static int dec_header(struct rd *r, struct pc_sample *s, const struct pc_sample *prev)
@@ -527,6 +634,8 @@ static int dec_header(struct rd *r, struct pc_sample *s, const struct pc_sample 
 void pc_dec_init(struct pc_dec *d)
 {
 	pc_sample_init(&d->prev);
+	pc_sample_init(&d->spare);
+	d->idx = (struct pc_buf){0};
 	d->have_prev = 0;
 	d->err[0] = 0;
 }
@@ -540,19 +649,56 @@ void pc_dec_reset(struct pc_dec *d)
 void pc_dec_free(struct pc_dec *d)
 {
 	pc_sample_free(&d->prev);
+	pc_sample_free(&d->spare);
+	pc_buf_free(&d->idx);
 	d->have_prev = 0;
 }
 
-long pc_dec_sample(struct pc_dec *d, const uint8_t *p, size_t len, struct pc_sample *s)
+/* The groups of a frame into d->prev; the frame kind and header are read. */
+static int dec_groups(struct rd *r, struct pc_dec *d, int delta)
 {
-	struct rd r = {.p = p, .end = len, .err = d->err, .errlen = sizeof(d->err)};
-	const struct pc_sample *prev;
-	uint8_t ver = 0, kind = 0;
 	uint64_t ngroups;
 	uint32_t seen = 0;
 	int err;
 
 	_Static_assert(PC_G_MAX <= 32, "seen is a 32-bit mask");
+	if ((err = get_uv_max(r, &ngroups, (r->end - r->off) / 2, "group count")))
+		return err;
+	for (uint64_t i = 0; i < ngroups; i++) {
+		uint64_t g, glen;
+		size_t at = r->off;
+		struct rd body;
+
+		if ((err = get_uv(r, &g, "group number")) || (err = get_len(r, &glen, "group length")))
+			return err;
+		if (g >= PC_G_MAX) { /* a newer writer's group: skip it */
+			r->off += glen;
+			continue;
+		}
+		if (seen & (1u << g))
+			return rd_fail(r, at, "group %llu twice", (unsigned long long)g);
+		seen |= 1u << g;
+		body = *r;
+		body.end = r->off + glen;
+		if ((err = dec_group(&body, d, (unsigned)g, delta)))
+			return err;
+		r->off += glen; /* bytes past the cells are a newer writer's: skipped */
+	}
+	return 0;
+}
+
+/*
+ * The decoder keeps the current sample in d->prev and changes there only
+ * what the frame carries; s gets a copy in which pc_sample_copy() skips the
+ * tables s already holds (same stamp). After a failure d->prev is half
+ * changed: the next frame must be a key frame.
+ */
+long pc_dec_sample(struct pc_dec *d, const uint8_t *p, size_t len, struct pc_sample *s)
+{
+	struct rd r = {.p = p, .end = len, .err = d->err, .errlen = sizeof(d->err)};
+	uint8_t ver = 0, kind = 0;
+	int err, delta;
+
 	d->err[0] = 0;
 	if ((err = get_u8(&r, &ver, "format version")))
 		return err;
@@ -567,42 +713,14 @@ long pc_dec_sample(struct pc_dec *d, const uint8_t *p, size_t len, struct pc_sam
 		snprintf(d->err, sizeof(d->err), "byte 1: delta frame without a previous sample");
 		return -EPROTO;
 	}
-	prev = kind == FRAME_DELTA ? &d->prev : NULL;
-	if (prev) {
-		if ((err = pc_sample_copy(s, prev)))
-			return err;
-	} else {
-		pc_sample_reset(s);
-	}
-	if ((err = dec_header(&r, s, prev)))
+	delta = kind == FRAME_DELTA;
+	if (!delta)
+		for (int g = 0; g < PC_G_MAX; g++)
+			d->prev.t[g].nrows = 0, d->prev.t[g].stamp = 0;
+	d->have_prev = 0;
+	if ((err = dec_header(&r, &d->prev, delta ? &d->prev : NULL)) ||
+	    (err = dec_groups(&r, d, delta)) || (err = pc_sample_copy(s, &d->prev)))
 		return err;
-	if ((err = get_uv_max(&r, &ngroups, (r.end - r.off) / 2, "group count")))
-		return err;
-	for (uint64_t i = 0; i < ngroups; i++) {
-		uint64_t g, glen;
-		size_t at = r.off;
-		struct rd body;
-
-		if ((err = get_uv(&r, &g, "group number")) ||
-		    (err = get_len(&r, &glen, "group length")))
-			return err;
-		if (g >= PC_G_MAX) { /* a newer writer's group: skip it */
-			r.off += glen;
-			continue;
-		}
-		if (seen & (1u << g))
-			return rd_fail(&r, at, "group %llu twice", (unsigned long long)g);
-		seen |= 1u << g;
-		body = r;
-		body.end = r.off + glen;
-		if ((err = dec_group(&body, (unsigned)g, &s->t[g], prev ? &prev->t[g] : NULL)))
-			return err;
-		r.off += glen; /* bytes past the cells are a newer writer's: skipped */
-	}
-	if ((err = pc_sample_copy(&d->prev, s))) {
-		d->have_prev = 0;
-		return err;
-	}
 	d->have_prev = 1;
 	return (long)r.off;
 }

@@ -48,6 +48,9 @@ struct pc_coll {
 	uint64_t pend_t0;   /* time_ns of the first of them */
 	uint64_t flush_ns;  /* 0: every frame written at once */
 	int resync;	    /* reader: skipping to the next key frame */
+	uint64_t tried;	    /* reader: bytes checksummed looking for a key frame */
+	off_t gave_up;	    /* reader: where that search stopped on IO_RESYNC_BUDGET, or 0 */
+	char note[128];	    /* reader: where reading resumes after damage */
 	char err[256];
 };
 
@@ -312,6 +315,50 @@ const struct pc_sysinfo *coll__sysinfo(const struct pc_coll *c)
 }
 
 /*
+ * Whether the frame header at h (file offset fo) heads a key frame whose CRC
+ * checks: 1 yes, 0 no, -1 the search budget is spent (c->gave_up set). Each
+ * trial costs its length in checksum work, counted against IO_RESYNC_BUDGET,
+ * so a file of crafted headers costs a bounded multiple of its size.
+ */
+static int key_at(struct pc_coll *c, const uint8_t *h, off_t fo)
+{
+	uint32_t len = get_le32(h), want = get_le32(h + 4);
+	struct pc_buf save;
+	int ok;
+
+	if (len < 2 || len > COLL_FRAME_MAX || h[8] != 1 || h[9] != 0 ||
+	    (off_t)len > c->size - fo - COLL_FRAME_HDR)
+		return 0;
+	c->tried += len;
+	if (c->tried > IO_RESYNC_BUDGET(c->size)) {
+		c->gave_up = fo;
+		return -1;
+	}
+	save = c->buf;
+	c->buf = (struct pc_buf){0};
+	ok = !read_at(c, fo + COLL_FRAME_HDR, len) && crc(c->buf.p, len) == want;
+	pc_buf_free(&c->buf);
+	c->buf = save;
+	return ok;
+}
+
+/* After damage, what the reader does next: for the error messages. */
+static const char *resume_note(struct pc_coll *c)
+{
+	if (c->off < c->size)
+		snprintf(c->note, sizeof(c->note), "resuming at the next key frame, byte offset %lld",
+			 (long long)c->off);
+	else if (c->gave_up)
+		snprintf(c->note, sizeof(c->note),
+			 "the search for a key frame gave up at byte offset %lld (budget of "
+			 "8x the file spent); the rest is not read",
+			 (long long)c->gave_up);
+	else
+		snprintf(c->note, sizeof(c->note), "nothing readable after it");
+	return c->note;
+}
+
+/*
  * After damage: find the next offset holding a whole frame whose CRC checks
  * and that is a key frame (version 1, kind 0). Returns 1 found, 0 none.
  */
@@ -319,35 +366,22 @@ static int find_key(struct pc_coll *c, off_t from)
 {
 	const size_t chunk = 1 << 16;
 
-	for (off_t at = from; at + COLL_FRAME_HDR <= c->size;) {
+	for (off_t at = from; at + COLL_FRAME_HDR <= c->size && !c->gave_up;) {
 		size_t avail = (size_t)(c->size - at) < chunk + COLL_FRAME_HDR + 2
 				   ? (size_t)(c->size - at)
 				   : chunk + COLL_FRAME_HDR + 2;
 		size_t i;
 
 		if (read_at(c, at, avail))
-			return 0;
+			break;
 		for (i = 0; i + COLL_FRAME_HDR + 2 <= avail && i < chunk; i++) {
-			const uint8_t *h = c->buf.p + i;
-			uint32_t len = get_le32(h), want = get_le32(h + 4);
-			off_t fo = at + (off_t)i;
+			int ok = key_at(c, c->buf.p + i, at + (off_t)i);
 
-			if (len < 2 || len > COLL_FRAME_MAX || h[8] != 1 || h[9] != 0 ||
-			    (off_t)len > c->size - fo - COLL_FRAME_HDR)
-				continue;
-			{
-				struct pc_buf save = c->buf;
-				int ok;
-
-				c->buf = (struct pc_buf){0};
-				ok = !read_at(c, fo + COLL_FRAME_HDR, len) &&
-				     crc(c->buf.p, len) == want;
-				pc_buf_free(&c->buf);
-				c->buf = save;
-				if (ok) {
-					c->off = fo;
-					return 1;
-				}
+			if (ok < 0)
+				break;
+			if (ok) {
+				c->off = at + (off_t)i;
+				return 1;
 			}
 		}
 		at += (off_t)i;
@@ -388,7 +422,7 @@ int coll__next(struct pc_coll *c, struct pc_sample *s)
 
 			c->dec.have_prev = 0;
 			find_key(c, at + 1);
-			if (tail && c->off == c->size)
+			if (tail && c->off == c->size && !c->gave_up)
 				return set_err(c, -EBADMSG,
 					       "torn tail at byte offset %lld: frame of %u bytes, "
 					       "%lld left",
@@ -396,9 +430,7 @@ int coll__next(struct pc_coll *c, struct pc_sample *s)
 					       (long long)(c->size - at - COLL_FRAME_HDR));
 			return set_err(c, -EBADMSG,
 				       "damaged frame at byte offset %lld: length %u; %s",
-				       (long long)at, len,
-				       c->off < c->size ? "resuming at the next key frame"
-							: "nothing readable after it");
+				       (long long)at, len, resume_note(c));
 		}
 		if ((err = read_at(c, at + COLL_FRAME_HDR, len)))
 			return set_err(c, err, "byte offset %lld: %s", (long long)at,
@@ -413,8 +445,7 @@ int coll__next(struct pc_coll *c, struct pc_sample *s)
 			return set_err(
 			    c, -EBADMSG, "%s at byte offset %lld: crc 0x%08x, stored 0x%08x; %s",
 			    last ? "torn tail" : "damaged frame", (long long)at, got, want,
-			    c->off < c->size ? "resuming at the next key frame"
-					     : "nothing readable after it");
+			    resume_note(c));
 		}
 		c->off = at + COLL_FRAME_HDR + (off_t)len;
 		used = pc_dec_sample(&c->dec, c->buf.p, len, s);

@@ -113,7 +113,7 @@ void pc_sample_reset(struct pc_sample *s)
 	s->time_ns = s->taken_ns = s->seq = s->gap_count = 0;
 	s->host = s->run = s->flags = s->gap_reason = 0;
 	for (int g = 0; g < PC_G_MAX; g++)
-		s->t[g].nrows = 0;
+		s->t[g].nrows = 0, s->t[g].stamp = 0;
 }
 
 void pc_sample_free(struct pc_sample *s)
@@ -160,6 +160,9 @@ static int sample_copy(struct pc_sample *dst, const struct pc_sample *src, int m
 		t = &src->t[g];
 		if (merge && !t->nrows)
 			continue;
+		if (t->stamp && d->stamp == t->stamp && d->nrows == t->nrows && d->ncols == t->ncols)
+			continue; /* the same decoded table: already here */
+		d->stamp = t->stamp;
 		d->nrows = 0;
 		d->ncols = t->ncols;
 		if (t->nrows && table_reserve(d, t->nrows))
@@ -208,11 +211,19 @@ uint64_t *pc_table_add(struct pc_table *t, const char *key)
 		errno = ENOMEM;
 		return NULL;
 	}
+	t->stamp = 0;
 	memcpy(t->key[t->nrows], key, len + 1);
 	row = t->val + (size_t)t->nrows * t->ncols;
 	memset(row, 0, t->ncols * sizeof(*row));
 	t->nrows++;
 	return row;
+}
+
+uint64_t pc_stamp_next(void)
+{
+	static uint64_t last;
+
+	return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
 }
 
 uint64_t *pc_table_row(const struct pc_table *t, uint32_t row)

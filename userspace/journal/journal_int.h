@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "pc/codec.h"
+#include "pc/io.h"
 #include "pc/journal.h"
 #include "journal_layout.h"
 
@@ -40,7 +41,7 @@ void junmap(const uint8_t *base, size_t size);
 /* --- native format: the layout is journal_layout.h's; what the reader and writer share */
 #define J_GAPS_MAX 4096
 /* bytes of records that fail to authenticate the reader tries before trusting lengths */
-#define J_TRIAL_BUDGET(size) (8 * (uint64_t)(size) + (64u << 20))
+#define J_TRIAL_BUDGET(size) IO_RESYNC_BUDGET(size)
 
 struct keys {
 	uint8_t rec[32];

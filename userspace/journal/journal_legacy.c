@@ -205,7 +205,7 @@ struct journal_legacy *journal_legacy__open(const char *path, const struct pc_si
 		goto cleanup;
 	}
 	/* A wrong identity opens nothing; damage leaves other records readable. */
-	l->budget = 8 * (uint64_t)l->size + (64u << 20);
+	l->budget = IO_RESYNC_BUDGET(l->size);
 	first = resync(l, 0);
 	if (first == l->size) {
 		ret = -EKEYREJECTED;

@@ -67,7 +67,7 @@ done
 # is one its --help lists: an option that works must be findable (issue 17).
 srcs="perfcollectord:userspace/perfcollectord perfprocessord:userspace/perfprocessord
 perfjournal:tools/perfjournal perfcpumeasure:tools/perfcpumeasure perfreplay:tools/perfreplay
-perflicense:tools/perflicense perfload:tools/perfload perfcontainers:tools/perfcontainers"
+perfload:tools/perfload perfcontainers:tools/perfcontainers" # perflicense: key=value words, no table
 for ps in $srcs; do
 	prog=${ps%%:*} dir=$root/${ps#*:}
 	[ -x "$B/$prog" ] || continue

@@ -209,7 +209,8 @@ static double cpu_seconds(void)
  * counter: decoding those frames used to copy the big table twice each.
  * Judged by CPU time against the key frame's own decode, measured beside
  * it (not by the clock): the 300 small frames together must cost less than
- * 20 key frames.
+ * the key frame alone. Before the change they cost 6.8 key frames (130 ms
+ * against 19 ms); after it 0.007 (0.18 ms against 26 ms), ASan build.
  */
 static void test_bin_delta_cost_follows_change(void **state)
 {
@@ -243,8 +244,8 @@ static void test_bin_delta_cost_follows_change(void **state)
 	assert_same(&t.in, &t.out);
 	print_message("key frame of %u rows: %.3f ms; %u one-counter deltas: %.3f ms\n", ROWS,
 		      (t1 - t0) * 1e3, DELTAS, (t2 - t1) * 1e3);
-	if (t2 - t1 > 20 * (t1 - t0))
-		fail_msg("%u small deltas cost %.1f key frames", DELTAS, (t2 - t1) / (t1 - t0));
+	if (t2 - t1 > t1 - t0)
+		fail_msg("%u small deltas cost %.2f key frames", DELTAS, (t2 - t1) / (t1 - t0));
 	pc_buf_free(&key);
 	pc_buf_free(&deltas);
 	rt_free(&t);
@@ -382,19 +383,32 @@ static void test_bin_truncated_at_every_length(void **state)
 		assert_non_null(strstr(d.err, "byte "));
 		free(p);
 	}
-	/* And the delta frame that follows. */
-	fill(&t.in, 2, 1, 4);
-	assert_int_equal(pc_dec_sample(&t.dec, t.buf.p, t.buf.len, &t.out), (long)t.buf.len);
-	t.buf.len = 0;
-	assert_int_equal(pc_enc_sample(&t.enc, &t.in, &t.buf), 0);
-	for (size_t n = 0; n < t.buf.len; n++) {
-		uint8_t *p = malloc(n ? n : 1);
-		long r;
+	/*
+	 * And the delta frame that follows, each truncation against the key
+	 * frame decoded again: after a failed frame the decoder wants a key
+	 * frame (-EPROTO for a delta), its state being half changed.
+	 */
+	{
+		struct pc_buf key = {0};
 
-		memcpy(p, t.buf.p, n);
-		r = pc_dec_sample(&t.dec, p, n, &t.out);
-		assert_int_equal(r, -EINVAL);
-		free(p);
+		pc_buf_put(&key, t.buf.p, t.buf.len);
+		fill(&t.in, 2, 1, 4);
+		t.buf.len = 0;
+		assert_int_equal(pc_enc_sample(&t.enc, &t.in, &t.buf), 0);
+		for (size_t n = 0; n < t.buf.len; n++) {
+			uint8_t *p = malloc(n ? n : 1);
+			long r;
+
+			assert_int_equal(pc_dec_sample(&t.dec, key.p, key.len, &t.out),
+					 (long)key.len);
+			memcpy(p, t.buf.p, n);
+			r = pc_dec_sample(&t.dec, p, n, &t.out);
+			assert_int_equal(r, -EINVAL);
+			if (n > 2) /* a delta after the failure: a key frame is wanted */
+				assert_int_equal(pc_dec_sample(&t.dec, p, n, &t.out), -EPROTO);
+			free(p);
+		}
+		pc_buf_free(&key);
 	}
 	pc_dec_free(&d);
 	rt_free(&t);

@@ -31,12 +31,13 @@ static volatile sig_atomic_t stop;
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: perfcpumeasure [--siteid=N] [--host=N] [--output=FILE|-] [--step=700ms]\n"
-		"                      [--passes=2] [--cpus=LIST] [--force] [-v] [--version]\n"
-		"  Prints training lines (JSON) of units/s at 10..100 %% busy on all CPUs.\n"
-		"  --cgroup-root=DIR   the cgroup hierarchy for the workers (default /sys/fs/cgroup)\n"
-		"  -v, --verbose       debug messages\n");
+	fprintf(
+	    f,
+	    "usage: perfcpumeasure [--siteid=N] [--host=N] [--output=FILE|-] [--step=700ms]\n"
+	    "                      [--passes=2] [--cpus=LIST] [--force] [-v] [--version]\n"
+	    "  Prints training lines (JSON) of units/s at 10..100 %% busy on all CPUs.\n"
+	    "  --cgroup-root=DIR   the cgroup hierarchy for the workers (default /sys/fs/cgroup)\n"
+	    "  -v, --verbose       debug messages\n");
 }
 
 static void progress(unsigned pass, unsigned level)

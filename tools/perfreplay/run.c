@@ -229,8 +229,7 @@ static int open_cpu(struct live *L)
 	double limit = L->p->ct_cpus > 0 ? fmin((double)nw, L->p->ct_cpus) : (double)nw;
 
 	snprintf(name, sizeof(name), "perfreplay.%d", (int)getpid());
-	if (cgroup__create(&L->cg, L->c->cgroup_root, name, L->c->cpus, limit, err,
-			   sizeof(err))) {
+	if (cgroup__create(&L->cg, L->c->cgroup_root, name, L->c->cpus, limit, err, sizeof(err))) {
 		log_warnx("cgroup: %s", err);
 		return -1;
 	}

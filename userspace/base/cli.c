@@ -115,7 +115,8 @@ int pc_cli_other_option(int c, char *const argv[], void (*usage)(FILE *f), int u
 		log_warnx("%s: needs a value", argv[optind - 1]);
 		return PC_EXIT_USAGE;
 	}
-	if (!opterr) /* else getopt_long has said it; the value is not shown (a mistyped --license) */
+	if (!opterr) /* else getopt_long has said it; the value is not shown (a mistyped --license)
+		      */
 		log_warnx("%.*s: unknown option", (int)strcspn(argv[optind - 1], "="),
 			  argv[optind - 1]);
 	if (usage_on_error)

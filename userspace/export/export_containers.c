@@ -322,8 +322,8 @@ static int csv_row(void *ctx, size_t idx, const struct pc_iv_container *o)
 	put_pct(e->f, o->cpu_system_pct);
 	fprintf(e->f, "%" PRIu64 ",%" PRIu64 ",", o->mem_current, o->mem_max);
 	put_pct(e->f, o->mem_pct);
-	fprintf(e->f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-		o->io_read_bytes, o->io_write_bytes, o->io_read_ops, o->io_write_ops, o->pids);
+	fprintf(e->f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, o->io_read_bytes,
+		o->io_write_bytes, o->io_read_ops, o->io_write_ops, o->pids);
 	if (c->t->ebpf) {
 		fputc(',', e->f);
 		put_pct(e->f, o->cpu_ebpf_pct);
@@ -584,8 +584,8 @@ void exp_ct_sum_print(struct exp_ct_sum *s, FILE *f)
 	if (!s)
 		return;
 	qsort(s->a, s->n, sizeof(*s->a), by_avg);
-	fprintf(f, "containers         %zu (cpu %% of one core avg, peak; memory MB peak%s)\n", s->n,
-		s->ebpf ? "; eBPF cpu %, run-queue wait % avg" : "");
+	fprintf(f, "containers         %zu (cpu %% of one core avg, peak; memory MB peak%s)\n",
+		s->n, s->ebpf ? "; eBPF cpu %, run-queue wait % avg" : "");
 	for (size_t i = 0; i < s->n && i < SUM_SHOWN; i++)
 		sum_line(s, &s->a[i], f);
 	if (s->n > SUM_SHOWN)

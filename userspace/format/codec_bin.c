@@ -590,8 +590,8 @@ static int dec_group(struct rd *r, struct pc_dec *d, unsigned g, int delta)
 		return rd_fail(r, r->off - 1, "group %u: key mode %u", g, mode);
 	/* Each key takes at least two bytes: refuse before allocating. */
 	if (nrows > (r->end - r->off) / 2)
-		return rd_fail(r, at, "group %u: %llu rows in %zu bytes", g, (unsigned long long)nrows,
-			       r->end - r->off);
+		return rd_fail(r, at, "group %u: %llu rows in %zu bytes", g,
+			       (unsigned long long)nrows, r->end - r->off);
 	t->nrows = 0;
 	if ((err = dec_keys(r, t, nrows, g)) || (err = dec_cells(r, t, &m, (unsigned)wcols, g)))
 		return err;
@@ -669,7 +669,8 @@ static int dec_groups(struct rd *r, struct pc_dec *d, int delta)
 		size_t at = r->off;
 		struct rd body;
 
-		if ((err = get_uv(r, &g, "group number")) || (err = get_len(r, &glen, "group length")))
+		if ((err = get_uv(r, &g, "group number")) ||
+		    (err = get_len(r, &glen, "group length")))
 			return err;
 		if (g >= PC_G_MAX) { /* a newer writer's group: skip it */
 			r->off += glen;

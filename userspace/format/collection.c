@@ -346,8 +346,8 @@ static int key_at(struct pc_coll *c, const uint8_t *h, off_t fo)
 static const char *resume_note(struct pc_coll *c)
 {
 	if (c->off < c->size)
-		snprintf(c->note, sizeof(c->note), "resuming at the next key frame, byte offset %lld",
-			 (long long)c->off);
+		snprintf(c->note, sizeof(c->note),
+			 "resuming at the next key frame, byte offset %lld", (long long)c->off);
 	else if (c->gave_up)
 		snprintf(c->note, sizeof(c->note),
 			 "the search for a key frame gave up at byte offset %lld (budget of "
@@ -442,10 +442,10 @@ int coll__next(struct pc_coll *c, struct pc_sample *s)
 
 			pc_dec_reset(&c->dec);
 			find_key(c, at + 1);
-			return set_err(
-			    c, -EBADMSG, "%s at byte offset %lld: crc 0x%08x, stored 0x%08x; %s",
-			    last ? "torn tail" : "damaged frame", (long long)at, got, want,
-			    resume_note(c));
+			return set_err(c, -EBADMSG,
+				       "%s at byte offset %lld: crc 0x%08x, stored 0x%08x; %s",
+				       last ? "torn tail" : "damaged frame", (long long)at, got,
+				       want, resume_note(c));
 		}
 		c->off = at + COLL_FRAME_HDR + (off_t)len;
 		used = pc_dec_sample(&c->dec, c->buf.p, len, s);

@@ -160,7 +160,8 @@ static int sample_copy(struct pc_sample *dst, const struct pc_sample *src, int m
 		t = &src->t[g];
 		if (merge && !t->nrows)
 			continue;
-		if (t->stamp && d->stamp == t->stamp && d->nrows == t->nrows && d->ncols == t->ncols)
+		if (t->stamp && d->stamp == t->stamp && d->nrows == t->nrows &&
+		    d->ncols == t->ncols)
 			continue; /* the same decoded table: already here */
 		d->stamp = t->stamp;
 		d->nrows = 0;

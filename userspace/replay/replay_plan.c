@@ -159,7 +159,8 @@ static void ct_interval(struct rp_plan *p, const struct pc_sample *prev,
 		total = (double)pc_counter_delta(pv[PC_CT_BPF_CPU_NS], v[PC_CT_BPF_CPU_NS]);
 		iv->cpu_bpf = p->bpf_cpu = 1;
 	} else {
-		total = (double)pc_counter_delta(pv[PC_CT_CPU_USAGE_US], v[PC_CT_CPU_USAGE_US]) * 1e3;
+		total =
+		    (double)pc_counter_delta(pv[PC_CT_CPU_USAGE_US], v[PC_CT_CPU_USAGE_US]) * 1e3;
 	}
 	total = total / dt_ns * 100; /* % of one core */
 	iv->src_all = fmin(100, total / p->src_ncpu);
@@ -314,9 +315,9 @@ int replay_plan__read(struct rp_plan *p, struct pc_input *in, int64_t host, int6
 	if (p->n && p->container && !p->ct_found) {
 		const struct pc_table *t = &s[!cur].t[PC_G_CONTAINER];
 
-		snprintf(err, errlen,
-			 "container %s: in no interval of host %u run %u (%s%s)", p->container,
-			 p->host, p->run, t->nrows ? "the last sample has " : "no container rows",
+		snprintf(err, errlen, "container %s: in no interval of host %u run %u (%s%s)",
+			 p->container, p->host, p->run,
+			 t->nrows ? "the last sample has " : "no container rows",
 			 t->nrows ? t->key[0] : "");
 		rc = -ENOENT;
 		goto cleanup;

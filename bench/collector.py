@@ -4,6 +4,8 @@ without eBPF), pcc mode at 1 s, and sysstat's `sadc -S XALL 1`, all started toge
 wall-clock span. Prints CPU (utime+stime) as % of one core, peak RSS, bytes per sample on disk, and how late
 samples were taken after their deadlines beside a reference process that only sleeps to the same
 100 ms deadlines (the machine's own wake-up lateness; tests do not judge lateness, this does).
+With BEFORE_BINDIR set (bench/privsep_cost.sh does it), that build's perfcollectord runs beside
+at 100 ms too, for a before/after ratio.
 Usage: collector.py BINDIR [SECONDS]"""
 import json, os, subprocess, sys, tempfile, time
 
@@ -19,6 +21,11 @@ runs = [
     ("perfcollectord 10ms no-bpf", [cd, "--frequency=10ms", f"--duration={secs}s", "-q", "--no-bpf"], 0.01, ".pcol"),
     ("pcc mode 1s", [cd, "--mode=pcc", "--frequency=1s", f"--duration={secs}s", "-q"], 1.0, ".json"),
 ]
+before = os.environ.get("BEFORE_BINDIR")
+if before:
+    bcd = os.path.join(before, "perfcollectord")
+    runs.append(("before: 100ms", [bcd, "--frequency=100ms", f"--duration={secs}s", "-q"], 0.1, ".pcol"))
+    runs.append(("before: 100ms no-bpf", [bcd, "--frequency=100ms", f"--duration={secs}s", "-q", "--no-bpf"], 0.1, ".pcol"))
 sadc = "/usr/lib/sysstat/sadc"
 procs = []
 for name, argv, ival, ext in runs:
@@ -105,5 +112,8 @@ if "sadc -S XALL 1" in d:
     sadc_cpu = max(d["sadc -S XALL 1"][1], 1e-9)
     print(f"ratio perfcollectord 1s / sadc CPU (whole run): {d['perfcollectord 1s'][1] / sadc_cpu:.2f}")
     print(f"ratio perfcollectord 1s / sadc CPU (steady):    {d['perfcollectord 1s'][2] / sadc_cpu:.2f}")
+for a, b in (("perfcollectord 100ms", "before: 100ms"), ("perfcollectord 100ms no-bpf", "before: 100ms no-bpf")):
+    if b in d and d[a][2] and d[b][2]:
+        print(f"ratio {a} / {b} CPU (steady): {d[a][2] / d[b][2]:.3f}")
 print(f"ratio native / pcc bytes per sample: {d['perfcollectord 1s'][5] / max(d['pcc mode 1s'][5], 1):.3f}")
 subprocess.run(["rm", "-rf", tmp])

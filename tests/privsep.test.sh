@@ -6,7 +6,9 @@
 # stays root and serves eBPF loads; a processor session over loopback starts a run, stores
 # samples (eBPF groups included), stops and starts again (a second load through the broker),
 # and the collector ends cleanly on SIGTERM (a syscall missing from the filter kills it with
-# SIGSYS, which this test sees).
+# SIGSYS, which this test sees); a restart accepts the data directory the drop gave the user.
+# A source that read as root but not as the user stops the collector with its path and errno
+# (local mode: statfs of a mount under a root-only directory; server mode: proc/stat 0600).
 . "$(dirname "$0")/remote_lib.sh"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: privilege separation needs root (to drop it)"; exit 77; }
@@ -86,6 +88,18 @@ grep -q "stopped" "$T/col-a.log" || fail "no orderly stop logged"
 wait_for "pcd-priv gone" 5 sh -c "! kill -0 $PRIV"
 ok "SIGTERM: exit 0, the privileged part gone with it"
 
+# a restart finds the data directory the --user's, as the drop left it: the StrictModes walk
+# (issue 12 item 4) accepts it, the data directory only
+[ "$(stat -c %u "$T/ch/a/.perfcollectord")" = 0 ] || fail "$T/ch/a/.perfcollectord given away"
+HOME="$T/ch/a" "$PC_BIN/perfcollectord" --listen="127.0.0.1:$((P + 1))" --allowedkeys="$FP" \
+	--no-bpf >"$T/col-a2.log" 2>&1 &
+C2=$!
+PIDS+=($C2)
+wait_for "collector restarted on its data directory" 20 grep -q "ready:" "$T/col-a2.log"
+kill -TERM $C2
+wait $C2 || fail "the restarted collector exited with $?"
+ok "restart: the data directory owned by $USER_TO is accepted"
+
 # local and pcc modes drop in-process once the sampler and the output are open
 # status_of PID: the four fields, once the drop is logged (-v)
 status_of() {
@@ -110,3 +124,47 @@ got=$(status_of $L pcc)
 wait $L || fail "pcc mode exited with $? (159: killed by the filter)"
 [ "$(wc -l <"$T/p.json")" -ge 12 ] || fail "pcc file: $(wc -l <"$T/p.json") lines"
 ok "local (40 samples, eBPF) and pcc (3 s) modes: $WANT after the drop, exit 0"
+
+# What root read must still read after the drop (issue 12): a --root tree (a copy of a proc
+# fixture) whose second mount, /secret/m, sits under a root-only directory: statfs(2) of it
+# (done per read) works as root, fails as the user; the collector stops naming the path and
+# errno instead of going on without it. Readable, the same tree runs to the end, even with
+# proc/stat 0600 root's: a registry file is opened once as root and read through that fd.
+R="$T/root"
+cp -r "$(dirname "$0")/fixtures/proc/debian12-2cpu" "$R"
+chmod -R u+rwX,go+rX "$R"
+chmod 711 "$T" # the user must reach the tree; what else is in $T stays root's
+printf '%s\n' '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw' \
+	'40 27 254:16 / /secret/m rw,relatime - ext4 /dev/vdb rw' >"$R/proc/self/mountinfo"
+mkdir -p "$R/secret/m"
+chmod 700 "$R/secret"
+rootrun() { # NAME: local mode on $R, its output in $T/NAME.log
+	timeout 30 "$PC_BIN/perfcollectord" --root="$R" --no-bpf --output="$T/$1.pcol" \
+		--duration=1s --frequency=100ms >"$T/$1.log" 2>&1
+}
+rootrun rootbad && fail "the collector went on without $R/secret/m: $(cat "$T/rootbad.log")"
+rc=$?
+[ $rc = 1 ] || fail "exit $rc, want 1: $(cat "$T/rootbad.log")"
+want="--user=$USER_TO (uid $UID_TO) cannot read what root read: statfs: $R/secret/m: EACCES"
+grep -qF -- "$want" "$T/rootbad.log" || fail "no '$want' in: $(cat "$T/rootbad.log")"
+grep -q "collecting:" "$T/rootbad.log" && fail "samples taken before the refusal"
+chmod 755 "$R/secret"
+chmod 600 "$R/proc/stat"
+rootrun rootok || fail "local mode on a readable tree: exit $?: $(cat "$T/rootok.log")"
+"$PC_BIN/perfjournal" --input="$T/rootok.pcol" --mode=raw --output="$T/rootok.json" ||
+	fail "perfjournal on $T/rootok.pcol"
+grep -q '/secret/m' "$T/rootok.json" || fail "statfs of /secret/m not in the collection"
+grep -q '"cpu"' "$T/rootok.json" || fail "no cpu rows from the 0600 proc/stat"
+ok "local mode: a mount the user cannot statfs stops it (exit 1, '$want'); readable, it runs"
+
+# server mode opens its sampler at every start, as the user: proc/stat 0600 is refused at
+# start, before it says ready
+mkdir -p "$T/ch/r"
+HOME="$T/ch/r" timeout 30 "$PC_BIN/perfcollectord" --root="$R" --no-bpf \
+	--listen="127.0.0.1:$((P + 2))" --allowedkeys="$FP" >"$T/rootsrv.log" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "server mode with proc/stat 0600: exit $rc, want 1: $(cat "$T/rootsrv.log")"
+want="cannot read what root read: $R/proc/stat: Permission denied (EACCES)"
+grep -qF -- "$want" "$T/rootsrv.log" || fail "no '$want' in: $(cat "$T/rootsrv.log")"
+grep -q "ready:" "$T/rootsrv.log" && fail "the server said ready"
+ok "server mode: '$want', exit 1"

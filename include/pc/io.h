@@ -59,6 +59,24 @@ int io_sync_dir(const char *path);
 int io_mkdirs(const char *dir, mode_t mode, char *err, size_t errlen);
 
 /*
+ * A directory we keep files in (a daemon's data directory, the journal's),
+ * checked as sshd's StrictModes checks a home: made first where missing
+ * (io_mkdirs, every new level 0700), then, up to / along its resolved path
+ * (realpath), every directory must be
+ * - owned by root or by us (the directory itself also by uid also, the
+ *   account the collector hands it to; (uid_t)-1 for none), and
+ * - not writable by group or others, except a root-owned sticky directory
+ *   (/tmp, 1777) above it: there only root and the owner can remove or
+ *   rename what another user made, and what is below it must be ours.
+ * dir itself must not be a symbolic link, unless the link is root's and
+ * the directory holding it passes the same check (systemd's DynamicUser=
+ * StateDirectory= link /var/lib/NAME -> private/NAME).
+ * 0, or negative errno with err naming what (e.g. "data directory") and dir,
+ * the path at fault, its owner and mode, and the chmod or chown to run.
+ */
+int io_mkdirs_strict(const char *what, const char *dir, uid_t also, char *err, size_t errlen);
+
+/*
  * A file holding a secret (private key, license file), as stat(2) gave st:
  * owned by us or root, no group or other bits. 0, or -EPERM with err naming
  * flag=path, its mode and owner, and the chmod to run.

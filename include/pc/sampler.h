@@ -42,4 +42,32 @@ struct procfs *sampler__procfs(struct pc_sampler *sp);
 const char *sampler__first_parse_error(const struct pc_sampler *sp);
 void sampler__close(struct pc_sampler *sp);
 
+/*
+ * One read of every source, to tell whether what read as root still reads
+ * after the privilege drop (perfcollectord's privsep.c, docs/PRIVSEP.md):
+ * per registry row (pc/source.h), its file's errno (read through the kept
+ * descriptor, else opened as now), or, for what is not one file (statfs of
+ * the mounts, the containers' cgroup files, opened or looked up per read),
+ * the rows and problems of one read. Leaves the samples to come as they were.
+ */
+#define PC_PROBE_MAX 32 /* registry rows at most (more: sampler__probe says -E2BIG) */
+struct pc_probe {
+	unsigned n;
+	struct {
+		int err;	 /* a file's errno; 0: it read */
+		unsigned errors; /* not a file: problems of one read */
+		uint32_t rows;	 /* not a file: rows of one read */
+		char first[192]; /* the first problem, naming its path and errno */
+	} src[PC_PROBE_MAX];
+};
+/* 0, or a negative errno (-ENOMEM, -E2BIG for a registry too big). */
+int sampler__probe(struct pc_sampler *sp, struct pc_probe *p);
+/*
+ * 1 when a source that read in before does not in after (a file that read
+ * fails; statfs or the containers with a new problem, or no rows where there
+ * were some), err saying what: the path and errno. Else 0.
+ */
+int sampler__probe_lost(const struct pc_sampler *sp, const struct pc_probe *before,
+			const struct pc_probe *after, char *err, size_t errlen);
+
 #endif

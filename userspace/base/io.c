@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * io.c: the I/O layer of include/pc/io.h (whole reads and writes, mkdir -p,
- * sync, symlink-safe create, atomic replace). The durability policy is
- * written down in io.h; the only fsync(2) and fdatasync(2) calls of the
- * project are in this file.
+ * io.c: the I/O layer of include/pc/io.h (whole reads and writes, mkdir -p
+ * and the strict check of a data directory, sync, symlink-safe create,
+ * atomic replace). The durability policy is written down in io.h; the only
+ * fsync(2) and fdatasync(2) calls of the project are in this file.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -141,6 +142,109 @@ int io_check_private(const char *flag, const char *path, const struct stat *st, 
 		 "%s=%s: mode %04o, owner uid %u: it must be yours and private (chmod 600 %s)",
 		 flag, path, (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid, path);
 	return -EPERM;
+}
+
+/*
+ * One directory of a strict walk (path, as stat(2) gave st; top: the
+ * directory asked for itself): owned by root, us or (top only) also; not
+ * writable by group or others, unless it is a root-owned sticky one above.
+ */
+static int strict_one(const char *what, const char *dir, const char *path, const struct stat *st,
+		      int top, uid_t also, char *err, size_t errlen)
+{
+	unsigned uid = (unsigned)st->st_uid, mode = (unsigned)(st->st_mode & 07777);
+	uid_t me = geteuid();
+	char who[16] = "root";
+
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(err, errlen, "%s %s: %s is not a directory", what, dir, path);
+		return -ENOTDIR;
+	}
+	if (me)
+		snprintf(who, sizeof(who), "%u", (unsigned)me);
+	if (st->st_uid != 0 && st->st_uid != me && !(top && st->st_uid == also)) {
+		snprintf(err, errlen,
+			 "%s %s: %s is owned by uid %u (mode %04o), not by root or uid %u: run "
+			 "chown %s %s, or choose another directory",
+			 what, dir, path, uid, mode, (unsigned)me, who, path);
+		return -EPERM;
+	}
+	if ((st->st_mode & 022) && (top || st->st_uid != 0 || !(st->st_mode & S_ISVTX))) {
+		snprintf(err, errlen,
+			 "%s %s: %s is mode %04o (owner uid %u): group or others can write it and "
+			 "so replace what is kept below it: run chmod go-w %s",
+			 what, dir, path, mode, uid, path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* strict_one for path (absolute, resolved) and every directory above it; path is cut. */
+static int strict_walk(const char *what, const char *dir, char *path, int top, uid_t also,
+		       char *err, size_t errlen)
+{
+	struct stat st;
+	char *slash;
+	int ret;
+
+	for (;; top = 0) {
+		if (lstat(path, &st)) {
+			ret = -errno;
+			snprintf(err, errlen, "%s %s: %s: %s", what, dir, path, strerror(-ret));
+			return ret;
+		}
+		if ((ret = strict_one(what, dir, path, &st, top, also, err, errlen)))
+			return ret;
+		slash = strrchr(path, '/');
+		if (!slash || (slash == path && !path[1]))
+			return 0;
+		slash[slash == path] = 0; /* "/a" -> "/", "/a/b" -> "/a" */
+	}
+}
+
+/* realpath(path) walked: top says whether it is the directory asked for. */
+static int strict_resolved(const char *what, const char *dir, const char *path, int top, uid_t also,
+			   char *err, size_t errlen)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(path, real)) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s %s: %s: %s", what, dir, path, strerror(e));
+		return -e;
+	}
+	return strict_walk(what, dir, real, top, also, err, errlen);
+}
+
+int io_mkdirs_strict(const char *what, const char *dir, uid_t also, char *err, size_t errlen)
+{
+	char d[PATH_MAX], parent[PATH_MAX];
+	size_t len = strlen(dir);
+	struct stat st;
+	int ret;
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--; /* "data/" would make lstat follow a link */
+	if (!len || len >= sizeof(d))
+		return io_mkdirs(dir, 0700, err, errlen); /* says what is wrong with it */
+	memcpy(d, dir, len);
+	d[len] = 0;
+	if (!lstat(d, &st) && S_ISLNK(st.st_mode)) {
+		if (st.st_uid != 0) {
+			snprintf(err, errlen,
+				 "%s %s: is a symbolic link of uid %u: name the directory itself, "
+				 "or remove the link (rm %s)",
+				 what, d, (unsigned)st.st_uid, d);
+			return -ELOOP;
+		}
+		dir_of(d, parent, sizeof(parent));
+		if ((ret = strict_resolved(what, d, parent, 0, also, err, errlen)))
+			return ret;
+	}
+	if ((ret = io_mkdirs(d, 0700, err, errlen)))
+		return ret;
+	return strict_resolved(what, d, d, 1, also, err, errlen);
 }
 
 int io_open_create(const char *path, int flags, mode_t mode)

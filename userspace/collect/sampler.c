@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ struct pc_sampler {
 	struct pc_perr perr;
 	char first_perr[sizeof(((struct pc_perr *)0)->first)];
 	char missing[1024];
+	char root[PATH_MAX]; /* the sources' root prefix, for messages ("": the host) */
 };
 
 static void add_missing(struct pc_sampler *sp, const char *what, const char *why)
@@ -63,14 +65,15 @@ static struct pc_containers *open_containers(const char *root)
 }
 
 /* A scan (new containers, gone ones) and a row per container. */
-static int read_containers(struct pc_sampler *sp, struct pc_sample *s, unsigned skip)
+static int read_containers(struct pc_sampler *sp, struct pc_sample *s, unsigned skip,
+			   struct pc_perr *perr)
 {
 	int ret;
 
 	if (!sp->ct || (skip & PROCFS_NO_CONTAINERS))
 		return 0;
-	ret = containers__scan(sp->ct, &sp->perr);
-	return ret < 0 ? ret : containers__read(sp->ct, s, &sp->perr);
+	ret = containers__scan(sp->ct, perr);
+	return ret < 0 ? ret : containers__read(sp->ct, s, perr);
 }
 
 struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host, uint32_t run)
@@ -82,6 +85,9 @@ struct pc_sampler *sampler__open(const char *root, unsigned flags, uint32_t host
 		return NULL;
 	sp->host = host;
 	sp->run = run;
+	snprintf(sp->root, sizeof(sp->root), "%s", root ? root : "");
+	for (size_t n = strlen(sp->root); n && sp->root[n - 1] == '/'; n--)
+		sp->root[n - 1] = 0; /* "/" is the host: "/proc/stat", not "//proc/stat" */
 	sp->pf = procfs__open(root, 0);
 	if (!sp->pf) {
 		int err = errno;
@@ -218,7 +224,7 @@ int sampler__take(struct pc_sampler *sp, struct pc_sample *s, uint64_t deadline_
 	skip = skip_now(sp, deadline_ns, !s->seq);
 	ret = procfs__read_some(sp->pf, s, &sp->perr, skip.procfs);
 	if (!ret)
-		ret = read_containers(sp, s, skip.procfs);
+		ret = read_containers(sp, s, skip.procfs, &sp->perr);
 	if (ret)
 		return ret;
 	if (sp->perr.count) {
@@ -273,6 +279,79 @@ struct procfs *sampler__procfs(struct pc_sampler *sp)
 const char *sampler__first_parse_error(const struct pc_sampler *sp)
 {
 	return sp->parse_errors ? sp->first_perr : NULL;
+}
+
+/* One read of the source at row i that is not a file (statfs, containers) into p->src[i]. */
+static int probe_read(struct pc_sampler *sp, unsigned i, unsigned all, struct pc_sample *s,
+		      struct pc_probe *p)
+{
+	const struct pc_source *src = &pc_sources[i];
+	unsigned skip = all & ~src->skip;
+	struct pc_perr perr = {0};
+	int ret;
+
+	pc_sample_reset(s);
+	ret = procfs__read_some(sp->pf, s, &perr, skip);
+	if (!ret)
+		ret = read_containers(sp, s, skip, &perr);
+	if (ret < 0)
+		return ret;
+	for (unsigned g = 0; g < PC_G_MAX; g++)
+		if (src->groups & (1u << g))
+			p->src[i].rows += s->t[g].nrows;
+	p->src[i].errors = perr.count;
+	memcpy(p->src[i].first, perr.first, sizeof(p->src[i].first));
+	return 0;
+}
+
+int sampler__probe(struct pc_sampler *sp, struct pc_probe *p)
+{
+	struct pc_sample s;
+	unsigned all = 0;
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (pc_nsources > PC_PROBE_MAX)
+		return -E2BIG;
+	p->n = pc_nsources;
+	for (unsigned i = 0; i < pc_nsources; i++)
+		all |= pc_sources[i].skip;
+	pc_sample_init(&s);
+	for (unsigned i = 0; i < pc_nsources && !ret; i++) {
+		if (pc_sources[i].path)
+			p->src[i].err = procfs__text(sp->pf, pc_sources[i].path, NULL) ? 0 : errno;
+		else
+			ret = probe_read(sp, i, all, &s, p);
+	}
+	pc_sample_free(&s);
+	return ret;
+}
+
+int sampler__probe_lost(const struct pc_sampler *sp, const struct pc_probe *before,
+			const struct pc_probe *after, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < before->n && i < after->n; i++) {
+		const struct pc_source *src = &pc_sources[i];
+		int e = after->src[i].err;
+
+		if (src->path && !before->src[i].err && e) {
+			snprintf(err, errlen, "%s%s: %s (%s)", sp->root, src->path, strerror(e),
+				 strerrorname_np(e) ? strerrorname_np(e) : "?");
+			return 1;
+		}
+		if (src->path)
+			continue;
+		if (after->src[i].errors > before->src[i].errors) {
+			snprintf(err, errlen, "%s", after->src[i].first); /* names the path */
+			return 1;
+		}
+		if (before->src[i].rows && !after->src[i].rows) {
+			snprintf(err, errlen, "%s of %s/: %u rows before, none now", src->system,
+				 sp->root, before->src[i].rows);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 void sampler__close(struct pc_sampler *sp)

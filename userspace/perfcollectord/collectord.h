@@ -126,6 +126,19 @@ int cd_privsep_drop(const struct pc_priv_user *u, int say); /* say: log_info, el
  */
 int cd_privsep_file_mode(const struct cd_opts *o);
 void cd_privsep_start(void *ctx, struct pc_sampler *sp, uint64_t deadline);
+/*
+ * After the drop, every source that read as root must still read, or the
+ * collector stops with the path, its errno and the fix (a source opened or
+ * looked up per read would otherwise go silently empty). cd_privsep_start
+ * does it in local and pcc modes (on the mode's own sampler). Server mode,
+ * whose sampler opens at every start, reads the sources through a sampler
+ * of their own: cd_privsep_probe as root before the drop, cd_privsep_recheck
+ * as the user after it. Each 0, or -1 (said).
+ */
+struct pc_probe;
+int cd_privsep_probe(const struct cd_opts *o, struct pc_probe *before);
+int cd_privsep_recheck(const struct cd_opts *o, const struct pc_probe *before,
+		       const struct pc_priv_user *u);
 
 /* Samples a run of duration d at interval i takes: d / i, at least 1; 0 = unbounded. */
 uint64_t cd_sample_count(const struct cd_opts *o);

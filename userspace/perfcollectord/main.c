@@ -224,7 +224,7 @@ static void parse_limit(struct cd_opts *o, int c, const char *v)
 static char *default_output(void)
 {
 	static char path[PATH_MAX];
-	char host[64] = "host", stamp[32], dir[PATH_MAX], err[PATH_MAX + 64];
+	char host[64] = "host", stamp[32], dir[PATH_MAX], err[3 * PATH_MAX];
 	const char *home = getenv("HOME");
 	time_t t = time(NULL);
 	struct tm tm;
@@ -235,7 +235,8 @@ static char *default_output(void)
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
 	if (pc_pathf(dir, sizeof(dir), "%s/.perfcollectord/data", home))
 		fatalx("HOME is too long for a path: %.64s...", home);
-	if (io_mkdirs(dir, 0700, err, sizeof(err)))
+	/* made 0700 and checked up to / as sshd's StrictModes does (base/io.c) */
+	if (io_mkdirs_strict("data directory", dir, (uid_t)-1, err, sizeof(err)))
 		fatalx("%s", err);
 	if (pc_pathf(path, sizeof(path), "%s/%s-%s.pcol", dir, host, stamp))
 		fatalx("HOME is too long for a path: %.64s...", home);

@@ -24,6 +24,7 @@
 #include "pc/log.h"
 #include "pc/path.h"
 #include "pc/privdrop.h"
+#include "pc/sampler.h"
 #include "pc/spool.h"
 #include "pc/ssh.h"
 #include "pc/ticker.h"
@@ -340,12 +341,20 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
-/* mkdir -p with 0700 levels (base/io.c); 0 or negative errno. */
-static int mkdir_p(const char *dir)
+/*
+ * mkdir -p with 0700 levels, then sshd's StrictModes walk up to / (base/io.c,
+ * io_mkdirs_strict); the directory itself may be the account's we hand it
+ * to (also, or (uid_t)-1). 0, or -1 with the path, owner, mode and fix said.
+ */
+static int strict_dir(const char *what, const char *dir, uid_t also)
 {
-	char err[PATH_MAX + 64];
+	char err[3 * PATH_MAX];
 
-	return io_mkdirs(dir, 0700, err, sizeof(err));
+	if (io_mkdirs_strict(what, dir, also, err, sizeof(err))) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -370,11 +379,11 @@ static int one_path(char out[PATH_MAX], const char *flag, const char *val, const
  * and checked whole: a path that does not fit is refused, never cut (the
  * longest name made under datadir is "spool.tmp", from the key its ".pub").
  */
-static int server_paths(const struct cd_opts *o, char datadir[PATH_MAX], char hostkey[PATH_MAX])
+static int server_paths(const struct cd_opts *o, const struct pc_priv_user *u,
+			char datadir[PATH_MAX], char hostkey[PATH_MAX])
 {
 	const char *home = getenv("HOME");
 	char dot[PATH_MAX] = "";
-	int ret;
 
 	if ((!o->datadir || !o->sshid) && (!home || !*home)) {
 		log_warnx("HOME is not set: give --datadir and --sshid");
@@ -389,14 +398,11 @@ static int server_paths(const struct cd_opts *o, char datadir[PATH_MAX], char ho
 	if (one_path(datadir, "--datadir", o->datadir, dot, "data", "/spool.tmp") ||
 	    one_path(hostkey, "--sshid", o->sshid, dot, "ssh_host_ed25519_key", ".pub"))
 		return -1;
-	if ((ret = mkdir_p(datadir))) {
-		log_warnx("cannot create %s: %s", datadir, strerror(-ret));
+	/* root hands the data directory to the --user (give_datadir): a restart finds it theirs */
+	if (strict_dir("data directory", datadir, geteuid() ? (uid_t)-1 : u->uid))
 		return -1;
-	}
-	if (!o->sshid && (ret = mkdir_p(dot))) {
-		log_warnx("cannot create %s: %s", dot, strerror(-ret));
+	if (!o->sshid && strict_dir("host key directory", dot, (uid_t)-1))
 		return -1;
-	}
 	return 0;
 }
 
@@ -437,11 +443,12 @@ int cd_run_server(const struct cd_opts *o)
 	struct pc_sshd *d = NULL;
 	struct sigaction sa;
 	struct pc_priv_user u;
+	struct pc_probe before;
 	char err[512], datadir[PATH_MAX], hostkey[PATH_MAX];
 	static const char *const default_listen[] = {":2222"};
 	int status = 1;
 
-	if (server_paths(o, datadir, hostkey) || cd_privsep_user(o, &u))
+	if (cd_privsep_user(o, &u) || server_paths(o, &u, datadir, hostkey))
 		return 1;
 	pthread_mutex_init(&S.mu, NULL);
 	pthread_cond_init(&S.cv, NULL);
@@ -467,7 +474,8 @@ int cd_run_server(const struct cd_opts *o)
 	}
 	srv_state_load(&S);
 	/* every root-only thing is open: the network process gives up root (PRIVSEP.md) */
-	if (give_datadir(datadir, &u) || cd_privsep_fork(o) || cd_privsep_drop(&u, 1))
+	if (cd_privsep_probe(o, &before) || give_datadir(datadir, &u) || cd_privsep_fork(o) ||
+	    cd_privsep_drop(&u, 1) || cd_privsep_recheck(o, &before, &u))
 		goto cleanup;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1; /* no SA_RESTART: interrupts the tick's sleep */

@@ -111,6 +111,24 @@ static void mkdir_home(const char *home, const char *sub)
 		fatalx("%s", err);
 }
 
+/*
+ * The journal's directory, made 0700 where missing and checked up to / as
+ * sshd's StrictModes does (base/io.c): fatal, naming the path and the fix.
+ */
+static void strict_journal_dir(const char *journal)
+{
+	char dir[PATH_MAX], err[3 * PATH_MAX];
+	const char *slash = strrchr(journal, '/');
+
+	if (pc_pathf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - journal) : 1,
+		     slash ? journal : "."))
+		fatalx("--journal=%s: too long", journal);
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	if (io_mkdirs_strict("journal directory", dir, (uid_t)-1, err, sizeof(err)))
+		fatalx("%s", err);
+}
+
 static int add_host(struct pd *pd, const char *spec, int cmdline, int *hosts_cmdline)
 {
 	char err[256];
@@ -373,9 +391,12 @@ int main(int argc, char **argv)
 	}
 	log_init(argv[0], pd.o.verbose);
 	default_paths(&pd, home, idpath, sizeof(idpath));
-	/* the daemon and dump need the site identity: refuse a bad license before anything */
-	if (optind >= ac || !strcmp(av[optind], "dump"))
+	/* the daemon and dump need the journal's directory and the site identity: refuse a
+	 * directory others could write or a bad license before anything */
+	if (optind >= ac || !strcmp(av[optind], "dump")) {
+		strict_journal_dir(pd.o.journal);
 		check_site(&pd);
+	}
 	check_hosts(&pd);
 	if (pd.o.db >= 0 && (!pd.o.dburi || !*pd.o.dburi))
 		fatalx("--db: give the database with --dburi=postgresql://... (postgres) or "

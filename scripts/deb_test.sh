@@ -77,10 +77,12 @@ $d"
 	if grep -En 'deb-systemd-invoke +(start|restart|\$_dh_action)|systemctl .*start' "$tmp/postinst"; then
 		bad "$p: postinst starts a unit (above)"
 	fi
+	dpkg-deb -I "$deb" prerm 2>/dev/null | grep -q "deb-systemd-invoke stop ${daemon[$p]}.service" ||
+		bad "$p: prerm does not stop ${daemon[$p]}.service on remove"
 }
 
 # --- in the throwaway root (run by unshare, in a mount namespace of its own)
-ch() { chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+ch() { chroot "$R" env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 
 mode_is() { # MODE OWNER PATH...
 	local m=$1 o=$2 f got
@@ -145,7 +147,7 @@ check_installed() {
 		$U/perfcollectord.service $U/perfcollectord-server.service $U/perfprocessord.service \
 		$U/perfprocessord.service.d/packaged.conf /usr/share/man/man8/perfcollectord.8.gz \
 		/usr/share/man/man1/perfjournal.1.gz
-	for bin in /usr/sbin/perfcollectord /usr/sbin/pcc /usr/sbin/perfprocessord /usr/bin/perfjournal /usr/bin/pcprocess; do
+	for bin in /usr/sbin/perfcollectord /usr/sbin/pcc /usr/sbin/perfprocessord /usr/bin/perfjournal; do
 		ch "$bin" --version 2>&1 | grep -qF " $version" || bad "$bin --version: '$(ch "$bin" --version 2>&1)', want $version"
 	done
 	ch man -w 8 pcc >/dev/null 2>&1 || bad "man -w 8 pcc: $(ch man -w 8 pcc 2>&1)"

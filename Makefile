@@ -8,6 +8,8 @@
 #   make format   clang-format every C file in place
 #   make install  programs, alias names, man pages, systemd units and configuration files
 #                 under PREFIX (/usr/local) in DESTDIR; make uninstall removes exactly those
+#   make deb      the Debian packages perfcollector and perfprocessor (debhelper) in build/deb
+#   make deb-test install the packaging tools, build them, lintian, install, remove and purge
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -173,6 +175,18 @@ install:
 
 uninstall:
 	@$(INSTALL_VARS) dist/install.sh uninstall
+
+# --- Debian packages (docs/INSTALL.md, "Debian package"): scripts/deb.sh builds them from a
+# copy of the tree with dist/debian as debian/; scripts/deb_test.sh checks them (exit 77: a
+# part it cannot run here, said why, is not a failure of make deb-test).
+.PHONY: deb deb-test
+deb: $(UPLOT)/uPlot.iife.min.js $(UPLOT)/uPlot.min.css
+	@scripts/deb.sh build/deb >/dev/null
+
+deb-test:
+	@scripts/deps.sh deb
+	@$(MAKE) --no-print-directory $(UPLOT)/uPlot.iife.min.js $(UPLOT)/uPlot.min.css
+	@scripts/deb_test.sh build/deb; rc=$$?; [ $$rc -eq 77 ] || exit $$rc
 
 fuzz:
 	@$(MAKE) --no-print-directory -C tests/fuzz

@@ -5,16 +5,23 @@
  * a native collection written here, and hostile files: truncated lines,
  * garbage, unknown subsystems, 2^64-1 timestamps, an empty file, a file
  * that is nothing we know. Damage is skipped and counted, never fatal.
+ * The line reader is bounded while it reads (a small limit stands in for
+ * the 64 MiB of pcc lines); a directory, a FIFO and a device are refused as
+ * inputs at once, the FIFO without a writer included.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/testutil.h"
 #include "pc/collection.h"
 #include "pc/input.h"
+#include "pc/io.h"
+#include "pc/pcc_line.h"
 
 static const char *pcc_fixture(void)
 {
@@ -355,6 +362,153 @@ static void native_torn_tail_is_counted_not_fatal(void **state)
 	free(dir);
 }
 
+/* A file of n bytes of c (no newline) between head and tail. */
+static void write_long(const char *path, const char *head, size_t n, int c, const char *tail)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(head, f);
+	for (size_t i = 0; i < n; i++)
+		fputc(c, f);
+	fputs(tail, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Lines up to the limit are read; one byte more is refused, and never held past the limit. */
+static void line_reader_refuses_past_its_bound(void **state)
+{
+	char *dir = tu_tmpdir(), err[512];
+	const char *path = tu_path(dir, "lines");
+	struct pc_line_reader lr;
+	FILE *f;
+	(void)state;
+
+	/* line 1 "short", line 2 exactly 100 bytes, line 3 one byte more */
+	write_long(path, "short\n", 100, 'a', "\n");
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "%0101d\nafter\n", 0);
+	fclose(f);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	pc_line_init(&lr, f, 100);
+	assert_int_equal(pc_line_next(&lr), 1);
+	assert_string_equal(lr.line, "short");
+	assert_int_equal(pc_line_next(&lr), 1);
+	assert_int_equal(lr.len, 100);
+	assert_int_equal(lr.lineno, 2);
+	assert_int_equal(pc_line_next(&lr), -E2BIG);
+	assert_int_equal(lr.lineno, 3);
+	assert_true(lr.cap <= 101);
+	pc_line_error(&lr, -E2BIG, "x.json", err, sizeof(err));
+	assert_string_equal(err, "x.json line 3: longer than 100 bytes, the limit of a line");
+	pc_line_free(&lr);
+	fclose(f);
+
+	/* A line of 40 chunks under a limit of 3: refused within the chunk that passes it. */
+	write_long(path, "", 40 * PC_LINE_CHUNK, 'x', "\n");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	pc_line_init(&lr, f, 3 * PC_LINE_CHUNK);
+	assert_int_equal(pc_line_next(&lr), -E2BIG);
+	assert_true(lr.cap <= 3 * PC_LINE_CHUNK + 1);
+	assert_true(ftell(f) <= (long)(4 * PC_LINE_CHUNK)); /* the rest is not read */
+	pc_line_free(&lr);
+	fclose(f);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* Every byte counts: lines across chunks, a NUL byte, CRs, empty lines, a last line unended. */
+static void line_reader_keeps_every_byte(void **state)
+{
+	char *dir = tu_tmpdir(), *want;
+	const char *path = tu_path(dir, "lines");
+	size_t n = PC_LINE_CHUNK + 10;
+	struct pc_line_reader lr;
+	FILE *f;
+	(void)state;
+
+	want = malloc(n);
+	assert_non_null(want);
+	memset(want, 'y', n);
+	want[n / 2] = 0;
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite("ab\r\n", 1, 4, f), 4);
+	assert_int_equal(fwrite(want, 1, n, f), n);
+	assert_int_equal(fwrite("\n\nlast", 1, 6, f), 6);
+	fclose(f);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	pc_line_init(&lr, f, 2 * PC_LINE_CHUNK);
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(pc_line_next(&lr), 1);
+		assert_int_equal(lr.len, 3);
+		assert_memory_equal(lr.line, "ab\r", 4);
+		assert_int_equal(pc_line_next(&lr), 1);
+		assert_int_equal(lr.len, n);
+		assert_memory_equal(lr.line, want, n);
+		assert_int_equal(pc_line_next(&lr), 1);
+		assert_int_equal(lr.len, 0);
+		assert_string_equal(lr.line, "");
+		assert_int_equal(pc_line_next(&lr), 1);
+		assert_string_equal(lr.line, "last");
+		assert_int_equal(lr.lineno, 4);
+		assert_int_equal(pc_line_next(&lr), 0);
+		assert_int_equal(pc_line_next(&lr), 0);
+		assert_int_equal(lr.lineno, 4);
+		assert_int_equal(pc_line_rewind(&lr), 0); /* and the same again */
+	}
+	pc_line_free(&lr);
+	fclose(f);
+	free(want);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* Refused at once, by what they are: a directory, a FIFO no one writes, a device. */
+static void only_regular_files_are_inputs(void **state)
+{
+	char err[512], *dir = tu_tmpdir();
+	const char *fifo = tu_path(dir, "fifo"), *file = tu_path(dir, "f.json");
+	struct pc_input_opts o = {.host = -1, .run = -1};
+	struct stat st;
+	int fd;
+	(void)state;
+
+	assert_null(input__open(dir, err, sizeof(err)));
+	assert_int_equal(errno, EISDIR);
+	assert_non_null(strstr(err, ": is a directory, want a file"));
+	assert_non_null(strstr(err, dir));
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_null(input__open(fifo, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, ": is a FIFO, want a regular file"));
+	assert_true(input__is_journal(fifo) < 0);
+	assert_int_equal(input__verify(fifo, &o, stdout, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "is a FIFO"));
+
+	if (!stat("/dev/zero", &st) && S_ISCHR(st.st_mode)) {
+		assert_null(input__open("/dev/zero", err, sizeof(err)));
+		assert_string_equal(err, "/dev/zero: is a character device, want a regular file");
+	}
+
+	/* A regular file: a blocking descriptor, closed on exec. */
+	write_file(file, "{}\n");
+	fd = io_open_input(file, err, sizeof(err));
+	assert_true(fd >= 0);
+	assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	assert_int_equal(io_open_input(tu_path(dir, "none"), err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "none: cannot open: "));
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +520,9 @@ int main(void)
 	    cmocka_unit_test(only_journals_take_an_identity),
 	    cmocka_unit_test(native_collection_reads_back),
 	    cmocka_unit_test(native_torn_tail_is_counted_not_fatal),
+	    cmocka_unit_test(line_reader_refuses_past_its_bound),
+	    cmocka_unit_test(line_reader_keeps_every_byte),
+	    cmocka_unit_test(only_regular_files_are_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 /*
  * The one I/O layer every writer uses (userspace/base/io.c): whole reads and
  * writes, mkdir -p, file and directory sync, creating files so that a planted
- * symlink cannot redirect them, and atomic replace.
+ * symlink cannot redirect them, atomic replace, and the one check of a file
+ * a user names as input.
  *
  * Durability policy, here and nowhere else:
  * - io_sync() / io_datasync() are the only calls to fsync(2) / fdatasync(2).
@@ -29,6 +30,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /*
@@ -91,6 +93,21 @@ int io_check_private(const char *flag, const char *path, const struct stat *st, 
  * (ELOOP for a symlink).
  */
 int io_open_create(const char *path, int flags, mode_t mode);
+
+/*
+ * A file the user named as input (--input, PCR_COLLECTION), opened read-only
+ * (O_CLOEXEC). Only a regular file is taken: a directory is refused with
+ * -EISDIR ("PATH: is a directory, want a file"), a FIFO, device or socket
+ * with -EINVAL ("PATH: is a FIFO, want a regular file"), before anything
+ * could block or read forever. stat(2) decides before the open (opening a
+ * device can act on it), then the file opened, with O_NONBLOCK | O_NOCTTY,
+ * is checked again by fstat(2), so a swap in between cannot slip one
+ * through. Standard input is no input of these tools. The descriptor
+ * (blocking), or negative errno with err naming the path.
+ */
+int io_open_input(const char *path, char *err, size_t errlen);
+/* io_open_input() as a stdio stream ("rb"); NULL with errno and err. */
+FILE *io_fopen_input(const char *path, char *err, size_t errlen);
 
 /*
  * Atomic replace of path: io_replace_open() creates a temporary file in the

@@ -13,10 +13,15 @@
 #include <string.h>
 
 #include "pc/input.h"
+#include "pc/io.h"
 #include "pc/license.h"
 #include "pc/log.h"
+#include "pc/pcc_line.h"
 #include "pc/sink.h"
 #include "perfjournal.h"
+
+/* A host.csv row is well under 1 KiB (PC_HOST_MAXCOLS numbers); a longer line is no row. */
+#define HOST_CSV_LINE_MAX PC_LINE_CHUNK
 
 static void report(struct pc_sink *k, const char *input)
 {
@@ -31,7 +36,7 @@ static void report(struct pc_sink *k, const char *input)
 static int is_host_csv(const char *path)
 {
 	char line[512];
-	FILE *f = fopen(path, "r");
+	FILE *f = io_fopen_input(path, line, sizeof(line)); /* else input__open says why */
 	int yes;
 
 	if (!f)
@@ -99,37 +104,46 @@ static int host_csv(struct pc_sink *k, const struct pj_sink_args *a)
 				.sitename = a->sitename,
 				.machinename = a->collector,
 				.description = ""};
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long n = 0;
+	struct pc_line_reader lr;
+	char err[512];
 	int rc = 0, col[PC_HOST_MAXCOLS], ncol = 0;
-	FILE *f = fopen(a->input, "r");
+	FILE *f = io_fopen_input(a->input, err, sizeof(err));
 
 	if (!f) {
-		log_warn("--input=%s: cannot open", a->input);
-		return -errno;
+		rc = -errno;
+		log_warnx("--input: %s", err);
+		return rc;
 	}
-	while (rc >= 0 && getline(&line, &cap, f) > 0) {
+	pc_line_init(&lr, f, HOST_CSV_LINE_MAX);
+	for (;;) {
 		uint64_t ns;
 		double v[PC_HOST_MAXCOLS];
 
-		if (n++ == 0) {
-			if (parse_header(line, col, &ncol)) {
+		if ((rc = pc_line_next(&lr)) <= 0) {
+			if (rc < 0) {
+				pc_line_error(&lr, rc, a->input, err, sizeof(err));
+				log_warnx("--input=%s", err);
+			}
+			break;
+		}
+		if (lr.lineno == 1) {
+			if ((rc = parse_header(lr.line, col, &ncol))) {
 				log_warnx("--input=%s: not host.csv's header", a->input);
-				rc = -EINVAL;
+				break;
 			}
 			continue;
 		}
-		if (parse_row(line, col, ncol, &ns, v)) {
-			log_warnx("--input=%s line %lu: not a host.csv row", a->input, n);
-			rc = -EINVAL;
+		if ((rc = parse_row(lr.line, col, ncol, &ns, v))) {
+			log_warnx("--input=%s line %lu: not a host.csv row", a->input, lr.lineno);
 			break;
 		}
 		rc = sink__add_host_row(k, &id, ns, v);
 		if (rc >= 0 && sink__full(k))
 			rc = sink__flush(k);
+		if (rc < 0)
+			break;
 	}
-	free(line);
+	pc_line_free(&lr);
 	fclose(f);
 	return rc < 0 ? rc : sink__flush(k);
 }

@@ -2,8 +2,9 @@
 /*
  * io.c: the I/O layer of include/pc/io.h (whole reads and writes, mkdir -p
  * and the strict check of a data directory, sync, symlink-safe create,
- * atomic replace). The durability policy is written down in io.h; the only
- * fsync(2) and fdatasync(2) calls of the project are in this file.
+ * atomic replace, the check of an input file). The durability policy is
+ * written down in io.h; the only fsync(2) and fdatasync(2) calls of the
+ * project are in this file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -250,6 +251,75 @@ int io_mkdirs_strict(const char *what, const char *dir, uid_t also, char *err, s
 int io_open_create(const char *path, int flags, mode_t mode)
 {
 	return open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+/* 0 for a regular file; else what path is instead, in err (io_open_input). */
+static int want_regular(const char *path, mode_t m, char *err, size_t errlen)
+{
+	if (S_ISREG(m))
+		return 0;
+	if (S_ISDIR(m)) {
+		snprintf(err, errlen, "%s: is a directory, want a file", path);
+		return -EISDIR;
+	}
+	snprintf(err, errlen, "%s: is %s, want a regular file", path,
+		 S_ISFIFO(m)   ? "a FIFO"
+		 : S_ISCHR(m)  ? "a character device"
+		 : S_ISBLK(m)  ? "a block device"
+		 : S_ISSOCK(m) ? "a socket"
+			       : "a special file");
+	return -EINVAL;
+}
+
+int io_open_input(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, fl, ret;
+
+	if (stat(path, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	if ((ret = want_regular(path, st.st_mode, err, errlen)))
+		return ret;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) || (fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	} else {
+		ret = want_regular(path, st.st_mode, err, errlen);
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+FILE *io_fopen_input(const char *path, char *err, size_t errlen)
+{
+	int fd = io_open_input(path, err, errlen), e;
+	FILE *f;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	f = fdopen(fd, "rb");
+	if (!f) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		close(fd);
+		errno = e;
+	}
+	return f;
 }
 
 /* Create r->tmp next to r->path: path.tmp (a stale one removed first) or a random name. */

@@ -112,3 +112,112 @@ int pc_pcc_container_lines(FILE *f, uint64_t ts, const struct pc_table *ct)
 	}
 	return 0;
 }
+
+/* ---- reading lines back, bounded ---- */
+
+void pc_line_init(struct pc_line_reader *lr, FILE *f, size_t max)
+{
+	memset(lr, 0, sizeof(*lr));
+	lr->f = f;
+	lr->max = max;
+}
+
+/* The next chunk of the stream: 1, 0 at its end, negative errno. */
+static int line_fill(struct pc_line_reader *lr)
+{
+	size_t n;
+
+	if (!lr->chunk && !(lr->chunk = malloc(PC_LINE_CHUNK)))
+		return -ENOMEM;
+	errno = 0;
+	n = fread(lr->chunk, 1, PC_LINE_CHUNK, lr->f);
+	lr->pos = 0;
+	lr->end = n;
+	if (n)
+		return 1;
+	return ferror(lr->f) ? -(errno ? errno : EIO) : 0;
+}
+
+/* n more bytes of the line, refused past max; the buffer grows by doubling up to max + 1. */
+static int line_append(struct pc_line_reader *lr, const char *p, size_t n)
+{
+	size_t need = lr->len + n, cap = lr->cap ? lr->cap : 4096;
+	char *b;
+
+	if (need > lr->max)
+		return -E2BIG;
+	if (need + 1 > lr->cap) {
+		while (cap < need + 1)
+			cap *= 2;
+		if (cap > lr->max + 1)
+			cap = lr->max + 1;
+		if (!(b = realloc(lr->line, cap)))
+			return -ENOMEM;
+		lr->line = b;
+		lr->cap = cap;
+	}
+	memcpy(lr->line + lr->len, p, n);
+	lr->len = need;
+	return 0;
+}
+
+int pc_line_next(struct pc_line_reader *lr)
+{
+	const char *p, *nl = NULL;
+	size_t n;
+	int rc;
+
+	lr->len = 0;
+	lr->lineno++;
+	while (!nl) {
+		if (lr->pos == lr->end && (rc = line_fill(lr)) <= 0) {
+			if (rc < 0)
+				return rc;
+			if (!lr->len) { /* the end, no line begun */
+				lr->lineno--;
+				return 0;
+			}
+			break; /* a last line without its newline */
+		}
+		p = lr->chunk + lr->pos;
+		nl = memchr(p, '\n', lr->end - lr->pos);
+		n = nl ? (size_t)(nl - p) : lr->end - lr->pos;
+		if ((rc = line_append(lr, p, n)))
+			return rc;
+		lr->pos += n + (nl ? 1 : 0);
+	}
+	lr->line[lr->len] = 0;
+	return 1;
+}
+
+void pc_line_error(const struct pc_line_reader *lr, int rc, const char *path, char *err,
+		   size_t errlen)
+{
+	if (rc == -E2BIG)
+		snprintf(err, errlen, "%s line %lu: longer than %zu bytes, the limit of a line",
+			 path, lr->lineno, lr->max);
+	else if (rc == -ENOMEM)
+		snprintf(err, errlen,
+			 "%s line %lu: out of memory reading the line (%zu bytes of it held)", path,
+			 lr->lineno, lr->len);
+	else
+		snprintf(err, errlen, "%s line %lu: read error: %s", path, lr->lineno,
+			 strerror(-rc));
+}
+
+int pc_line_rewind(struct pc_line_reader *lr)
+{
+	if (fseek(lr->f, 0, SEEK_SET))
+		return -errno;
+	lr->pos = lr->end = lr->len = 0;
+	lr->lineno = 0;
+	return 0;
+}
+
+void pc_line_free(struct pc_line_reader *lr)
+{
+	free(lr->chunk);
+	free(lr->line);
+	lr->chunk = lr->line = NULL;
+	lr->cap = lr->len = lr->pos = lr->end = 0;
+}

@@ -8,13 +8,16 @@
  * time span is applied here, once, to every kind. Damage is skipped and
  * counted, with the first instance described, so one bad record never costs
  * the rest. Inputs without a header (journals) get their host description
- * from their first samples, which are kept and served again.
+ * from their first samples, which are kept and served again. Only a regular
+ * file is an input (io_open_input: a directory, FIFO or device is refused
+ * before anything reads it).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pc/collection.h"
+#include "pc/io.h"
 #include "pc/journal.h"
 #include "input_int.h"
 
@@ -138,8 +141,9 @@ static struct pc_input *fail(struct pc_input *in, int e)
 int input__is_journal(const char *path)
 {
 	unsigned char head[64];
+	char err[512];
 	size_t n;
-	FILE *f = fopen(path, "rb");
+	FILE *f = io_fopen_input(path, err, sizeof(err));
 
 	if (!f)
 		return -errno;
@@ -172,13 +176,9 @@ struct pc_input *input__open_opts(const char *path, const struct pc_input_opts *
 		errno = EINVAL;
 		return NULL;
 	}
-	f = fopen(path, "rb");
-	if (!f) {
-		e = errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-		errno = e;
+	f = io_fopen_input(path, err, errlen);
+	if (!f)
 		return NULL;
-	}
 	n = fread(head, 1, sizeof(head), f);
 	if (ferror(f) || !n) {
 		e = ferror(f) ? (errno ? errno : EIO) : EINVAL;
@@ -272,6 +272,9 @@ int input__next(struct pc_input *in, struct pc_sample *s)
 		int rc = pc_sample_copy(s, &in->ahead[in->next_ahead]);
 
 		pc_sample_free(&in->ahead[in->next_ahead++]);
+		if (rc < 0)
+			snprintf(in->err, sizeof(in->err), "%s: sample %u: %s", in->path,
+				 in->next_ahead, strerror(-rc));
 		return rc < 0 ? rc : 1;
 	}
 	return filtered_next(in, s);
@@ -361,15 +364,15 @@ int input__verify(const char *path, const struct pc_input_opts *o, FILE *out, ch
 	int rc;
 
 	unsigned char head[16] = {0};
-	FILE *f = fopen(path, "rb");
+	FILE *f = io_fopen_input(path, err, errlen);
+	size_t got;
 
-	if (f) {
-		size_t got = fread(head, 1, sizeof(head), f);
-
-		fclose(f);
-		if (journal__is_native(head, got))
-			return jrn__verify(path, o, out, err, errlen);
-	}
+	if (!f)
+		return -errno;
+	got = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	if (journal__is_native(head, got))
+		return jrn__verify(path, o, out, err, errlen);
 	if (o)
 		all.site = o->site, all.macs = o->macs, all.nmacs = o->nmacs;
 	all.host = all.run = -2; /* read below as "any run, mixed allowed" */

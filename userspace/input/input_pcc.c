@@ -8,7 +8,10 @@
  * Consecutive measurements of one tick become one sample (pcc: same second;
  * both: until a subsystem repeats), filled by the same /proc parsers as live
  * collection. A damaged or unknown line is skipped and counted, never fatal.
- * At open a few samples are read ahead to derive the host's sysinfo.
+ * What stops the read, with the file and line: a line longer than
+ * PC_PCC_LINE_MAX (refused while it is read, never held whole), memory that
+ * cannot be had, a read error. At open a few samples are read ahead to derive
+ * the host's sysinfo.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,11 +21,10 @@
 #include <string.h>
 
 #include "pc/json.h"
+#include "pc/pcc_line.h"
 #include "pc/source.h"
 #include "input_int.h"
 #include "input_pcc_container.h"
-
-#define LINE_MAX_BYTES (64u << 20) /* a /proc text of 64 MiB is not a /proc text */
 
 /* pcc-container's measurements (container/<runtime>/<12 hex>): not a registry source. */
 #define SRC_CONTAINER (-2)
@@ -35,7 +37,7 @@ struct rec {
 	int src; /* the pc_sources[] row of its subsystem */
 	char *text;
 	size_t len;
-	unsigned line;
+	unsigned long line;
 };
 
 struct pcc_reader {
@@ -43,28 +45,26 @@ struct pcc_reader {
 	char path[256];
 	enum pc_input_kind kind;
 	struct json_doc doc;
-	char *buf;
-	size_t cap;
-	unsigned line;
+	struct pc_line_reader lr;
 	struct rec pending;
 	int have_pending, eof;
 	uint64_t seq;
 	void *containers; /* input_pcc_container.c's state */
 	unsigned long skipped;
 	char first_skip[512];
-	char err[320];
+	char err[512];
 };
 
-static void skip(struct pcc_reader *r, unsigned line, const char *fmt, ...)
+static void skip(struct pcc_reader *r, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void skip(struct pcc_reader *r, unsigned line, const char *fmt, ...)
+static void skip(struct pcc_reader *r, unsigned long line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	if (!r->skipped++) {
-		n = snprintf(r->first_skip, sizeof(r->first_skip), "%s line %u: ", r->path, line);
+		n = snprintf(r->first_skip, sizeof(r->first_skip), "%s line %lu: ", r->path, line);
 		if (n > 0 && (size_t)n < sizeof(r->first_skip)) {
 			va_start(ap, fmt);
 			vsnprintf(r->first_skip + n, sizeof(r->first_skip) - n, fmt, ap);
@@ -243,41 +243,36 @@ static int rec_parse(struct pcc_reader *r, const char *line, size_t len, struct 
 static int read_rec(struct pcc_reader *r)
 {
 	char why[224];
-	ssize_t n;
+	size_t n;
 	int rc;
 
 	for (;;) {
-		n = getline(&r->buf, &r->cap, r->f);
-		if (n < 0) {
-			if (ferror(r->f)) {
-				snprintf(r->err, sizeof(r->err), "%s line %u: read error", r->path,
-					 r->line + 1);
-				return -EIO;
-			}
+		rc = pc_line_next(&r->lr);
+		if (rc < 0) {
+			pc_line_error(&r->lr, rc, r->path, r->err, sizeof(r->err));
+			return rc;
+		}
+		if (!rc) {
 			r->eof = 1;
 			return 0;
 		}
-		r->line++;
-		while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r' ||
-				 r->buf[n - 1] == ' ' || r->buf[n - 1] == '\t'))
+		n = r->lr.len;
+		while (n > 0 && (r->lr.line[n - 1] == '\r' || r->lr.line[n - 1] == ' ' ||
+				 r->lr.line[n - 1] == '\t'))
 			n--;
 		if (!n)
 			continue;
-		if ((size_t)n > LINE_MAX_BYTES) {
-			skip(r, r->line, "line of %zd bytes is too long", n);
-			continue;
-		}
-		rc = rec_parse(r, r->buf, (size_t)n, &r->pending, why, sizeof(why));
+		rc = rec_parse(r, r->lr.line, n, &r->pending, why, sizeof(why));
 		if (rc == -ENOMEM) {
-			snprintf(r->err, sizeof(r->err), "%s line %u: out of memory", r->path,
-				 r->line);
+			snprintf(r->err, sizeof(r->err), "%s line %lu: out of memory", r->path,
+				 r->lr.lineno);
 			return rc;
 		}
 		if (rc) {
-			skip(r, r->line, "%s", why);
+			skip(r, r->lr.lineno, "%s", why);
 			continue;
 		}
-		r->pending.line = r->line;
+		r->pending.line = r->lr.lineno;
 		r->have_pending = 1;
 		return 1;
 	}
@@ -295,13 +290,13 @@ static int rec_apply(struct pcc_reader *r, const struct rec *rc, struct pc_sampl
 	else
 		err = pc_sources[rc->src].parse(rc->text, rc->len, s, &perr);
 	if (err == -ENOMEM) {
-		snprintf(r->err, sizeof(r->err), "%s line %u: out of memory", r->path, rc->line);
+		snprintf(r->err, sizeof(r->err), "%s line %lu: out of memory", r->path, rc->line);
 		return err;
 	}
 	if (perr.count) {
 		/* Lines inside the measurement that the parser could not use. */
 		if (!r->skipped)
-			snprintf(r->first_skip, sizeof(r->first_skip), "%s line %u: %s", r->path,
+			snprintf(r->first_skip, sizeof(r->first_skip), "%s line %lu: %s", r->path,
 				 rc->line, perr.first);
 		r->skipped += perr.count;
 	}
@@ -375,16 +370,15 @@ static int prescan(struct pcc_reader *r, struct pc_sysinfo *si)
 /* Start over after the prescan: the real pass counts the damage again. */
 static int restart(struct pcc_reader *r)
 {
-	if (fseek(r->f, 0, SEEK_SET)) {
-		int e = errno;
+	int rc = pc_line_rewind(&r->lr);
 
-		snprintf(r->err, sizeof(r->err), "%s: cannot rewind: %s", r->path, strerror(e));
-		return -e;
+	if (rc) {
+		snprintf(r->err, sizeof(r->err), "%s: cannot rewind: %s", r->path, strerror(-rc));
+		return rc;
 	}
 	free(r->pending.text);
 	memset(&r->pending, 0, sizeof(r->pending));
 	r->have_pending = r->eof = 0;
-	r->line = 0;
 	r->seq = 0;
 	r->skipped = 0;
 	r->first_skip[0] = 0;
@@ -404,6 +398,7 @@ struct pcc_reader *pcc__open(FILE *f, const char *path, struct pc_sysinfo *si, c
 		return NULL;
 	}
 	r->f = f;
+	pc_line_init(&r->lr, f, PC_PCC_LINE_MAX);
 	r->kind = PC_IN_NATIVE; /* undecided until a line says */
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	rc = prescan(r, si);
@@ -458,7 +453,7 @@ void pcc__close(struct pcc_reader *r)
 		fclose(r->f);
 	free(r->pending.text);
 	pcc_container_free(r->containers);
-	free(r->buf);
+	pc_line_free(&r->lr);
 	json_free(&r->doc);
 	free(r);
 }

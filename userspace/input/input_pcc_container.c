@@ -31,7 +31,10 @@ struct pcc_ct {
 	size_t nnames;
 };
 
-/* container_names.json beside path: {"<full id>": "<name>", ...}; absent is fine. */
+/*
+ * container_names.json beside path: {"<full id>": "<name>", ...}; absent or
+ * damaged is fine (no names), memory that cannot be had is -ENOMEM.
+ */
 static int load_names(struct pcc_ct *c, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -42,10 +45,12 @@ static int load_names(struct pcc_ct *c, const char *path)
 
 	snprintf(file, sizeof(file), "%.*scontainer_names.json",
 		 slash ? (int)(slash - path + 1) : 0, path);
+	errno = 0;
 	text = containers__slurp(file, NAMES_MAX, &len);
 	if (!text)
-		return 0;
-	if (!json_parse(&d, text, len) && d.tok[0].type == JSON_OBJECT && d.tok[0].size) {
+		return errno == ENOMEM ? -ENOMEM : 0;
+	rc = json_parse(&d, text, len);
+	if (!rc && d.tok[0].type == JSON_OBJECT && d.tok[0].size) {
 		c->names = calloc(d.tok[0].size, sizeof(*c->names));
 		if (!c->names)
 			rc = -ENOMEM;
@@ -56,6 +61,9 @@ static int load_names(struct pcc_ct *c, const char *path)
 				       ? json_strdup(&d, (int)k + 1, NULL)
 				       : NULL;
 
+			if ((!id && d.tok[k].type == JSON_STRING) ||
+			    (!nm && d.tok[k + 1].type == JSON_STRING))
+				rc = -ENOMEM; /* a string's copy fails only for want of memory */
 			if (id && nm && strlen(id) < sizeof(n->id) &&
 			    strlen(nm) < sizeof(n->name) && *nm) {
 				strcpy(n->id, id);
@@ -64,11 +72,13 @@ static int load_names(struct pcc_ct *c, const char *path)
 			}
 			free(id);
 			free(nm);
+			if (rc)
+				break;
 		}
 	}
 	json_free(&d);
 	free(text);
-	return rc;
+	return rc == -ENOMEM ? rc : 0;
 }
 
 static const char *name_of(const struct pcc_ct *c, const char *id)
@@ -79,14 +89,17 @@ static const char *name_of(const struct pcc_ct *c, const char *id)
 	return "";
 }
 
+/* A string member into out: 0, -ENOENT (none), -EINVAL (unusable), -ENOMEM. */
 static int str_into(const struct json_doc *d, const char *key, char *out, size_t len)
 {
 	int t = json_get(d, 0, key);
 	char *s;
 
 	out[0] = 0;
-	if (t < 0 || d->tok[t].type != JSON_STRING || !(s = json_strdup(d, t, NULL)))
+	if (t < 0 || d->tok[t].type != JSON_STRING)
 		return -ENOENT;
+	if (!(s = json_strdup(d, t, NULL)))
+		return -ENOMEM;
 	if (strlen(s) >= len || strchr(s, '/')) {
 		free(s);
 		return -EINVAL;
@@ -96,15 +109,18 @@ static int str_into(const struct json_doc *d, const char *key, char *out, size_t
 	return 0;
 }
 
-/* The row's key from runtime, container_id and a name. 0 or -EINVAL (why in perr). */
+/* The row's key from runtime, container_id and a name. 0, -EINVAL (why in perr), -ENOMEM. */
 static int row_key(struct pcc_ct *c, char *key, struct pc_perr *perr)
 {
 	const struct json_doc *d = &c->doc;
 	char rt[32], id[80], name[96];
-	int r;
+	int r, rc = str_into(d, "runtime", rt, sizeof(rt));
 
-	if (str_into(d, "runtime", rt, sizeof(rt)) || str_into(d, "container_id", id, sizeof(id)) ||
-	    !*id) {
+	if (!rc)
+		rc = str_into(d, "container_id", id, sizeof(id));
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc || !*id) {
 		pc_perr_add(perr, "container measurement", 0, "no usable runtime or container_id");
 		return -EINVAL;
 	}
@@ -115,7 +131,10 @@ static int row_key(struct pcc_ct *c, char *key, struct pc_perr *perr)
 		pc_perr_add(perr, "container measurement", 0, "unknown runtime \"%s\"", rt);
 		return -EINVAL;
 	}
-	if (str_into(d, "container_name", name, sizeof(name)) || !*name)
+	rc = str_into(d, "container_name", name, sizeof(name));
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc || !*name)
 		snprintf(name, sizeof(name), "%s", name_of(c, id));
 	if (name[0] == '/')
 		memmove(name, name + 1, strlen(name));
@@ -145,8 +164,8 @@ int pcc_container_apply(void **state, const char *path, const char *text, size_t
 			    rc ? ": " : "", rc ? c->doc.err : "");
 		return 0;
 	}
-	if (row_key(c, key, perr))
-		return 0;
+	if ((rc = row_key(c, key, perr)))
+		return rc == -ENOMEM ? rc : 0;
 	if (pc_table_find(&s->t[PC_G_CONTAINER], key) >= 0) {
 		pc_perr_add(perr, "container measurement", 0, "%s twice in one sample", key);
 		return 0;

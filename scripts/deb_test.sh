@@ -28,7 +28,7 @@ files_perfcollector() {
 	echo "l /usr/sbin/pcc-container -> perfcollectord"
 	for p in doc/perfcollector/changelog.gz doc/perfcollector/copyright \
 		lintian/overrides/perfcollector man/man5/perfcollector-collection.5.gz \
-		man/man5/perfcollector-pcc.5.gz man/man8/perfcollectord.8.gz; do
+		man/man5/perfcollector-pcc.5.gz man/man5/perfcollector.conf.5.gz man/man8/perfcollectord.8.gz; do
 		echo "-rw-r--r-- root/root /usr/share/$p"
 	done
 	echo "l /usr/share/man/man8/pcc.8.gz -> perfcollectord.8.gz"

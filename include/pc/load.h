@@ -143,6 +143,8 @@ struct load_stat;
 struct load_stat *load_stat__open(void);
 int load_stat__read(struct load_stat *st);
 double load_stat__busy(const struct load_stat *st, int cpu);
+/* The time the hypervisor ran something else on the CPU (steal), % of the interval. */
+double load_stat__steal(const struct load_stat *st, int cpu);
 void load_stat__close(struct load_stat *st);
 /* The scheduler tick rate (CONFIG_HZ, from the coarse clock's resolution); 0 when unknown. */
 double load_stat__hz(void);

@@ -14,7 +14,9 @@
  *    would give what ran (fidelity__tick_noise of the targets plus the
  *    other work);
  *  - beside them, the other work: every task's exact CPU time per CPU (the
- *    v1 cpuacct root) less the workers', i.e. what else /proc/stat counted.
+ *    v1 cpuacct root) less the workers', i.e. what else /proc/stat counted;
+ *    and the time the hypervisor gave the CPU to another guest (steal, from
+ *    /proc/stat): no task's runtime grows then, the workers' included.
  */
 #include <errno.h>
 #include <math.h>
@@ -56,8 +58,10 @@ int observe__open(struct observe *o, uint32_t nw, const int *wcpu, const struct 
 	o->c_cg = calloc(o->ncpu, sizeof(*o->c_cg));
 	o->c_st = calloc(o->ncpu, sizeof(*o->c_st));
 	o->c_noise = calloc(o->ncpu, sizeof(*o->c_noise));
+	o->c_sl = calloc(o->ncpu, sizeof(*o->c_sl));
 	if (!o->st || !o->w_prev || !o->w_cur || !o->w_t || !o->w_a || !o->pc_prev || !o->pc_cur ||
-	    !o->c_t || !o->mx_prev || !o->mx_cur || !o->c_ot || !o->c_cg || !o->c_st || !o->c_noise)
+	    !o->c_t || !o->mx_prev || !o->mx_cur || !o->c_ot || !o->c_cg || !o->c_st || !o->c_noise ||
+	    !o->c_sl || !o->c_ran)
 		return -ENOMEM;
 	/* What the group can say: a total (v1, v2), per CPU (v1), or nothing (affinity). */
 	o->cg_ok = cg && !cgroup__usage_ns(cg, &ns);
@@ -85,6 +89,7 @@ void observe__free(struct observe *o)
 	free(o->c_cg);
 	free(o->c_st);
 	free(o->c_noise);
+	free(o->c_sl);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -172,6 +177,7 @@ void observe__interval(struct observe *o, const double *wpct, double dt)
 		}
 		m_cg += o->c_cg[c], m_ot += o->c_ot[c];
 		o->c_st[c] = load_stat__busy(o->st, (int)c);
+		o->c_sl[c] = load_stat__steal(o->st, (int)c);
 	}
 	if (!o->cg_ok)
 		o->m_cg = m_cg / o->ncpu; /* no group figure: the per-CPU one, summed */

@@ -57,6 +57,7 @@ struct observe {
 	double *w_t, *w_a;		       /* worker: target, thread clock */
 	double *c_t, *c_cg, *c_st, *c_noise;   /* CPU: target, cgroup, /proc/stat, tick noise */
 	double *c_ot;			       /* CPU: other work (NaN: not known) */
+	double *c_sl;			       /* CPU: steal (NaN: not known) */
 	double *c_ran;			       /* scratch: what ran on each CPU */
 	double cpu_t, cpu_a, cpu_cg;	       /* mean over the workers */
 	double m_t, m_cg, m_st, m_noise, m_ot; /* the whole machine */

@@ -43,8 +43,9 @@ static void header(struct report *r)
 			"machine_stat_noise,machine_pct_other");
 	for (uint32_t c = 0; c < r->ncpu; c++)
 		fprintf(r->csv,
-			",cpu%u_target,cpu%u_cgroup,cpu%u_stat,cpu%u_stat_noise,cpu%u_other", c, c,
-			c, c, c);
+			",cpu%u_target,cpu%u_cgroup,cpu%u_stat,cpu%u_stat_noise,cpu%u_other,"
+			"cpu%u_steal",
+			c, c, c, c, c, c);
 	fprintf(r->csv, "\n");
 }
 
@@ -131,6 +132,7 @@ static void put_cpu(FILE *f, const struct observe *ob, const struct rp_interval 
 		put(f, ob ? ob->c_st[c] : NAN);
 		put(f, ob ? ob->c_noise[c] : NAN);
 		put(f, ob ? ob->c_ot[c] : NAN);
+		put(f, ob ? ob->c_sl[c] : NAN);
 	}
 }
 

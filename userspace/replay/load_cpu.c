@@ -398,23 +398,35 @@ int load_stat__read(struct load_stat *st)
 	return 0;
 }
 
-double load_stat__busy(const struct load_stat *st, int cpu)
+/* CPU cpu's (the machine's: -1) shares between the last two reads; -1 when not known. */
+static int stat_cpu(const struct load_stat *st, int cpu, struct exp_cpu *c)
 {
 	const struct pc_table *a = &st->s[!st->cur].t[PC_G_CPU], *b = &st->s[st->cur].t[PC_G_CPU];
 	char key[16];
-	struct exp_cpu c;
 	int row;
 
 	if (st->nread < 2)
-		return NAN;
+		return -1;
 	if (cpu < 0)
 		snprintf(key, sizeof(key), "all");
 	else
 		snprintf(key, sizeof(key), "%d", cpu);
 	row = pc_table_find(b, key);
-	if (row < 0 || exp_cpu(a, b, (uint32_t)row, &c))
-		return NAN;
-	return c.usr + c.nice + c.sys;
+	return row < 0 || exp_cpu(a, b, (uint32_t)row, c) ? -1 : 0;
+}
+
+double load_stat__busy(const struct load_stat *st, int cpu)
+{
+	struct exp_cpu c;
+
+	return stat_cpu(st, cpu, &c) ? NAN : c.usr + c.nice + c.sys;
+}
+
+double load_stat__steal(const struct load_stat *st, int cpu)
+{
+	struct exp_cpu c;
+
+	return stat_cpu(st, cpu, &c) ? NAN : c.steal;
 }
 
 void load_stat__close(struct load_stat *st)

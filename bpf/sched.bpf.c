@@ -58,29 +58,42 @@ static __always_inline struct pcb_cpu *this_cpu(void)
 /* Read a task field: a direct load under tp_btf, a CO-RE probe read under raw_tp. */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
-/* Move the CPU's pending cgroup time and wait into the map. */
-static __always_inline void cgroup_flush(struct pcb_cpu *c)
+/* Add a CPU's pending cgroup time and wait to cgroup id's entry. */
+static __always_inline void cgroup_move(struct pcb_cpu *c, __u64 id, struct pcb_cg *add)
 {
-	struct pcb_cg add = {c->cg_pending, c->cg_wait, c->cg_waits}, *v;
-	__u64 id = c->cg_id;
+	struct pcb_cg *v = bpf_map_lookup_elem(&cgroups, &id);
 
-	if (!add.cpu_ns && !add.waits)
-		return;
-	c->cg_pending = c->cg_wait = c->cg_waits = 0;
-	v = bpf_map_lookup_elem(&cgroups, &id);
 	if (!v) {
-		if (!bpf_map_update_elem(&cgroups, &id, &add, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&cgroups, &id, add, BPF_NOEXIST))
 			return;
 		/* Another CPU may have created it meanwhile; else the map is full. */
 		v = bpf_map_lookup_elem(&cgroups, &id);
 		if (!v) {
-			c->cg_full += add.cpu_ns;
+			c->cg_full += add->cpu_ns;
 			return;
 		}
 	}
-	v->cpu_ns += add.cpu_ns;
-	v->wait_ns += add.wait_ns;
-	v->waits += add.waits;
+	v->cpu_ns += add->cpu_ns;
+	v->wait_ns += add->wait_ns;
+	v->waits += add->waits;
+}
+
+/*
+ * Move the CPU's pending cgroup time and wait into the map, cg_seq odd
+ * meanwhile: a fetch-add and an exchange, both fully ordered, so a reader
+ * sees the pending figures cleared only with cg_seq odd or advanced.
+ */
+static __always_inline void cgroup_flush(struct pcb_cpu *c)
+{
+	struct pcb_cg add = {c->cg_pending, c->cg_wait, c->cg_waits};
+	__u64 seq;
+
+	if (!add.cpu_ns && !add.waits)
+		return;
+	seq = __sync_fetch_and_add(&c->cg_seq, 1);
+	c->cg_pending = c->cg_wait = c->cg_waits = 0;
+	cgroup_move(c, c->cg_id, &add);
+	__sync_lock_test_and_set(&c->cg_seq, seq + 2);
 }
 
 /* Charge prev's CPU time delta and its run-queue wait (waits: 0 or 1) to prev's cgroup. */
@@ -91,17 +104,20 @@ static __always_inline void cgroup_add(bool btf, struct task_struct *prev, struc
 	 * prev's cgroup v2 id (at sched_switch current is still prev). Under
 	 * tp_btf the same pointer walk as bpf_get_current_cgroup_id as plain
 	 * loads, saving a helper call on the hottest path; and while prev's
-	 * cgroup is the one this CPU is accumulating for (same address), its
-	 * kernfs node and id are not loaded at all.
+	 * cgroup is the one this CPU is accumulating for (same address and
+	 * serial number: a cgroup created where a removed one was has another),
+	 * its kernfs node and id are not loaded at all.
 	 */
 	__u64 id;
 
 	if (btf) {
 		struct cgroup *cg = prev->cgroups->dfl_cgrp;
+		__u64 serial = cg->self.serial_nr;
 
-		if ((__u64)cg == c->cg_ptr)
+		if ((__u64)cg == c->cg_ptr && serial == c->cg_serial)
 			goto add;
 		c->cg_ptr = (__u64)cg;
+		c->cg_serial = serial;
 		id = cg->kn->id;
 	} else {
 		id = bpf_get_current_cgroup_id();
@@ -114,6 +130,31 @@ add:
 	c->cg_pending += delta;
 	c->cg_wait += wait;
 	c->cg_waits += waits;
+}
+
+/*
+ * The task switched in at last_ns, whose switch away the kernel did not
+ * report: its run-queue wait (and ran, its CPU time, when known) to its
+ * cgroup, read through its address (probe reads: it may have exited since,
+ * and then an id of nothing is charged, reported once and dropped).
+ */
+static __always_inline void cgroup_add_unseen(struct pcb_cpu *c, __u64 ran)
+{
+	struct task_struct *t = (void *)c->curr_task;
+	__u64 id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+
+	if (!id || (!ran && !c->curr_waited))
+		return;
+	if (id != c->cg_id) {
+		cgroup_flush(c);
+		c->cg_id = id;
+		c->cg_ptr = 0; /* the next switch's task: its cgroup is read again */
+	}
+	c->cg_pending += ran;
+	if (c->curr_waited) {
+		c->cg_wait += c->curr_wait;
+		c->cg_waits++;
+	}
 }
 
 #define CLK_RESYNC_NS 10000000ull /* re-measure clk_off once 10 ms of rq clock have passed */
@@ -222,6 +263,9 @@ static __always_inline void on_switch(bool btf, struct task_struct *prev, struct
 	/* prev's wait before it ran, if prev is the task switched in then. */
 	waited = prev_pid && prev_pid == c->curr_pid ? c->curr_waited : 0;
 	busy = delta ? busy_since(c, prev_pid, delta) : 0;
+	/* Else that task's wait, and its time when the idle task followed it. */
+	if (want_cgroup && prev_pid != c->curr_pid && c->curr_pid && c->curr_task)
+		cgroup_add_unseen(c, prev_pid ? 0 : busy);
 	c->switches++;
 	c->last_ns = now;
 	c->curr_busy = next_pid != 0;
@@ -229,7 +273,6 @@ static __always_inline void on_switch(bool btf, struct task_struct *prev, struct
 	c->curr_rt = RD(btf, next, se.sum_exec_runtime);
 	c->curr_task = (__u64)next;
 	c->busy_ns += busy;
-	/* An unseen task's cgroup is not known. */
 	if (want_cgroup && prev_pid && (busy || waited))
 		cgroup_add(btf, prev, c, busy, waited ? c->curr_wait : 0, waited);
 	c->curr_waited = 0;

@@ -57,13 +57,14 @@ struct __attribute__((aligned(64))) pcb_cpu {
 	 * CPU time of cgroup cg_id not yet added to the cgroup map: the map is
 	 * only touched when the cgroup running on this CPU changes, so the
 	 * reader adds cg_pending to cg_id's total itself. cg_ptr is the address
-	 * of cg_id's struct cgroup (tp_btf): while the switched-out task's
-	 * cgroup is at that address its id is not read again.
+	 * of cg_id's struct cgroup (tp_btf) and cg_serial its serial number:
+	 * while the switched-out task's cgroup has both its id is not read again.
 	 */
 	__u64 cg_pending;
 	__u64 cg_ptr;
 	/* -- 64 bytes -- */
 	__u64 cg_id;
+	__u64 cg_serial;
 	__u64 curr_busy; /* 1 if the task switched in at last_ns is not the idle task */
 	__u64 unseen;
 	__u64 cg_full; /* cgroup map full: CPU time not attributed to any cgroup */
@@ -84,6 +85,12 @@ struct __attribute__((aligned(64))) pcb_cpu {
 	__u64 curr_waited;
 	__u64 cg_wait;
 	__u64 cg_waits;
+	/*
+	 * Odd while cgroup_flush moves the pending figures into the map: a
+	 * reader that saw it even and the same before its map read and after
+	 * its copy of this element counted every flushed nanosecond once.
+	 */
+	__u64 cg_seq;
 	struct pcb_hist runq; /* run-queue latency of tasks switched in on this CPU */
 };
 

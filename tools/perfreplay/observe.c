@@ -60,8 +60,8 @@ int observe__open(struct observe *o, uint32_t nw, const int *wcpu, const struct 
 	o->c_noise = calloc(o->ncpu, sizeof(*o->c_noise));
 	o->c_sl = calloc(o->ncpu, sizeof(*o->c_sl));
 	if (!o->st || !o->w_prev || !o->w_cur || !o->w_t || !o->w_a || !o->pc_prev || !o->pc_cur ||
-	    !o->c_t || !o->mx_prev || !o->mx_cur || !o->c_ot || !o->c_cg || !o->c_st || !o->c_noise ||
-	    !o->c_sl || !o->c_ran)
+	    !o->c_t || !o->mx_prev || !o->mx_cur || !o->c_ot || !o->c_cg || !o->c_st ||
+	    !o->c_noise || !o->c_sl || !o->c_ran)
 		return -ENOMEM;
 	/* What the group can say: a total (v1, v2), per CPU (v1), or nothing (affinity). */
 	o->cg_ok = cg && !cgroup__usage_ns(cg, &ns);

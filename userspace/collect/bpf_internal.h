@@ -31,6 +31,7 @@ struct cpu_read {
 	uint64_t rt_tid;    /* the task whose /proc/TID/schedstat rt_fd holds open */
 	int rt_fd;	    /* -1: none */
 	char key[12];	    /* the row key: the CPU number */
+	uint64_t cg_seq;    /* its element's cg_seq before this tick's cgroup map read */
 };
 
 struct cg_last {

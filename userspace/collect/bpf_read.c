@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "pc/ticker.h"
 
 #define CHUNK	      64	    /* entries per batch lookup */
+#define CG_RETRIES    4		    /* reads again when a CPU flushed its cgroup time meanwhile */
 #define COST_EVERY_NS 1000000000ull /* BPF stats and error counters: at most this often */
 
 /* Bits of b->warned: what was already logged once. */
@@ -463,8 +465,31 @@ static void copy_cpus(const volatile uint64_t *from, uint64_t *to, size_t per, s
 	}
 }
 
-/* The CPUs' busy time and run-queue histogram; their cgroups' pending time when cg. */
-static int read_cpus(struct bpf_reader *b, struct pc_sample *s, int cg)
+/* Each CPU's cg_seq, from the mapping, before the cgroup map is read. */
+static void cg_seq_mark(struct bpf_reader *b)
+{
+	size_t per = sizeof(struct pcb_cpu) / sizeof(uint64_t);
+	size_t at = offsetof(struct pcb_cpu, cg_seq) / sizeof(uint64_t);
+
+	for (int c = 0; c < b->ncpu; c++)
+		b->cpu[c].cg_seq = __atomic_load_n(&b->cpus_map[c * per + at], __ATOMIC_ACQUIRE);
+}
+
+/* No CPU flushed since cg_seq_mark (nor was flushing then): map + pending is exact. */
+static int cg_seq_same(const struct bpf_reader *b)
+{
+	for (int c = 0; c < b->ncpu; c++)
+		if ((b->cpu[c].cg_seq & 1) || b->cpus[c].cg_seq != b->cpu[c].cg_seq)
+			return 0;
+	return 1;
+}
+
+/*
+ * The CPUs' busy time and run-queue histogram; their cgroups' pending time
+ * when cg: -EAGAIN (while *retry lasts) when a CPU moved pending time into
+ * the cgroup map since cg_seq_mark, before the map read or after it.
+ */
+static int read_cpus(struct bpf_reader *b, struct pc_sample *s, int cg, int *retry)
 {
 	const struct pcb_cpu *pc = b->cpus;
 	uint64_t cg_full = 0, now, busy, *row, *to = (uint64_t *)b->cpus;
@@ -479,6 +504,10 @@ static int read_cpus(struct bpf_reader *b, struct pc_sample *s, int cg)
 	 */
 	now = pc_now_mono();
 	copy_cpus(b->cpus_map, to, words / (size_t)b->ncpu, (size_t)b->ncpu);
+	if (cg && *retry > 0 && !cg_seq_same(b)) {
+		(*retry)--;
+		return -EAGAIN;
+	}
 	for (int c = 0; c < b->ncpu; c++) {
 		cg_full += pc[c].cg_full;
 		if (cg && (pc[c].cg_pending || pc[c].cg_waits) && cg_pending(b, s, &pc[c]))
@@ -513,7 +542,7 @@ static int read_cpus(struct bpf_reader *b, struct pc_sample *s, int cg)
 
 static int read_cgroups(struct bpf_reader *b, struct pc_sample *s)
 {
-	int fd = b->l->map[M_CGROUPS].fd, err;
+	int err;
 
 	b->ndead = 0;
 	err = dump(b, &b->l->map[M_CGROUPS], cg_entry, s);
@@ -521,9 +550,34 @@ static int read_cgroups(struct bpf_reader *b, struct pc_sample *s)
 		return err;
 	if (err)
 		warn_once(b, W_CG, "cannot read the cgroup CPU map", -err);
-	for (unsigned i = 0; i < b->ndead; i++)
-		bpf_map_delete_elem(fd, &b->dead[i]);
 	return 0;
+}
+
+/*
+ * sched's figures. The cgroup map, then the CPUs' pending time: a CPU that
+ * flushed in between would make the tick short by what it flushed (or long,
+ * the other way round), so the read is made again when one did (cg_seq), a
+ * few times at most; after that the tick may be short (never long), and the
+ * next catches up.
+ */
+static int read_sched(struct bpf_reader *b, struct pc_sample *s, int cg)
+{
+	struct pc_table *t = &s->t[PC_G_BPF_CGROUP];
+	int err, retry = CG_RETRIES;
+
+	b->cg_first = t->nrows;
+	do {
+		t->nrows = b->cg_first; /* drop what a read that raced a flush added */
+		cg_seq_mark(b);
+		err = cg ? read_cgroups(b, s) : 0;
+		if (!err)
+			err = read_cpus(b, s, cg, &retry);
+	} while (err == -EAGAIN);
+	if (!err && cg)
+		err = cg_clamp(b, s);
+	for (unsigned i = 0; cg && i < b->ndead; i++)
+		bpf_map_delete_elem(b->l->map[M_CGROUPS].fd, &b->dead[i]);
+	return err;
 }
 
 /*
@@ -696,20 +750,8 @@ int bpf_reader__read(struct bpf_reader *b, struct pc_sample *s, unsigned skip)
 
 	cg = b->want_cgroup && !(skip & BPF_READ_NO_CGROUP);
 	bpf_names__tick(b->names);
-	if (b->l->on[PART_SCHED]) {
-		/*
-		 * The cgroup map before the CPUs' pending time: a flush in between
-		 * then makes this tick short by the flushed time (caught up next
-		 * tick), never long.
-		 */
-		b->cg_first = s->t[PC_G_BPF_CGROUP].nrows;
-		if (cg)
-			err = read_cgroups(b, s);
-		if (!err)
-			err = read_cpus(b, s, cg);
-		if (!err && cg)
-			err = cg_clamp(b, s);
-	}
+	if (b->l->on[PART_SCHED])
+		err = read_sched(b, s, cg);
 	if (!err && b->l->on[PART_BLK] && !(skip & BPF_READ_NO_BLK))
 		err = read_blk(b, s);
 	if (!err && b->l->on[PART_PROC])
